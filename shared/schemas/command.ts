@@ -1,0 +1,77 @@
+// Commands the control plane signs for one host. A closed set of typed actions, never a shell
+// string: a stolen control plane can at worst ask for a rollback to a backup the host has.
+import { z } from "zod";
+import { epochSeconds, gitCommit, hostName, id, imageId } from "./common.ts";
+
+export const commandTypes = ["ping", "backup", "rollback", "verify", "cancel"] as const;
+export const commandType = z.enum(commandTypes);
+export type CommandType = z.output<typeof commandType>;
+
+export const pingAction = z.strictObject({ type: z.literal("ping") });
+export const backupAction = z.strictObject({
+  type: z.literal("backup"),
+  /** Also copy the archives to the off-site S3 bucket configured on the agent. */
+  offsite: z.boolean().optional(),
+});
+export const rollbackAction = z.strictObject({
+  type: z.literal("rollback"),
+  rollbackId: id,
+  /** Backup to restore; absent means the host's newest verified backup. */
+  backupId: id.optional(),
+  /** `code-only` reverts commit and images without touching data (the seed's emergency path). */
+  mode: z.enum(["full", "code-only"]).default("full"),
+  reason: z.string().min(1).max(500),
+});
+export const verifyAction = z.strictObject({ type: z.literal("verify") });
+export const cancelAction = z.strictObject({
+  type: z.literal("cancel"),
+  /** The command (usually a rollback) to cancel. */
+  targetCommandId: id,
+});
+
+export const commandAction = z.discriminatedUnion("type", [
+  pingAction,
+  backupAction,
+  rollbackAction,
+  verifyAction,
+  cancelAction,
+]);
+export type CommandAction = z.output<typeof commandAction>;
+
+/** The state a decision was made on: the agent refuses the command if the host has moved on. */
+export const preconditions = z.strictObject({
+  commit: gitCommit.optional(),
+  /** service name → running image id */
+  images: z.record(z.string().min(1), imageId).optional(),
+});
+export type Preconditions = z.output<typeof preconditions>;
+
+/**
+ * The JWT claims of a signed command (compact JWS, EdDSA). `aud` is the target host, `jti` the
+ * command id; the agent acts on exactly these fields.
+ */
+export const commandClaims = z.strictObject({
+  iss: z.literal("rewind-control-plane"),
+  aud: hostName,
+  jti: id,
+  nonce: z.string().min(16).max(128),
+  iat: epochSeconds,
+  exp: epochSeconds,
+  action: commandAction,
+  pre: preconditions.optional(),
+});
+export type CommandClaims = z.output<typeof commandClaims>;
+
+export const commandStates = [
+  "queued",
+  "delivered",
+  "acknowledged",
+  "running",
+  "succeeded",
+  "failed",
+  "rejected",
+  "expired",
+] as const;
+export const commandState = z.enum(commandStates);
+export type CommandState = z.output<typeof commandState>;
+export const terminalCommandStates: readonly CommandState[] = ["succeeded", "failed", "rejected", "expired"];

@@ -1,0 +1,86 @@
+// What an agent says about its work. Every report travels as a JWT signed by the agent's own key,
+// so the audit log can carry the host's statement verifiable with the host's public key alone.
+import { z } from "zod";
+import { epochSeconds, gitCommit, hostName, id, imageId } from "./common.ts";
+import { backupManifest } from "./manifest.ts";
+import { reportedStepId, stepState } from "./rollback.ts";
+
+export const rejectionCodes = [
+  "SIGNATURE_INVALID",
+  "UNKNOWN_KEY",
+  "WRONG_AUDIENCE",
+  "EXPIRED",
+  "REPLAYED",
+  "MALFORMED",
+  "PRECONDITION_FAILED",
+  "PAYLOAD_TOO_LARGE",
+  "LOCKED",
+] as const;
+export const rejectionCode = z.enum(rejectionCodes);
+
+export const ackReport = z.strictObject({ kind: z.literal("ack"), commandId: id });
+export const rejectedReport = z.strictObject({
+  kind: z.literal("rejected"),
+  /** Absent when the frame was too broken to read an id from. */
+  commandId: id.optional(),
+  code: rejectionCode,
+  reason: z.string().min(1).max(1000),
+});
+export const progressReport = z.strictObject({
+  kind: z.literal("progress"),
+  commandId: id,
+  rollbackId: id.optional(),
+  step: reportedStepId,
+  state: stepState,
+  startedAt: z.iso.datetime({ offset: true }).optional(),
+  durationMs: z.number().int().nonnegative().optional(),
+  message: z.string().max(2000).optional(),
+  excerpt: z.string().max(8000).optional(),
+});
+export const resultReport = z.strictObject({
+  kind: z.literal("result"),
+  commandId: id,
+  ok: z.boolean(),
+  /** Stable error code when !ok. */
+  code: z.string().optional(),
+  message: z.string().max(4000).optional(),
+  /** Action-specific outcome (e.g. pong time, backup id, rollback timeline). */
+  output: z.record(z.string(), z.unknown()).optional(),
+});
+export const manifestReport = z.strictObject({ kind: z.literal("manifest"), manifest: backupManifest });
+export const stateReport = z.strictObject({
+  kind: z.literal("state"),
+  commit: gitCommit.optional(),
+  images: z.record(z.string().min(1), imageId).optional(),
+});
+
+export const report = z.discriminatedUnion("kind", [
+  ackReport,
+  rejectedReport,
+  progressReport,
+  resultReport,
+  manifestReport,
+  stateReport,
+]);
+export type Report = z.output<typeof report>;
+
+/** JWT claims of a signed report: `iss` the host, `jti` a unique report id. */
+export const reportClaims = z.strictObject({
+  iss: hostName,
+  aud: z.literal("rewind-control-plane"),
+  jti: id,
+  iat: epochSeconds,
+  report,
+});
+export type ReportClaims = z.output<typeof reportClaims>;
+
+/** JWT claims of the short-lived token an agent signs to open its socket. */
+export const connectClaims = z.strictObject({
+  iss: hostName,
+  aud: z.literal("rewind-connect"),
+  jti: id,
+  iat: epochSeconds,
+  exp: epochSeconds,
+  agentVersion: z.string().min(1).max(64),
+});
+export type ConnectClaims = z.output<typeof connectClaims>;

@@ -1,0 +1,39 @@
+// The rollback's vocabulary: step ids in the order the engine runs them, and their states.
+import { z } from "zod";
+
+export const rollbackStepIds = [
+  "preflight",
+  "load-backup",
+  "document-state",
+  "stage",
+  "stop-services",
+  "swap",
+  "revert-code",
+  "start",
+  "verify",
+] as const;
+export const rollbackStepId = z.enum(rollbackStepIds);
+export type RollbackStepId = z.output<typeof rollbackStepId>;
+
+/** Extra steps that are not part of the forward plan but are reported the same way. */
+export const auxiliaryStepIds = ["undo", "watch", "backup"] as const;
+export const reportedStepId = z.enum([...rollbackStepIds, ...auxiliaryStepIds]);
+export type ReportedStepId = z.output<typeof reportedStepId>;
+
+export const stepState = z.enum(["pending", "running", "succeeded", "failed", "skipped"]);
+export type StepState = z.output<typeof stepState>;
+
+export const rollbackState = z.enum([
+  "pending-approval",
+  "queued",
+  "running",
+  "succeeded",
+  "failed",
+  "undone",
+  "cancelled",
+  "expired",
+]);
+export type RollbackState = z.output<typeof rollbackState>;
+
+/** Cancelling is honoured only before this step starts: after it, services are down. */
+export const lastCancellableBefore: RollbackStepId = "stop-services";
