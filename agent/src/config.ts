@@ -1,0 +1,122 @@
+// The agent's configuration file (JSON), validated once at start-up into a frozen object.
+// Every bad field is named with its path so the operator knows exactly what to fix.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { z } from "zod";
+import { RewindError } from "../../shared/errors.ts";
+import { hostName } from "../../shared/schemas/common.ts";
+import { describeIssues } from "../../shared/schemas/zod-error.ts";
+import { privateJwk, publicJwk } from "../../shared/signing.ts";
+
+const GB = 1024 ** 3;
+
+export const smokeCheck = z.strictObject({
+  name: z.string().min(1),
+  url: z.url(),
+  expectStatus: z.number().int().min(100).max(599).default(200),
+});
+
+export const s3Target = z.strictObject({
+  endpoint: z.url().optional(),
+  region: z.string().min(1).default("us-east-1"),
+  bucket: z.string().min(3),
+  accessKeyId: z.string().min(1),
+  secretAccessKey: z.string().min(1),
+  forcePathStyle: z.boolean().default(true),
+  /** Key prefix for this host's archives. */
+  prefix: z.string().default("backups/"),
+});
+
+export const agentConfig = z.strictObject({
+  host: hostName,
+  /** Absent until `rewind agent enroll` wrote it; break-glass local mode does not need it. */
+  controlPlane: z
+    .strictObject({
+      url: z.url(),
+      /** Pinned control-plane public keys; never learned from the network. */
+      keys: z.array(publicJwk).min(1),
+    })
+    .optional(),
+  /** The agent's own Ed25519 private key. */
+  agentKey: privateJwk.optional(),
+  /** Journal, nonces, outbox, lock, reports. */
+  stateDir: z.string().min(1),
+  project: z.strictObject({
+    /** The compose project (label com.docker.compose.project). */
+    name: z.string().min(1),
+    /** The git checkout the services are built from; `.last-deployment-backup` lives here. */
+    dir: z.string().min(1),
+    backupsDir: z.string().min(1).default("backups"),
+    /** Started first, stopped last (seed: postgres, redis, minio). */
+    infraServices: z.array(z.string().min(1)).default(["postgres", "redis", "minio"]),
+    database: z
+      .strictObject({
+        /** Superuser-capable connection URL to the maintenance database (e.g. …/postgres). */
+        adminUrl: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL"),
+        name: z.string().min(1),
+        binDir: z.string().min(1).default("/usr/lib/postgresql/15/bin"),
+      })
+      .optional(),
+    minio: z
+      .strictObject({
+        /** Docker volume holding the MinIO data directory. */
+        volume: z.string().min(1),
+        buckets: z.array(z.string().min(1)).default([]),
+        /** S3 endpoint of the running MinIO, for the post-rollback bucket check. */
+        endpoint: z.url().optional(),
+        accessKey: z.string().optional(),
+        secretKey: z.string().optional(),
+      })
+      .optional(),
+    smokeChecks: z.array(smokeCheck).default([]),
+  }),
+  thresholds: z
+    .strictObject({
+      minFreeDiskBytes: z.number().int().nonnegative().default(5 * GB),
+      healthTimeoutSeconds: z.number().int().positive().default(300),
+      /** The seed's "monitor for 30 minutes" after a rollback. */
+      watchSeconds: z.number().int().nonnegative().default(1800),
+      stopTimeoutSeconds: z.number().int().positive().default(30),
+    })
+    .default({ minFreeDiskBytes: 5 * GB, healthTimeoutSeconds: 300, watchSeconds: 1800, stopTimeoutSeconds: 30 }),
+  retention: z
+    .strictObject({
+      backups: z.number().int().positive().default(5),
+      setAside: z.number().int().nonnegative().default(3),
+    })
+    .default({ backups: 5, setAside: 3 }),
+  offsite: s3Target.optional(),
+  log: z.strictObject({ format: z.enum(["json", "pretty"]).default("json") }).default({ format: "json" }),
+});
+export type AgentConfig = Readonly<z.output<typeof agentConfig>>;
+
+export function parseAgentConfig(raw: unknown, source: string, baseDir: string): AgentConfig {
+  const result = agentConfig.safeParse(raw);
+  if (!result.success) {
+    throw new RewindError("CONFIG_INVALID", `${source}: ${describeIssues(result.error)}`);
+  }
+  const config = result.data;
+  const resolve = (p: string): string => (path.isAbsolute(p) ? p : path.resolve(baseDir, p));
+  const dir = resolve(config.project.dir);
+  return Object.freeze({
+    ...config,
+    stateDir: resolve(config.stateDir),
+    project: { ...config.project, dir, backupsDir: path.resolve(dir, config.project.backupsDir) },
+  });
+}
+
+export async function loadAgentConfig(file: string): Promise<AgentConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new RewindError("CONFIG_INVALID", `cannot read config ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new RewindError("CONFIG_INVALID", `${file} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  return parseAgentConfig(raw, file, path.dirname(path.resolve(file)));
+}
