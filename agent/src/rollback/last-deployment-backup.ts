@@ -1,0 +1,30 @@
+// The seed runbook's `.last-deployment-backup`: shell-style KEY=VALUE lines, parsed (never sourced)
+// and validated with the shared schema, so hosts that follow the runbook work unchanged.
+import { RewindError } from "../../../shared/errors.ts";
+import type { LastDeploymentBackup } from "../../../shared/schemas/manifest.ts";
+import { lastDeploymentBackup } from "../../../shared/schemas/manifest.ts";
+import { describeIssues } from "../../../shared/schemas/zod-error.ts";
+
+function unquote(value: string): string {
+  const quoted = /^"(.*)"$/.exec(value) ?? /^'(.*)'$/.exec(value);
+  return quoted?.[1] ?? value;
+}
+
+export function parseLastDeploymentBackup(text: string, source: string): LastDeploymentBackup {
+  const values: Record<string, string> = {};
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const match = /^(?:export\s+)?([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line);
+    if (!match?.[1] || match[2] === undefined) {
+      throw new RewindError("BACKUP_INVALID", `${source}: cannot read line '${line}' (expected KEY=VALUE)`);
+    }
+    values[match[1]] = unquote(match[2].trim());
+  }
+  const known = Object.fromEntries(
+    Object.entries(values).filter(([key]) => key in lastDeploymentBackup.shape),
+  );
+  const result = lastDeploymentBackup.safeParse(known);
+  if (!result.success) throw new RewindError("BACKUP_INVALID", `${source}: ${describeIssues(result.error)}`);
+  return result.data;
+}

@@ -1,0 +1,22 @@
+// What a caller asks the engine for (the CLI, or the channel's signed `rollback` command), as a
+// schema: the journal stores it so a resumed run does exactly what was asked, nothing looser.
+import { z } from "zod";
+import { gitCommit, id } from "../../../shared/schemas/common.ts";
+
+export const backupSelector = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("manifest"), dir: z.string().min(1) }),
+  z.strictObject({ kind: z.literal("last") }),
+  z.strictObject({ kind: z.literal("id"), backupId: id }),
+]);
+export type BackupSelector = z.output<typeof backupSelector>;
+
+export const rollbackRequest = z.strictObject({
+  rollbackId: id,
+  backup: backupSelector,
+  mode: z.enum(["full", "code-only"]),
+  reason: z.string().min(1).max(500),
+  dryRun: z.boolean().optional(),
+  /** Code-only: the commit to return to instead of the backup's. */
+  commit: gitCommit.optional(),
+});
+export type RollbackRequest = z.output<typeof rollbackRequest>;
