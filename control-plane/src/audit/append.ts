@@ -1,0 +1,20 @@
+// The one way any part of the control plane writes to the audit log: through the AuditLog Durable
+// Object singleton "global", so sequence numbers are assigned by one writer and have no gaps.
+// Entries that record an agent report put the report's compact JWS in `agentJws`, with `actor` the
+// host that signed it; the offline verifier checks that JWS with that host's key alone.
+import { RewindError } from "../../../shared/errors.ts";
+import { type AuditEntry, auditEntry, type NewAuditEntry } from "../../../shared/schemas/audit.ts";
+import { describeIssues } from "../../../shared/schemas/zod-error.ts";
+import type { Env } from "../env.ts";
+
+const newEntry = auditEntry.omit({ seq: true, time: true });
+
+export async function appendAudit(env: Pick<Env, "AUDIT">, entry: NewAuditEntry): Promise<AuditEntry> {
+  const checked = newEntry.safeParse(entry);
+  if (!checked.success) {
+    // A malformed entry is a bug in the caller, but it must not vanish silently from the record.
+    throw new RewindError("INTERNAL", `audit entry is malformed: ${describeIssues(checked.error)}`);
+  }
+  const stub = env.AUDIT.get(env.AUDIT.idFromName("global"));
+  return auditEntry.parse(await stub.append(checked.data));
+}

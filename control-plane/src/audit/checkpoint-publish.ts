@@ -1,0 +1,26 @@
+// Copies each signed checkpoint outside D1 (S3 when configured, else the R2 ARCHIVE bucket), so a
+// database rewrite cannot also rewrite the tree heads auditors compare against.
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import type { Config } from "../config.ts";
+import type { Env } from "../env.ts";
+import { s3FromConfig } from "../storage/s3.ts";
+
+export function checkpointKeys(size: number): string[] {
+  return [`checkpoints/${size}.txt`, "checkpoints/latest.txt"];
+}
+
+export async function publishCheckpoint(env: Pick<Env, "ARCHIVE">, config: Config, size: number, note: string): Promise<void> {
+  const s3 = config.s3;
+  if (s3 !== undefined) {
+    const client = s3FromConfig(config);
+    for (const key of checkpointKeys(size)) {
+      await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: note, ContentType: "text/plain; charset=utf-8" }));
+    }
+    return;
+  }
+  if (env.ARCHIVE !== undefined) {
+    for (const key of checkpointKeys(size)) {
+      await env.ARCHIVE.put(key, note, { httpMetadata: { contentType: "text/plain; charset=utf-8" } });
+    }
+  }
+}
