@@ -1,5 +1,6 @@
 // Exact row counts of every user table in a database: what a backup records in its manifest and
-// what a rollback's verify step compares against after the restore.
+// what a rollback's verify step compares against after the restore. A backup takes its counts
+// inside an exported snapshot that pg_dump shares, so the counts describe exactly the dump.
 import pg from "pg";
 import { RewindError } from "../../../shared/errors.ts";
 import type { TableCount } from "../../../shared/schemas/manifest.ts";
@@ -14,35 +15,79 @@ const listTables = `
     AND table_schema NOT LIKE 'pg\\_toast%'
     AND table_schema NOT LIKE 'pg\\_temp%'`;
 
-/** Every user table with its exact `count(*)` (not the planner's estimate), sorted by schema then table. */
-export async function tableCounts(url: string): Promise<TableCount[]> {
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+async function connect(url: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url });
   try {
     await client.connect();
+    return client;
   } catch (error) {
-    throw new RewindError("UNAVAILABLE", `cannot connect to PostgreSQL for row counts: ${(error as Error).message}`, {
+    throw new RewindError("UNAVAILABLE", `cannot connect to PostgreSQL: ${(error as Error).message}`, {
       retryable: true,
       cause: error,
     });
   }
+}
+
+/** Counts inside the client's current transaction. */
+async function countTables(client: pg.Client): Promise<TableCount[]> {
+  const tables = await client.query<{ schema: string; table: string }>(listTables);
+  const counts: TableCount[] = [];
+  for (const { schema, table } of tables.rows) {
+    const quoted = `${client.escapeIdentifier(schema)}.${client.escapeIdentifier(table)}`;
+    const result = await client.query<{ rows: string }>(`SELECT count(*) AS rows FROM ${quoted}`);
+    counts.push({ schema, table, rows: Number(result.rows[0]?.rows ?? 0) });
+  }
+  // Sorted by code point, not by the server's collation, so two hosts list tables identically.
+  return counts.sort((a, b) => compare(a.schema, b.schema) || compare(a.table, b.table));
+}
+
+/** Every user table with its exact `count(*)` (not the planner's estimate), sorted by schema then table. */
+export async function tableCounts(url: string): Promise<TableCount[]> {
+  const client = await connect(url);
   try {
     // One snapshot for all counts, so they describe the same moment as each other.
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    const tables = await client.query<{ schema: string; table: string }>(listTables);
-    const counts: TableCount[] = [];
-    for (const { schema, table } of tables.rows) {
-      const quoted = `${client.escapeIdentifier(schema)}.${client.escapeIdentifier(table)}`;
-      const result = await client.query<{ rows: string }>(`SELECT count(*) AS rows FROM ${quoted}`);
-      counts.push({ schema, table, rows: Number(result.rows[0]?.rows ?? 0) });
-    }
+    const counts = await countTables(client);
     await client.query("COMMIT");
-    // Sorted by code point, not by the server's collation, so two hosts list tables identically.
-    return counts.sort((a, b) => compare(a.schema, b.schema) || compare(a.table, b.table));
+    return counts;
   } finally {
     await client.end();
   }
 }
 
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+export interface ExportedSnapshot {
+  /** Pass to `pg_dump --snapshot`; valid until `close()`. */
+  id: string;
+  /** Row counts as this snapshot sees them. */
+  counts(): Promise<TableCount[]>;
+  close(): Promise<void>;
+}
+
+/** Opens a read-only transaction and exports its snapshot for pg_dump to share. */
+export async function exportSnapshot(url: string): Promise<ExportedSnapshot> {
+  const client = await connect(url);
+  try {
+    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    const result = await client.query<{ id: string }>("SELECT pg_export_snapshot() AS id");
+    const id = result.rows[0]?.id;
+    if (id === undefined) throw new RewindError("INTERNAL", "pg_export_snapshot() returned no row");
+    return {
+      id,
+      counts: () => countTables(client),
+      close: async () => {
+        try {
+          await client.query("COMMIT");
+        } finally {
+          await client.end();
+        }
+      },
+    };
+  } catch (error) {
+    await client.end();
+    throw error;
+  }
 }

@@ -1,0 +1,43 @@
+// sha256 and byte count of data as it streams past, so archives are hashed on the way to disk
+// without a second read and without ever being held in memory.
+import { createHash, type Hash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { Transform, type TransformCallback, Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+
+export interface Digest {
+  bytes: number;
+  sha256: string;
+}
+
+/** A pass-through stream that hashes and counts what flows through it. */
+export class DigestStream extends Transform {
+  #hash: Hash = createHash("sha256");
+  #bytes = 0;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#hash.update(chunk);
+    this.#bytes += chunk.length;
+    callback(null, chunk);
+  }
+
+  /** Call once the stream has finished; the hash cannot be read twice. */
+  digest(): Digest {
+    return { bytes: this.#bytes, sha256: this.#hash.digest("hex") };
+  }
+}
+
+export async function digestFile(file: string, signal?: AbortSignal): Promise<Digest> {
+  const digest = new DigestStream();
+  await pipeline(createReadStream(file), digest, discard(), { signal });
+  return digest.digest();
+}
+
+/** A sink that drops what it is given: for reads done only for their digest. */
+export function discard(): Writable {
+  return new Writable({
+    write(_chunk, _encoding, callback) {
+      callback();
+    },
+  });
+}
