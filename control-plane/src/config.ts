@@ -1,0 +1,128 @@
+// The Worker's secrets and vars, validated once per isolate into a frozen object. A bad field is a
+// CONFIG_INVALID error naming the field (logged once); it never leaks a secret's value.
+import { z } from "zod";
+import { RewindError } from "../../shared/errors.ts";
+import { describeIssues } from "../../shared/schemas/zod-error.ts";
+import { type PrivateJwk, privateJwk } from "../../shared/signing.ts";
+import type { Env } from "./env.ts";
+import { log } from "./log.ts";
+
+const optionalText = z.string().trim().min(1).optional();
+
+const signingKeys = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be a JSON array of private Ed25519 JWKs" });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(privateJwk.extend({ kid: z.string().min(1) })).min(1, "must hold at least one key"));
+
+const rawConfig = z.object({
+  SIGNING_KEYS: signingKeys,
+  ADMIN_TOKEN: z.string().min(24, "must be at least 24 characters"),
+  PUBLIC_URL: z.url().optional(),
+  S3_ENDPOINT: z.url().optional(),
+  S3_REGION: optionalText,
+  S3_BUCKET: optionalText,
+  S3_ACCESS_KEY_ID: optionalText,
+  S3_SECRET_ACCESS_KEY: optionalText,
+  SNS_TOPIC_ARN: z.string().regex(/^arn:aws:sns:/, "must be an SNS topic ARN").optional(),
+  SNS_REGION: optionalText,
+  SNS_ENDPOINT: z.url().optional(),
+  AUDIT_ORIGIN: optionalText,
+});
+
+export interface S3Settings {
+  endpoint?: string;
+  region: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface Config {
+  /** The first key signs; all are published in the JWKS (rotation). */
+  signingKeys: readonly PrivateJwk[];
+  adminToken: string;
+  publicUrl?: string;
+  s3?: S3Settings;
+  sns?: { topicArn: string; region: string; endpoint?: string };
+  /** Origin line of the audit checkpoints (C2SP tlog-checkpoint). */
+  auditOrigin: string;
+}
+
+const s3Names = ["S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"] as const;
+
+function s3Settings(raw: z.output<typeof rawConfig>): S3Settings | undefined {
+  const anySet = raw.S3_ENDPOINT !== undefined || s3Names.some((name) => raw[name] !== undefined);
+  if (!anySet) return undefined;
+  const missing = s3Names.find((name) => raw[name] === undefined);
+  if (missing !== undefined || !raw.S3_BUCKET || !raw.S3_ACCESS_KEY_ID || !raw.S3_SECRET_ACCESS_KEY) {
+    throw configError(missing ?? "S3_BUCKET", "is required when any S3_* setting is given");
+  }
+  return {
+    ...(raw.S3_ENDPOINT === undefined ? {} : { endpoint: raw.S3_ENDPOINT }),
+    region: raw.S3_REGION ?? "us-east-1",
+    bucket: raw.S3_BUCKET,
+    accessKeyId: raw.S3_ACCESS_KEY_ID,
+    secretAccessKey: raw.S3_SECRET_ACCESS_KEY,
+  };
+}
+
+function configError(field: string, message: string): RewindError {
+  return new RewindError("CONFIG_INVALID", `control plane setting ${field} ${message}`, { details: { field } });
+}
+
+export function parseConfig(env: Env): Config {
+  const result = rawConfig.safeParse(env);
+  if (!result.success) {
+    const first = result.error.issues[0];
+    const field = first ? first.path.join(".") : "(root)";
+    throw new RewindError("CONFIG_INVALID", `control plane setting is invalid: ${describeIssues(result.error)}`, {
+      details: { field },
+    });
+  }
+  const raw = result.data;
+  const s3 = s3Settings(raw);
+  const config: Config = {
+    signingKeys: Object.freeze(raw.SIGNING_KEYS.map((key) => Object.freeze(key))),
+    adminToken: raw.ADMIN_TOKEN,
+    ...(raw.PUBLIC_URL === undefined ? {} : { publicUrl: raw.PUBLIC_URL }),
+    ...(s3 === undefined ? {} : { s3 }),
+    ...(raw.SNS_TOPIC_ARN === undefined
+      ? {}
+      : {
+          sns: {
+            topicArn: raw.SNS_TOPIC_ARN,
+            region: raw.SNS_REGION ?? raw.SNS_TOPIC_ARN.split(":")[3] ?? "us-east-1",
+            ...(raw.SNS_ENDPOINT === undefined ? {} : { endpoint: raw.SNS_ENDPOINT }),
+          },
+        }),
+    auditOrigin: raw.AUDIT_ORIGIN ?? (raw.PUBLIC_URL === undefined ? "rewind-control-plane" : new URL(raw.PUBLIC_URL).host),
+  };
+  return Object.freeze(config);
+}
+
+// The env object is fixed for the isolate's lifetime, so the outcome (config or error) is cached
+// per env: a broken setting is logged once, not on every request.
+const cache = new WeakMap<object, { config: Config } | { error: RewindError }>();
+
+export function loadConfig(env: Env): Config {
+  let entry = cache.get(env);
+  if (entry === undefined) {
+    try {
+      entry = { config: parseConfig(env) };
+    } catch (error) {
+      if (!(error instanceof RewindError)) throw error;
+      log.error("config.invalid", { code: error.code, field: error.details?.field, message: error.message });
+      entry = { error };
+    }
+    cache.set(env, entry);
+  }
+  if ("error" in entry) throw entry.error;
+  return entry.config;
+}

@@ -1,0 +1,78 @@
+// D1 tables owned by the control plane core: API tokens, enrollment tokens, hosts, and the index
+// of commands (the queue itself lives in each host's Durable Object). Times are epoch milliseconds.
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+export const apiTokens = sqliteTable(
+  "api_tokens",
+  {
+    id: text("id").primaryKey(),
+    /** SHA-256 (hex) of the secret; the secret itself is shown once and never stored. */
+    secretHash: text("secret_hash").notNull().unique(),
+    role: text("role").notNull(),
+    label: text("label").notNull(),
+    createdAt: integer("created_at").notNull(),
+    createdBy: text("created_by").notNull(),
+    expiresAt: integer("expires_at"),
+    revokedAt: integer("revoked_at"),
+  },
+  (table) => [index("api_tokens_role").on(table.role)],
+);
+
+export const enrollmentTokens = sqliteTable("enrollment_tokens", {
+  id: text("id").primaryKey(),
+  secretHash: text("secret_hash").notNull().unique(),
+  host: text("host").notNull(),
+  createdAt: integer("created_at").notNull(),
+  createdBy: text("created_by").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+  usedAt: integer("used_at"),
+});
+
+export const hosts = sqliteTable("hosts", {
+  name: text("name").primaryKey(),
+  /** The agent's public Ed25519 JWK (JSON). */
+  publicJwk: text("public_jwk").notNull(),
+  fingerprint: text("fingerprint").notNull(),
+  enrolledAt: integer("enrolled_at").notNull(),
+  agentVersion: text("agent_version").notNull(),
+  lastSeenAt: integer("last_seen_at"),
+  online: integer("online", { mode: "boolean" }).notNull().default(false),
+  /** Which socket made the host online, so a replaced socket's close does not mark it offline. */
+  connectionId: text("connection_id"),
+});
+
+export const commands = sqliteTable(
+  "commands",
+  {
+    id: text("id").primaryKey(),
+    host: text("host").notNull(),
+    actionType: text("action_type").notNull(),
+    /** The signed action (JSON), for display; the JWS in the host's Durable Object is authoritative. */
+    action: text("action").notNull(),
+    state: text("state").notNull(),
+    createdAt: integer("created_at").notNull(),
+    createdBy: text("created_by").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    deliveredAt: integer("delivered_at"),
+    acknowledgedAt: integer("acknowledged_at"),
+    finishedAt: integer("finished_at"),
+    /** Outcome (JSON): the result report's ok/code/message/output, or the rejection. */
+    outcome: text("outcome"),
+  },
+  (table) => [index("commands_host_created").on(table.host, table.createdAt)],
+);
+
+/** Every verified report an agent sent about a command, in arrival order. */
+export const commandReports = sqliteTable(
+  "command_reports",
+  {
+    id: text("id").primaryKey(),
+    commandId: text("command_id").notNull(),
+    host: text("host").notNull(),
+    kind: text("kind").notNull(),
+    body: text("body").notNull(),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (table) => [index("command_reports_command").on(table.commandId, table.receivedAt)],
+);

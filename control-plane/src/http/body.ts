@@ -1,0 +1,27 @@
+// Request bodies: a size cap (413) before anything is read, then JSON parsed and validated with a
+// zod schema (400 naming the first bad field).
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { z } from "zod";
+import { RewindError } from "../../../shared/errors.ts";
+import { parseOrThrow } from "../../../shared/schemas/zod-error.ts";
+
+/** API bodies are small JSON documents; manifests are the largest legitimate ones. */
+export const maxBodyBytes = 64 * 1024;
+
+export const limitBody = bodyLimit({
+  maxSize: maxBodyBytes,
+  onError: () => {
+    throw new RewindError("PAYLOAD_TOO_LARGE", `request body is larger than ${maxBodyBytes} bytes`);
+  },
+});
+
+export async function readBody<S extends z.ZodType>(c: Context, schema: S, what: string): Promise<z.output<S>> {
+  let json: unknown;
+  try {
+    json = await c.req.json();
+  } catch (error) {
+    throw new RewindError("BAD_REQUEST", `${what}: body is not valid JSON`, { cause: error });
+  }
+  return parseOrThrow(schema, json, what);
+}

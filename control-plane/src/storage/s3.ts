@@ -1,0 +1,19 @@
+// The S3 client for manifests and audit checkpoints (AWS S3, R2's S3 API, MinIO, s3rver), built from
+// validated config. Path-style addressing whenever a custom endpoint is set: emulators and MinIO need it.
+import { S3Client } from "@aws-sdk/client-s3";
+import { RewindError } from "../../../shared/errors.ts";
+import type { Config } from "../config.ts";
+
+export function s3FromConfig(config: Config): S3Client {
+  const s3 = config.s3;
+  if (s3 === undefined) {
+    throw new RewindError("CONFIG_INVALID", "S3 is not configured: set S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY", {
+      details: { field: "S3_BUCKET" },
+    });
+  }
+  return new S3Client({
+    region: s3.region,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    ...(s3.endpoint === undefined ? {} : { endpoint: s3.endpoint, forcePathStyle: true }),
+  });
+}
