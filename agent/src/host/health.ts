@@ -1,0 +1,93 @@
+// Is the project up? Docker's own health status for every expected service (a service without a
+// HEALTHCHECK counts when running), polled until a deadline, and the configured HTTP smoke checks.
+import type Docker from "dockerode";
+import { RewindError } from "../../../shared/errors.ts";
+import type { ProjectContainer } from "./compose.ts";
+import { listProjectContainers } from "./compose.ts";
+
+export interface ServiceStatus {
+  service: string;
+  state: string;
+  health: string;
+  ok: boolean;
+}
+
+export function serviceStatuses(containers: readonly ProjectContainer[], services: readonly string[]): ServiceStatus[] {
+  return services.map((service) => {
+    const container = containers.find((c) => c.service === service);
+    if (!container) return { service, state: "missing", health: "none", ok: false };
+    const ok = container.state === "running" && (container.health === "healthy" || container.health === "none");
+    return { service, state: container.state, health: container.health, ok };
+  });
+}
+
+const describe = (statuses: readonly ServiceStatus[]): string =>
+  statuses.map((s) => `${s.service}=${s.state}/${s.health}`).join(", ");
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(new RewindError("CANCELLED", "cancelled while waiting for services to become healthy"));
+      },
+      { once: true },
+    );
+  });
+}
+
+/** Wait until every service is healthy; throws STEP_FAILED naming the ones that are not. */
+export async function waitHealthy(
+  docker: Docker,
+  project: string,
+  services: readonly string[],
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<ServiceStatus[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const statuses = serviceStatuses(await listProjectContainers(docker, project), services);
+    if (statuses.every((s) => s.ok)) return statuses;
+    const unhealthy = statuses.filter((s) => !s.ok);
+    if (Date.now() >= deadline) {
+      throw new RewindError("STEP_FAILED", `services not healthy after ${Math.round(timeoutMs / 1000)} s: ${describe(unhealthy)}`, {
+        details: { statuses },
+      });
+    }
+    await sleep(500, signal);
+  }
+}
+
+/** One snapshot of the services' health, for the post-rollback watch. */
+export async function healthSnapshot(docker: Docker, project: string, services: readonly string[]): Promise<ServiceStatus[]> {
+  return serviceStatuses(await listProjectContainers(docker, project), services);
+}
+
+export interface SmokeCheck {
+  name: string;
+  url: string;
+  expectStatus: number;
+}
+
+export interface SmokeResult {
+  name: string;
+  ok: boolean;
+  status?: number;
+  error?: string;
+}
+
+export async function runSmokeChecks(checks: readonly SmokeCheck[], timeoutMs = 10_000): Promise<SmokeResult[]> {
+  return Promise.all(
+    checks.map(async (check) => {
+      try {
+        const response = await fetch(check.url, { signal: AbortSignal.timeout(timeoutMs) });
+        await response.body?.cancel();
+        return { name: check.name, ok: response.status === check.expectStatus, status: response.status };
+      } catch (error) {
+        return { name: check.name, ok: false, error: (error as Error).message };
+      }
+    }),
+  );
+}
