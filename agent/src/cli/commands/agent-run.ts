@@ -1,7 +1,69 @@
-// Placeholder until the subcommand lands; replaced by its owner.
+// `rewind agent run`: runs the agent in the foreground (systemd or a terminal) until SIGTERM or
+// SIGINT, then closes the socket, lets running handlers record their outcome, and exits 0.
+import { parseArgs } from "node:util";
+import Docker from "dockerode";
+import { startAgent } from "../../agent.ts";
+import { hostStateProvider } from "../../channel/host-state.ts";
+import { loadAgentConfig } from "../../config.ts";
+import { createLogger } from "../../log.ts";
 import type { Subcommand } from "../main.ts";
 
-export const run: Subcommand = async (_argv, io) => {
-  io.stderr.write("rewind: this command is not built yet\n");
-  return 1;
+const usage = `usage: rewind agent run --config PATH [--pretty]
+
+Connects out to the control plane named in the config and executes the commands it signed for
+this host. Opens no listening socket. Logs JSON lines; --pretty prints readable lines instead.
+`;
+
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
+      resolve(signal);
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  });
+}
+
+export const run: Subcommand = async (argv, io) => {
+  let values: { config?: string | undefined; pretty?: boolean | undefined; help?: boolean | undefined };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { config: { type: "string" }, pretty: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      strict: true,
+    }));
+  } catch (error) {
+    io.stderr.write(`rewind agent run: ${(error as Error).message}\n\n${usage}`);
+    return 2;
+  }
+  if (values.help === true) {
+    io.stdout.write(usage);
+    return 0;
+  }
+  if (values.config === undefined) {
+    io.stderr.write(`rewind agent run: missing --config\n\n${usage}`);
+    return 2;
+  }
+  const config = await loadAgentConfig(values.config);
+  if (config.controlPlane === undefined || config.agentKey === undefined) {
+    io.stderr.write(`rewind agent run: ${values.config} has no control plane or agent key; run \`rewind agent enroll\` first\n`);
+    return 2;
+  }
+  const log = createLogger({
+    format: values.pretty === true ? "pretty" : config.log.format,
+    destination: io.stdout,
+    base: { host: config.host },
+  });
+  const signal = untilSignal();
+  const agent = await startAgent({
+    config,
+    log,
+    currentState: hostStateProvider(new Docker(), config.project),
+  });
+  const received = await signal;
+  log.info({ signal: received }, "stopping on signal");
+  await agent.stop();
+  return 0;
 };

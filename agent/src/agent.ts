@@ -1,0 +1,237 @@
+// The agent: one outbound connection, every frame through the verification gate, verified commands
+// dispatched to per-action handlers, every outcome (ack, rejection, progress, result) reported up
+// signed. Rollback and backup run one at a time; `ping` and `cancel` are built in.
+import { isRewindError } from "../../shared/errors.ts";
+import type { CommandClaims, CommandType } from "../../shared/schemas/command.ts";
+import type { DownFrame } from "../../shared/schemas/frames.ts";
+import type { Report } from "../../shared/schemas/report.ts";
+import type { BackoffPolicy } from "./channel/backoff.ts";
+import { AgentConnection } from "./channel/connection.ts";
+import { NonceStore } from "./channel/nonce-store.ts";
+import { Outbox } from "./channel/outbox.ts";
+import { type HostState, preconditionDifferences } from "./channel/preconditions.ts";
+import { Reporter } from "./channel/reporter.ts";
+import { parseDownFrame, type Rejection, verifyCommandFrame } from "./channel/verify-command.ts";
+import type { AgentConfig } from "./config.ts";
+import type { Logger } from "./log.ts";
+import { agentVersion } from "./version.ts";
+
+export interface HandlerContext {
+  /** Sends a progress (or other) report up, signed; resolves once it is safely in the outbox. */
+  report(report: Report): Promise<void>;
+  /** Aborted by a `cancel` command for this one, or when the agent stops. */
+  signal: AbortSignal;
+}
+
+export interface HandlerResult {
+  ok: boolean;
+  code?: string;
+  message?: string;
+  output?: Record<string, unknown>;
+}
+
+export type CommandHandler = (claims: CommandClaims, ctx: HandlerContext) => Promise<HandlerResult>;
+
+/** Actions that change the host: never two at once. */
+const exclusiveActions: readonly CommandType[] = ["rollback", "backup"];
+
+export interface AgentOptions {
+  config: AgentConfig;
+  log: Logger;
+  /** Handlers by action type; `ping` and `cancel` are built in unless overridden. */
+  handlers?: Partial<Record<CommandType, CommandHandler>>;
+  /** Reads the host's commit and images for preconditions; without it, commands carrying `pre` are refused. */
+  currentState?: () => Promise<HostState>;
+  backoff?: BackoffPolicy;
+  heartbeatIntervalMs?: number;
+  heartbeatTimeoutMs?: number;
+}
+
+export interface RunningAgent {
+  readonly connected: boolean;
+  /** Closes the socket, aborts running handlers and waits up to graceMs for their results. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+interface Running {
+  type: CommandType;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+export const pingHandler: CommandHandler = async () => ({ ok: true, output: { pong: new Date().toISOString() } });
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  const { config, log } = options;
+  const controlPlane = config.controlPlane;
+  const agentKey = config.agentKey;
+  if (controlPlane === undefined || agentKey === undefined) {
+    throw new TypeError("the agent config has no controlPlane or agentKey: run `rewind agent enroll` first");
+  }
+  const nonces = await NonceStore.open(config.stateDir);
+  const outbox = await Outbox.open(config.stateDir);
+  const running = new Map<string, Running>();
+  const handlers: Partial<Record<CommandType, CommandHandler>> = {
+    ping: pingHandler,
+    cancel: async (claims) => {
+      if (claims.action.type !== "cancel") return { ok: false, code: "MALFORMED", message: "not a cancel command" };
+      const target = running.get(claims.action.targetCommandId);
+      if (target === undefined) {
+        return { ok: false, code: "NOT_FOUND", message: `command ${claims.action.targetCommandId} is not running on this host` };
+      }
+      target.controller.abort(new Error(`cancelled by command ${claims.jti}`));
+      return { ok: true, output: { cancelled: claims.action.targetCommandId } };
+    },
+    ...options.handlers,
+  };
+
+  let connection: AgentConnection | undefined;
+  const reporter = new Reporter({
+    host: config.host,
+    agentKey,
+    outbox,
+    log,
+    send: (jws) => connection?.send({ t: "report", jws }) ?? false,
+  });
+
+  const report = async (r: Report): Promise<void> => {
+    try {
+      await reporter.report(r);
+    } catch (error) {
+      log.error({ err: error, kind: r.kind }, "could not persist a report; it is lost");
+    }
+  };
+
+  const refuse = async (rejection: Rejection): Promise<void> => {
+    log.warn({ commandId: rejection.commandId, code: rejection.code, reason: rejection.reason }, "command rejected, not executed");
+    await report({ kind: "rejected", ...rejection, reason: truncate(rejection.reason, 1000) });
+  };
+
+  const sendState = async (): Promise<void> => {
+    if (options.currentState === undefined) return;
+    try {
+      const state = await options.currentState();
+      await report({ kind: "state", ...state });
+    } catch (error) {
+      log.warn({ err: error }, "could not read the host state for a state report");
+    }
+  };
+
+  const execute = async (claims: CommandClaims, handler: CommandHandler): Promise<void> => {
+    const controller = new AbortController();
+    let finished: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => {
+      finished = resolve;
+    });
+    running.set(claims.jti, { type: claims.action.type, controller, done });
+    log.info({ commandId: claims.jti, action: claims.action.type }, "command accepted");
+    await report({ kind: "ack", commandId: claims.jti });
+    let result: HandlerResult;
+    try {
+      result = await handler(claims, { report, signal: controller.signal });
+    } catch (error) {
+      const code = isRewindError(error) ? error.code : "INTERNAL";
+      log.error({ err: error, commandId: claims.jti, code }, "command handler failed");
+      result = { ok: false, code, message: error instanceof Error ? error.message : String(error) };
+    } finally {
+      running.delete(claims.jti);
+    }
+    log.info({ commandId: claims.jti, action: claims.action.type, ok: result.ok, code: result.code }, "command finished");
+    await report({
+      kind: "result",
+      commandId: claims.jti,
+      ok: result.ok,
+      ...(result.code === undefined ? {} : { code: result.code }),
+      ...(result.message === undefined ? {} : { message: truncate(result.message, 4000) }),
+      ...(result.output === undefined ? {} : { output: result.output }),
+    });
+    finished();
+  };
+
+  const onCommand = async (frame: { id: string; jws: string }): Promise<void> => {
+    const verdict = await verifyCommandFrame(frame, { keys: controlPlane.keys, host: config.host, nonces });
+    if (!verdict.ok) return refuse(verdict.rejection);
+    const claims = verdict.claims;
+    if (claims.pre !== undefined) {
+      if (options.currentState === undefined) {
+        return refuse({ commandId: claims.jti, code: "PRECONDITION_FAILED", reason: "this agent cannot read the host state to check preconditions" });
+      }
+      let differences: string[];
+      try {
+        differences = preconditionDifferences(claims.pre, await options.currentState());
+      } catch (error) {
+        const reason = `cannot read the host state: ${error instanceof Error ? error.message : String(error)}`;
+        return refuse({ commandId: claims.jti, code: "PRECONDITION_FAILED", reason });
+      }
+      if (differences.length > 0) {
+        return refuse({ commandId: claims.jti, code: "PRECONDITION_FAILED", reason: `the host moved on: ${differences.join("; ")}` });
+      }
+    }
+    if (exclusiveActions.includes(claims.action.type)) {
+      const busy = [...running.entries()].find(([, r]) => exclusiveActions.includes(r.type));
+      if (busy !== undefined) {
+        return refuse({ commandId: claims.jti, code: "LOCKED", reason: `${busy[1].type} ${busy[0]} is still running on this host` });
+      }
+    }
+    const handler = handlers[claims.action.type];
+    if (handler === undefined) {
+      const type = claims.action.type;
+      return execute(claims, async () => ({ ok: false, code: "UNAVAILABLE", message: `this agent has no handler for '${type}' commands` }));
+    }
+    return execute(claims, handler);
+  };
+
+  const onFrame = async (frame: DownFrame): Promise<void> => {
+    switch (frame.t) {
+      case "welcome":
+        if (frame.host !== config.host) log.warn({ welcomeHost: frame.host }, "control plane welcomed a different host name");
+        await reporter.resendPending();
+        await sendState();
+        return;
+      case "heartbeat":
+        return;
+      case "report-ack":
+        await reporter.acknowledged(frame.reportId);
+        return;
+      case "command":
+        return onCommand(frame);
+    }
+  };
+
+  connection = new AgentConnection({
+    url: controlPlane.url,
+    host: config.host,
+    agentKey,
+    agentVersion,
+    log,
+    ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+    ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
+    ...(options.heartbeatTimeoutMs === undefined ? {} : { heartbeatTimeoutMs: options.heartbeatTimeoutMs }),
+    onFrame: (data) => {
+      const parsed = parseDownFrame(data);
+      const work = parsed.ok ? onFrame(parsed.frame) : refuse(parsed.rejection);
+      work.catch((error: unknown) => log.error({ err: error }, "frame handling failed"));
+    },
+  });
+  connection.start();
+  log.info({ host: config.host, controlPlane: controlPlane.url, agentVersion, pendingReports: outbox.size() }, "agent started");
+
+  return {
+    get connected() {
+      return connection?.connected ?? false;
+    },
+    async stop(graceMs = 20_000) {
+      await connection?.close();
+      for (const r of running.values()) r.controller.abort(new Error("agent stopping"));
+      const all = Promise.all([...running.values()].map((r) => r.done));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([all, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+      log.info({ pendingReports: outbox.size() }, "agent stopped");
+    },
+  };
+}

@@ -1,0 +1,93 @@
+// Every command nonce the agent accepted, persisted under stateDir until the command could no longer
+// pass the expiry check anyway (exp + allowed clock skew). A restart therefore does not reopen replay.
+import { mkdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { z } from "zod";
+import { RewindError } from "../../../shared/errors.ts";
+import { clockToleranceSeconds, nowSeconds } from "../../../shared/signing.ts";
+import { writeFileAtomic } from "./atomic-file.ts";
+
+const fileSchema = z.strictObject({
+  version: z.literal(1),
+  /** nonce → { command id, epoch second after which it can be forgotten } */
+  nonces: z.record(z.string(), z.strictObject({ commandId: z.string(), forgetAfter: z.number() })),
+});
+type NonceFile = z.output<typeof fileSchema>;
+
+export class NonceStore {
+  readonly file: string;
+  #nonces: NonceFile["nonces"];
+  #writes: Promise<void> = Promise.resolve();
+
+  private constructor(file: string, nonces: NonceFile["nonces"]) {
+    this.file = file;
+    this.#nonces = nonces;
+  }
+
+  static async open(stateDir: string, now: Date = new Date()): Promise<NonceStore> {
+    await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    const file = path.join(stateDir, "nonces.json");
+    let text: string | undefined;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+    if (text === undefined) return new NonceStore(file, {});
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      raw = undefined;
+    }
+    const parsed = fileSchema.safeParse(raw);
+    // A damaged store cannot prove which commands ran: refuse to start rather than accept replays.
+    if (!parsed.success) {
+      throw new RewindError(
+        "CONFIG_INVALID",
+        `replay-protection store ${file} is damaged; move it aside only if no command sent before now can still be valid`,
+      );
+    }
+    const store = new NonceStore(file, parsed.data.nonces);
+    store.#prune(nowSeconds(now));
+    return store;
+  }
+
+  has(nonce: string): boolean {
+    return Object.hasOwn(this.#nonces, nonce);
+  }
+
+  size(): number {
+    return Object.keys(this.#nonces).length;
+  }
+
+  /**
+   * Records a verified command's nonce, durably, before the command may run. Throws REPLAYED if
+   * it was seen before (also in an earlier run of the agent).
+   */
+  async remember(nonce: string, commandId: string, exp: number, now: Date = new Date()): Promise<void> {
+    const existing = this.#nonces[nonce];
+    if (existing !== undefined) {
+      throw new RewindError("REPLAYED", `command ${commandId} reuses the nonce of command ${existing.commandId}: replay refused`);
+    }
+    this.#prune(nowSeconds(now));
+    this.#nonces[nonce] = { commandId, forgetAfter: exp + clockToleranceSeconds };
+    await this.#persist();
+  }
+
+  #prune(nowSec: number): void {
+    for (const [nonce, entry] of Object.entries(this.#nonces)) {
+      if (entry.forgetAfter < nowSec) delete this.#nonces[nonce];
+    }
+  }
+
+  /**
+   * Writes are chained so two quick commands never interleave their snapshots; an earlier write's
+   * failure was already thrown to its own caller, so the chain only waits for it.
+   */
+  #persist(): Promise<void> {
+    const snapshot = JSON.stringify({ version: 1, nonces: this.#nonces } satisfies NonceFile);
+    this.#writes = this.#writes.catch(() => undefined).then(() => writeFileAtomic(this.file, snapshot));
+    return this.#writes;
+  }
+}

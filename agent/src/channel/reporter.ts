@@ -1,0 +1,60 @@
+// Reports up the socket: each is signed with the agent's key, written to the outbox, then sent if
+// the socket is open. After every (re)connect the whole outbox is resent in order; a `report-ack`
+// removes one. The control plane must therefore accept the same report id twice and store it once.
+import { decodeJwt } from "jose";
+import type { Report } from "../../../shared/schemas/report.ts";
+import { type PrivateJwk, signReport } from "../../../shared/signing.ts";
+import type { Logger } from "../log.ts";
+import type { Outbox } from "./outbox.ts";
+
+export interface ReporterOptions {
+  host: string;
+  agentKey: PrivateJwk;
+  outbox: Outbox;
+  /** Sends one report frame; false when offline. */
+  send(jws: string): boolean;
+  log: Logger;
+}
+
+export class Reporter {
+  readonly #options: ReporterOptions;
+  /** Reports are persisted and sent one after another so the control plane sees them in order. */
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(options: ReporterOptions) {
+    this.#options = options;
+  }
+
+  /** Resolves once the signed report is on disk (not once it is acknowledged). */
+  report(report: Report): Promise<void> {
+    const next = this.#queue.then(async () => {
+      const jws = await signReport(report, this.#options.host, this.#options.agentKey);
+      const reportId = decodeJwt(jws).jti;
+      if (typeof reportId !== "string") throw new TypeError("signReport produced a token without jti");
+      await this.#options.outbox.add({ reportId, jws });
+      const sent = this.#options.send(jws);
+      this.#options.log.debug({ reportId, kind: report.kind, sent }, sent ? "report sent" : "report kept for later");
+    });
+    // The chain continues after a failure; the failure itself goes to this report's caller.
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** After a (re)connect: everything not yet acknowledged goes again, oldest first. */
+  resendPending(): Promise<void> {
+    const next = this.#queue.then(() => {
+      const pending = this.#options.outbox.pending();
+      for (const { jws } of pending) {
+        if (!this.#options.send(jws)) return;
+      }
+      if (pending.length > 0) this.#options.log.info({ count: pending.length }, "resent unacknowledged reports");
+    });
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async acknowledged(reportId: string): Promise<void> {
+    const known = await this.#options.outbox.ack(reportId);
+    if (!known) this.#options.log.debug({ reportId }, "ack for a report no longer in the outbox");
+  }
+}
