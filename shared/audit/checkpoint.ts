@@ -2,6 +2,7 @@
 // signed note (https://c2sp.org/signed-note) with an Ed25519 signature: plain text any auditor can
 // check with openssl, independent of Rewind. Signing and verifying use WebCrypto (both runtimes).
 import { sha256 } from "@noble/hashes/sha2.js";
+import type { CryptoKey } from "jose";
 import { RewindError } from "../errors.ts";
 import type { PrivateJwk, PublicJwk } from "../signing.ts";
 import { fromBase64, type Hash, toBase64 } from "./merkle.ts";
@@ -56,7 +57,7 @@ export function verifierKey(name: string, jwk: PublicJwk): string {
   return `${name}+${hex}+${toBase64(typed)}`;
 }
 
-function jwkForWebCrypto(jwk: PublicJwk | PrivateJwk): JsonWebKey {
+function jwkForWebCrypto(jwk: PublicJwk | PrivateJwk): { kty: string; crv: string; x: string; d?: string } {
   return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, ...("d" in jwk && typeof jwk.d === "string" ? { d: jwk.d } : {}) };
 }
 
@@ -118,6 +119,18 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((value, i) => value === b[i]);
 }
 
+// Verifying a series of a million checkpoints would otherwise import the same key a million times.
+const verifyKeys = new Map<string, Promise<CryptoKey>>();
+
+function importVerifyKey(key: PublicJwk): Promise<CryptoKey> {
+  let imported = verifyKeys.get(key.x);
+  if (imported === undefined) {
+    imported = crypto.subtle.importKey("jwk", jwkForWebCrypto(key), { name: "Ed25519" }, false, ["verify"]);
+    verifyKeys.set(key.x, imported);
+  }
+  return imported;
+}
+
 /**
  * Parses and checks a checkpoint against the log's public keys (any of them, for rotation): a
  * signature line must name the origin, carry a key hash of one of the keys and verify over the body.
@@ -129,9 +142,7 @@ export async function verifyCheckpoint(text: string, keys: readonly PublicJwk[])
     for (const key of keys) {
       if (sig.name !== head.origin || !sameBytes(sig.keyHash, noteKeyHash(sig.name, key))) continue;
       known = true;
-      const publicKey = await crypto.subtle.importKey("jwk", jwkForWebCrypto(key), { name: "Ed25519" }, false, [
-        "verify",
-      ]);
+      const publicKey = await importVerifyKey(key);
       if (await crypto.subtle.verify({ name: "Ed25519" }, publicKey, sig.signature, encoder.encode(head.body))) return head;
     }
   }

@@ -35,6 +35,13 @@ export class TreeBuilder {
   private readonly stack: { hash: Hash; size: number }[] = [];
   private count = 0;
 
+  clone(): TreeBuilder {
+    const copy = new TreeBuilder();
+    copy.stack.push(...this.stack);
+    copy.count = this.count;
+    return copy;
+  }
+
   get size(): number {
     return this.count;
   }

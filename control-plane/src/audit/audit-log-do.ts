@@ -1,12 +1,13 @@
-// The audit log's single writer (Durable Object "global"): it assigns gap-free sequence numbers,
-// inserts entries with their leaf hashes into D1, keeps the tree head in memory, and signs a
-// checkpoint at most a second after appends (alarm), stored in D1 and published outside it.
+// The audit log's single writer (Durable Object "global"): it assigns gap-free sequence numbers and
+// writes each entry, its leaf hash and the checkpoint signed at the new size to D1 in one batch.
+// Signing per append lets a verifier name the exact entry an insider changed; copying checkpoints
+// outside D1 (S3 or R2) is batched by an alarm, at most a second after an append.
 import { DurableObject } from "cloudflare:workers";
-import { drizzle } from "drizzle-orm/d1";
 import { asc, desc, gt } from "drizzle-orm";
-import { canonicalJson } from "../../../shared/canonical-json.ts";
+import { drizzle } from "drizzle-orm/d1";
 import { signCheckpoint } from "../../../shared/audit/checkpoint.ts";
 import { fromHex, leafHash, TreeBuilder, toHex } from "../../../shared/audit/merkle.ts";
+import { canonicalJson } from "../../../shared/canonical-json.ts";
 import { type AuditEntry, auditEntry, type NewAuditEntry } from "../../../shared/schemas/audit.ts";
 import { loadConfig } from "../config.ts";
 import type { Env } from "../env.ts";
@@ -14,9 +15,9 @@ import { errorFields, log } from "../log.ts";
 import { publishCheckpoint } from "./checkpoint-publish.ts";
 import { auditCheckpoints, auditEntries } from "./schema.ts";
 
-/** Appends within this window share one checkpoint (the issue allows at most a second). */
-const checkpointDelayMs = 500;
+const publishDelayMs = 500;
 const loadPageSize = 5000;
+const publishedKey = "publishedSize";
 
 export class AuditLog extends DurableObject<Env> {
   private tree: Promise<TreeBuilder> | undefined;
@@ -58,40 +59,43 @@ export class AuditLog extends DurableObject<Env> {
   }
 
   private async appendNow(entry: NewAuditEntry): Promise<AuditEntry> {
+    const config = loadConfig(this.env);
+    const [key] = config.signingKeys;
+    if (key === undefined) throw new Error("no signing key configured");
     const tree = await this.loadTree();
     const full = auditEntry.parse({ ...entry, seq: tree.size, time: new Date().toISOString() });
     const text = canonicalJson(full);
     const leaf = leafHash(text);
-    await this.db().insert(auditEntries).values({ seq: full.seq, entry: text, leafHash: toHex(leaf) });
+    // The head is computed on a copy so a failed D1 write leaves the in-memory tree as D1 has it.
+    const next = tree.clone();
+    next.push(leaf);
+    const root = next.root();
+    const note = await signCheckpoint({ origin: config.auditOrigin, size: next.size, root }, key);
+    const db = this.db();
+    await db.batch([
+      db.insert(auditEntries).values({ seq: full.seq, entry: text, leafHash: toHex(leaf) }),
+      db.insert(auditCheckpoints).values({ treeSize: next.size, rootHash: toHex(root), note, signedAt: full.time }),
+    ]);
     tree.push(leaf);
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + checkpointDelayMs);
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + publishDelayMs);
     return full;
   }
 
-  /** Signs the current head if it grew since the last checkpoint; a throw makes the runtime retry the alarm. */
+  /** Publishes the newest checkpoint outside D1; a throw makes the runtime retry the alarm. */
   override async alarm(): Promise<void> {
     try {
-      const tree = await this.loadTree();
-      const size = tree.size;
-      const root = tree.root();
-      const [last] = await this.db()
+      const [latest] = await this.db()
         .select({ treeSize: auditCheckpoints.treeSize, note: auditCheckpoints.note })
         .from(auditCheckpoints)
         .orderBy(desc(auditCheckpoints.treeSize))
         .limit(1);
-      if (last !== undefined && last.treeSize >= size) return;
-      const config = loadConfig(this.env);
-      const [key] = config.signingKeys;
-      if (key === undefined) throw new Error("no signing key configured");
-      const note = await signCheckpoint({ origin: config.auditOrigin, size, root }, key);
-      await this.db()
-        .insert(auditCheckpoints)
-        .values({ treeSize: size, rootHash: toHex(root), note, signedAt: new Date().toISOString() })
-        .onConflictDoNothing();
-      await publishCheckpoint(this.env, config, size, note);
-      log.info("audit.checkpoint", { size });
+      const published = (await this.ctx.storage.get<number>(publishedKey)) ?? 0;
+      if (latest === undefined || latest.treeSize <= published) return;
+      await publishCheckpoint(this.env, loadConfig(this.env), latest.treeSize, latest.note);
+      await this.ctx.storage.put(publishedKey, latest.treeSize);
+      log.info("audit.checkpoint_published", { size: latest.treeSize });
     } catch (error) {
-      log.error("audit.checkpoint_failed", { object: "AuditLog/global", ...errorFields(error) });
+      log.error("audit.checkpoint_publish_failed", { object: "AuditLog/global", ...errorFields(error) });
       throw error;
     }
   }

@@ -1,4 +1,4 @@
-// Copies each signed checkpoint outside D1 (S3 when configured, else the R2 ARCHIVE bucket), so a
+// Copies the newest signed checkpoint of each batch outside D1 (S3 when configured, else the R2 ARCHIVE bucket), so a
 // database rewrite cannot also rewrite the tree heads auditors compare against.
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { Config } from "../config.ts";

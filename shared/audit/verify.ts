@@ -1,0 +1,231 @@
+// Offline verification of an audit export, trusting only the control plane's public keys and the
+// agents' keys: every line parses and is canonical, seq = line index, every embedded agent report
+// verifies with its host's key and matches the entry, the Merkle tree recomputed from the lines
+// matches every signed checkpoint (the per-append series, the newest one, and an older one the
+// auditor kept). Checks run in seq order, so the first failure names the first bad sequence number.
+import { canonicalJson } from "../canonical-json.ts";
+import { isRewindError } from "../errors.ts";
+import { type AuditEntry, auditEntry } from "../schemas/audit.ts";
+import { describeIssues } from "../schemas/zod-error.ts";
+import { type PublicJwk, verifyReport } from "../signing.ts";
+import { type Checkpoint, parseCheckpoint, verifyCheckpoint } from "./checkpoint.ts";
+import type { AgentKeys, CheckpointLine } from "./export.ts";
+import { emptyRoot, equalHashes, leafHash, TreeBuilder, toHex } from "./merkle.ts";
+
+export type AuditProblem =
+  | "CHECKPOINT_INVALID"
+  | "MALFORMED_ENTRY"
+  | "NOT_CANONICAL"
+  | "SEQUENCE_BROKEN"
+  | "AGENT_REPORT_INVALID"
+  | "ROOT_MISMATCH"
+  | "TRUNCATED"
+  | "UNCOVERED_ENTRIES"
+  | "INCONSISTENT_HISTORY";
+
+export interface VerifyInput {
+  /** The export's lines in order (blank lines are not allowed: each line is one leaf). */
+  entries: Iterable<string> | AsyncIterable<string>;
+  /** The control plane's public keys (its JWKS): the only keys checkpoints may be signed with. */
+  logKeys: readonly PublicJwk[];
+  agentKeys: AgentKeys;
+  /** The newest signed checkpoint; when absent, the last of `checkpoints`. */
+  checkpoint?: string;
+  /** An older checkpoint the auditor kept: the export must extend it. */
+  previousCheckpoint?: string;
+  /** Every checkpoint the log signed (one per append), to name exactly which entry was changed. */
+  checkpoints?: readonly CheckpointLine[];
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  entries: number;
+  /** Hex root recomputed from the entries. */
+  root: string;
+  checkpointSize?: number;
+  previousCheckpointSize?: number;
+  agentReports: number;
+  checkpointsChecked: number;
+  firstBadSeq?: number;
+  problem?: AuditProblem;
+  reason?: string;
+}
+
+class Failure extends Error {
+  constructor(
+    readonly problem: AuditProblem,
+    readonly seq: number | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Progress {
+  entries: number;
+  root: string;
+  agentReports: number;
+  checkpointsChecked: number;
+}
+
+async function checkpointOrFail(
+  text: string,
+  keys: readonly PublicJwk[],
+  what: string,
+  seq: number | undefined,
+): Promise<Checkpoint> {
+  try {
+    return await verifyCheckpoint(text, keys);
+  } catch (error) {
+    if (!isRewindError(error)) throw error;
+    throw new Failure("CHECKPOINT_INVALID", seq, `${what} is not genuine: ${error.message}`);
+  }
+}
+
+async function checkAgentReport(entry: AuditEntry, jws: string, agentKeys: AgentKeys): Promise<void> {
+  const fail = (why: string) => new Failure("AGENT_REPORT_INVALID", entry.seq, `embedded agent report ${why}`);
+  if (entry.actor.kind !== "host") throw fail(`is recorded with actor '${entry.actor.kind}', not the host that signed it`);
+  const host = entry.actor.host;
+  const keys = agentKeys.hosts[host] ?? [];
+  if (keys.length === 0) throw fail(`cannot be checked: no public key for host '${host}' in the agent keys`);
+  let lastError = "";
+  for (const key of keys) {
+    try {
+      const claims = await verifyReport(jws, { key, host });
+      const recorded = entry.details.report;
+      if (recorded !== undefined && canonicalJson(recorded) !== canonicalJson(claims.report)) {
+        throw fail(`says something else than details.report (signed ${claims.report.kind} report differs)`);
+      }
+      const reportId = entry.details.reportId;
+      if (reportId !== undefined && reportId !== claims.jti) throw fail(`has id ${claims.jti}, details.reportId says ${String(reportId)}`);
+      return;
+    } catch (error) {
+      if (error instanceof Failure) throw error;
+      if (!isRewindError(error)) throw error;
+      lastError = `${error.code}: ${error.message}`;
+    }
+  }
+  throw fail(`does not verify with host '${host}''s key (${lastError})`);
+}
+
+function parseEntry(line: string, index: number): AuditEntry {
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch {
+    throw new Failure("MALFORMED_ENTRY", index, "line is not JSON");
+  }
+  const parsed = auditEntry.safeParse(json);
+  if (!parsed.success) throw new Failure("MALFORMED_ENTRY", index, `line is not an audit entry: ${describeIssues(parsed.error)}`);
+  if (canonicalJson(parsed.data) !== line) throw new Failure("NOT_CANONICAL", index, "line is not in canonical JSON form (re-encoded?)");
+  if (parsed.data.seq !== index) {
+    throw new Failure("SEQUENCE_BROKEN", index, `line ${index + 1} holds seq ${parsed.data.seq}, expected ${index}`);
+  }
+  return parsed.data;
+}
+
+function describeRange(from: number, size: number): string {
+  return from === size - 1 ? `entry ${from} does not` : `entries ${from}..${size - 1} do not`;
+}
+
+async function run(input: VerifyInput, progress: Progress): Promise<{ newest: Checkpoint; previous?: Checkpoint }> {
+  const series = new Map<number, string>();
+  for (const line of input.checkpoints ?? []) series.set(line.size, line.note);
+  const newestText = input.checkpoint ?? input.checkpoints?.at(-1)?.note;
+  if (newestText === undefined) throw new TypeError("verification needs a signed checkpoint (or the checkpoint series)");
+  // The auditor's own copy of an older checkpoint must itself be genuine before it can judge anything.
+  const previous =
+    input.previousCheckpoint === undefined
+      ? undefined
+      : await checkpointOrFail(input.previousCheckpoint, input.logKeys, "the older checkpoint you kept", undefined);
+
+  const tree = new TreeBuilder();
+  /** Entries below this size are covered by a genuine checkpoint whose root matched. */
+  let matched = 0;
+  // Signatures are checked when the tree reaches the checkpoint's size, so a failure names the
+  // first entry no genuine checkpoint vouches for.
+  const check = async (text: string, what: string, size?: number): Promise<Checkpoint> => {
+    const head = await checkpointOrFail(text, input.logKeys, what, matched);
+    if (size !== undefined && head.size !== size) {
+      throw new Failure("CHECKPOINT_INVALID", matched, `${what} is listed at size ${size} but signed for size ${head.size}`);
+    }
+    progress.checkpointsChecked += 1;
+    return head;
+  };
+  const compare = (head: Checkpoint, what: string) => {
+    if (!equalHashes(tree.root(), head.root)) {
+      throw new Failure("ROOT_MISMATCH", matched, `${describeRange(matched, head.size)} match the ${what} signed at size ${head.size}`);
+    }
+    matched = head.size;
+  };
+  const newestSize = parseCheckpoint(newestText).head.size;
+  let newest: Checkpoint | undefined;
+  if (newestSize === 0) {
+    newest = await check(newestText, "newest checkpoint");
+    compare(newest, "newest checkpoint");
+  }
+
+  let index = 0;
+  for await (const line of input.entries) {
+    const entry = parseEntry(line, index);
+    if (entry.agentJws !== undefined) {
+      await checkAgentReport(entry, entry.agentJws, input.agentKeys);
+      progress.agentReports += 1;
+    }
+    tree.push(leafHash(line));
+    index += 1;
+    const size = tree.size;
+    const note = series.get(size);
+    if (note !== undefined) compare(await check(note, `checkpoint at size ${size}`, size), "checkpoint");
+    if (previous?.size === size && !equalHashes(tree.root(), previous.root)) {
+      throw new Failure(
+        "INCONSISTENT_HISTORY",
+        0,
+        `history was rewritten: entries 0..${size - 1} do not match the older checkpoint you kept (size ${size})`,
+      );
+    }
+    if (newestSize === size) {
+      newest = await check(newestText, "newest checkpoint");
+      compare(newest, "newest checkpoint");
+    }
+    progress.entries = size;
+  }
+  progress.root = toHex(tree.root());
+  newest ??= await check(newestText, "newest checkpoint");
+  if (previous !== undefined && previous.size > index) {
+    throw new Failure("TRUNCATED", index, `history is cut off: the older checkpoint you kept covers ${previous.size} entries, the export has ${index}`);
+  }
+  if (newest.size > index) {
+    throw new Failure("TRUNCATED", index, `the export ends at ${index} entries but the checkpoint covers ${newest.size}`);
+  }
+  if (newest.size < index) {
+    throw new Failure(
+      "UNCOVERED_ENTRIES",
+      newest.size,
+      `entries ${newest.size}..${index - 1} are not covered by the signed checkpoint (size ${newest.size})`,
+    );
+  }
+  return previous === undefined ? { newest } : { newest, previous };
+}
+
+export async function verifyAuditExport(input: VerifyInput): Promise<VerifyResult> {
+  const progress: Progress = { entries: 0, root: toHex(emptyRoot), agentReports: 0, checkpointsChecked: 0 };
+  try {
+    const { newest, previous } = await run(input, progress);
+    return {
+      ok: true,
+      ...progress,
+      checkpointSize: newest.size,
+      ...(previous === undefined ? {} : { previousCheckpointSize: previous.size }),
+    };
+  } catch (error) {
+    if (!(error instanceof Failure)) throw error;
+    return {
+      ok: false,
+      ...progress,
+      ...(error.seq === undefined ? {} : { firstBadSeq: error.seq }),
+      problem: error.problem,
+      reason: error.message,
+    };
+  }
+}
