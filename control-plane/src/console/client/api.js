@@ -1,0 +1,94 @@
+// @ts-check
+// The console's only way to the control plane: same-origin JSON calls with the bearer token, and
+// every failure turned into an ApiError with a stable code (the server's, or NETWORK / HTTP).
+
+export class ApiError extends Error {
+  /**
+   * @param {number} status 0 when the request never got an answer
+   * @param {string} code
+   * @param {string} message
+   * @param {Record<string, unknown>} [details]
+   */
+  constructor(status, code, message, details = {}) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/**
+ * @param {unknown} value
+ * @returns {value is Record<string, unknown>}
+ */
+function isRecord(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Reads `{ error: { code, message, details? } }`; anything else becomes a plain HTTP error so a
+ * proxy's HTML error page is never shown to the operator.
+ * @param {Response} response
+ * @returns {Promise<ApiError>}
+ */
+async function errorFrom(response) {
+  /** @type {unknown} */
+  let body;
+  try {
+    body = await response.json();
+  } catch {
+    body = undefined;
+  }
+  const error = isRecord(body) ? body.error : undefined;
+  if (isRecord(error) && typeof error.code === "string") {
+    const message = typeof error.message === "string" ? error.message : "";
+    return new ApiError(response.status, error.code, message, isRecord(error.details) ? error.details : {});
+  }
+  return new ApiError(response.status, "HTTP", "");
+}
+
+/**
+ * @typedef {object} Api
+ * @property {(path: string) => Promise<unknown>} get JSON GET
+ * @property {(path: string) => Promise<string>} text text GET (checkpoint, NDJSON export)
+ * @property {(path: string, body?: unknown) => Promise<unknown>} post JSON POST
+ */
+
+/**
+ * @param {string} token
+ * @returns {Api}
+ */
+export function createApi(token) {
+  /**
+   * @param {string} path
+   * @param {RequestInit} init
+   */
+  async function call(path, init) {
+    /** @type {Response} */
+    let response;
+    try {
+      response = await fetch(path, {
+        ...init,
+        headers: { authorization: `Bearer ${token}`, ...(init.body ? { "content-type": "application/json" } : {}) },
+        cache: "no-store",
+      });
+    } catch {
+      throw new ApiError(0, "NETWORK", "");
+    }
+    if (!response.ok) throw await errorFrom(response);
+    return response;
+  }
+  return {
+    async get(path) {
+      return (await call(path, { method: "GET" })).json();
+    },
+    async text(path) {
+      return (await call(path, { method: "GET" })).text();
+    },
+    async post(path, body) {
+      const response = await call(path, { method: "POST", body: JSON.stringify(body ?? {}) });
+      return response.status === 204 ? {} : response.json();
+    },
+  };
+}

@@ -1,0 +1,26 @@
+// @ts-check
+// Live screens refresh by polling: simple, works through any proxy, and survives a flaky network.
+
+/**
+ * Runs `tick` now, then again `intervalMs` after each run finishes (runs never overlap), until
+ * `tick` resolves to false or the returned stop function is called.
+ * @param {() => Promise<boolean | void>} tick
+ * @param {number} intervalMs
+ * @returns {() => void} stop
+ */
+export function poll(tick, intervalMs) {
+  let stopped = false;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+  async function run() {
+    if (stopped) return;
+    const again = await tick();
+    if (again === false || stopped) return;
+    timer = setTimeout(run, intervalMs);
+  }
+  void run();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}

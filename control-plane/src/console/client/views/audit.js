@@ -1,0 +1,96 @@
+// @ts-check
+// Auditors: the audit log, newest first, and whether it verifies against the signed checkpoint.
+import { ApiError } from "../api.js";
+import { verifyAuditLog } from "../audit-verify.js";
+import { h, replace } from "../dom.js";
+import { formatTime } from "../format.js";
+import { describeError } from "../messages.js";
+import { loading, notice } from "../ui.js";
+
+const pageSize = 1000;
+const shownEntries = 100;
+
+/**
+ * @param {import("../api.js").Api} api
+ * @returns {Promise<string[]>} every entry line from seq 0
+ */
+async function exportLines(api) {
+  /** @type {string[]} */
+  const lines = [];
+  for (;;) {
+    const page = (await api.text(`/v1/audit?from=${lines.length}&limit=${pageSize}`)).split("\n").filter((line) => line !== "");
+    lines.push(...page);
+    if (page.length < pageSize) return lines;
+  }
+}
+
+/**
+ * @param {unknown} body
+ * @returns {import("../../../../../shared/signing.ts").PublicJwk[]}
+ */
+function jwksKeys(body) {
+  const keys = typeof body === "object" && body !== null && "keys" in body ? body.keys : undefined;
+  return Array.isArray(keys) ? keys : [];
+}
+
+/** @param {string} line */
+function entryItem(line) {
+  /** @type {Record<string, unknown>} */
+  let entry;
+  try {
+    entry = JSON.parse(line);
+  } catch {
+    return h("li", { class: "card" }, notice("An entry is not valid JSON."));
+  }
+  const actor = typeof entry.actor === "object" && entry.actor !== null ? /** @type {Record<string, unknown>} */ (entry.actor) : {};
+  const who = actor.kind === "token" ? `${actor.role} ${actor.tokenId}` : actor.kind === "host" ? `host ${actor.host}` : "system";
+  return h(
+    "li",
+    { class: "card audit-entry" },
+    h("div", { class: "card-head" }, h("strong", {}, String(entry.action)), h("span", { class: "muted" }, `#${entry.seq}`)),
+    h("p", {}, String(entry.subject)),
+    h("p", { class: "muted" }, `${formatTime(String(entry.time))} · ${who}`),
+  );
+}
+
+/** @param {import("../context.js").ViewContext} ctx */
+export function auditView(ctx) {
+  const status = h("div", {}, loading("the audit log"));
+  const entries = h("div", {});
+
+  void (async () => {
+    /** @type {string[]} */
+    let lines;
+    try {
+      lines = await exportLines(ctx.api);
+    } catch (error) {
+      replace(status, notice(describeError(error, "export the audit log")));
+      return;
+    }
+    replace(
+      entries,
+      h("h2", {}, `Entries (${lines.length})`),
+      h("ol", { class: "cards", reversed: true }, ...lines.slice(-shownEntries).reverse().map(entryItem)),
+    );
+    try {
+      const [checkpoint, jwks] = await Promise.all([ctx.api.text("/v1/audit/checkpoint"), ctx.api.get("/.well-known/jwks.json")]);
+      const verdict = await verifyAuditLog(checkpoint, jwksKeys(jwks), lines);
+      replace(
+        status,
+        verdict.ok
+          ? notice(`Verified: the first ${verdict.size} entries match the checkpoint signed by '${verdict.origin}'.`, "ok")
+          : notice(`Not verified. ${verdict.problem}`),
+        h("details", {}, h("summary", {}, "Signed checkpoint"), h("pre", { class: "mono" }, checkpoint)),
+      );
+    } catch (error) {
+      replace(
+        status,
+        error instanceof ApiError && error.status === 404
+          ? notice("No checkpoint has been published yet, so the log cannot be verified.", "info")
+          : notice(describeError(error, "fetch the signed checkpoint")),
+      );
+    }
+  })();
+
+  return h("section", { "aria-labelledby": "audit-title" }, h("h1", { id: "audit-title" }, "Audit log"), status, entries);
+}
