@@ -3,8 +3,17 @@ import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { Client as MinioClient } from "minio";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildDemoImages, type DemoImages } from "../../infra/demo-stack/images.ts";
+import { deployVersion, downStack, settledHealth, upStack, volumeDir } from "../../infra/demo-stack/stack.ts";
+import { createDemoDatabase, demoRowCounts, seedDemoDatabase, seedMinioData } from "../world/demo-data.ts";
+import { healthOf, newRunId, removeLabelled, requireDocker, testLabels, waitForHealth } from "../world/docker.ts";
 import { type PgCluster, startPostgres } from "../world/postgres.ts";
 import { type S3World, startS3 } from "../world/s3.ts";
+
+async function text(url: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(url);
+  return { status: res.status, body: (await res.text()).trim() };
+}
 
 describe("throwaway PostgreSQL", () => {
   let cluster: PgCluster;
@@ -26,6 +35,102 @@ describe("throwaway PostgreSQL", () => {
     } finally {
       await client.end();
     }
+  });
+});
+
+describe("demo data", () => {
+  let cluster: PgCluster;
+  beforeAll(async () => {
+    cluster = await startPostgres();
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  async function counts(url: string): Promise<Record<string, number>> {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ t: string; n: number }>(
+        `SELECT 'migrations' AS t, count(*)::int AS n FROM migrations
+         UNION ALL SELECT 'users', count(*)::int FROM users
+         UNION ALL SELECT 'jobs', count(*)::int FROM jobs`,
+      );
+      return Object.fromEntries(rows.map((r) => [r.t, r.n]));
+    } finally {
+      await client.end();
+    }
+  }
+
+  it("seeds the v1 schedgen tables, then the bad deploy's v2 changes on top", async () => {
+    const url = await createDemoDatabase(cluster, "v1");
+    expect(await counts(url)).toEqual(demoRowCounts.v1);
+    await seedDemoDatabase(url, "v2");
+    expect(await counts(url)).toEqual(demoRowCounts.v2);
+    await seedDemoDatabase(url, "v2");
+    expect(await counts(url)).toEqual(demoRowCounts.v2);
+  });
+});
+
+describe("demo stack in Docker", () => {
+  const runId = newRunId();
+  const project = `rwt-${runId}`;
+  let docker: Awaited<ReturnType<typeof requireDocker>>;
+  let images: DemoImages;
+  beforeAll(async () => {
+    docker = await requireDocker();
+    images = await buildDemoImages(docker, { runId });
+  });
+  afterAll(async () => {
+    if (!docker) return;
+    await downStack(docker, project, { volumes: true });
+    await removeLabelled(docker, runId);
+  });
+
+  it("builds distinct v1 and v2 images for every service", () => {
+    for (const service of ["minio", "backend", "frontend", "pdf-worker"] as const) {
+      expect(images.v1[service].id).not.toBe(images.v2[service].id);
+    }
+  });
+
+  it("runs v1 healthy, turns the app services unhealthy on a v2 deploy, and stops a container", async () => {
+    let stack = await upStack(docker, { project, version: "v1", labels: testLabels(runId), images });
+    expect(await settledHealth(docker, stack)).toEqual({
+      minio: "healthy",
+      backend: "healthy",
+      frontend: "healthy",
+      "pdf-worker": "healthy",
+    });
+    expect(await text(`${stack.urls.backend}/health`)).toEqual({ status: 200, body: "ok" });
+    expect(await text(`${stack.urls.backend}/version`)).toEqual({ status: 200, body: "v1" });
+
+    const info = await docker.getContainer(stack.containers.backend.id).inspect();
+    expect(info.Config.Labels).toMatchObject({
+      "com.docker.compose.project": project,
+      "com.docker.compose.service": "backend",
+      "rewind.test": "1",
+    });
+
+    await seedMinioData(await volumeDir(docker, stack.minioVolume), "v1");
+    expect((await text(`${stack.urls.minio}/schedgen/calendars/week-48.ics`)).body).toContain("week 48 v1");
+
+    const backendUrl = stack.urls.backend;
+    stack = await deployVersion(docker, stack, "v2", images);
+    await waitForHealth(docker, stack.containers.backend.id, "unhealthy");
+    expect(await settledHealth(docker, stack)).toEqual({
+      minio: "healthy",
+      backend: "unhealthy",
+      frontend: "unhealthy",
+      "pdf-worker": "unhealthy",
+    });
+    expect(stack.urls.backend).toBe(backendUrl);
+    expect(await text(`${stack.urls.backend}/version`)).toEqual({ status: 200, body: "v2" });
+    expect((await text(`${stack.urls.backend}/health`)).status).toBe(404);
+
+    await docker.getContainer(stack.containers.frontend.id).stop({ t: 5 });
+    const stopped = await docker.getContainer(stack.containers.frontend.id).inspect();
+    expect(stopped.State.Running).toBe(false);
+    expect(await healthOf(docker, stack.containers.minio.id)).toBe("healthy");
   });
 });
 

@@ -3,18 +3,15 @@
 // several engineers' runs share the same engine concurrently.
 import { randomBytes } from "node:crypto";
 import Docker from "dockerode";
+import { RUN_LABEL } from "../../infra/demo-stack/labels.ts";
 import { RewindError } from "../../shared/errors.ts";
 
-export const TEST_LABEL = "rewind.test";
-export const RUN_LABEL = "rewind.test.run";
+export { type HealthStatus, healthOf, waitForHealth } from "../../infra/demo-stack/health.ts";
+export { RUN_LABEL, TEST_LABEL, testLabels } from "../../infra/demo-stack/labels.ts";
 
 /** A short unique suffix for names (lowercase, valid in container, volume and compose project names). */
 export function newRunId(): string {
   return `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
-}
-
-export function testLabels(runId: string): Record<string, string> {
-  return { [TEST_LABEL]: "1", [RUN_LABEL]: runId };
 }
 
 export async function requireDocker(): Promise<Docker> {
@@ -57,32 +54,4 @@ export async function removeLabelled(docker: Docker, runId: string): Promise<voi
   await Promise.all(networks.map((n) => removeIgnoringGone(() => docker.getNetwork(n.Id).remove())));
   const images = await docker.listImages({ filters });
   await Promise.all(images.map((i) => removeIgnoringGone(() => docker.getImage(i.Id).remove({ force: true }))));
-}
-
-export type HealthStatus = "starting" | "healthy" | "unhealthy" | "none";
-
-export async function healthOf(docker: Docker, containerId: string): Promise<HealthStatus> {
-  const info = await docker.getContainer(containerId).inspect();
-  const status = info.State.Health?.Status;
-  return status === "starting" || status === "healthy" || status === "unhealthy" ? status : "none";
-}
-
-/** Polls the container's Docker health status until it equals `want`; fails with the last status seen. */
-export async function waitForHealth(
-  docker: Docker,
-  containerId: string,
-  want: Exclude<HealthStatus, "none">,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: HealthStatus = "none";
-  while (Date.now() < deadline) {
-    last = await healthOf(docker, containerId);
-    if (last === want) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new RewindError(
-    "UNAVAILABLE",
-    `container ${containerId.slice(0, 12)} did not become ${want} within ${timeoutMs} ms (last: ${last})`,
-  );
 }
