@@ -1,6 +1,7 @@
 // The shared core, loaded by the Worker, the agent and the CLI: no node:* or cloudflare:* imports.
 export * from "./canonical-json.ts";
 export * from "./errors.ts";
+export * from "./schemas/alerts.ts";
 export * from "./schemas/audit.ts";
 export * from "./schemas/command.ts";
 export * from "./schemas/common.ts";
