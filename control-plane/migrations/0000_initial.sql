@@ -13,7 +13,7 @@ CREATE UNIQUE INDEX `api_tokens_secret_hash_unique` ON `api_tokens` (`secret_has
 CREATE INDEX `api_tokens_role` ON `api_tokens` (`role`);--> statement-breakpoint
 CREATE TABLE `command_reports` (
 	`id` text PRIMARY KEY NOT NULL,
-	`command_id` text NOT NULL,
+	`command_id` text,
 	`host` text NOT NULL,
 	`kind` text NOT NULL,
 	`body` text NOT NULL,

@@ -68,7 +68,8 @@ export const commandReports = sqliteTable(
   "command_reports",
   {
     id: text("id").primaryKey(),
-    commandId: text("command_id").notNull(),
+    /** Absent for reports about no command (a host state report, a frame too broken to name one). */
+    commandId: text("command_id"),
     host: text("host").notNull(),
     kind: text("kind").notNull(),
     body: text("body").notNull(),

@@ -1,0 +1,364 @@
+// HostChannel: one Durable Object per host. It holds the agent's WebSocket (Hibernation API), the
+// host's command queue (its own SQLite), delivers each signed command until the agent acknowledges
+// it, expires what nobody acknowledged in time, and verifies, records and audits every agent report.
+import { DurableObject } from "cloudflare:workers";
+import { isRewindError } from "../../../shared/errors.ts";
+import type { AuditActor, NewAuditEntry } from "../../../shared/schemas/audit.ts";
+import type { CommandAction } from "../../../shared/schemas/command.ts";
+import { type DownFrame, maxFrameBytes, upFrame } from "../../../shared/schemas/frames.ts";
+import { describeIssues } from "../../../shared/schemas/zod-error.ts";
+import { type PublicJwk, randomId, verifyReport } from "../../../shared/signing.ts";
+import { appendAudit } from "../audit/append.ts";
+import type { Env } from "../env.ts";
+import { errorFields, log } from "../log.ts";
+import { awaitsAck, nextState, nextWake } from "./command-state.ts";
+import { insertCommand, insertReport, markOffline, markOnline, syncCommand, touchHost } from "./d1-mirror.ts";
+import { readHandoff } from "./handoff.ts";
+import { QueueStore } from "./queue-store.ts";
+
+/** An unacknowledged command is sent again this long after its last delivery. */
+export const redeliverAfterMs = 15_000;
+/** last_seen in D1 is refreshed by heartbeats at most this often. */
+const lastSeenWriteEveryMs = 30_000;
+
+interface Attachment {
+  connectionId: string;
+  host: string;
+  agentVersion: string;
+  key: PublicJwk;
+  connectedAt: number;
+  lastSeenWrite: number;
+}
+
+export interface EnqueueRequest {
+  host: string;
+  commandId: string;
+  jws: string;
+  action: CommandAction;
+  createdAt: number;
+  createdBy: string;
+  expiresAt: number;
+}
+
+function jsonError(status: number, code: string, message: string): Response {
+  return Response.json({ error: { code, message } }, { status });
+}
+
+export class HostChannel extends DurableObject<Env> {
+  private readonly store: QueueStore;
+  /** D1 writes run one after another so the mirror never ends on an older state than the queue's. */
+  private mirrorQueue: Promise<unknown> = Promise.resolve();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new QueueStore(ctx.storage.sql);
+  }
+
+  private identity(): string {
+    return `HostChannel/${this.store.host() ?? this.ctx.id.toString()}`;
+  }
+
+  private mirror(task: () => Promise<void>): Promise<void> {
+    const run = this.mirrorQueue.then(task);
+    this.mirrorQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private syncCommandMirror(id: string): Promise<void> {
+    return this.mirror(async () => {
+      const command = this.store.get(id);
+      if (command !== undefined) await syncCommand(this.env, command);
+    });
+  }
+
+  private audit(entry: NewAuditEntry): Promise<unknown> {
+    return appendAudit(this.env, entry);
+  }
+
+  // Connections ----------------------------------------------------------------------------
+
+  override async fetch(request: Request): Promise<Response> {
+    try {
+      if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+        return jsonError(426, "BAD_REQUEST", "expected a WebSocket upgrade");
+      }
+      const facts = readHandoff(request);
+      if (facts === undefined) return jsonError(400, "BAD_REQUEST", "missing connection hand-off");
+      const now = Date.now();
+      if (!this.store.useConnectToken(facts.jti, facts.exp * 1000, now)) {
+        await this.audit({
+          actor: { kind: "system" },
+          action: "agent.connect-refused",
+          subject: `host:${facts.host}`,
+          details: { code: "REPLAYED", reason: "connect token already used" },
+        });
+        return jsonError(401, "UNAUTHORIZED", "connect token already used: sign a fresh one for each connection");
+      }
+      this.store.setHost(facts.host);
+      const previous = this.ctx.getWebSockets(facts.host);
+      const pair = new WebSocketPair();
+      const [client, server] = [pair[0], pair[1]];
+      const attachment: Attachment = {
+        connectionId: randomId(),
+        host: facts.host,
+        agentVersion: facts.agentVersion,
+        key: facts.key,
+        connectedAt: now,
+        lastSeenWrite: now,
+      };
+      this.ctx.acceptWebSocket(server, [facts.host]);
+      server.serializeAttachment(attachment);
+      for (const old of previous) old.close(4000, "replaced by a newer connection");
+      this.send(server, { t: "welcome", host: facts.host, serverTime: now });
+      await this.mirror(() => markOnline(this.env, facts.host, attachment.connectionId, facts.agentVersion, now));
+      await this.audit({
+        actor: { kind: "host", host: facts.host },
+        action: "agent.connected",
+        subject: `host:${facts.host}`,
+        details: { agentVersion: facts.agentVersion, replaced: previous.length },
+      });
+      await this.deliverPending(server);
+      await this.scheduleAlarm();
+      return new Response(null, { status: 101, webSocket: client });
+    } catch (error) {
+      log.error("host.connect_failed", { object: this.identity(), ...errorFields(error) });
+      return jsonError(500, "INTERNAL", "could not accept the agent connection; see the control plane's logs");
+    }
+  }
+
+  private attachment(ws: WebSocket): Attachment {
+    return ws.deserializeAttachment() as Attachment;
+  }
+
+  /** The newest open socket, if the agent is connected. */
+  private currentSocket(): WebSocket | undefined {
+    let best: WebSocket | undefined;
+    for (const ws of this.ctx.getWebSockets()) {
+      if (ws.readyState !== WebSocket.OPEN) continue;
+      if (best === undefined || this.attachment(ws).connectedAt > this.attachment(best).connectedAt) best = ws;
+    }
+    return best;
+  }
+
+  private send(ws: WebSocket, frame: DownFrame): void {
+    ws.send(JSON.stringify(frame));
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    try {
+      await this.onFrame(ws, message);
+    } catch (error) {
+      log.error("host.frame_failed", { object: this.identity(), ...errorFields(error) });
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    try {
+      const attachment = this.attachment(ws);
+      // Echo the close so the agent's socket finishes its closing handshake under hibernation.
+      if (ws.readyState === WebSocket.CLOSING || ws.readyState === WebSocket.OPEN) ws.close(code === 1005 ? 1000 : code, reason);
+      await this.disconnected(attachment, code, reason);
+    } catch (error) {
+      log.error("host.close_failed", { object: this.identity(), ...errorFields(error) });
+    }
+  }
+
+  override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+    log.warn("host.socket_error", { object: this.identity(), ...errorFields(error) });
+    try {
+      await this.disconnected(this.attachment(ws), 1006, "socket error");
+    } catch (failure) {
+      log.error("host.close_failed", { object: this.identity(), ...errorFields(failure) });
+    }
+  }
+
+  private async disconnected(attachment: Attachment, code: number, reason: string): Promise<void> {
+    const now = Date.now();
+    await this.mirror(() => markOffline(this.env, attachment.host, attachment.connectionId, now));
+    await this.audit({
+      actor: { kind: "host", host: attachment.host },
+      action: "agent.disconnected",
+      subject: `host:${attachment.host}`,
+      details: { code, reason },
+    });
+    await this.scheduleAlarm();
+  }
+
+  // Frames ---------------------------------------------------------------------------------
+
+  private async onFrame(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const attachment = this.attachment(ws);
+    const bytes = typeof message === "string" ? new TextEncoder().encode(message).byteLength : message.byteLength;
+    if (bytes > maxFrameBytes) {
+      await this.refuseFrame(attachment, "PAYLOAD_TOO_LARGE", `frame of ${bytes} bytes exceeds ${maxFrameBytes}`);
+      ws.close(1009, "frame too large");
+      return;
+    }
+    if (typeof message !== "string") {
+      await this.refuseFrame(attachment, "MALFORMED", "binary frames are not part of the protocol");
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(message);
+    } catch {
+      await this.refuseFrame(attachment, "MALFORMED", "frame is not JSON");
+      return;
+    }
+    const parsed = upFrame.safeParse(json);
+    if (!parsed.success) {
+      await this.refuseFrame(attachment, "MALFORMED", `frame is malformed: ${describeIssues(parsed.error)}`);
+      return;
+    }
+    const frame = parsed.data;
+    if (frame.t === "heartbeat") {
+      this.send(ws, { t: "heartbeat", ts: Date.now() });
+      await this.heartbeat(ws, attachment);
+      return;
+    }
+    await this.onReport(ws, attachment, frame.jws);
+  }
+
+  private async heartbeat(ws: WebSocket, attachment: Attachment): Promise<void> {
+    const now = Date.now();
+    if (now - attachment.lastSeenWrite < lastSeenWriteEveryMs) return;
+    ws.serializeAttachment({ ...attachment, lastSeenWrite: now });
+    await this.mirror(() => touchHost(this.env, attachment.host, now));
+  }
+
+  private async refuseFrame(attachment: Attachment, code: string, reason: string): Promise<void> {
+    log.warn("host.frame_refused", { object: this.identity(), code, reason });
+    await this.audit({
+      actor: { kind: "host", host: attachment.host },
+      action: "agent.frame-refused",
+      subject: `host:${attachment.host}`,
+      details: { code, reason },
+    });
+  }
+
+  private async onReport(ws: WebSocket, attachment: Attachment, jws: string): Promise<void> {
+    const actor: AuditActor = { kind: "host", host: attachment.host };
+    let claims: Awaited<ReturnType<typeof verifyReport>>;
+    try {
+      claims = await verifyReport(jws, { key: attachment.key, host: attachment.host });
+    } catch (error) {
+      if (!isRewindError(error)) throw error;
+      log.warn("host.report_refused", { object: this.identity(), code: error.code, reason: error.message });
+      await this.audit({
+        actor,
+        action: "agent.report-refused",
+        subject: `host:${attachment.host}`,
+        details: { code: error.code, reason: error.message },
+      });
+      return;
+    }
+    const now = Date.now();
+    const reportId = claims.jti;
+    if (!this.store.markReportSeen(reportId, now)) {
+      this.send(ws, { t: "report-ack", reportId });
+      return;
+    }
+    const report = claims.report;
+    const commandId = "commandId" in report ? report.commandId : undefined;
+    try {
+      const command = commandId === undefined ? undefined : this.store.get(commandId);
+      const target = command === undefined ? undefined : nextState(command.state, { kind: "report", report });
+      if (command !== undefined && target !== undefined) {
+        const outcome = report.kind === "result" || report.kind === "rejected" ? JSON.stringify(report) : undefined;
+        this.store.setState(command.id, target, now, outcome);
+      }
+      await this.mirror(() =>
+        insertReport(this.env, { id: reportId, commandId, host: attachment.host, kind: report.kind, body: report, receivedAt: now }),
+      );
+      if (command !== undefined && target !== undefined) await this.syncCommandMirror(command.id);
+      await this.audit({
+        actor,
+        action: "agent.report",
+        subject: commandId === undefined ? `host:${attachment.host}` : `command:${commandId}`,
+        details: {
+          reportId,
+          kind: report.kind,
+          ...(target === undefined ? {} : { state: target }),
+          ...(command === undefined && commandId !== undefined ? { unknownCommand: true } : {}),
+        },
+        agentJws: jws,
+      });
+    } catch (error) {
+      // Not acknowledged, so the agent sends it again from its outbox.
+      this.store.forgetReport(reportId);
+      throw error;
+    }
+    this.send(ws, { t: "report-ack", reportId });
+    await this.scheduleAlarm();
+  }
+
+  // Queue ----------------------------------------------------------------------------------
+
+  /** RPC from the Worker: store a signed command, index it in D1, and send it now if the agent is here. */
+  async enqueue(request: EnqueueRequest): Promise<{ state: string }> {
+    this.store.setHost(request.host);
+    this.store.insert({ id: request.commandId, jws: request.jws, createdAt: request.createdAt, expiresAt: request.expiresAt });
+    await this.mirror(() => insertCommand(this.env, { ...request, id: request.commandId }));
+    const ws = this.currentSocket();
+    if (ws !== undefined) await this.deliver(ws, request.commandId);
+    await this.scheduleAlarm();
+    return { state: this.store.get(request.commandId)?.state ?? "queued" };
+  }
+
+  private async deliverPending(ws: WebSocket): Promise<void> {
+    const now = Date.now();
+    for (const command of this.store.awaitingAck()) {
+      if (command.expiresAt > now) await this.deliver(ws, command.id);
+    }
+  }
+
+  private async deliver(ws: WebSocket, id: string): Promise<void> {
+    const command = this.store.get(id);
+    if (command === undefined || !awaitsAck(command.state)) return;
+    // Recorded before sending: an ack racing back must find the command already delivered.
+    this.store.recordDelivery(id, Date.now());
+    this.send(ws, { t: "command", id, jws: command.jws });
+    await this.syncCommandMirror(id);
+    if (command.deliveries === 0) {
+      await this.audit({
+        actor: { kind: "system" },
+        action: "command.delivered",
+        subject: `command:${id}`,
+        details: { host: this.store.host() ?? "" },
+      });
+    }
+  }
+
+  private async scheduleAlarm(): Promise<void> {
+    const wake = nextWake(this.store.awaitingAck(), { connected: this.currentSocket() !== undefined, redeliverAfterMs });
+    if (wake === undefined) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(Math.max(wake, Date.now() + 10));
+  }
+
+  override async alarm(): Promise<void> {
+    try {
+      const now = Date.now();
+      const ws = this.currentSocket();
+      for (const command of this.store.awaitingAck()) {
+        if (command.expiresAt <= now) {
+          const target = nextState(command.state, { kind: "expired" });
+          if (target === undefined) continue;
+          this.store.setState(command.id, target, now);
+          await this.syncCommandMirror(command.id);
+          await this.audit({
+            actor: { kind: "system" },
+            action: "command.expired",
+            subject: `command:${command.id}`,
+            details: { host: this.store.host() ?? "", deliveries: command.deliveries },
+          });
+        } else if (ws !== undefined && command.state === "delivered" && (command.deliveredAt ?? 0) + redeliverAfterMs <= now) {
+          await this.deliver(ws, command.id);
+        }
+      }
+      await this.scheduleAlarm();
+    } catch (error) {
+      log.error("host.alarm_failed", { object: this.identity(), ...errorFields(error) });
+      throw error;
+    }
+  }
+}

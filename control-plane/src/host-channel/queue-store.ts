@@ -1,0 +1,135 @@
+// The host's command queue in its Durable Object's own SQLite: the authoritative copy of every
+// command's JWS and state (D1 holds a mirror for queries). Also remembers report ids and connect-token
+// ids already seen, so retransmits are idempotent and a connect token works once.
+import { type CommandState, commandState } from "../../../shared/schemas/command.ts";
+
+export interface QueuedCommand {
+  id: string;
+  jws: string;
+  state: CommandState;
+  createdAt: number;
+  expiresAt: number;
+  updatedAt: number;
+  deliveredAt: number | null;
+  deliveries: number;
+  acknowledgedAt: number | null;
+  finishedAt: number | null;
+  /** JSON of the result or rejection report, once there is one. */
+  outcome: string | null;
+}
+
+type Row = Record<string, SqlStorageValue>;
+
+function nullableNumber(value: SqlStorageValue | undefined): number | null {
+  return typeof value === "number" ? value : null;
+}
+
+function toCommand(row: Row): QueuedCommand {
+  return {
+    id: String(row.id),
+    jws: String(row.jws),
+    state: commandState.parse(row.state),
+    createdAt: Number(row.created_at),
+    expiresAt: Number(row.expires_at),
+    updatedAt: Number(row.updated_at),
+    deliveredAt: nullableNumber(row.delivered_at),
+    deliveries: Number(row.deliveries),
+    acknowledgedAt: nullableNumber(row.acknowledged_at),
+    finishedAt: nullableNumber(row.finished_at),
+    outcome: typeof row.outcome === "string" ? row.outcome : null,
+  };
+}
+
+export class QueueStore {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS commands (
+      id TEXT PRIMARY KEY, jws TEXT NOT NULL, state TEXT NOT NULL, created_at INTEGER NOT NULL,
+      expires_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, delivered_at INTEGER,
+      deliveries INTEGER NOT NULL DEFAULT 0, acknowledged_at INTEGER, finished_at INTEGER, outcome TEXT)`);
+    sql.exec(`CREATE INDEX IF NOT EXISTS commands_state ON commands (state, expires_at)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS seen_reports (id TEXT PRIMARY KEY, received_at INTEGER NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS connect_tokens (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`);
+  }
+
+  host(): string | undefined {
+    const row = this.sql.exec(`SELECT value FROM meta WHERE key = 'host'`).toArray()[0];
+    return row === undefined ? undefined : String(row.value);
+  }
+
+  setHost(host: string): void {
+    this.sql.exec(`INSERT INTO meta (key, value) VALUES ('host', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, host);
+  }
+
+  insert(command: { id: string; jws: string; createdAt: number; expiresAt: number }): void {
+    this.sql.exec(
+      `INSERT INTO commands (id, jws, state, created_at, expires_at, updated_at) VALUES (?, ?, 'queued', ?, ?, ?)`,
+      command.id,
+      command.jws,
+      command.createdAt,
+      command.expiresAt,
+      command.createdAt,
+    );
+  }
+
+  get(id: string): QueuedCommand | undefined {
+    const row = this.sql.exec(`SELECT * FROM commands WHERE id = ?`, id).toArray()[0];
+    return row === undefined ? undefined : toCommand(row);
+  }
+
+  /** Commands not yet acknowledged, oldest first: what a (re)connecting agent is sent. */
+  awaitingAck(): QueuedCommand[] {
+    return this.sql
+      .exec(`SELECT * FROM commands WHERE state IN ('queued', 'delivered') ORDER BY created_at`)
+      .toArray()
+      .map(toCommand);
+  }
+
+  recordDelivery(id: string, now: number): void {
+    this.sql.exec(
+      `UPDATE commands SET deliveries = deliveries + 1, delivered_at = ?, updated_at = ?,
+         state = CASE WHEN state = 'queued' THEN 'delivered' ELSE state END
+       WHERE id = ?`,
+      now,
+      now,
+      id,
+    );
+  }
+
+  setState(id: string, state: CommandState, now: number, outcome?: string): void {
+    const acknowledged = state === "acknowledged" || state === "running" ? now : null;
+    const finished = ["succeeded", "failed", "rejected", "expired"].includes(state) ? now : null;
+    this.sql.exec(
+      `UPDATE commands SET state = ?, updated_at = ?,
+         acknowledged_at = COALESCE(acknowledged_at, ?), finished_at = COALESCE(finished_at, ?),
+         outcome = COALESCE(?, outcome)
+       WHERE id = ?`,
+      state,
+      now,
+      acknowledged,
+      finished,
+      outcome ?? null,
+      id,
+    );
+  }
+
+  /** True the first time a report id is seen; a retransmit returns false. */
+  markReportSeen(id: string, now: number): boolean {
+    const before = this.sql.exec(`SELECT 1 FROM seen_reports WHERE id = ?`, id).toArray().length;
+    if (before > 0) return false;
+    this.sql.exec(`INSERT INTO seen_reports (id, received_at) VALUES (?, ?)`, id, now);
+    return true;
+  }
+
+  forgetReport(id: string): void {
+    this.sql.exec(`DELETE FROM seen_reports WHERE id = ?`, id);
+  }
+
+  /** True the first time a connect token id is used; expired ids are pruned as a side effect. */
+  useConnectToken(jti: string, expiresAt: number, now: number): boolean {
+    this.sql.exec(`DELETE FROM connect_tokens WHERE expires_at < ?`, now);
+    if (this.sql.exec(`SELECT 1 FROM connect_tokens WHERE jti = ?`, jti).toArray().length > 0) return false;
+    this.sql.exec(`INSERT INTO connect_tokens (jti, expires_at) VALUES (?, ?)`, jti, expiresAt);
+    return true;
+  }
+}

@@ -1,0 +1,12 @@
+// Worker entry: the HTTP API (Hono) plus the Durable Object classes the runtime instantiates.
+import { createApp } from "./app.ts";
+import type { Env } from "./env.ts";
+
+export { AuditLog } from "./audit/audit-log-do.ts";
+export { HostChannel } from "./host-channel/host-channel.ts";
+
+const app = createApp();
+
+export default {
+  fetch: (request, env, ctx) => app.fetch(request, env, ctx),
+} satisfies ExportedHandler<Env>;

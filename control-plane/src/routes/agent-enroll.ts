@@ -1,0 +1,81 @@
+// POST /v1/agents/enroll: a host trades a one-time enrollment token for registering its public key,
+// and learns the control plane's keys to pin. A used, expired or other-host token is refused (403).
+import { and, eq, gt, isNull } from "drizzle-orm";
+import { Hono } from "hono";
+import { z } from "zod";
+import { RewindError } from "../../../shared/errors.ts";
+import { hostName } from "../../../shared/schemas/common.ts";
+import { keyFingerprint, publicJwk } from "../../../shared/signing.ts";
+import { appendAudit } from "../audit/append.ts";
+import { sha256Hex } from "../auth/secrets.ts";
+import { loadConfig } from "../config.ts";
+import { type Database, database } from "../db/client.ts";
+import { enrollmentTokens, hosts } from "../db/schema.ts";
+import type { AppEnv } from "../http/app-env.ts";
+import { readBody } from "../http/body.ts";
+import { jwksOf } from "./health.ts";
+
+const enrollBody = z.strictObject({
+  token: z.string().min(1).max(200),
+  host: hostName,
+  publicJwk: publicJwk
+    .extend({ x: z.string().regex(/^[A-Za-z0-9_-]{43}$/, "must be a base64url Ed25519 public key") })
+    .refine((jwk) => !("d" in jwk), { message: "must be the public key only (no private 'd' member)", path: ["d"] }),
+  agentVersion: z.string().min(1).max(64),
+});
+
+/** Why a token did not match, for the audit record and the operator; the answer is 403 either way. */
+async function refusalReason(db: Database, secretHash: string, host: string, now: number): Promise<string> {
+  const [row] = await db.select().from(enrollmentTokens).where(eq(enrollmentTokens.secretHash, secretHash)).limit(1);
+  if (row === undefined) return "unknown enrollment token";
+  if (row.usedAt !== null) return "enrollment token was already used";
+  if (row.expiresAt <= now) return "enrollment token has expired";
+  if (row.host !== host) return `enrollment token was issued for another host, not ${host}`;
+  return "enrollment token is not valid";
+}
+
+export const agentEnrollRoutes = new Hono<AppEnv>().post("/", async (c) => {
+  const body = await readBody(c, enrollBody, "enrollment");
+  const config = loadConfig(c.env);
+  const db = database(c.env);
+  const now = Date.now();
+  const secretHash = await sha256Hex(body.token);
+  // One conditional UPDATE consumes the token, so two racing enrollments cannot both succeed.
+  const [consumed] = await db
+    .update(enrollmentTokens)
+    .set({ usedAt: now })
+    .where(
+      and(
+        eq(enrollmentTokens.secretHash, secretHash),
+        eq(enrollmentTokens.host, body.host),
+        isNull(enrollmentTokens.usedAt),
+        gt(enrollmentTokens.expiresAt, now),
+      ),
+    )
+    .returning({ id: enrollmentTokens.id });
+  if (consumed === undefined) {
+    const reason = await refusalReason(db, secretHash, body.host, now);
+    await appendAudit(c.env, { actor: { kind: "system" }, action: "enrollment.refused", subject: `host:${body.host}`, details: { reason } });
+    throw new RewindError("ENROLLMENT_INVALID", `${reason}: ask an operator for a new one (POST /v1/enrollments)`);
+  }
+  const key = { kty: body.publicJwk.kty, crv: body.publicJwk.crv, x: body.publicJwk.x };
+  const fingerprint = await keyFingerprint(key);
+  const stored = { publicJwk: JSON.stringify(key), fingerprint, enrolledAt: now, agentVersion: body.agentVersion };
+  await db
+    .insert(hosts)
+    .values({ name: body.host, ...stored })
+    .onConflictDoUpdate({ target: hosts.name, set: stored });
+  await appendAudit(c.env, {
+    actor: { kind: "host", host: body.host },
+    action: "enrollment.completed",
+    subject: `host:${body.host}`,
+    details: { enrollmentId: consumed.id, fingerprint, agentVersion: body.agentVersion },
+  });
+  const controlPlaneKeys = jwksOf(config);
+  return c.json({
+    host: body.host,
+    controlPlaneKeys,
+    fingerprint,
+    controlPlaneFingerprints: await Promise.all(controlPlaneKeys.keys.map((jwk) => keyFingerprint(jwk))),
+  });
+});

@@ -1,0 +1,100 @@
+// POST /v1/hosts/:host/commands (operator): sign a command for one host and queue it in the host's
+// Durable Object. GET /v1/commands/:id (viewer+): its state, outcome and the agent's reports.
+import { asc, eq } from "drizzle-orm";
+import { Hono } from "hono";
+import { z } from "zod";
+import { RewindError } from "../../../shared/errors.ts";
+import { type CommandClaims, commandAction, preconditions } from "../../../shared/schemas/command.ts";
+import { hostName, id as idSchema } from "../../../shared/schemas/common.ts";
+import { parseOrThrow } from "../../../shared/schemas/zod-error.ts";
+import { nowSeconds, randomId, signCommand } from "../../../shared/signing.ts";
+import { appendAudit } from "../audit/append.ts";
+import { requireRole } from "../auth/middleware.ts";
+import { readers } from "../auth/roles.ts";
+import { loadConfig } from "../config.ts";
+import { database } from "../db/client.ts";
+import { commandReports, commands, hosts } from "../db/schema.ts";
+import type { AppEnv } from "../http/app-env.ts";
+import { readBody } from "../http/body.ts";
+
+const queueBody = z.strictObject({
+  action: commandAction,
+  ttlSeconds: z.number().int().min(5).max(24 * 3600).default(300),
+  preconditions: preconditions.optional(),
+});
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+export const hostCommandRoutes = new Hono<AppEnv>().post("/:host/commands", requireRole("operator"), async (c) => {
+  const host = parseOrThrow(hostName, c.req.param("host"), "host name");
+  const body = await readBody(c, queueBody, "command");
+  const actor = c.get("actor");
+  const [known] = await database(c.env).select({ name: hosts.name }).from(hosts).where(eq(hosts.name, host)).limit(1);
+  if (known === undefined) throw new RewindError("NOT_FOUND", `host ${host} is not enrolled`);
+  const [key] = loadConfig(c.env).signingKeys;
+  if (key === undefined) throw new RewindError("CONFIG_INVALID", "no signing key configured", { details: { field: "SIGNING_KEYS" } });
+  const now = new Date();
+  const iat = nowSeconds(now);
+  const claims: CommandClaims = {
+    iss: "rewind-control-plane",
+    aud: host,
+    jti: randomId(),
+    nonce: `${randomId()}${randomId()}`,
+    iat,
+    exp: iat + body.ttlSeconds,
+    action: body.action,
+    ...(body.preconditions === undefined ? {} : { pre: body.preconditions }),
+  };
+  const jws = await signCommand(claims, key);
+  const stub = c.env.HOST.get(c.env.HOST.idFromName(host));
+  const { state } = await stub.enqueue({
+    host,
+    commandId: claims.jti,
+    jws,
+    action: body.action,
+    createdAt: now.getTime(),
+    createdBy: actor.tokenId,
+    expiresAt: claims.exp * 1000,
+  });
+  await appendAudit(c.env, {
+    actor,
+    action: "command.queued",
+    subject: `command:${claims.jti}`,
+    details: { host, action: body.action, expiresAt: iso(claims.exp * 1000), ...(claims.pre === undefined ? {} : { pre: claims.pre }) },
+  });
+  return c.json({ commandId: claims.jti, state, host, expiresAt: iso(claims.exp * 1000) }, 202);
+});
+
+export const commandRoutes = new Hono<AppEnv>().get("/:id", requireRole(...readers), async (c) => {
+  const id = parseOrThrow(idSchema, c.req.param("id"), "command id");
+  const db = database(c.env);
+  const [row] = await db.select().from(commands).where(eq(commands.id, id)).limit(1);
+  if (row === undefined) throw new RewindError("NOT_FOUND", `no command ${id}`);
+  const reports = await db
+    .select()
+    .from(commandReports)
+    .where(eq(commandReports.commandId, id))
+    .orderBy(asc(commandReports.receivedAt));
+  return c.json({
+    id: row.id,
+    host: row.host,
+    action: JSON.parse(row.action) as unknown,
+    state: row.state,
+    createdAt: iso(row.createdAt),
+    createdBy: row.createdBy,
+    expiresAt: iso(row.expiresAt),
+    updatedAt: iso(row.updatedAt),
+    deliveredAt: iso(row.deliveredAt),
+    acknowledgedAt: iso(row.acknowledgedAt),
+    finishedAt: iso(row.finishedAt),
+    outcome: row.outcome === null ? null : (JSON.parse(row.outcome) as unknown),
+    reports: reports.map((report) => ({
+      id: report.id,
+      kind: report.kind,
+      receivedAt: iso(report.receivedAt),
+      body: JSON.parse(report.body) as unknown,
+    })),
+  });
+});
