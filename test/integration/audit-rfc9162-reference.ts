@@ -62,5 +62,6 @@ function rebuild(m: number, n: number, proof: Buffer[], whole: boolean, oldRoot:
 export function refVerifyConsistency(m: number, n: number, proof: Buffer[], oldRoot: Buffer, newRoot: Buffer): boolean {
   if (m < 1 || m > n) return false;
   const roots = rebuild(m, n, proof, true, oldRoot);
-  return roots !== undefined && roots[0].equals(oldRoot) && roots[1].equals(newRoot);
+  if (roots === undefined) return false;
+  return roots[0].equals(oldRoot) && roots[1].equals(newRoot);
 }

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { isRewindError } from "../errors.ts";
+import { generateSigningKey } from "../signing.ts";
+import { checkpointBody, noteKeyHash, parseCheckpoint, signCheckpoint, verifierKey, verifyCheckpoint } from "./checkpoint.ts";
+import { leafHash, toBase64 } from "./merkle.ts";
+
+const root = leafHash("root");
+
+async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+    return undefined;
+  } catch (error) {
+    return isRewindError(error) ? error.code : "not a RewindError";
+  }
+}
+
+describe("C2SP checkpoints", () => {
+  it("writes the tlog-checkpoint signed-note layout and verifies it", async () => {
+    const key = await generateSigningKey("k1");
+    const note = await signCheckpoint({ origin: "rewind.example/audit", size: 42, root }, key.privateJwk);
+    const [body, signatureLine] = note.split("\n\n");
+    expect(`${body}\n`).toBe(`rewind.example/audit\n42\n${toBase64(root)}\n`);
+    expect(signatureLine).toMatch(/^\u2014 rewind\.example\/audit [A-Za-z0-9+/]+=*\n$/);
+    const blob = Buffer.from(signatureLine?.split(" ")[2] ?? "", "base64");
+    expect(blob.length).toBe(68);
+    expect([...blob.subarray(0, 4)]).toEqual([...noteKeyHash("rewind.example/audit", key.publicJwk)]);
+    const [name, hash, typedKey] = verifierKey("rewind.example/audit", key.publicJwk).split("+");
+    expect([name, hash]).toEqual(["rewind.example/audit", blob.subarray(0, 4).toString("hex")]);
+    expect(Buffer.from(typedKey ?? "", "base64").toString("hex")).toBe(`01${Buffer.from(key.publicJwk.x, "base64url").toString("hex")}`);
+    const head = await verifyCheckpoint(note, [key.publicJwk]);
+    expect(head).toMatchObject({ origin: "rewind.example/audit", size: 42, body: checkpointBody(head) });
+  });
+
+  it("accepts any published key (rotation) and refuses unknown keys and altered bodies by code", async () => {
+    const old = await generateSigningKey("old");
+    const current = await generateSigningKey("current");
+    const note = await signCheckpoint({ origin: "o", size: 3, root }, old.privateJwk);
+    expect((await verifyCheckpoint(note, [current.publicJwk, old.publicJwk])).size).toBe(3);
+    expect(await codeOf(verifyCheckpoint(note, [current.publicJwk]))).toBe("UNKNOWN_KEY");
+    expect(await codeOf(verifyCheckpoint(note.replace("\n3\n", "\n4\n"), [old.publicJwk]))).toBe("SIGNATURE_INVALID");
+    expect(await codeOf(verifyCheckpoint(note.replace("\n\n", "\n"), [old.publicJwk]))).toBe("MALFORMED");
+    expect(() => parseCheckpoint("o\n-1\nAAAA\n\n\u2014 o AAAAAAAA\n")).toThrow(/not a decimal number/);
+  });
+});
