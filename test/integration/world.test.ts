@@ -6,7 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDemoImages, type DemoImages } from "../../infra/demo-stack/images.ts";
 import { deployVersion, downStack, settledHealth, upStack, volumeDir } from "../../infra/demo-stack/stack.ts";
 import { createDemoDatabase, demoRowCounts, seedDemoDatabase, seedMinioData } from "../world/demo-data.ts";
-import { healthOf, newRunId, removeLabelled, requireDocker, testLabels, waitForHealth } from "../world/docker.ts";
+import {
+  healthOf,
+  newRunId,
+  removeLabelled,
+  removeStale,
+  requireDocker,
+  testLabels,
+  waitForHealth,
+} from "../world/docker.ts";
+import { STALE_MS } from "../world/global-setup.ts";
 import { type PgCluster, startPostgres } from "../world/postgres.ts";
 import { type S3World, startS3 } from "../world/s3.ts";
 
@@ -102,6 +111,9 @@ describe("demo stack in Docker", () => {
       "pdf-worker": "healthy",
     });
     expect(await text(`${stack.urls.backend}/health`)).toEqual({ status: 200, body: "ok" });
+    // The per-run sweep of leftovers must never touch a live run's objects.
+    await removeStale(docker, STALE_MS);
+    expect((await docker.getContainer(stack.containers.backend.id).inspect()).State.Running).toBe(true);
     expect(await text(`${stack.urls.backend}/version`)).toEqual({ status: 200, body: "v1" });
 
     const info = await docker.getContainer(stack.containers.backend.id).inspect();

@@ -55,3 +55,34 @@ export async function removeLabelled(docker: Docker, runId: string): Promise<voi
   const images = await docker.listImages({ filters });
   await Promise.all(images.map((i) => removeIgnoringGone(() => docker.getImage(i.Id).remove({ force: true }))));
 }
+
+/**
+ * Removes run-labelled objects older than `olderThanMs`: leftovers of killed runs. Fresh objects
+ * are never touched (other runs are concurrent), nor the shared demo images (they carry no run label).
+ */
+export async function removeStale(docker: Docker, olderThanMs: number): Promise<number> {
+  const cutoff = Date.now() - olderThanMs;
+  const filters = JSON.stringify({ label: [RUN_LABEL] });
+  const old = (created: number | string | undefined) =>
+    created !== undefined && (typeof created === "number" ? created * 1000 : Date.parse(created)) < cutoff;
+  let removed = 0;
+  const count = async (remove: () => Promise<unknown>) => {
+    await removeIgnoringGone(remove);
+    removed++;
+  };
+  for (const c of await docker.listContainers({ all: true, filters })) {
+    if (old(c.Created)) await count(() => docker.getContainer(c.Id).remove({ force: true, v: true }));
+  }
+  for (const n of await docker.listNetworks({ filters })) {
+    if (old(n.Created)) await count(() => docker.getNetwork(n.Id).remove());
+  }
+  const { Volumes: volumes } = await docker.listVolumes({ filters });
+  for (const v of volumes ?? []) {
+    // The API reports CreatedAt for volumes; the dockerode types omit it.
+    if (old((v as { CreatedAt?: string }).CreatedAt)) await count(() => docker.getVolume(v.Name).remove());
+  }
+  for (const i of await docker.listImages({ filters })) {
+    if (old(i.Created)) await count(() => docker.getImage(i.Id).remove({ force: true }));
+  }
+  return removed;
+}

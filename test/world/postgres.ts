@@ -1,7 +1,7 @@
 // A throwaway PostgreSQL cluster per caller: Debian's initdb/pg_ctl in a temp dir, on a free
 // loopback port, trust auth, its unix socket inside the temp dir so it never meets a system cluster.
 import { execFile } from "node:child_process";
-import { access, chown, mkdtemp, readFile, rm } from "node:fs/promises";
+import { access, chown, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -141,4 +141,25 @@ async function startOnFreePort(
   }
   const log = await readFile(logFile, "utf8").catch(() => "(no server log)");
   throw new RewindError("UNAVAILABLE", `PostgreSQL did not start:\n${log.slice(-2000)}`, { cause: lastError });
+}
+
+/** Stops and deletes throwaway clusters older than `olderThanMs`, left behind by killed test runs. */
+export async function removeStaleClusters(olderThanMs: number): Promise<number> {
+  const cutoff = Date.now() - olderThanMs;
+  const asPostgres = (await owner()) !== undefined;
+  let removed = 0;
+  for (const entry of await readdir(tmpdir())) {
+    if (!entry.startsWith(PG_TEMP_PREFIX)) continue;
+    const root = path.join(tmpdir(), entry);
+    if ((await stat(root)).mtimeMs >= cutoff) continue;
+    const dataDir = path.join(root, "data");
+    const running = await access(path.join(dataDir, "postmaster.pid")).then(
+      () => true,
+      () => false,
+    );
+    if (running) await asOwner(asPostgres, path.join(PG_BIN, "pg_ctl"), ["stop", "-D", dataDir, "-m", "immediate"]);
+    await rm(root, { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
 }
