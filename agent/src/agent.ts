@@ -154,7 +154,16 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
 
   const onCommand = async (frame: { id: string; jws: string }): Promise<void> => {
     const verdict = await verifyCommandFrame(frame, { keys: controlPlane.keys, host: config.host, nonces });
-    if (!verdict.ok) return refuse(verdict.rejection);
+    if (!verdict.ok) {
+      const { code, commandId } = verdict.rejection;
+      // The control plane redelivers until our ack reaches it; a REPLAYED report would then race the
+      // ack and mark a running command rejected. Not executed again either way.
+      if (code === "REPLAYED" && commandId === frame.id && reporter.ackInFlight(frame.id)) {
+        log.info({ commandId }, "redelivery of a command already accepted (ack on its way); not executed again");
+        return;
+      }
+      return refuse(verdict.rejection);
+    }
     const claims = verdict.claims;
     if (claims.pre !== undefined) {
       if (options.currentState === undefined) {

@@ -16,21 +16,43 @@ export interface ReporterOptions {
   log: Logger;
 }
 
+/** The command an `ack` report acknowledges, read back from our own signed token. */
+function ackedCommand(jws: string): string | undefined {
+  const claims = decodeJwt(jws) as { report?: { kind?: unknown; commandId?: unknown } };
+  return claims.report?.kind === "ack" && typeof claims.report.commandId === "string" ? claims.report.commandId : undefined;
+}
+
 export class Reporter {
   readonly #options: ReporterOptions;
+  /** command id → id of its ack report (undefined while being signed), until the control plane stored it. */
+  readonly #pendingAcks = new Map<string, string | undefined>();
   /** Reports are persisted and sent one after another so the control plane sees them in order. */
   #queue: Promise<void> = Promise.resolve();
 
   constructor(options: ReporterOptions) {
     this.#options = options;
+    for (const { reportId, jws } of options.outbox.pending()) {
+      const commandId = ackedCommand(jws);
+      if (commandId !== undefined) this.#pendingAcks.set(commandId, reportId);
+    }
+  }
+
+  /**
+   * True while this agent's ack for the command has not reached the control plane: a second
+   * delivery of that command is then the control plane's redelivery, not a replay to report.
+   */
+  ackInFlight(commandId: string): boolean {
+    return this.#pendingAcks.has(commandId);
   }
 
   /** Resolves once the signed report is on disk (not once it is acknowledged). */
   report(report: Report): Promise<void> {
+    if (report.kind === "ack") this.#pendingAcks.set(report.commandId, undefined);
     const next = this.#queue.then(async () => {
       const jws = await signReport(report, this.#options.host, this.#options.agentKey);
       const reportId = decodeJwt(jws).jti;
       if (typeof reportId !== "string") throw new TypeError("signReport produced a token without jti");
+      if (report.kind === "ack") this.#pendingAcks.set(report.commandId, reportId);
       await this.#options.outbox.add({ reportId, jws });
       const sent = this.#options.send(jws);
       this.#options.log.debug({ reportId, kind: report.kind, sent }, sent ? "report sent" : "report kept for later");
@@ -54,6 +76,9 @@ export class Reporter {
   }
 
   async acknowledged(reportId: string): Promise<void> {
+    for (const [commandId, ackId] of this.#pendingAcks) {
+      if (ackId === reportId) this.#pendingAcks.delete(commandId);
+    }
     const known = await this.#options.outbox.ack(reportId);
     if (!known) this.#options.log.debug({ reportId }, "ack for a report no longer in the outbox");
   }
