@@ -42,6 +42,14 @@ export async function pingPostgres(adminUrl: string): Promise<string> {
   });
 }
 
+/** The server's data directory, to measure free disk when the server runs on this host. */
+export async function dataDirectory(adminUrl: string): Promise<string | undefined> {
+  return withAdmin(adminUrl, async (client) => {
+    const result = await client.query<{ data_directory: string }>("SHOW data_directory");
+    return result.rows[0]?.data_directory;
+  });
+}
+
 export async function databaseExists(adminUrl: string, db: string): Promise<boolean> {
   return withAdmin(adminUrl, async (client) => {
     const result = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [db]);

@@ -7,7 +7,7 @@ import type { ReportedStepId } from "../../../shared/schemas/rollback.ts";
 import { rollbackRequest } from "./request.ts";
 import type { RollbackRequest } from "./request.ts";
 
-export const finalStates = ["succeeded", "failed", "undone", "undo-failed"] as const;
+export const finalStates = ["succeeded", "failed", "undone", "undo-failed", "cancelled"] as const;
 export type FinalState = (typeof finalStates)[number];
 
 export const journalEntry = z.discriminatedUnion("kind", [

@@ -1,0 +1,105 @@
+// The backup a rollback restores, whatever it was described by: a manifest (preferred: sha256s,
+// image ids, row counts) or the seed's `.last-deployment-backup` (paths and commit only).
+import path from "node:path";
+import { z } from "zod";
+import { gitCommit, imageId, sha256Hex } from "../../../shared/schemas/common.ts";
+import type { BackupManifest, LastDeploymentBackup } from "../../../shared/schemas/manifest.ts";
+import { serviceImage, tableCount } from "../../../shared/schemas/manifest.ts";
+
+export const loadedBackup = z.strictObject({
+  source: z.enum(["manifest", "last-deployment-backup"]),
+  dir: z.string().min(1),
+  backupId: z.string().optional(),
+  timestamp: z.string(),
+  commit: gitCommit,
+  branch: z.string().min(1),
+  services: z.array(serviceImage),
+  database: z
+    .strictObject({
+      file: z.string().min(1),
+      sha256: sha256Hex.optional(),
+      bytes: z.number().int().nonnegative().optional(),
+      tables: z.array(tableCount).optional(),
+    })
+    .optional(),
+  minio: z
+    .strictObject({
+      file: z.string().min(1),
+      sha256: sha256Hex.optional(),
+      bytes: z.number().int().nonnegative().optional(),
+      buckets: z.array(z.string().min(1)),
+    })
+    .optional(),
+});
+export type LoadedBackup = z.output<typeof loadedBackup>;
+
+/** Where the rollback goes: the commit and, per service, the image to run. */
+export const rollbackTarget = z.strictObject({
+  backup: loadedBackup,
+  commit: gitCommit,
+  branch: z.string().min(1),
+  images: z.record(z.string(), z.strictObject({ imageId, keepTag: z.string().optional(), imageRef: z.string().optional() })),
+});
+export type RollbackTarget = z.output<typeof rollbackTarget>;
+
+export function fromManifest(manifest: BackupManifest, dir: string): LoadedBackup {
+  return {
+    source: "manifest",
+    dir,
+    backupId: manifest.backupId,
+    timestamp: manifest.timestamp,
+    commit: manifest.git.commit,
+    branch: manifest.git.branch,
+    services: manifest.services,
+    ...(manifest.database
+      ? {
+          database: {
+            file: path.resolve(dir, manifest.database.file.path),
+            sha256: manifest.database.file.sha256,
+            bytes: manifest.database.file.bytes,
+            tables: manifest.database.tables,
+          },
+        }
+      : {}),
+    ...(manifest.minio
+      ? {
+          minio: {
+            file: path.resolve(dir, manifest.minio.file.path),
+            sha256: manifest.minio.file.sha256,
+            bytes: manifest.minio.file.bytes,
+            buckets: manifest.minio.buckets,
+          },
+        }
+      : {}),
+  };
+}
+
+/** The seed's file names paths relative to the project directory (`./backups/…`). */
+export function fromLastDeployment(file: LastDeploymentBackup, projectDir: string, minioBuckets: readonly string[]): LoadedBackup {
+  return {
+    source: "last-deployment-backup",
+    dir: path.resolve(projectDir, file.BACKUP_DIR),
+    timestamp: file.DEPLOYMENT_TIMESTAMP,
+    commit: file.GIT_COMMIT,
+    branch: file.GIT_BRANCH,
+    services: [],
+    database: { file: path.resolve(projectDir, file.DB_BACKUP_FILE) },
+    minio: { file: path.resolve(projectDir, file.MINIO_BACKUP_FILE), buckets: [...minioBuckets] },
+  };
+}
+
+/** Code-only rollbacks may name their own commit; full ones go where the backup was taken. */
+export function targetOf(backup: LoadedBackup, commitOverride?: string): RollbackTarget {
+  const images = Object.fromEntries(
+    backup.services.map((s) => [
+      s.service,
+      { imageId: s.imageId, ...(s.keepTag ? { keepTag: s.keepTag } : {}), ...(s.imageRef ? { imageRef: s.imageRef } : {}) },
+    ]),
+  );
+  return {
+    backup,
+    commit: commitOverride ?? backup.commit,
+    branch: commitOverride ? "HEAD" : backup.branch,
+    images,
+  };
+}

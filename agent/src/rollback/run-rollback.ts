@@ -1,0 +1,76 @@
+// The engine's entry points: run a new rollback (lock, journal, execute, report) or resume the one
+// a killed agent left behind. The CLI's --local mode and the channel's `rollback` command both call these.
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type Docker from "dockerode";
+import { RewindError } from "../../../shared/errors.ts";
+import type { AgentConfig } from "../config.ts";
+import type { RollbackProgress } from "./executor.ts";
+import { execute } from "./executor.ts";
+import { appendJournal, journalPath, readJournal, rollbackDir } from "./journal-file.ts";
+import { acquireLock, interruptedRollback, releaseLock, takeOverForResume } from "./lock-file.ts";
+import type { RollbackReport } from "./report.ts";
+import { buildReport } from "./report.ts";
+import type { RollbackRequest } from "./request.ts";
+import { rollbackRequest } from "./request.ts";
+import { pruneSetAside } from "./prune-set-aside.ts";
+
+export type { RollbackProgress, RollbackReport, RollbackRequest };
+
+export interface RollbackRunContext {
+  docker: Docker;
+  onProgress(event: RollbackProgress): void;
+  signal: AbortSignal;
+}
+
+const excerptLines = 20;
+
+async function logExcerpts(dir: string): Promise<Record<string, string>> {
+  const logsDir = path.join(dir, "logs-before");
+  const files = await readdir(logsDir).catch(() => []);
+  const excerpts: Record<string, string> = {};
+  for (const file of files.filter((f) => f.endsWith(".log"))) {
+    const text = await readFile(path.join(logsDir, file), "utf8");
+    excerpts[file.replace(/\.log$/, "")] = text.trimEnd().split("\n").slice(-excerptLines).join("\n");
+  }
+  return excerpts;
+}
+
+async function finish(config: AgentConfig, rollbackId: string, ctx: RollbackRunContext): Promise<RollbackReport> {
+  const dir = rollbackDir(config.stateDir, rollbackId);
+  const file = journalPath(config.stateDir, rollbackId);
+  const entries = await readJournal(file);
+  if (!entries) throw new RewindError("NOT_FOUND", `no journal for rollback ${rollbackId} at ${file}`);
+  const replay = await execute({ config, docker: ctx.docker, signal: ctx.signal, journalFile: file, dir, onProgress: ctx.onProgress }, entries);
+  const report = buildReport(replay, await logExcerpts(dir), new Date().toISOString());
+  await writeFile(path.join(dir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
+  if (report.state === "succeeded" && !report.dryRun && report.mode === "full") {
+    await pruneSetAside(config, ctx.docker, rollbackId);
+  }
+  await releaseLock(config.stateDir, rollbackId);
+  return report;
+}
+
+export async function runRollback(config: AgentConfig, request: RollbackRequest, ctx: RollbackRunContext): Promise<RollbackReport> {
+  const parsed = rollbackRequest.parse(request);
+  await acquireLock(config.stateDir, parsed.rollbackId);
+  const file = journalPath(config.stateDir, parsed.rollbackId);
+  if (await readJournal(file)) {
+    await releaseLock(config.stateDir, parsed.rollbackId);
+    throw new RewindError("CONFLICT", `rollback ${parsed.rollbackId} already has a journal; resume it instead of starting it again`);
+  }
+  await appendJournal(file, { kind: "begin", at: new Date().toISOString(), pid: process.pid, request: parsed });
+  return finish(config, parsed.rollbackId, ctx);
+}
+
+/** Continue the rollback a killed agent left behind (`rewind rollback --resume`). */
+export async function resumeRollback(config: AgentConfig, ctx: RollbackRunContext): Promise<RollbackReport> {
+  const rollbackId = await takeOverForResume(config.stateDir);
+  await appendJournal(journalPath(config.stateDir, rollbackId), { kind: "resume", at: new Date().toISOString(), pid: process.pid });
+  return finish(config, rollbackId, ctx);
+}
+
+/** At agent start-up: resume an interrupted rollback if there is one; undefined when there is none. */
+export async function resumeInterrupted(config: AgentConfig, ctx: RollbackRunContext): Promise<RollbackReport | undefined> {
+  return (await interruptedRollback(config.stateDir)) === undefined ? undefined : resumeRollback(config, ctx);
+}

@@ -1,0 +1,24 @@
+// Step 3: write down what runs now, before anything changes: every service's logs to a file, the
+// commit, the image ids, and each container's create spec (what the undo recreates them from).
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { listProjectContainers } from "../../host/compose.ts";
+import { captureSpec, containerLogs } from "../../host/docker-start.ts";
+import { gitHead } from "../../host/git.ts";
+import type { StepContext, StepOutput } from "../step-context.ts";
+
+export async function documentState(ctx: StepContext): Promise<StepOutput> {
+  const { config, docker } = ctx;
+  const containers = await listProjectContainers(docker, config.project.name);
+  const logsDir = path.join(ctx.dir, "logs-before");
+  await mkdir(logsDir, { recursive: true });
+  const specs = [];
+  for (const container of containers) {
+    specs.push(await captureSpec(docker, container.id, container.service));
+    await writeFile(path.join(logsDir, `${container.name}.log`), await containerLogs(docker, container.id));
+  }
+  const head = await gitHead(config.project.dir);
+  const images = Object.fromEntries(containers.map((c) => [c.service, c.imageId]));
+  ctx.progress(`${containers.length} containers at commit ${head.commit.slice(0, 12)}; logs in ${logsDir}`);
+  return { commit: head.commit, branch: head.branch, containers: specs, images, logsDir };
+}

@@ -1,0 +1,67 @@
+// Step 9: is the rolled-back host right? Every service healthy (Docker health, with a timeout), the
+// HTTP smoke checks, tables and row counts equal to the manifest's, the MinIO buckets present.
+import path from "node:path";
+import { Client as MinioClient } from "minio";
+import { RewindError } from "../../../../shared/errors.ts";
+import { runSmokeChecks, waitHealthy } from "../../host/health.ts";
+import { tableCounts } from "../../host/postgres-stats.ts";
+import { urlForDatabase } from "../../host/postgres-restore.ts";
+import { exists, volumeDataDir } from "../../host/volume.ts";
+import type { AgentConfig } from "../../config.ts";
+import type { StepContext, StepOutput } from "../step-context.ts";
+import { documentedOf, targetOfRun } from "../step-context.ts";
+import { compareTableCounts, describeMismatches } from "../verify-checks.ts";
+
+type MinioConfig = NonNullable<AgentConfig["project"]["minio"]>;
+
+async function missingBuckets(ctx: StepContext, minio: MinioConfig, buckets: readonly string[]): Promise<string[]> {
+  if (minio.endpoint) {
+    const url = new URL(minio.endpoint);
+    const client = new MinioClient({
+      endPoint: url.hostname,
+      port: Number(url.port || (url.protocol === "https:" ? 443 : 80)),
+      useSSL: url.protocol === "https:",
+      accessKey: minio.accessKey ?? "",
+      secretKey: minio.secretKey ?? "",
+      pathStyle: true,
+    });
+    const present = await Promise.all(buckets.map((b) => client.bucketExists(b)));
+    return buckets.filter((_, i) => !present[i]);
+  }
+  // No S3 endpoint configured: MinIO keeps one directory per bucket in its data dir.
+  const dataDir = await volumeDataDir(ctx.docker, minio.volume);
+  const present = await Promise.all(buckets.map((b) => exists(path.join(dataDir, b))));
+  return buckets.filter((_, i) => !present[i]);
+}
+
+export async function verify(ctx: StepContext): Promise<StepOutput> {
+  const { config } = ctx;
+  const documented = documentedOf(ctx);
+  const backup = targetOfRun(ctx).backup;
+  const services = [...new Set(documented.containers.map((c) => c.service))];
+  const statuses = await waitHealthy(ctx.docker, config.project.name, services, config.thresholds.healthTimeoutSeconds * 1000, ctx.signal);
+  const allHealthyAt = new Date().toISOString();
+  ctx.progress(`all ${services.length} services healthy`);
+  const smoke = await runSmokeChecks(config.project.smokeChecks);
+  const failedSmoke = smoke.filter((s) => !s.ok);
+  if (failedSmoke.length > 0) {
+    throw new RewindError("STEP_FAILED", `smoke checks failed: ${failedSmoke.map((s) => `${s.name} (${s.status ?? s.error})`).join(", ")}`);
+  }
+  const full = ctx.request.mode === "full";
+  const database = config.project.database;
+  let tables = 0;
+  if (full && database && backup.database?.tables) {
+    const actual = await tableCounts(urlForDatabase(database.adminUrl, database.name));
+    const mismatches = compareTableCounts(backup.database.tables, actual);
+    if (mismatches.length > 0) throw new RewindError("STEP_FAILED", `restored database differs from the backup: ${describeMismatches(mismatches)}`);
+    tables = actual.length;
+    ctx.progress(`${tables} tables match the manifest's row counts`);
+  }
+  const minio = config.project.minio;
+  if (full && minio && backup.minio && backup.minio.buckets.length > 0) {
+    const missing = await missingBuckets(ctx, minio, backup.minio.buckets);
+    if (missing.length > 0) throw new RewindError("STEP_FAILED", `MinIO buckets missing after the restore: ${missing.join(", ")}`);
+    ctx.progress(`buckets present: ${backup.minio.buckets.join(", ")}`);
+  }
+  return { allHealthyAt, statuses, smoke, tables };
+}
