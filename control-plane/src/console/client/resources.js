@@ -47,10 +47,11 @@ export function readHosts(body) {
   return listAt(body, "hosts").map((item) => {
     const host = record(item);
     const newest = record(host.newestBackup);
+    // `status`/`lastSeenAt` are the names an earlier API draft used; both spellings are accepted.
     return {
       name: text(host.name),
-      online: host.online === true,
-      lastSeen: text(host.lastSeen),
+      online: host.online === true || host.status === "online",
+      lastSeen: text(host.lastSeen) || text(host.lastSeenAt),
       agentVersion: text(host.agentVersion),
       newestBackup: typeof newest.backupId === "string" ? { backupId: newest.backupId, createdAt: text(newest.createdAt) } : undefined,
     };
