@@ -55,7 +55,8 @@ export class Reporter {
       if (report.kind === "ack") this.#pendingAcks.set(report.commandId, reportId);
       await this.#options.outbox.add({ reportId, jws });
       const sent = this.#options.send(jws);
-      this.#options.log.debug({ reportId, kind: report.kind, sent }, sent ? "report sent" : "report kept for later");
+      const commandId = "commandId" in report ? report.commandId : undefined;
+      this.#options.log.debug({ reportId, kind: report.kind, commandId, sent }, sent ? "report sent" : "report kept for later");
     });
     // The chain continues after a failure; the failure itself goes to this report's caller.
     this.#queue = next.catch(() => undefined);

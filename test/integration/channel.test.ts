@@ -1,0 +1,161 @@
+// The signed channel end to end on real components: the Worker in workerd (Miniflare), a host
+// enrolled with `rewind agent enroll`, and real `rewind agent run` processes. Operator → control
+// plane → agent → back; a command queued while the agent is down; a control plane restart.
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AgentProcess, listeningSockets, spawnAgent } from "../world/agent.ts";
+import { type ControlPlaneWorld, startControlPlane } from "../world/control-plane.ts";
+
+const run = promisify(execFile);
+const repoRoot = path.resolve(import.meta.dirname, "../..");
+const host = "channel-host";
+
+let world: ControlPlaneWorld;
+let dir: string;
+let configPath: string;
+let agent: AgentProcess | undefined;
+
+interface CommandView {
+  state: string;
+  outcome: { ok?: boolean; output?: Record<string, unknown>; code?: string } | null;
+  reports: { kind: string }[];
+}
+
+async function json<T>(response: Response): Promise<T> {
+  const text = await response.text();
+  if (!response.ok) throw new Error(`HTTP ${response.status}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
+async function enrollmentToken(): Promise<string> {
+  const body = await json<{ token: string }>(
+    await world.api("/v1/enrollments", { method: "POST", body: JSON.stringify({ host }) }),
+  );
+  return body.token;
+}
+
+async function enroll(token: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const args = ["bin/rewind.js", "agent", "enroll", "--url", world.url, "--token", token, "--host", host, "--config", configPath];
+  try {
+    const { stdout, stderr } = await run(process.execPath, [...args, "--project-dir", dir, "--project", `rewind-test-${host}`], {
+      cwd: repoRoot,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: failed.code ?? -1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
+  }
+}
+
+async function queuePing(): Promise<string> {
+  const response = await world.api(`/v1/hosts/${host}/commands`, { method: "POST", body: JSON.stringify({ action: { type: "ping" } }) });
+  expect(response.status).toBe(202);
+  return (await json<{ commandId: string }>(response)).commandId;
+}
+
+async function command(id: string): Promise<CommandView> {
+  return json<CommandView>(await world.api(`/v1/commands/${id}`));
+}
+
+async function waitForState(id: string, state: string, timeoutMs = 30_000): Promise<CommandView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const view = await command(id);
+    if (view.state === state) return view;
+    if (Date.now() > deadline) throw new Error(`command ${id} is ${view.state}, not ${state}, after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function hostView(): Promise<{ online: boolean } | undefined> {
+  const body = await json<{ hosts: { name: string; online: boolean }[] }>(await world.api("/v1/hosts"));
+  return body.hosts.find((h) => h.name === host);
+}
+
+async function waitForHost(online: boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await hostView())?.online !== online) {
+    if (Date.now() > deadline) throw new Error(`host never became ${online ? "online" : "offline"}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function connectedCount(a: AgentProcess): number {
+  return a.entries().filter((e) => e.msg === "connected to control plane").length;
+}
+
+beforeAll(async () => {
+  world = await startControlPlane();
+  dir = await mkdtemp(path.join(tmpdir(), "rewind-channel-"));
+  configPath = path.join(dir, "agent.json");
+});
+
+afterAll(async () => {
+  await agent?.stop();
+  await world?.stop();
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+});
+
+describe("signed command channel (real workerd + real agent processes)", () => {
+  it("enrolls with a one-time token, pins the control plane key and writes a private config", async () => {
+    const token = await enrollmentToken();
+    const result = await enroll(token);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^agent key fingerprint: +[A-Za-z0-9_-]{43}$/m);
+    expect(result.stdout).toMatch(/^pinned control plane key: +[A-Za-z0-9_-]{43} \(kid cp-/m);
+    expect((await stat(configPath)).mode & 0o777).toBe(0o600);
+    const config = JSON.parse(await readFile(configPath, "utf8")) as { controlPlane: { keys: { kid?: string; d?: string }[] } };
+    expect(config.controlPlane.keys.map((k) => k.kid)).toEqual(world.signingKeys.map((k) => k.kid));
+    expect(config.controlPlane.keys.every((k) => k.d === undefined)).toBe(true);
+
+    const again = await enroll(token);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/ENROLLMENT_INVALID: .*already used/);
+  });
+
+  it("round-trips a ping: operator → control plane → agent → back, shown as succeeded", async () => {
+    agent = spawnAgent(configPath);
+    await agent.waitForLog((e) => e.msg === "connected to control plane");
+    await waitForHost(true);
+    const id = await queuePing();
+    const view = await waitForState(id, "succeeded");
+    expect(view.outcome).toMatchObject({ ok: true, output: { pong: expect.any(String) } });
+    expect(view.reports.map((r) => r.kind)).toEqual(["ack", "result"]);
+  });
+
+  it("opens no listening socket", async () => {
+    if (agent === undefined) throw new Error("agent not running");
+    expect(await listeningSockets(agent.pid)).toEqual([]);
+  });
+
+  it("delivers a command queued while the agent was down exactly once when it comes back", async () => {
+    if (agent === undefined) throw new Error("agent not running");
+    expect(await agent.stop()).toBe(0);
+    await waitForHost(false);
+    const id = await queuePing();
+    expect((await command(id)).state).toBe("queued");
+
+    agent = spawnAgent(configPath);
+    const view = await waitForState(id, "succeeded");
+    expect(view.reports.map((r) => r.kind)).toEqual(["ack", "result"]);
+    const accepted = agent.entries().filter((e) => e.msg === "command accepted" && e.commandId === id);
+    expect(accepted).toHaveLength(1);
+  });
+
+  it("reconnects by itself when the control plane restarts mid-connection", async () => {
+    if (agent === undefined) throw new Error("agent not running");
+    const running = agent;
+    await running.waitForLog((e) => e.msg === "connected to control plane");
+    const before = connectedCount(running);
+    await world.restart();
+    await running.waitForLog((e) => e.msg === "disconnected from control plane");
+    await running.waitForLog(() => connectedCount(running) > before, 30_000);
+    const id = await queuePing();
+    await waitForState(id, "succeeded");
+  });
+});
