@@ -1,17 +1,30 @@
 #!/usr/bin/env bash
-# Installs what Rewind's demo and tests need on a Debian 12 machine, idempotently:
-# the Debian packages, the npm packages, and a running Docker engine.
+# Installs what Rewind's demo and tests need on a Debian 12 machine, idempotently and quietly:
+# the Debian packages, the npm packages, and a running Docker engine. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "setup: Node.js >= 20 is required (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+
+# docker.io: the engine; busybox-static: what the demo images are built from (no registry needed);
+# postgresql: initdb/pg_ctl/pg_dump for throwaway clusters; chromium: the console tests; git: code revert.
 need_pkgs=()
 for pkg in docker.io busybox-static postgresql chromium git; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_pkgs+=("$pkg")
 done
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing Debian packages (${need_pkgs[*]}); run as root or: sudo apt-get install -y ${need_pkgs[*]}" >&2
+    exit 1
+  fi
   echo "setup: installing Debian packages: ${need_pkgs[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
 fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -21,7 +34,11 @@ fi
 
 if ! docker info >/dev/null 2>&1; then
   echo "setup: starting dockerd"
-  nohup dockerd >/var/log/rewind-dockerd.log 2>&1 &
+  if [ -d /run/systemd/system ]; then
+    systemctl start docker
+  else
+    nohup dockerd >/var/log/rewind-dockerd.log 2>&1 &
+  fi
   for _ in $(seq 1 60); do
     docker info >/dev/null 2>&1 && break
     sleep 0.5

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# The whole test suite: install what is missing, typecheck (strict), lint, then every vitest project.
+# The whole test suite (the README's second command, and what .ci/run runs): install what is
+# missing, typecheck both TypeScript projects (strict), lint, then every vitest project.
+# Arguments go to vitest (e.g. `bash scripts/test.sh --project unit`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bin=node_modules/.bin
 echo "== typecheck"
-npx tsc --noEmit -p tsconfig.json
-npx tsc --noEmit -p control-plane/tsconfig.json
+"$bin/tsc" --noEmit -p tsconfig.json
+"$bin/tsc" --noEmit -p control-plane/tsconfig.json
 echo "== lint"
-npx biome check .
+"$bin/biome" check .
 echo "== tests"
-npx vitest run "$@"
+"$bin/vitest" run "$@"

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The README's first command: installs what is missing (scripts/setup.sh), then runs the local
+# demo. Extra arguments go to scripts/demo.ts (`--smoke`: start, check, stop).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+exec node_modules/.bin/tsx scripts/demo.ts "$@"
