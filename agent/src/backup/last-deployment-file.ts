@@ -1,0 +1,52 @@
+// Writes the seed runbook's `.last-deployment-backup` (KEY=VALUE lines) in the project directory,
+// so the seed's own scripts (`source .last-deployment-backup`) keep working beside Rewind.
+import path from "node:path";
+import { RewindError } from "../../../shared/errors.ts";
+import { type BackupManifest, type LastDeploymentBackup, lastDeploymentBackup } from "../../../shared/schemas/manifest.ts";
+import { writeFileDurably } from "./manifest-file.ts";
+
+export const lastDeploymentFileName = ".last-deployment-backup";
+
+/** Paths as the seed writes them: `./backups/…` relative to the project, absolute if outside it. */
+function projectPath(projectDir: string, file: string): string {
+  const relative = path.relative(projectDir, file);
+  return relative.startsWith("..") || path.isAbsolute(relative) ? file : `./${relative}`;
+}
+
+/** The seed's values for a finished backup; undefined when it lacks the database or MinIO archive the format requires. */
+export function lastDeploymentValues(
+  projectDir: string,
+  backupDir: string,
+  manifest: BackupManifest,
+): LastDeploymentBackup | undefined {
+  if (manifest.database === undefined || manifest.minio === undefined) return undefined;
+  const dir = projectPath(projectDir, backupDir);
+  return lastDeploymentBackup.parse({
+    DEPLOYMENT_TIMESTAMP: manifest.timestamp,
+    BACKUP_DIR: dir,
+    DB_BACKUP_FILE: `${dir}/${manifest.database.file.path}`,
+    MINIO_BACKUP_FILE: `${dir}/${manifest.minio.file.path}`,
+    GIT_COMMIT: manifest.git.commit,
+    GIT_BRANCH: manifest.git.branch,
+  });
+}
+
+/** Plain words stay bare as in the seed; anything a shell would split or expand is single-quoted. */
+function shellValue(key: string, value: string): string {
+  if (/^[A-Za-z0-9_./:@+-]+$/.test(value)) return value;
+  if (value.includes("'") || value.includes("\n")) {
+    throw new RewindError("PRECONDITION_FAILED", `${key} '${value}' cannot be written to ${lastDeploymentFileName}: rename it`);
+  }
+  return `'${value}'`;
+}
+
+export function formatLastDeploymentBackup(values: LastDeploymentBackup): string {
+  const keys = Object.keys(lastDeploymentBackup.shape) as (keyof LastDeploymentBackup)[];
+  return `${keys.map((key) => `${key}=${shellValue(key, values[key])}`).join("\n")}\n`;
+}
+
+export async function writeLastDeploymentBackup(projectDir: string, values: LastDeploymentBackup): Promise<string> {
+  const file = path.join(projectDir, lastDeploymentFileName);
+  await writeFileDurably(file, formatLastDeploymentBackup(values));
+  return file;
+}

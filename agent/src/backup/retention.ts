@@ -1,0 +1,72 @@
+// Applies the retention plan on disk: lists the backups, finds which one a running rollback uses
+// (from its lock file), deletes the rest beyond the newest N and drops their images' keep tags.
+import { readdir, readFile, rm } from "node:fs/promises";
+import path from "node:path";
+import type Docker from "dockerode";
+import { z } from "zod";
+import type { AgentConfig } from "../config.ts";
+import { lockPath } from "../rollback/lock-file.ts";
+import { untagImages } from "./keep-images.ts";
+import { isBackupDirName } from "./layout.ts";
+import { readManifest } from "./manifest-file.ts";
+import { type InUse, planRetention } from "./retention-plan.ts";
+
+/** The fields of the rollback lock retention relies on; the rollback engine may store more. */
+const rollbackLock = z.object({ rollbackId: z.string().min(1), backupDir: z.string().min(1).optional() });
+
+export async function listBackupNames(backupsDir: string): Promise<string[]> {
+  try {
+    const entries = await readdir(backupsDir, { withFileTypes: true });
+    return entries.filter((entry) => entry.isDirectory() && isBackupDirName(entry.name)).map((entry) => entry.name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+}
+
+export async function backupInUse(config: AgentConfig): Promise<InUse> {
+  const file = lockPath(config.stateDir);
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { kind: "none" };
+    return { kind: "unknown", reason: `the rollback lock ${file} cannot be read (${(error as Error).message})` };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { kind: "unknown", reason: `the rollback lock ${file} is not valid JSON` };
+  }
+  const lock = rollbackLock.safeParse(raw);
+  if (!lock.success) return { kind: "unknown", reason: `the rollback lock ${file} is not in the expected form` };
+  const { rollbackId, backupDir } = lock.data;
+  if (backupDir === undefined) {
+    return { kind: "unknown", reason: `rollback ${rollbackId} holds the lock without naming its backup` };
+  }
+  // Relative paths are as in `.last-deployment-backup`: relative to the project directory.
+  return { kind: "backup", name: path.basename(path.resolve(config.project.dir, backupDir)), rollbackId };
+}
+
+export interface RetentionResult {
+  kept: string[];
+  removed: string[];
+  notes: string[];
+}
+
+export async function pruneBackups(config: AgentConfig, docker: Docker): Promise<RetentionResult> {
+  const backupsDir = config.project.backupsDir;
+  const plan = planRetention(await listBackupNames(backupsDir), config.retention.backups, await backupInUse(config));
+  const notes = [...plan.notes];
+  for (const name of plan.remove) {
+    const dir = path.join(backupsDir, name);
+    // A backup without a readable manifest has no tags to drop; its directory still goes.
+    const manifest = await readManifest(dir).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+    const tags = (manifest?.services ?? []).flatMap((service) => (service.keepTag === undefined ? [] : [service.keepTag]));
+    const { inUse } = await untagImages(docker, tags);
+    for (const tag of inUse) notes.push(`image tag ${tag} kept: a container still uses the image`);
+  }
+  return { kept: plan.keep, removed: plan.remove, notes };
+}

@@ -1,0 +1,218 @@
+// A pre-deployment backup, end to end: the database dump and MinIO archive in the seed's layout,
+// the manifest (commit, images kept by tag, row counts, sizes and sha256), the seed's
+// `.last-deployment-backup`, then the optional off-site copy and retention. Files are written to a
+// staging directory and renamed into place only when complete.
+import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import type Docker from "dockerode";
+import { RewindError } from "../../../shared/errors.ts";
+import type { BackupFile, BackupManifest, TableCount } from "../../../shared/schemas/manifest.ts";
+import type { AgentConfig } from "../config.ts";
+import { archiveDirectory } from "../host/archive.ts";
+import { listProjectContainers } from "../host/compose.ts";
+import { gitHead } from "../host/git.ts";
+import { type DumpFormat, dumpDatabase } from "../host/pg-dump.ts";
+import { urlForDatabase } from "../host/postgres-restore.ts";
+import { exportSnapshot } from "../host/postgres-stats.ts";
+import { volumeDataDir } from "../host/volume.ts";
+import { agentVersion } from "../version.ts";
+import { acquireBackupLock } from "./backup-lock.ts";
+import { buildManifest, serviceImages } from "./build-manifest.ts";
+import { tagImages, untagImages } from "./keep-images.ts";
+import { lastDeploymentValues, writeLastDeploymentBackup } from "./last-deployment-file.ts";
+import { backupLayout, dbFileName, formatTimestamp, minioFileName, stagingPrefix } from "./layout.ts";
+import { writeManifest } from "./manifest-file.ts";
+import { minioBuckets } from "./minio-buckets.ts";
+import { copyOffsite, type OffsiteCopy, requireOffsite } from "./offsite-copy.ts";
+import type { BackupPhase, OnBackupProgress } from "./progress.ts";
+import { pruneBackups, type RetentionResult } from "./retention.ts";
+
+export interface BackupContext {
+  docker: Docker;
+  onProgress: OnBackupProgress;
+  signal?: AbortSignal;
+}
+
+export interface BackupOptions {
+  /** Copy the archives and manifest to the `offsite` bucket of the agent config. */
+  offsite?: boolean;
+  /** `custom` (pg_dump -Fc) allows a parallel `pg_restore -j`; the default is the seed's `.sql.gz`. */
+  format?: DumpFormat;
+  /** The backup's clock (its timestamp and createdAt); now by default. */
+  now?: Date;
+}
+
+export interface BackupResult {
+  dir: string;
+  manifest: BackupManifest;
+  /** The seed's `.last-deployment-backup`, when the backup has both a database and a MinIO archive. */
+  lastDeploymentFile?: string;
+  offsite?: OffsiteCopy;
+  retention: RetentionResult;
+}
+
+const mb = (bytes: number): string => `${(bytes / 1024 ** 2).toFixed(1)} MB`;
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return false;
+      throw error;
+    },
+  );
+}
+
+/** Staging directories left by a killed backup: safe to remove once this process holds the lock. */
+async function removeAbandonedStaging(backupsDir: string): Promise<void> {
+  const entries = await readdir(backupsDir).catch(() => []);
+  for (const name of entries.filter((entry) => entry.startsWith(stagingPrefix))) {
+    await rm(path.join(backupsDir, name), { recursive: true, force: true });
+  }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new RewindError("CANCELLED", "the backup was cancelled", { cause: signal.reason });
+}
+
+async function dumpWithCounts(
+  database: NonNullable<AgentConfig["project"]["database"]>,
+  outFile: string,
+  format: DumpFormat,
+  signal: AbortSignal | undefined,
+): Promise<{ file: Omit<BackupFile, "path">; tables: TableCount[] }> {
+  const url = urlForDatabase(database.adminUrl, database.name);
+  const snapshot = await exportSnapshot(url);
+  // Both run inside the snapshot, so the row counts describe exactly what the dump holds.
+  const [dumped, counted] = await Promise.allSettled([
+    dumpDatabase({ binDir: database.binDir, url, format, outFile, snapshot: snapshot.id, signal }),
+    snapshot.counts(),
+  ]);
+  await snapshot.close();
+  if (dumped.status === "rejected") throw dumped.reason;
+  if (counted.status === "rejected") throw counted.reason;
+  return { file: dumped.value, tables: counted.value };
+}
+
+export async function runBackup(config: AgentConfig, ctx: BackupContext, options: BackupOptions = {}): Promise<BackupResult> {
+  const { docker, signal } = ctx;
+  const progress = (phase: BackupPhase, state: "running" | "succeeded" | "skipped", message: string): void =>
+    ctx.onProgress({ phase, state, message });
+  if (options.offsite) requireOffsite(config);
+  const project = config.project;
+  const format = options.format ?? "plain-gzip";
+  const now = options.now ?? new Date();
+  const timestamp = formatTimestamp(now);
+  const layout = backupLayout(project.backupsDir, timestamp);
+
+  const release = await acquireBackupLock(config.stateDir);
+  try {
+    await mkdir(project.backupsDir, { recursive: true });
+    await removeAbandonedStaging(project.backupsDir);
+    if (await exists(layout.dir)) {
+      throw new RewindError("CONFLICT", `${layout.dir} already exists: a backup was taken this same second; try again`, {
+        retryable: true,
+      });
+    }
+    await mkdir(layout.stagingDir, { recursive: true });
+    let tagged: string[] = [];
+    let manifest: BackupManifest;
+    try {
+      progress("prepare", "running", `backing up compose project ${project.name} to ${layout.dir}`);
+      const head = await gitHead(project.dir);
+      const services = serviceImages(await listProjectContainers(docker, project.name), project.name, timestamp);
+      progress("prepare", "succeeded", `commit ${head.commit.slice(0, 12)} on ${head.branch}, ${services.length} services`);
+
+      let database: BackupManifest["database"];
+      if (project.database) {
+        throwIfAborted(signal);
+        const fileName = dbFileName(timestamp, format);
+        progress("database", "running", `dumping ${project.database.name} (${format}) to ${fileName}`);
+        const dumped = await dumpWithCounts(project.database, path.join(layout.stagingDir, fileName), format, signal);
+        database = { name: project.database.name, format, file: { path: fileName, ...dumped.file }, tables: dumped.tables };
+        const rows = dumped.tables.reduce((sum, t) => sum + t.rows, 0);
+        progress("database", "succeeded", `${fileName}: ${mb(dumped.file.bytes)}, ${dumped.tables.length} tables, ${rows} rows`);
+      } else {
+        progress("database", "skipped", "no database in the agent config");
+      }
+
+      let minio: BackupManifest["minio"];
+      if (project.minio) {
+        throwIfAborted(signal);
+        const fileName = minioFileName(timestamp);
+        progress("minio", "running", `archiving volume ${project.minio.volume} to ${fileName}`);
+        const dataDir = await volumeDataDir(docker, project.minio.volume);
+        const buckets = await minioBuckets(dataDir);
+        const archived = await archiveDirectory({ dir: dataDir, outFile: path.join(layout.stagingDir, fileName), signal });
+        minio = { volume: project.minio.volume, file: { path: fileName, ...archived }, buckets };
+        progress("minio", "succeeded", `${fileName}: ${mb(archived.bytes)}, buckets ${buckets.join(", ") || "(none)"}`);
+      } else {
+        progress("minio", "skipped", "no MinIO volume in the agent config");
+      }
+
+      throwIfAborted(signal);
+      progress("images", "running", `tagging ${services.length} service images so docker image prune keeps them`);
+      tagged = services.flatMap((s) => (s.keepTag === undefined ? [] : [s.keepTag]));
+      await tagImages(docker, services);
+      progress("images", "succeeded", tagged.join(", ") || "no services running");
+
+      manifest = buildManifest({
+        backupId: layout.name,
+        host: config.host,
+        composeProject: project.name,
+        timestamp,
+        createdAt: now.toISOString(),
+        git: head,
+        services,
+        ...(database ? { database } : {}),
+        ...(minio ? { minio } : {}),
+        agentVersion,
+      });
+      await writeManifest(layout.stagingDir, manifest);
+      await rename(layout.stagingDir, layout.dir);
+    } catch (error) {
+      await rm(layout.stagingDir, { recursive: true, force: true });
+      // The failure the operator must see is the backup's own; a keep tag left behind only keeps
+      // an image a little longer, so a failing cleanup does not replace it.
+      if (tagged.length > 0) await untagImages(docker, tagged).catch(() => undefined);
+      throw error;
+    }
+    progress("manifest", "succeeded", `backup ${manifest.backupId} complete`);
+
+    const values = lastDeploymentValues(project.dir, layout.dir, manifest);
+    const lastDeploymentFile = values ? await writeLastDeploymentBackup(project.dir, values) : undefined;
+
+    let offsite: OffsiteCopy | undefined;
+    if (options.offsite) {
+      progress("offsite", "running", `copying to s3://${config.offsite?.bucket ?? ""}`);
+      try {
+        offsite = await copyOffsite(config, layout.dir, manifest, signal);
+      } catch (error) {
+        // The local backup is whole and stays; only the off-site copy is missing.
+        throw new RewindError(
+          "UNAVAILABLE",
+          `backup ${manifest.backupId} is complete at ${layout.dir}, but the off-site copy failed: ${(error as Error).message}`,
+          { retryable: true, cause: error, details: { dir: layout.dir, backupId: manifest.backupId } },
+        );
+      }
+      progress("offsite", "succeeded", `${offsite.keys.length} objects in s3://${offsite.bucket}`);
+    } else {
+      progress("offsite", "skipped", "off-site copy not requested");
+    }
+
+    progress("retention", "running", `keeping the newest ${config.retention.backups} backups`);
+    const retention = await pruneBackups(config, docker);
+    const removed = retention.removed.length > 0 ? `removed ${retention.removed.join(", ")}` : "nothing to remove";
+    progress("retention", "succeeded", [removed, ...retention.notes].join("; "));
+
+    return {
+      dir: layout.dir,
+      manifest,
+      ...(lastDeploymentFile ? { lastDeploymentFile } : {}),
+      ...(offsite ? { offsite } : {}),
+      retention,
+    };
+  } finally {
+    await release();
+  }
+}
