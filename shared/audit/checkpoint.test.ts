@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { isRewindError } from "../errors.ts";
 import { generateSigningKey } from "../signing.ts";
 import { checkpointBody, noteKeyHash, parseCheckpoint, signCheckpoint, verifierKey, verifyCheckpoint } from "./checkpoint.ts";
-import { leafHash, toBase64 } from "./merkle.ts";
+import { fromBase64, leafHash, toBase64, toHex } from "./merkle.ts";
 
 const root = leafHash("root");
 
@@ -22,13 +22,14 @@ describe("C2SP checkpoints", () => {
     const [body, signatureLine] = note.split("\n\n");
     expect(`${body}\n`).toBe(`rewind.example/audit\n42\n${toBase64(root)}\n`);
     expect(signatureLine).toMatch(/^\u2014 rewind\.example\/audit [A-Za-z0-9+/]+=*\n$/);
-    const blob = Buffer.from(signatureLine?.split(" ")[2] ?? "", "base64");
+    const blob = fromBase64(signatureLine?.split(" ")[2] ?? "");
     expect(blob.length).toBe(68);
     expect([...blob.subarray(0, 4)]).toEqual([...noteKeyHash("rewind.example/audit", key.publicJwk)]);
     // name+hash+key: the key's base64 may itself contain '+', so split on the first two only.
     const [, name, hash, typedKey] = /^([^+]+)\+([^+]+)\+(.+)$/.exec(verifierKey("rewind.example/audit", key.publicJwk)) ?? [];
-    expect([name, hash]).toEqual(["rewind.example/audit", blob.subarray(0, 4).toString("hex")]);
-    expect(Buffer.from(typedKey ?? "", "base64").toString("hex")).toBe(`01${Buffer.from(key.publicJwk.x, "base64url").toString("hex")}`);
+    expect([name, hash]).toEqual(["rewind.example/audit", toHex(blob.subarray(0, 4))]);
+    const rawKey = fromBase64(key.publicJwk.x.replace(/-/g, "+").replace(/_/g, "/").padEnd(44, "="));
+    expect(toHex(fromBase64(typedKey ?? ""))).toBe(`01${toHex(rawKey)}`);
     const head = await verifyCheckpoint(note, [key.publicJwk]);
     expect(head).toMatchObject({ origin: "rewind.example/audit", size: 42, body: checkpointBody(head) });
   });

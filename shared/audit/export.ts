@@ -32,3 +32,4 @@ export function toNdjson(lines: Iterable<string>): string {
   for (const line of lines) out += `${line}\n`;
   return out;
 }
+export type AuditKeysResponse = z.output<typeof auditKeysResponse>;

@@ -4,7 +4,7 @@ import {
   refRoot,
   refVerifyConsistency,
   refVerifyInclusion,
-} from "../../test/integration/audit-rfc9162-reference.ts";
+} from "./audit-rfc9162-reference.ts";
 import {
   consistencyProof,
   emptyRoot,
@@ -15,7 +15,7 @@ import {
   toHex,
   verifyConsistency,
   verifyInclusion,
-} from "./merkle.ts";
+} from "../../shared/audit/merkle.ts";
 
 const data = (i: number) => Buffer.from(`entry ${i}`);
 const leaves = (n: number) => Array.from({ length: n }, (_, i) => leafHash(data(i)));
