@@ -19,6 +19,8 @@ export interface ControlPlaneWorld {
   s3Bucket?: string;
   /** Bearer-authenticated (admin) fetch against the control plane; `path` starts with '/'. */
   api(path: string, init?: RequestInit): Promise<Response>;
+  /** The D1 database itself, for tests that must age or inspect rows as time would. */
+  d1(): ReturnType<Miniflare["getD1Database"]>;
   /** Lines the Worker and its Durable Objects logged, for diagnosing a failed test. */
   logs(): string[];
   restart(): Promise<void>;
@@ -29,6 +31,8 @@ export interface ControlPlaneOptions {
   s3?: S3World;
   sns?: { endpoint: string; topicArn: string };
   adminToken?: string;
+  /** Extra or replaced Worker vars/secrets (e.g. a deliberately broken one). */
+  env?: Record<string, string>;
 }
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -105,6 +109,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
           S3_SECRET_ACCESS_KEY: opts.s3.secretAccessKey,
         }),
     ...(opts.sns === undefined ? {} : { SNS_ENDPOINT: opts.sns.endpoint, SNS_TOPIC_ARN: opts.sns.topicArn }),
+    ...opts.env,
   };
   const logLines: string[] = [];
   const collect = (stream: Readable) => {
@@ -165,6 +170,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       if (init.body !== undefined && !headers.has("content-type")) headers.set("content-type", "application/json");
       return fetch(`${url}${apiPath}`, { ...init, headers });
     },
+    d1: () => current.mf.getD1Database("DB"),
     logs: () => [...logLines],
     async restart() {
       await current.mf.dispose();

@@ -1,0 +1,372 @@
+// The control plane on real workerd (Miniflare): public endpoints, auth and validation errors,
+// enrollment, the agent socket's refusals, and the command queue as a hand-written WebSocket
+// client sees it. The full round-trip with a real agent process is the channel test's job.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import type { DownFrame } from "../../shared/schemas/frames.ts";
+import type { Report } from "../../shared/schemas/report.ts";
+import {
+  generateSigningKey,
+  type KeyPairJwk,
+  signConnectToken,
+  signReport,
+} from "../../shared/signing.ts";
+import { type ControlPlaneWorld, startControlPlane } from "../world/control-plane.ts";
+
+let world: ControlPlaneWorld;
+
+beforeAll(async () => {
+  world = await startControlPlane();
+});
+
+afterAll(async () => {
+  await world?.stop();
+});
+
+interface ErrorJson {
+  error: { code: string; message: string; details?: { field?: string } };
+}
+
+async function json<T>(response: Response): Promise<T> {
+  return (await response.json()) as T;
+}
+
+function post(path: string, body: unknown, token?: string): Promise<Response> {
+  return world.api(path, {
+    method: "POST",
+    body: JSON.stringify(body),
+    ...(token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } }),
+  });
+}
+
+async function expectError(response: Response, status: number, code: string): Promise<ErrorJson> {
+  const body = await json<ErrorJson>(response);
+  expect({ status: response.status, code: body.error.code }).toEqual({ status, code });
+  return body;
+}
+
+async function createToken(role: string): Promise<string> {
+  const response = await post("/v1/tokens", { role, label: `${role} for tests` });
+  expect(response.status).toBe(201);
+  return (await json<{ token: string }>(response)).token;
+}
+
+async function enrollmentToken(host: string): Promise<string> {
+  const response = await post("/v1/enrollments", { host });
+  expect(response.status).toBe(201);
+  return (await json<{ token: string }>(response)).token;
+}
+
+function enrollRequest(token: string, host: string, key: KeyPairJwk): Promise<Response> {
+  return fetch(`${world.url}/v1/agents/enroll`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      token,
+      host,
+      publicJwk: { kty: key.publicJwk.kty, crv: key.publicJwk.crv, x: key.publicJwk.x },
+      agentVersion: "0.1.0-test",
+    }),
+  });
+}
+
+async function enrolledHost(host: string): Promise<KeyPairJwk> {
+  const key = await generateSigningKey();
+  const response = await enrollRequest(await enrollmentToken(host), host, key);
+  expect(response.status).toBe(200);
+  return key;
+}
+
+async function queue(host: string, body: Record<string, unknown> = { action: { type: "ping" } }): Promise<string> {
+  const response = await post(`/v1/hosts/${host}/commands`, body);
+  expect(response.status).toBe(202);
+  return (await json<{ commandId: string }>(response)).commandId;
+}
+
+async function commandState(id: string): Promise<string> {
+  return (await json<{ state: string }>(await world.api(`/v1/commands/${id}`))).state;
+}
+
+async function until<T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const value = await probe();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(value)})`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** A minimal agent-side socket: records frames, closes, and the HTTP status of a refused upgrade. */
+class TestSocket {
+  readonly frames: DownFrame[] = [];
+  closed: { code: number; reason: string } | undefined;
+  private readonly ws: WebSocket;
+  readonly opened: Promise<number>;
+
+  constructor(token: string, via: "header" | "query" = "header") {
+    const base = `${world.url.replace(/^http/, "ws")}/v1/agents/connect`;
+    this.ws =
+      via === "header"
+        ? new WebSocket(base, { headers: { authorization: `Bearer ${token}` } })
+        : new WebSocket(`${base}?token=${encodeURIComponent(token)}`);
+    this.ws.on("message", (data) => this.frames.push(JSON.parse(String(data)) as DownFrame));
+    this.ws.on("close", (code, reason) => {
+      this.closed = { code, reason: String(reason) };
+    });
+    this.opened = new Promise((resolve, reject) => {
+      this.ws.on("open", () => resolve(101));
+      this.ws.on("unexpected-response", (_request, response) => resolve(response.statusCode ?? 0));
+      this.ws.on("error", reject);
+    });
+  }
+
+  send(text: string): void {
+    this.ws.send(text);
+  }
+
+  async report(report: Report, host: string, key: KeyPairJwk): Promise<void> {
+    this.send(JSON.stringify({ t: "report", jws: await signReport(report, host, key.privateJwk) }));
+  }
+
+  commands(): string[] {
+    return this.frames.flatMap((frame) => (frame.t === "command" ? [frame.id] : []));
+  }
+
+  reportAcks(): number {
+    return this.frames.filter((frame) => frame.t === "report-ack").length;
+  }
+
+  async close(): Promise<void> {
+    if (this.ws.readyState === WebSocket.CLOSED) return;
+    const done = new Promise((resolve) => this.ws.once("close", resolve));
+    this.ws.close();
+    await done;
+  }
+}
+
+async function connect(host: string, key: KeyPairJwk): Promise<TestSocket> {
+  const socket = new TestSocket(await signConnectToken(host, "0.1.0-test", key.privateJwk));
+  expect(await socket.opened).toBe(101);
+  await until("welcome", async () => socket.frames[0]?.t, (t) => t === "welcome");
+  return socket;
+}
+
+describe("public endpoints", () => {
+  it("reports health and publishes the signing key without its private part", async () => {
+    const health = await fetch(`${world.url}/health`);
+    expect(health.status).toBe(200);
+    const jwks = await json<{ keys: Record<string, unknown>[] }>(await fetch(`${world.url}/.well-known/jwks.json`));
+    expect(jwks.keys).toHaveLength(1);
+    expect(jwks.keys[0]).toMatchObject({ kty: "OKP", crv: "Ed25519", kid: world.signingKeys[0]?.kid, alg: "EdDSA" });
+    expect(jwks.keys[0]).not.toHaveProperty("d");
+  });
+
+  it("answers a broken setting with a 500 naming the field, not a crash", async () => {
+    const broken = await startControlPlane({ env: { SIGNING_KEYS: "not json" } });
+    try {
+      const body = await expectError(await fetch(`${broken.url}/health`), 500, "CONFIG_INVALID");
+      expect(body.error.details?.field).toBe("SIGNING_KEYS");
+      expect(body.error.message).toContain("SIGNING_KEYS");
+    } finally {
+      await broken.stop();
+    }
+  });
+});
+
+describe("authentication, roles and validation", () => {
+  it("refuses a missing or unknown token with 401", async () => {
+    await expectError(await fetch(`${world.url}/v1/hosts`), 401, "UNAUTHORIZED");
+    await expectError(await world.api("/v1/hosts", { headers: { authorization: "Bearer nope-not-a-token" } }), 401, "UNAUTHORIZED");
+  });
+
+  it("lets a viewer read but not queue commands or mint tokens (403)", async () => {
+    const viewer = await createToken("viewer");
+    expect((await world.api("/v1/hosts", { headers: { authorization: `Bearer ${viewer}` } })).status).toBe(200);
+    await expectError(await post("/v1/hosts/web-1/commands", { action: { type: "ping" } }, viewer), 403, "FORBIDDEN");
+    await expectError(await post("/v1/tokens", { role: "operator", label: "escalation" }, viewer), 403, "FORBIDDEN");
+  });
+
+  it("lets an operator create enrollments and an enroll token do nothing else", async () => {
+    const operator = await createToken("operator");
+    expect((await post("/v1/enrollments", { host: "op-made" }, operator)).status).toBe(201);
+    const enroller = await createToken("enroll");
+    expect((await post("/v1/enrollments", { host: "ci-made" }, enroller)).status).toBe(201);
+    await expectError(await world.api("/v1/hosts", { headers: { authorization: `Bearer ${enroller}` } }), 403, "FORBIDDEN");
+  });
+
+  it("names the bad field of an invalid body (400) and refuses an oversized one (413)", async () => {
+    const badHost = await expectError(await post("/v1/enrollments", { host: "Not_A_Host" }), 400, "BAD_REQUEST");
+    expect(badHost.error.details?.field).toBe("host");
+    const badRole = await expectError(await post("/v1/tokens", { role: "admin", label: "x" }), 400, "BAD_REQUEST");
+    expect(badRole.error.details?.field).toBe("role");
+    await expectError(await world.api("/v1/tokens", { method: "POST", body: "{not json" }), 400, "BAD_REQUEST");
+    await expectError(await post("/v1/tokens", { role: "viewer", label: "x".repeat(200_000) }), 413, "PAYLOAD_TOO_LARGE");
+  });
+});
+
+describe("enrollment", () => {
+  it("registers the host's key once and pins the control plane's keys", async () => {
+    const key = await generateSigningKey();
+    const token = await enrollmentToken("enroll-1");
+    const first = await enrollRequest(token, "enroll-1", key);
+    expect(first.status).toBe(200);
+    const body = await json<{ host: string; fingerprint: string; controlPlaneKeys: { keys: { kid: string }[] } }>(first);
+    expect(body.host).toBe("enroll-1");
+    expect(body.controlPlaneKeys.keys.map((k) => k.kid)).toEqual([world.signingKeys[0]?.kid]);
+    const hosts = await json<{ hosts: { name: string; fingerprint: string; status: string }[] }>(await world.api("/v1/hosts"));
+    expect(hosts.hosts.find((h) => h.name === "enroll-1")).toMatchObject({ fingerprint: body.fingerprint, status: "offline" });
+    const again = await expectError(await enrollRequest(token, "enroll-1", key), 403, "ENROLLMENT_INVALID");
+    expect(again.error.message).toContain("already used");
+  });
+
+  it("refuses an expired token and a token issued for another host", async () => {
+    const key = await generateSigningKey();
+    const expired = await enrollmentToken("enroll-2");
+    const db = await world.d1();
+    await db.prepare("UPDATE enrollment_tokens SET expires_at = ? WHERE host = ?").bind(Date.now() - 1000, "enroll-2").run();
+    const late = await expectError(await enrollRequest(expired, "enroll-2", key), 403, "ENROLLMENT_INVALID");
+    expect(late.error.message).toContain("expired");
+    const other = await enrollmentToken("enroll-3");
+    await expectError(await enrollRequest(other, "enroll-4", key), 403, "ENROLLMENT_INVALID");
+  });
+
+  it("refuses a private key sent by mistake", async () => {
+    const key = await generateSigningKey();
+    const response = await fetch(`${world.url}/v1/agents/enroll`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ token: await enrollmentToken("enroll-5"), host: "enroll-5", publicJwk: key.privateJwk, agentVersion: "1" }),
+    });
+    const body = await expectError(response, 400, "BAD_REQUEST");
+    expect(body.error.details?.field).toBe("publicJwk.d");
+  });
+});
+
+describe("agent connections", () => {
+  it("refuses unknown hosts, wrong keys, stale and reused tokens before any upgrade", async () => {
+    const key = await enrolledHost("conn-1");
+    const stranger = await generateSigningKey();
+    const unknown = new TestSocket(await signConnectToken("conn-unknown", "1", stranger.privateJwk));
+    expect(await unknown.opened).toBe(401);
+    const wrongKey = new TestSocket(await signConnectToken("conn-1", "1", stranger.privateJwk));
+    expect(await wrongKey.opened).toBe(401);
+    const stale = new TestSocket(await signConnectToken("conn-1", "1", key.privateJwk, new Date(Date.now() - 10 * 60_000)));
+    expect(await stale.opened).toBe(401);
+    const noToken = new TestSocket("");
+    expect(await noToken.opened).toBe(401);
+    const token = await signConnectToken("conn-1", "1", key.privateJwk);
+    const first = new TestSocket(token, "query");
+    expect(await first.opened).toBe(101);
+    const reused = new TestSocket(token);
+    expect(await reused.opened).toBe(401);
+    await first.close();
+  });
+
+  it("shows the host online while connected, and a newer connection replaces the older", async () => {
+    const key = await enrolledHost("conn-2");
+    const status = async () =>
+      (await json<{ hosts: { name: string; status: string }[] }>(await world.api("/v1/hosts"))).hosts.find((h) => h.name === "conn-2")
+        ?.status;
+    const first = await connect("conn-2", key);
+    expect(await status()).toBe("online");
+    const second = await connect("conn-2", key);
+    await until("old socket closed", async () => first.closed?.code, (code) => code !== undefined);
+    expect(first.closed?.code).toBe(4000);
+    expect(await status()).toBe("online");
+    await second.close();
+    await until("offline", status, (s) => s === "offline");
+  });
+
+  it("answers heartbeats and closes on an oversized frame", async () => {
+    const key = await enrolledHost("conn-3");
+    const socket = await connect("conn-3", key);
+    socket.send(JSON.stringify({ t: "heartbeat", ts: Date.now() }));
+    await until("heartbeat", async () => socket.frames.some((f) => f.t === "heartbeat"), Boolean);
+    socket.send(JSON.stringify({ t: "heartbeat", ts: Date.now(), pad: "x".repeat(300 * 1024) }));
+    await until("close", async () => socket.closed?.code, (code) => code !== undefined);
+    expect(socket.closed?.code).toBe(1009);
+  });
+});
+
+describe("command queue", () => {
+  it("refuses a command for an unknown host or outside the closed set of actions", async () => {
+    await expectError(await post("/v1/hosts/nobody/commands", { action: { type: "ping" } }), 404, "NOT_FOUND");
+    await enrolledHost("cmd-0");
+    const shell = await expectError(await post("/v1/hosts/cmd-0/commands", { action: { type: "shell", run: "rm -rf /" } }), 400, "BAD_REQUEST");
+    expect(shell.error.details?.field).toBe("action.type");
+  });
+
+  it("keeps a command for an offline host queued, then delivers it on connect until acknowledged", async () => {
+    const key = await enrolledHost("cmd-1");
+    const id = await queue("cmd-1");
+    expect(await commandState(id)).toBe("queued");
+
+    const first = await connect("cmd-1", key);
+    await until("delivery", async () => first.commands(), (ids) => ids.includes(id));
+    expect(await commandState(id)).toBe("delivered");
+    await first.close();
+
+    // Not acknowledged: the next connection gets it again, once.
+    const second = await connect("cmd-1", key);
+    await until("redelivery", async () => second.commands(), (ids) => ids.includes(id));
+    await second.report({ kind: "ack", commandId: id }, "cmd-1", key);
+    await until("acknowledged", () => commandState(id), (s) => s === "acknowledged");
+    await second.report({ kind: "result", commandId: id, ok: true, output: { pong: true } }, "cmd-1", key);
+    await until("succeeded", () => commandState(id), (s) => s === "succeeded");
+    expect(second.commands().filter((c) => c === id)).toHaveLength(1);
+    await second.close();
+
+    const third = await connect("cmd-1", key);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(third.commands()).not.toContain(id);
+    const view = await json<{ outcome: { ok: boolean }; reports: { kind: string }[] }>(await world.api(`/v1/commands/${id}`));
+    expect(view.outcome.ok).toBe(true);
+    expect(view.reports.map((r) => r.kind)).toEqual(["ack", "result"]);
+    await third.close();
+  });
+
+  it("ignores a report not signed by the host's key and a retransmitted one", async () => {
+    const key = await enrolledHost("cmd-2");
+    const forger = await generateSigningKey();
+    const socket = await connect("cmd-2", key);
+    const id = await queue("cmd-2");
+    await until("delivery", async () => socket.commands(), (ids) => ids.includes(id));
+    await socket.report({ kind: "result", commandId: id, ok: true }, "cmd-2", forger);
+    const ack = await signReport({ kind: "ack", commandId: id }, "cmd-2", key.privateJwk);
+    socket.send(JSON.stringify({ t: "report", jws: ack }));
+    await until("acknowledged", () => commandState(id), (s) => s === "acknowledged");
+    socket.send(JSON.stringify({ t: "report", jws: ack }));
+    await until("both acks answered", async () => socket.reportAcks(), (n) => n === 2);
+    const view = await json<{ state: string; reports: unknown[] }>(await world.api(`/v1/commands/${id}`));
+    expect(view.state).toBe("acknowledged");
+    expect(view.reports).toHaveLength(1);
+    await socket.close();
+  });
+
+  it("records a rejection reported by the agent", async () => {
+    const key = await enrolledHost("cmd-3");
+    const socket = await connect("cmd-3", key);
+    const id = await queue("cmd-3");
+    await until("delivery", async () => socket.commands(), (ids) => ids.includes(id));
+    await socket.report({ kind: "rejected", commandId: id, code: "PRECONDITION_FAILED", reason: "host moved on" }, "cmd-3", key);
+    await until("rejected", () => commandState(id), (s) => s === "rejected");
+    await socket.close();
+  });
+
+  it("expires a command nobody acknowledged in time", async () => {
+    await enrolledHost("cmd-4");
+    const id = await queue("cmd-4", { action: { type: "ping" }, ttlSeconds: 5 });
+    await until("expired", () => commandState(id), (s) => s === "expired");
+  });
+
+  it("keeps hosts and commands across a control plane restart", async () => {
+    const key = await enrolledHost("cmd-5");
+    const id = await queue("cmd-5");
+    await world.restart();
+    expect(await commandState(id)).toBe("queued");
+    const socket = await connect("cmd-5", key);
+    await until("delivery after restart", async () => socket.commands(), (ids) => ids.includes(id));
+    await socket.close();
+  });
+});
