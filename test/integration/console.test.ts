@@ -2,10 +2,9 @@
 // workerd: sign-in, what each role sees, the typed host-name confirmation, the audit view. Writes
 // screenshots of the main screens to artifacts/screenshots/.
 import { mkdir } from "node:fs/promises";
-import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateSigningKey, randomId } from "../../shared/signing.ts";
-import { type BrowserWorld, launchPhoneBrowser } from "../world/browser.ts";
+import { type BrowserWorld, launchPhoneBrowser, openConsole as openIn, signIn } from "../world/browser.ts";
 import { type ControlPlaneWorld, startControlPlane } from "../world/control-plane.ts";
 
 const screenshots = "artifacts/screenshots";
@@ -47,23 +46,6 @@ async function enrollHost(name: string): Promise<void> {
   );
 }
 
-/** A fresh page; fails the test on any script error or CSP violation in the page. */
-async function openConsole(): Promise<{ page: Page; problems: string[] }> {
-  const page = await browser.context.newPage();
-  const problems: string[] = [];
-  page.on("pageerror", (error) => problems.push(error.message));
-  page.on("console", (message) => {
-    if (/Content Security Policy/i.test(message.text())) problems.push(message.text());
-  });
-  await page.goto(controlPlane.url);
-  return { page, problems };
-}
-
-async function signIn(page: Page, token: string): Promise<void> {
-  await page.getByLabel("API token").fill(token);
-  await page.getByRole("button", { name: "Sign in" }).click();
-}
-
 beforeAll(async () => {
   controlPlane = await startControlPlane();
   for (const role of Object.keys(tokens) as (keyof typeof tokens)[]) tokens[role] = await mintToken(role);
@@ -71,6 +53,8 @@ beforeAll(async () => {
   browser = await launchPhoneBrowser();
   await mkdir(screenshots, { recursive: true });
 });
+
+const openConsole = () => openIn(browser, controlPlane.url);
 
 afterAll(async () => {
   await browser?.close();

@@ -3,7 +3,7 @@
 import { access, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BrowserContext, chromium, devices } from "playwright-core";
+import { type BrowserContext, chromium, devices, type Page } from "playwright-core";
 
 /** The real binary: the /usr/bin/chromium wrapper script prints a spurious shell error. */
 const chromiumPath = "/usr/lib/chromium/chromium";
@@ -47,4 +47,27 @@ export async function launchPhoneBrowser(options: { viewport?: { width: number; 
       await rm(userDataDir, { recursive: true, force: true });
     },
   };
+}
+
+export interface ConsolePage {
+  page: Page;
+  /** Script errors and CSP violations seen in the page: a test expects none. */
+  problems: string[];
+}
+
+/** Opens the console served at `url` in a new tab, recording page errors and CSP violations. */
+export async function openConsole(browser: BrowserWorld, url: string): Promise<ConsolePage> {
+  const page = await browser.context.newPage();
+  const problems: string[] = [];
+  page.on("pageerror", (error) => problems.push(error.message));
+  page.on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) problems.push(message.text());
+  });
+  await page.goto(url);
+  return { page, problems };
+}
+
+export async function signIn(page: Page, token: string): Promise<void> {
+  await page.getByLabel("API token").fill(token);
+  await page.getByRole("button", { name: "Sign in" }).click();
 }
