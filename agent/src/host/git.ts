@@ -39,20 +39,25 @@ export async function hasCommit(dir: string, commit: string): Promise<boolean> {
   }
 }
 
-/** True when tracked or untracked files differ from HEAD. */
+/** True when tracked files differ from HEAD. */
 export async function isDirty(dir: string): Promise<boolean> {
-  return (await git(dir, ["status", "--porcelain"])) !== "";
+  return (await git(dir, ["status", "--porcelain", "--untracked-files=no"])) !== "";
 }
 
-/** Stash local changes (including untracked files) under a message naming the rollback; returns whether anything was stashed. */
+/**
+ * Stash changes to tracked files under a message naming the rollback, as the seed does; returns
+ * whether anything was stashed. Untracked files stay put: the backups directory often lives in the
+ * checkout un-ignored, and stashing it would hide the very archives being restored.
+ */
 export async function stashChanges(dir: string, message: string): Promise<boolean> {
   if (!(await isDirty(dir))) return false;
-  await git(dir, ["stash", "push", "--include-untracked", "-m", message]);
+  await git(dir, ["stash", "push", "-m", message]);
   return true;
 }
 
 /**
- * Check out `commit`. If `branch` points at it, check the branch out (so the host stays on a branch);
+ * Check out `commit`, without the seed's `-f`: an untracked file in the way makes git refuse (and the
+ * rollback undo) rather than silently overwrite it. If `branch` points at it, check the branch out (so the host stays on a branch);
  * otherwise detach at the commit, as the seed does when the branch has moved on.
  */
 export async function checkoutCommit(dir: string, commit: string, branch?: string): Promise<void> {

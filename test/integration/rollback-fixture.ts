@@ -1,0 +1,184 @@
+// The rollback tests' world: the demo stack running the broken v2 with v2 data, on top of a real
+// backup (T6's runBackup) taken while v1 ran, in a git checkout with a v1 and a v2 commit.
+// Everything is real: Docker containers and volume, a throwaway PostgreSQL cluster, git.
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import type Docker from "dockerode";
+import pg from "pg";
+import { buildDemoImages } from "../../infra/demo-stack/images.ts";
+import { DEMO_BUCKET } from "../../infra/demo-stack/services.ts";
+import { deployVersion, type DemoStack, downStack, upStack, volumeDir } from "../../infra/demo-stack/stack.ts";
+import type { AgentConfig } from "../../agent/src/config.ts";
+import { parseAgentConfig } from "../../agent/src/config.ts";
+import { runBackup } from "../../agent/src/backup/run-backup.ts";
+import type { BackupManifest } from "../../shared/schemas/manifest.ts";
+import { createDemoDatabase, seedDemoDatabase, seedMinioData } from "../world/demo-data.ts";
+import { newRunId, removeLabelled, testLabels } from "../world/docker.ts";
+import type { PgCluster } from "../world/postgres.ts";
+
+const run = promisify(execFile);
+
+export interface Scenario {
+  runId: string;
+  root: string;
+  configFile: string;
+  config: AgentConfig;
+  stack: DemoStack;
+  database: string;
+  databaseUrl: string;
+  backupDir: string;
+  manifest: BackupManifest;
+  v1Commit: string;
+  v2Commit: string;
+  /** What the backup holds, to compare the restored state with. */
+  v1: { tables: TableSnapshot; files: Record<string, string> };
+  /** The v2 state the rollback sets aside. */
+  v2: { tables: TableSnapshot; files: Record<string, string> };
+  cleanup(): Promise<void>;
+}
+
+/** Every row of every demo table, plus each sequence's position: "equal to the backup" means all of it. */
+export type TableSnapshot = Record<string, unknown>;
+
+export async function snapshotDatabase(url: string): Promise<TableSnapshot> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const tables = await client.query<{ name: string }>(
+      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1",
+    );
+    const snapshot: TableSnapshot = {};
+    for (const { name } of tables.rows) {
+      const rows = await client.query(`SELECT * FROM ${client.escapeIdentifier(name)} ORDER BY 1`);
+      snapshot[`table:${name}`] = rows.rows;
+    }
+    const sequences = await client.query<{ name: string }>("SELECT sequencename AS name FROM pg_sequences WHERE schemaname = 'public' ORDER BY 1");
+    for (const { name } of sequences.rows) {
+      const state = await client.query(`SELECT last_value, is_called FROM ${client.escapeIdentifier(name)}`);
+      snapshot[`sequence:${name}`] = state.rows[0];
+    }
+    return snapshot;
+  } finally {
+    await client.end();
+  }
+}
+
+export async function snapshotFiles(dir: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const full = path.join(entry.parentPath, entry.name);
+    files[path.relative(dir, full)] = await readFile(full, "utf8");
+  }
+  return files;
+}
+
+async function git(dir: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run("git", ["-C", dir, ...args]);
+  return stdout.trim();
+}
+
+async function commitVersion(dir: string, version: string): Promise<string> {
+  await writeFile(path.join(dir, "VERSION"), `${version}\n`);
+  await git(dir, "add", "-A");
+  await git(dir, "-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-q", "-m", `release ${version}`);
+  return git(dir, "rev-parse", "HEAD");
+}
+
+export async function databaseNames(cluster: PgCluster): Promise<string[]> {
+  const client = new pg.Client({ connectionString: cluster.adminUrl });
+  await client.connect();
+  try {
+    return (await client.query<{ datname: string }>("SELECT datname FROM pg_database ORDER BY 1")).rows.map((r) => r.datname);
+  } finally {
+    await client.end();
+  }
+}
+
+export interface ScenarioOptions {
+  thresholds?: Partial<AgentConfig["thresholds"]>;
+}
+
+/** v1 running → backup → deploy v2 (images, data, commit): the moment an operator reaches for a rollback. */
+export async function prepareScenario(docker: Docker, cluster: PgCluster, options: ScenarioOptions = {}): Promise<Scenario> {
+  const runId = newRunId();
+  const project = `rwrb${runId}`;
+  const root = await mkdtemp(path.join(tmpdir(), "rewind-rollback-"));
+  const projectDir = path.join(root, "project");
+  await mkdir(projectDir);
+  await git(projectDir, "init", "-q", "-b", "main");
+  await writeFile(path.join(projectDir, ".gitignore"), "backups/\n.last-deployment-backup\n");
+  const v1Commit = await commitVersion(projectDir, "v1");
+
+  await buildDemoImages(docker);
+  const labels = testLabels(runId);
+  const database = `schedgen_${runId}`;
+  const databaseUrl = await createDemoDatabase(cluster, "v1", database);
+  let stack = await upStack(docker, { project, version: "v1", labels });
+  const dataDir = await volumeDir(docker, stack.minioVolume);
+  await seedMinioData(dataDir, "v1");
+
+  const raw = {
+    host: "rollback-test",
+    stateDir: path.join(root, "state"),
+    project: {
+      name: project,
+      dir: projectDir,
+      infraServices: ["minio"],
+      database: { adminUrl: cluster.adminUrl, name: database, binDir: cluster.bin },
+      minio: { volume: stack.minioVolume, buckets: [DEMO_BUCKET] },
+      smokeChecks: [{ name: "backend health", url: `${stack.urls.backend}/health` }],
+    },
+    thresholds: { minFreeDiskBytes: 1024 ** 2, healthTimeoutSeconds: 60, watchSeconds: 0, stopTimeoutSeconds: 5, ...options.thresholds },
+    log: { format: "pretty" },
+  };
+  const configFile = path.join(root, "agent.json");
+  await writeFile(configFile, JSON.stringify(raw, null, 2));
+  const config = parseAgentConfig(raw, configFile, root);
+
+  const v1 = { tables: await snapshotDatabase(databaseUrl), files: await snapshotFiles(dataDir) };
+  const backup = await runBackup(config, { docker, onProgress: () => undefined });
+
+  await seedDemoDatabase(databaseUrl, "v2");
+  await seedMinioData(dataDir, "v2");
+  const v2Commit = await commitVersion(projectDir, "v2");
+  stack = await deployVersion(docker, stack, "v2");
+  const v2 = { tables: await snapshotDatabase(databaseUrl), files: await snapshotFiles(dataDir) };
+
+  return {
+    runId,
+    root,
+    configFile,
+    config,
+    stack,
+    database,
+    databaseUrl,
+    backupDir: backup.dir,
+    manifest: backup.manifest,
+    v1Commit,
+    v2Commit,
+    v1,
+    v2,
+    async cleanup() {
+      await downStack(docker, project, { volumes: true });
+      await removeLabelled(docker, runId);
+      // runBackup tagged the (shared) demo images rewind-keep/<project>/…: untag only those.
+      for (const service of backup.manifest.services) {
+        if (service.keepTag) await docker.getImage(service.keepTag).remove({ noprune: true }).catch(() => undefined);
+      }
+      for (const name of (await databaseNames(cluster)).filter((n) => n.startsWith(database))) {
+        const admin = new pg.Client({ connectionString: cluster.adminUrl });
+        await admin.connect();
+        await admin.query(`DROP DATABASE ${admin.escapeIdentifier(name)} WITH (FORCE)`).finally(() => admin.end());
+      }
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function gitHeadOf(dir: string): Promise<string> {
+  return git(dir, "rev-parse", "HEAD");
+}

@@ -1,0 +1,89 @@
+// A full rollback of the demo stack on real Docker, PostgreSQL, volumes and git: the broken v2
+// with changed data goes back to the v1 backup, and the v2 state is kept aside, not dropped.
+import path from "node:path";
+import type Docker from "dockerode";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listProjectContainers } from "../../agent/src/host/compose.ts";
+import { volumeDataDir } from "../../agent/src/host/volume.ts";
+import type { RollbackProgress } from "../../agent/src/rollback/executor.ts";
+import { runRollback } from "../../agent/src/rollback/run-rollback.ts";
+import type { RollbackReport } from "../../agent/src/rollback/report.ts";
+import { requireDocker } from "../world/docker.ts";
+import { type PgCluster, startPostgres } from "../world/postgres.ts";
+import { databaseNames, gitHeadOf, prepareScenario, type Scenario, snapshotDatabase, snapshotFiles } from "./rollback-fixture.ts";
+
+describe("a full rollback of the demo stack", () => {
+  let docker: Docker;
+  let cluster: PgCluster;
+  let scenario: Scenario;
+  let report: RollbackReport;
+  const events: RollbackProgress[] = [];
+
+  beforeAll(async () => {
+    docker = await requireDocker();
+    cluster = await startPostgres();
+    scenario = await prepareScenario(docker, cluster);
+    report = await runRollback(
+      scenario.config,
+      { rollbackId: `rb-full-${scenario.runId}`, backup: { kind: "manifest", dir: scenario.backupDir }, mode: "full", reason: "v2 health checks fail" },
+      { docker, signal: new AbortController().signal, onProgress: (event) => events.push(event) },
+    );
+  });
+
+  afterAll(async () => {
+    await scenario?.cleanup();
+    await cluster?.stop();
+  });
+
+  it("succeeds through all nine steps and reports its downtime", () => {
+    expect(report.error).toBeUndefined();
+    expect(report.state).toBe("succeeded");
+    expect(report.steps.map((s) => [s.id, s.state])).toEqual(
+      ["preflight", "load-backup", "document-state", "stage", "stop-services", "swap", "revert-code", "start", "verify"].map((id) => [id, "succeeded"]),
+    );
+    expect(report.downtimeMs).toBeGreaterThan(0);
+    expect(report.backup?.commit).toBe(scenario.v1Commit);
+    expect(Object.keys(report.logExcerpts).some((name) => name.includes("backend"))).toBe(true);
+    expect(events.filter((e) => e.state === "succeeded").map((e) => e.step)).toContain("verify");
+  });
+
+  it("runs the v1 images, healthy", async () => {
+    const containers = await listProjectContainers(docker, scenario.config.project.name);
+    const byService = Object.fromEntries(containers.map((c) => [c.service, c]));
+    for (const service of scenario.manifest.services) {
+      expect(byService[service.service]?.imageId).toBe(service.imageId);
+      expect(byService[service.service]?.state).toBe("running");
+    }
+    expect(containers.every((c) => c.health === "healthy")).toBe(true);
+    const response = await fetch(`${scenario.stack.urls.backend}/version`);
+    expect((await response.text()).trim()).toBe("v1");
+  });
+
+  it("restores the database to the backup, rows and sequences", async () => {
+    expect(await snapshotDatabase(scenario.databaseUrl)).toEqual(scenario.v1.tables);
+  });
+
+  it("restores the MinIO data to the archive", async () => {
+    const dataDir = await volumeDataDir(docker, scenario.config.project.minio?.volume ?? "");
+    expect(await snapshotFiles(dataDir)).toEqual(scenario.v1.files);
+  });
+
+  it("checks out the backup's commit", async () => {
+    expect(await gitHeadOf(scenario.config.project.dir)).toBe(scenario.v1Commit);
+  });
+
+  it("keeps the pre-rollback database and MinIO data aside", async () => {
+    const aside = report.setAside?.database ?? "";
+    expect(await databaseNames(cluster)).toContain(aside);
+    expect(await snapshotDatabase(cluster.urlFor(aside))).toEqual(scenario.v2.tables);
+    expect(await snapshotFiles(report.setAside?.minio ?? "")).toEqual(scenario.v2.files);
+    expect(path.dirname(report.setAside?.minio ?? "")).toBe(path.dirname(await volumeDataDir(docker, scenario.config.project.minio?.volume ?? "")));
+  });
+
+  it("keeps the report on the host and releases the lock", async () => {
+    const { readFile, access } = await import("node:fs/promises");
+    const kept = JSON.parse(await readFile(path.join(scenario.config.stateDir, "rollbacks", report.rollbackId, "report.json"), "utf8"));
+    expect(kept.state).toBe("succeeded");
+    await expect(access(path.join(scenario.config.stateDir, "rollback.lock"))).rejects.toThrow();
+  });
+});
