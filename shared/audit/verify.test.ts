@@ -170,6 +170,11 @@ describe("verifyAuditExport", () => {
       problem: "AGENT_REPORT_INVALID",
       firstBadSeq: 7,
     });
+
+    const retargeted = replaceAt(genuine.lines, 4, (e) => ({ ...e, details: {}, subject: "command:someOtherCommand" }));
+    const result2 = await verifyAuditExport(input(await sign(retargeted)));
+    expect(result2).toMatchObject({ ok: false, problem: "AGENT_REPORT_INVALID", firstBadSeq: 4 });
+    expect(result2.reason).toContain("subject");
   });
 
   it("catches history rewritten or cut off behind an older checkpoint the auditor kept", async () => {

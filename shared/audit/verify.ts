@@ -1,6 +1,7 @@
 // Offline verification of an audit export, trusting only the control plane's public keys and the
 // agents' keys: every line parses and is canonical, seq = line index, every embedded agent report
-// verifies with its host's key and matches the entry, the Merkle tree recomputed from the lines
+// verifies with its host's key and matches the entry (actor host = issuer; details.report,
+// details.reportId = jti, details.kind and a `command:<id>` subject agree with it), the Merkle tree recomputed from the lines
 // matches every signed checkpoint (the per-append series, the newest one, and an older one the
 // auditor kept). Checks run in seq order, so the first failure names the first bad sequence number.
 import { canonicalJson } from "../canonical-json.ts";
@@ -98,6 +99,14 @@ async function checkAgentReport(entry: AuditEntry, jws: string, agentKeys: Agent
       }
       const reportId = entry.details.reportId;
       if (reportId !== undefined && reportId !== claims.jti) throw fail(`has id ${claims.jti}, details.reportId says ${String(reportId)}`);
+      const kind = entry.details.kind;
+      if (entry.action === "agent.report" && kind !== undefined && kind !== claims.report.kind) {
+        throw fail(`is a ${claims.report.kind} report, details.kind says ${String(kind)}`);
+      }
+      const commandId = "commandId" in claims.report ? claims.report.commandId : undefined;
+      if (entry.subject.startsWith("command:") && commandId !== undefined && entry.subject !== `command:${commandId}`) {
+        throw fail(`is about command ${commandId}, the entry's subject is ${entry.subject}`);
+      }
       return;
     } catch (error) {
       if (error instanceof Failure) throw error;
