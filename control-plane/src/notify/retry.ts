@@ -1,0 +1,27 @@
+// How often and how patiently a notification is retried: validated data and a pure delay table,
+// so the publisher's loop holds no numbers of its own.
+import { z } from "zod";
+import { parseOrThrow } from "../../../shared/schemas/zod-error.ts";
+
+export const retryPolicy = z.strictObject({
+  /** Total tries, the first included. */
+  attempts: z.number().int().min(1).max(10).default(4),
+  initialDelayMs: z.number().int().nonnegative().default(250),
+  maxDelayMs: z.number().int().nonnegative().default(4000),
+});
+export type RetryPolicy = Readonly<z.output<typeof retryPolicy>>;
+
+export function parseRetryPolicy(raw: unknown = {}): RetryPolicy {
+  const policy = parseOrThrow(retryPolicy, raw, "notification retry policy", "CONFIG_INVALID");
+  if (policy.maxDelayMs < policy.initialDelayMs) {
+    throw new TypeError("notification retry policy: maxDelayMs cannot be less than initialDelayMs");
+  }
+  return Object.freeze(policy);
+}
+
+/** Delay before each retry (attempts - 1 entries): doubling from initialDelayMs, capped at maxDelayMs. */
+export function retryDelays(policy: RetryPolicy): number[] {
+  return Array.from({ length: policy.attempts - 1 }, (_, index) =>
+    Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** index),
+  );
+}
