@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { isRewindError } from "../../shared/errors.ts";
+import { generateSigningKey } from "../../shared/signing.ts";
+import { parseConfig } from "./config.ts";
+import type { Env } from "./env.ts";
+
+async function env(overrides: Record<string, string | undefined> = {}): Promise<Env> {
+  const key = await generateSigningKey("cp-1");
+  return {
+    SIGNING_KEYS: JSON.stringify([key.privateJwk]),
+    ADMIN_TOKEN: "a-long-enough-admin-token-123",
+    ...overrides,
+  } as unknown as Env;
+}
+
+function fieldOf(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    if (isRewindError(error, "CONFIG_INVALID")) return error.details?.field;
+    throw error;
+  }
+  throw new Error("expected CONFIG_INVALID");
+}
+
+describe("control plane config", () => {
+  it("parses a minimal config into a frozen object with defaults", async () => {
+    const config = parseConfig(await env({ PUBLIC_URL: "https://rewind.example.com" }));
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(config.signingKeys.map((k) => k.kid)).toEqual(["cp-1"]);
+    expect(config.auditOrigin).toBe("rewind.example.com");
+    expect(config.s3).toBeUndefined();
+  });
+
+  it("names the bad field, down to the array index", async () => {
+    expect(fieldOf(() => parseConfig({} as Env))).toBe("SIGNING_KEYS");
+    const notJson = await env({ SIGNING_KEYS: "nope" });
+    expect(fieldOf(() => parseConfig(notJson))).toBe("SIGNING_KEYS");
+    const missingKid = await env({ SIGNING_KEYS: JSON.stringify([{ kty: "OKP", crv: "Ed25519", x: "abc", d: "def" }]) });
+    expect(fieldOf(() => parseConfig(missingKid))).toBe("SIGNING_KEYS.0.kid");
+    const badUrl = await env({ PUBLIC_URL: "not a url" });
+    expect(fieldOf(() => parseConfig(badUrl))).toBe("PUBLIC_URL");
+  });
+
+  it("requires the whole S3 group once any part is set, and takes the SNS region from the ARN", async () => {
+    const partial = await env({ S3_BUCKET: "rewind" });
+    expect(fieldOf(() => parseConfig(partial))).toBe("S3_ACCESS_KEY_ID");
+    const full = parseConfig(
+      await env({
+        S3_ENDPOINT: "http://127.0.0.1:9000",
+        S3_BUCKET: "rewind",
+        S3_ACCESS_KEY_ID: "id",
+        S3_SECRET_ACCESS_KEY: "secret",
+        SNS_TOPIC_ARN: "arn:aws:sns:eu-west-1:000000000000:rewind",
+      }),
+    );
+    expect(full.s3).toEqual({ endpoint: "http://127.0.0.1:9000", region: "us-east-1", bucket: "rewind", accessKeyId: "id", secretAccessKey: "secret" });
+    expect(full.sns?.region).toBe("eu-west-1");
+  });
+
+  it("refuses a short admin token without echoing it", async () => {
+    const e = await env({ ADMIN_TOKEN: "short-secret" });
+    expect(fieldOf(() => parseConfig(e))).toBe("ADMIN_TOKEN");
+    try {
+      parseConfig(e);
+    } catch (error) {
+      expect(String(error)).not.toContain("short-secret");
+    }
+  });
+});
