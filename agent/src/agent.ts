@@ -227,7 +227,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     },
   });
   connection.start();
-  log.info({ host: config.host, controlPlane: controlPlane.url, agentVersion, pendingReports: outbox.size() }, "agent started");
+  log.info({ controlPlane: controlPlane.url, agentVersion, pendingReports: outbox.size() }, "agent started");
 
   return {
     get connected() {

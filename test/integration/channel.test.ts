@@ -71,15 +71,15 @@ async function waitForState(id: string, state: string, timeoutMs = 30_000): Prom
   }
 }
 
-async function hostView(): Promise<{ online: boolean } | undefined> {
-  const body = await json<{ hosts: { name: string; online: boolean }[] }>(await world.api("/v1/hosts"));
+async function hostView(): Promise<{ status: string; agentVersion: string } | undefined> {
+  const body = await json<{ hosts: { name: string; status: string; agentVersion: string }[] }>(await world.api("/v1/hosts"));
   return body.hosts.find((h) => h.name === host);
 }
 
-async function waitForHost(online: boolean, timeoutMs = 20_000): Promise<void> {
+async function waitForHost(status: "online" | "offline", timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while ((await hostView())?.online !== online) {
-    if (Date.now() > deadline) throw new Error(`host never became ${online ? "online" : "offline"}`);
+  while ((await hostView())?.status !== status) {
+    if (Date.now() > deadline) throw new Error(`host never became ${status}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -121,11 +121,24 @@ describe("signed command channel (real workerd + real agent processes)", () => {
   it("round-trips a ping: operator → control plane → agent → back, shown as succeeded", async () => {
     agent = spawnAgent(configPath);
     await agent.waitForLog((e) => e.msg === "connected to control plane");
-    await waitForHost(true);
+    await waitForHost("online");
+    expect((await hostView())?.agentVersion).toBe("0.1.0");
     const id = await queuePing();
     const view = await waitForState(id, "succeeded");
     expect(view.outcome).toMatchObject({ ok: true, output: { pong: expect.any(String) } });
     expect(view.reports.map((r) => r.kind)).toEqual(["ack", "result"]);
+  });
+
+  it("refuses a command decided on a state the host no longer has; the refusal shows in its state", async () => {
+    const response = await world.api(`/v1/hosts/${host}/commands`, {
+      method: "POST",
+      body: JSON.stringify({ action: { type: "ping" }, preconditions: { commit: "0123456789abcdef0123456789abcdef01234567" } }),
+    });
+    const { commandId } = await json<{ commandId: string }>(response);
+    const view = await waitForState(commandId, "rejected");
+    expect(view.outcome).toMatchObject({ kind: "rejected", code: "PRECONDITION_FAILED" });
+    expect(view.reports.map((r) => r.kind)).toEqual(["rejected"]);
+    await agent?.waitForLog((e) => e.msg === "command rejected, not executed" && e.commandId === commandId);
   });
 
   it("opens no listening socket", async () => {
@@ -136,7 +149,7 @@ describe("signed command channel (real workerd + real agent processes)", () => {
   it("delivers a command queued while the agent was down exactly once when it comes back", async () => {
     if (agent === undefined) throw new Error("agent not running");
     expect(await agent.stop()).toBe(0);
-    await waitForHost(false);
+    await waitForHost("offline");
     const id = await queuePing();
     expect((await command(id)).state).toBe("queued");
 
