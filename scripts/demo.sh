@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec node_modules/.bin/tsx scripts/demo.ts "$@"
+exec node --import tsx scripts/demo.ts "$@"

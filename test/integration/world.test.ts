@@ -1,4 +1,9 @@
-// The test world itself: each fixture the other suites build on answers like the real thing.
+// The test world itself: each fixture the other suites build on answers like the real thing,
+// and the README's demo command starts a control plane that answers where it says it listens.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { Client as MinioClient } from "minio";
 import pg from "pg";
@@ -183,5 +188,36 @@ describe("S3 server on loopback", () => {
       if (item.name) names.push(item.name);
     }
     expect(names).toEqual(["from-minio.txt"]);
+  });
+});
+
+describe("the README's demo command", () => {
+  it("starts the control plane in workerd, prints where it listens, and stops on Ctrl-C", async () => {
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+    // As scripts/demo.sh runs it: node itself, so Ctrl-C reaches the demo, not a wrapper.
+    const demo = spawn(process.execPath, ["--import", "tsx", "scripts/demo.ts"], { cwd: root });
+    const exited = once(demo, "exit");
+    let url = "";
+    try {
+      let output = "";
+      demo.stdout.setEncoding("utf8");
+      url = await new Promise<string>((resolve, reject) => {
+        demo.stdout.on("data", (chunk: string) => {
+          output += chunk;
+          const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+          if (match?.[1]) resolve(match[1]);
+        });
+        demo.on("exit", (code) => reject(new Error(`demo exited (${code}) before listening:\n${output}`)));
+      });
+      expect((await fetch(`${url}/health`)).status).toBe(200);
+      const jwks = (await (await fetch(`${url}/.well-known/jwks.json`)).json()) as { keys: { kty: string }[] };
+      expect(jwks.keys.map((k) => k.kty)).toEqual(["OKP"]);
+    } finally {
+      demo.kill("SIGINT");
+      await exited;
+    }
+    // 130 is the shell's code for a Ctrl-C'd program; nothing may keep listening after it.
+    expect(demo.exitCode).toBe(130);
+    await expect(fetch(`${url}/health`)).rejects.toThrow();
   });
 });
