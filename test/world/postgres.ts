@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { RewindError } from "../../shared/errors.ts";
-import { freePort } from "../../infra/demo-stack/free-port.ts";
+import { freePort } from "./ports.ts";
 
 const run = promisify(execFile);
 
