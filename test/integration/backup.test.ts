@@ -12,7 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDemoImages } from "../../infra/demo-stack/images.ts";
 import { downStack, type DemoStack, upStack, volumeDir } from "../../infra/demo-stack/stack.ts";
 import { isRewindError } from "../../shared/errors.ts";
+import type { CommandClaims } from "../../shared/schemas/command.ts";
 import { type BackupManifest, backupManifest } from "../../shared/schemas/manifest.ts";
+import type { Report } from "../../shared/schemas/report.ts";
+import { backupHandler } from "../../agent/src/backup/command-handler.ts";
 import { fetchBackup, fetchMissingFiles } from "../../agent/src/backup/fetch-missing.ts";
 import { verifyBackupFiles } from "../../agent/src/backup/integrity.ts";
 import { readManifest } from "../../agent/src/backup/manifest-file.ts";
@@ -333,6 +336,34 @@ describe("rewind backup", () => {
     ]);
     expect(f.retention.removed.sort()).toEqual(["pre-deployment-20310101_000001", "pre-deployment-20310101_000003", "pre-deployment-20310101_000004"]);
     expect(await exists(a.dir)).toBe(false);
+  });
+
+  it("runs as the agent's backup command: progress reports, then the manifest, then the result", async () => {
+    const reports: Report[] = [];
+    const claims: CommandClaims = {
+      iss: "rewind-control-plane",
+      aud: "backup-host",
+      jti: "cmd-backup-0001",
+      nonce: "nonce-backup-0001-abcdef",
+      iat: 0,
+      exp: 0,
+      action: { type: "backup", offsite: true },
+    };
+    const handler = backupHandler(config, docker);
+    const result = await handler(claims, {
+      report: async (report) => {
+        reports.push(report);
+      },
+      signal: new AbortController().signal,
+    });
+    expect(result.ok).toBe(true);
+    const manifestReport = reports.find((r) => r.kind === "manifest");
+    expect(manifestReport?.kind === "manifest" ? manifestReport.manifest.backupId : undefined).toBe(result.output?.backupId);
+    const progress = reports.filter((r) => r.kind === "progress");
+    expect(progress.map((r) => (r.kind === "progress" ? `${r.step}:${r.message?.split(":")[0]}` : ""))).toEqual(
+      expect.arrayContaining(["backup:database", "backup:minio", "backup:offsite", "backup:retention"]),
+    );
+    expect(reports.at(-1)?.kind).toBe("manifest");
   });
 
   it("a failing pg_dump leaves no partial file and reports pg_dump's error", async () => {
