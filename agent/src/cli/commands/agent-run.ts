@@ -3,6 +3,7 @@
 import { parseArgs } from "node:util";
 import Docker from "dockerode";
 import { startAgent } from "../../agent.ts";
+import { backupHandler } from "../../backup/command-handler.ts";
 import { hostStateProvider } from "../../channel/host-state.ts";
 import { loadAgentConfig } from "../../config.ts";
 import { createLogger } from "../../log.ts";
@@ -57,10 +58,12 @@ export const run: Subcommand = async (argv, io) => {
     base: { host: config.host },
   });
   const signal = untilSignal();
+  const docker = new Docker();
   const agent = await startAgent({
     config,
     log,
-    currentState: hostStateProvider(new Docker(), config.project),
+    handlers: { backup: backupHandler(config, docker) },
+    currentState: hostStateProvider(docker, config.project),
   });
   const received = await signal;
   log.info({ signal: received }, "stopping on signal");
