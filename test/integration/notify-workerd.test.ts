@@ -1,6 +1,7 @@
 // The notification publisher inside workerd (nodejs_compat, wrangler.toml's compatibility date),
 // bundled the way the Worker is, publishing with the real @aws-sdk/client-sns to the SNS world.
 import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
@@ -21,6 +22,18 @@ afterAll(async () => {
   if (outdir !== undefined) await rm(outdir, { recursive: true, force: true });
 });
 
+/** A loopback port nothing listens on: bound by the OS, then released. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new TypeError("no port"))));
+    });
+  });
+}
+
 async function compatibilityDate(): Promise<string> {
   const toml = await readFile(new URL("../../wrangler.toml", import.meta.url), "utf8");
   const date = toml.match(/^compatibility_date\s*=\s*"([0-9-]+)"/m)?.[1];
@@ -29,7 +42,7 @@ async function compatibilityDate(): Promise<string> {
 }
 
 describe("SNS publishing from workerd", () => {
-  it("bundles @aws-sdk/client-sns with node:* left to nodejs_compat and publishes from the Worker", async () => {
+  it("bundles @aws-sdk/client-sns with node:* left to nodejs_compat, publishes, and fails softly when unreachable", async () => {
     // The SDK's Node runtime config imports node:* modules; workerd's nodejs_compat provides them
     // (its browser build fails there: emitWarningIfUnsupportedVersion is not a function).
     await build({
@@ -61,6 +74,11 @@ describe("SNS publishing from workerd", () => {
       const response = await worker.dispatchFetch("http://worker.test/?host=app-9");
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({ status: "published", attempts: 1 });
+
+      const unreachable = `http://127.0.0.1:${await closedPort()}`;
+      const failed = await worker.dispatchFetch(`http://worker.test/?host=app-8&endpoint=${encodeURIComponent(unreachable)}`);
+      expect(failed.status).toBe(200);
+      expect(await failed.json()).toMatchObject({ status: "failed", attempts: 4, code: "NETWORK_ERROR" });
     } finally {
       await worker.dispose();
     }

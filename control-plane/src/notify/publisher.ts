@@ -2,6 +2,7 @@
 // It never throws into its caller: a rollback must not fail because a pager did; the outcome is
 // returned for the caller to record in the audit log. Without a topic it only logs.
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { FetchHttpHandler } from "@smithy/fetch-http-handler";
 import { log } from "../log.ts";
 import { messageAttributes, messageStructure, type RenderedMessage } from "./messages.ts";
 import { parseRetryPolicy, type RetryPolicy, retryDelays } from "./retry.ts";
@@ -55,6 +56,10 @@ export function createPublisher(options: PublisherOptions): Publisher {
     ...(target.endpoint === undefined ? {} : { endpoint: target.endpoint }),
     // Our loop owns retries, so attempts are counted once and reported in the outcome.
     maxAttempts: 1,
+    // fetch, not the SDK's node:http handler: under workerd's nodejs_compat a refused connection
+    // through node:http escapes as an uncaught "Network connection lost" that fails the whole
+    // request instead of rejecting send(); fetch rejects where we can catch it, on Node too.
+    requestHandler: new FetchHttpHandler({ requestTimeout: 10_000 }),
   });
 
   return {
@@ -95,10 +100,16 @@ interface Failure {
 }
 
 // The SDK marks service errors with $fault; a client fault (bad ARN, no permission, unknown topic)
-// fails the same way on every try, except throttling. Anything without $fault is a network error.
+// fails the same way on every try, except throttling. Without $fault it is a network failure:
+// fetch's TypeError, whose cause (on Node) carries the socket's code, e.g. ECONNREFUSED.
 function describeFailure(error: unknown): Failure {
   if (!(error instanceof Error)) return { code: "UNKNOWN", message: String(error), retryable: true };
   const meta = error as Error & { $fault?: unknown; $retryable?: { throttling?: boolean }; code?: unknown };
+  if (meta.$fault === undefined) {
+    const cause = error.cause instanceof Error ? (error.cause as Error & { code?: unknown }) : undefined;
+    const code = typeof cause?.code === "string" ? cause.code : "NETWORK_ERROR";
+    return { code, message: cause === undefined ? error.message : `${error.message}: ${cause.message}`, retryable: true };
+  }
   const code = typeof meta.code === "string" ? meta.code : error.name;
   const clientFault = meta.$fault === "client" && meta.$retryable?.throttling !== true && !/Throttl/.test(error.name);
   return { code, message: error.message || code, retryable: !clientFault };
