@@ -174,6 +174,23 @@ describe("console at a phone viewport", () => {
     await page.close();
   });
 
+  it("an auditor is told when the exported entries do not match the signed checkpoint", async () => {
+    const { page, problems } = await openConsole();
+    // Alters one entry on its way to the browser, as a tampered log store would serve it.
+    await page.route(/\/v1\/audit\?/, async (route) => {
+      const response = await route.fetch();
+      const body = (await response.text()).replace('"action":"token.created"', '"action":"token.revoked"');
+      await route.fulfill({ response, body });
+    });
+    await signIn(page, tokens.auditor);
+    const verdict = page.locator(".notice.ok, .notice.error");
+    await verdict.waitFor();
+    expect(await verdict.textContent()).toMatch(/^Not verified\. The first \d+ entries do not match the signed checkpoint: the log was altered\.$/);
+    await page.screenshot({ path: `${screenshots}/audit-tampered.png` });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it("the hosts screen is usable on a desktop too", async () => {
     const desktop = await launchPhoneBrowser({ viewport: { width: 1280, height: 800 } });
     try {

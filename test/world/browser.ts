@@ -38,7 +38,7 @@ export async function launchPhoneBrowser(options: { viewport?: { width: number; 
     executablePath: chromiumPath,
     args: chromiumArgs,
     ...phone,
-    ...(options.viewport ? { viewport: options.viewport, isMobile: false, hasTouch: false } : {}),
+    ...(options.viewport ? { viewport: options.viewport, deviceScaleFactor: 1, isMobile: false, hasTouch: false } : {}),
   });
   return {
     context,

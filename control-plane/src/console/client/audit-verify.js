@@ -1,7 +1,9 @@
 // @ts-check
 // Checks the audit log in the browser, trusting only the published keys: the checkpoint's Ed25519
 // signature, then the Merkle root recomputed from the exported entries against the signed root.
-// Uses the same shared/audit code as `rewind audit verify`, bundled into the page.
+// Uses shared/audit's checkpoint and Merkle code, bundled into the page; the full offline check
+// (canonical form, agents' signed reports, every per-append checkpoint) is `rewind audit verify`,
+// whose zod and jose dependencies would not fit the page's size budget.
 import { verifyCheckpoint } from "../../../../shared/audit/checkpoint.ts";
 import { equalHashes, leafHash, TreeBuilder } from "../../../../shared/audit/merkle.ts";
 
@@ -22,6 +24,19 @@ function signatureProblem(error) {
 }
 
 /**
+ * @param {string} line
+ * @returns {unknown} the entry's `seq`, or undefined when the line is not an entry
+ */
+function sequenceOf(line) {
+  try {
+    const entry = JSON.parse(line);
+    return typeof entry === "object" && entry !== null ? entry.seq : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * @param {string} checkpointText the signed note from /v1/audit/checkpoint
  * @param {import("../../../../shared/signing.ts").PublicJwk[]} keys from /.well-known/jwks.json
  * @param {string[]} lines the NDJSON export, one entry per line, from seq 0
@@ -39,7 +54,10 @@ export async function verifyAuditLog(checkpointText, keys, lines) {
     return { ok: false, problem: `The checkpoint covers ${checkpoint.size} entries but the log returned only ${lines.length}: entries are missing.` };
   }
   const tree = new TreeBuilder();
-  for (const line of lines.slice(0, checkpoint.size)) tree.push(leafHash(line));
+  for (const [index, line] of lines.slice(0, checkpoint.size).entries()) {
+    if (sequenceOf(line) !== index) return { ok: false, problem: `Entry ${index} is out of sequence: an entry was removed or reordered.` };
+    tree.push(leafHash(line));
+  }
   if (!equalHashes(tree.root(), checkpoint.root)) {
     return { ok: false, problem: `The first ${checkpoint.size} entries do not match the signed checkpoint: the log was altered.` };
   }

@@ -43,7 +43,11 @@ function entryItem(line) {
     return h("li", { class: "card" }, notice("An entry is not valid JSON."));
   }
   const actor = typeof entry.actor === "object" && entry.actor !== null ? /** @type {Record<string, unknown>} */ (entry.actor) : {};
-  const who = actor.kind === "token" ? `${actor.role} ${actor.tokenId}` : actor.kind === "host" ? `host ${actor.host}` : "system";
+  const who =
+    actor.kind === "host" ? `host ${actor.host}`
+    : actor.kind !== "token" ? "system"
+    : actor.tokenId === actor.role ? String(actor.role)
+    : `${actor.role} (token ${actor.tokenId})`;
   return h(
     "li",
     { class: "card audit-entry" },
@@ -59,9 +63,21 @@ export function auditView(ctx) {
   const entries = h("div", {});
 
   void (async () => {
+    // The checkpoint first: entries appended meanwhile then only extend the export past it.
+    /** @type {string | undefined} */
+    let checkpoint;
+    /** @type {unknown} */
+    let jwks;
     /** @type {string[]} */
     let lines;
     try {
+      [checkpoint, jwks] = await Promise.all([
+        ctx.api.text("/v1/audit/checkpoint").catch((error) => {
+          if (error instanceof ApiError && error.status === 404) return undefined;
+          throw error;
+        }),
+        ctx.api.get("/.well-known/jwks.json"),
+      ]);
       lines = await exportLines(ctx.api);
     } catch (error) {
       replace(status, notice(describeError(error, "export the audit log")));
@@ -72,24 +88,19 @@ export function auditView(ctx) {
       h("h2", {}, `Entries (${lines.length})`),
       h("ol", { class: "cards", reversed: true }, ...lines.slice(-shownEntries).reverse().map(entryItem)),
     );
-    try {
-      const [checkpoint, jwks] = await Promise.all([ctx.api.text("/v1/audit/checkpoint"), ctx.api.get("/.well-known/jwks.json")]);
-      const verdict = await verifyAuditLog(checkpoint, jwksKeys(jwks), lines);
-      replace(
-        status,
-        verdict.ok
-          ? notice(`Verified: the first ${verdict.size} entries match the checkpoint signed by '${verdict.origin}'.`, "ok")
-          : notice(`Not verified. ${verdict.problem}`),
-        h("details", {}, h("summary", {}, "Signed checkpoint"), h("pre", { class: "mono" }, checkpoint)),
-      );
-    } catch (error) {
-      replace(
-        status,
-        error instanceof ApiError && error.status === 404
-          ? notice("No checkpoint has been published yet, so the log cannot be verified.", "info")
-          : notice(describeError(error, "fetch the signed checkpoint")),
-      );
+    if (checkpoint === undefined) {
+      replace(status, notice("No checkpoint has been published yet, so the log cannot be verified.", "info"));
+      return;
     }
+    const verdict = await verifyAuditLog(checkpoint, jwksKeys(jwks), lines);
+    replace(
+      status,
+      verdict.ok
+        ? notice(`Verified: the first ${verdict.size} entries match the checkpoint signed by '${verdict.origin}'.`, "ok")
+        : notice(`Not verified. ${verdict.problem}`),
+      h("p", { class: "muted" }, "For the full check, including each agent's signed reports, run 'rewind audit verify' on an export."),
+      h("details", {}, h("summary", {}, "Signed checkpoint"), h("pre", { class: "mono" }, checkpoint)),
+    );
   })();
 
   return h("section", { "aria-labelledby": "audit-title" }, h("h1", { id: "audit-title" }, "Audit log"), status, entries);
