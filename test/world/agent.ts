@@ -190,6 +190,11 @@ export interface ProtocolPeer {
   /** Connections accepted so far (a refused connect token does not count). */
   connections(): number;
   sendRaw(text: string): void;
+  /** While false, new connections are closed right after the upgrade (the control plane is "down"). */
+  setAccepting(accepting: boolean): void;
+  /** While true, heartbeats and protocol pings go unanswered (a half-dead peer). */
+  setSilent(silent: boolean): void;
+  dropConnections(): void;
   waitFor<T>(probe: () => T | undefined, what: string, timeoutMs?: number): Promise<T>;
   waitForReport(predicate: (report: ReportClaims["report"]) => boolean, timeoutMs?: number): Promise<ReportClaims["report"]>;
   stop(): Promise<void>;
@@ -197,7 +202,15 @@ export interface ProtocolPeer {
 
 /** Speaks the control plane's side of the agent socket: welcome, heartbeat answers, report-acks. */
 export async function startProtocolPeer(options: { host: string; agentKey: PublicJwk }): Promise<ProtocolPeer> {
-  const server = new WebSocketServer({ host: "127.0.0.1", port: 0, path: "/v1/agents/connect", maxPayload: 4 * 1024 * 1024 });
+  const server = new WebSocketServer({
+    host: "127.0.0.1",
+    port: 0,
+    path: "/v1/agents/connect",
+    maxPayload: 4 * 1024 * 1024,
+    autoPong: false,
+  });
+  let accepting = true;
+  let silent = false;
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
   const reports: ReportClaims[] = [];
   let accepted = 0;
@@ -218,13 +231,20 @@ export async function startProtocolPeer(options: { host: string; agentKey: Publi
         socket.close(4401, "connect token refused");
         return;
       }
+      if (!accepting) {
+        socket.close(1013, "try again later");
+        return;
+      }
       accepted += 1;
       current = socket;
       socket.send(JSON.stringify({ t: "welcome", host: options.host, serverTime: Date.now() }));
+      socket.on("ping", (data) => {
+        if (!silent) socket.pong(data);
+      });
       socket.on("message", (data) => {
         void (async () => {
           const frame = JSON.parse(data.toString()) as { t: string; jws?: string };
-          if (frame.t === "heartbeat") socket.send(JSON.stringify({ t: "heartbeat", ts: Date.now() }));
+          if (frame.t === "heartbeat" && !silent) socket.send(JSON.stringify({ t: "heartbeat", ts: Date.now() }));
           if (frame.t === "report" && frame.jws !== undefined) {
             const claims = await verifyReport(frame.jws, { key: options.agentKey, host: options.host });
             reports.push(claims);
@@ -255,6 +275,15 @@ export async function startProtocolPeer(options: { host: string; agentKey: Publi
     sendRaw(text) {
       if (current?.readyState !== WebSocket.OPEN) throw new Error("no agent connected to the protocol peer");
       current.send(text);
+    },
+    setAccepting(value) {
+      accepting = value;
+    },
+    setSilent(value) {
+      silent = value;
+    },
+    dropConnections() {
+      for (const client of server.clients) client.terminate();
     },
     waitFor,
     waitForReport: (predicate, timeoutMs) =>
