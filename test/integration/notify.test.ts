@@ -4,7 +4,9 @@ import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NotifyEvent, NotifyEventType } from "../../control-plane/src/notify/events.ts";
 import { renderMessage, smsLimit } from "../../control-plane/src/notify/messages.ts";
+import { createNotifier } from "../../control-plane/src/notify/notifier.ts";
 import { createPublisher, type SnsTarget } from "../../control-plane/src/notify/publisher.ts";
+import type { NewAuditEntry } from "../../shared/schemas/audit.ts";
 import { consoleUrl, sampleEvents } from "../fixtures/notify/events.ts";
 import { type SnsWorld, startSns } from "../world/sns.ts";
 
@@ -139,6 +141,56 @@ describe("SNS notifications", () => {
           sms: "Rewind app-1: rollback started. https://rewind.example.com/#/rollbacks/rb_7Hq2VnX0aa",
         },
       },
+    ]);
+  });
+
+  it("tells the story of a rollback in order and records each notification in the audit log", async () => {
+    const entries: NewAuditEntry[] = [];
+    const notifier = createNotifier({
+      publisher: createPublisher({ target: targetFor(sns), info: recorder().log }),
+      consoleUrl,
+      record: async (entry) => {
+        entries.push(entry);
+      },
+    });
+    const rollback = { host: "web-1", rollbackId: "rb_FullStory01" };
+    await notifier.notify({ type: "rollback.requested", ...rollback, requestedBy: "bob", reason: "checkout 500s after v2" });
+    await notifier.notify({ type: "rollback.started", ...rollback });
+    await notifier.notify({ type: "rollback.succeeded", ...rollback, durationMs: 48_000 });
+
+    const received = await sns.receive({ count: 3 });
+    expect(received.map((envelope) => JSON.parse(envelope.message).sms)).toEqual([
+      "Rewind web-1: rollback requested by bob: checkout 500s after v2 https://rewind.example.com/#/rollbacks/rb_FullStory01",
+      "Rewind web-1: rollback started. https://rewind.example.com/#/rollbacks/rb_FullStory01",
+      "Rewind web-1: rollback SUCCEEDED: in 48s https://rewind.example.com/#/rollbacks/rb_FullStory01",
+    ]);
+    expect(entries.map((entry) => [entry.action, entry.subject, entry.details.messageId])).toEqual(
+      received.map((envelope) => ["notification.published", "rollback:rb_FullStory01", envelope.messageId]),
+    );
+  });
+
+  it("records a notification SNS never got, without failing the caller", async () => {
+    const entries: NewAuditEntry[] = [];
+    const notifier = createNotifier({
+      publisher: createPublisher({
+        target: targetFor(sns, { endpoint: `http://127.0.0.1:${await closedPort()}` }),
+        retry: { attempts: 2, initialDelayMs: 0, maxDelayMs: 0 },
+        warn: recorder().log,
+      }),
+      record: async (entry) => {
+        entries.push(entry);
+      },
+    });
+
+    const outcome = await notifier.notify(sample("rollback.undone"));
+
+    expect(outcome).toMatchObject({ status: "failed", attempts: 2, code: "ECONNREFUSED" });
+    expect(entries).toEqual([
+      expect.objectContaining({
+        action: "notification.failed",
+        subject: "rollback:rb_2WxR8tZ5cc",
+        details: expect.objectContaining({ event: "rollback.undone", attempts: 2, code: "ECONNREFUSED" }),
+      }),
     ]);
   });
 });
