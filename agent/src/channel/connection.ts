@@ -158,7 +158,7 @@ export class AgentConnection {
       });
     });
     socket.on("error", (error) => {
-      log.warn({ err: { message: error.message, code: (error as { code?: unknown }).code } }, "socket error");
+      log.warn({ error: error.message, code: (error as { code?: unknown }).code }, "socket error");
     });
     socket.on("close", (code, reason) => {
       this.#heartbeat.stop();
