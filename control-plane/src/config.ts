@@ -34,6 +34,7 @@ const rawConfig = z.object({
   SNS_REGION: optionalText,
   SNS_ENDPOINT: z.url().optional(),
   AUDIT_ORIGIN: optionalText,
+  AGENT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).optional(),
 });
 
 export interface S3Settings {
@@ -53,6 +54,8 @@ export interface Config {
   sns?: { topicArn: string; region: string; endpoint?: string };
   /** Origin line of the audit checkpoints (C2SP tlog-checkpoint). */
   auditOrigin: string;
+  /** A socket silent this long (no heartbeat or report) is closed and its host marked offline. */
+  agentTimeoutMs: number;
 }
 
 const s3Names = ["S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"] as const;
@@ -103,6 +106,8 @@ export function parseConfig(env: Env): Config {
           },
         }),
     auditOrigin: raw.AUDIT_ORIGIN ?? (raw.PUBLIC_URL === undefined ? "rewind-control-plane" : new URL(raw.PUBLIC_URL).host),
+    // Agents heartbeat every 15 s: six missed beats before the host counts as gone.
+    agentTimeoutMs: (raw.AGENT_TIMEOUT_SECONDS ?? 90) * 1000,
   };
   return Object.freeze(config);
 }

@@ -22,4 +22,5 @@ export interface Env {
   SNS_REGION?: string;
   SNS_ENDPOINT?: string;
   AUDIT_ORIGIN?: string;
+  AGENT_TIMEOUT_SECONDS?: string;
 }

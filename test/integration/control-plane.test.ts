@@ -270,12 +270,29 @@ describe("agent connections", () => {
         ?.status;
     const first = await connect("conn-2", key);
     expect(await status()).toBe("online");
+    // As a real agent does. (Local workerd only finishes a server-side close of a hibernated socket
+    // that has never sent a frame after a 10 s delay; the close itself still happens.)
+    first.send(JSON.stringify({ t: "heartbeat", ts: Date.now() }));
+    await until("heartbeat answered", async () => first.frames.some((f) => f.t === "heartbeat"), Boolean);
     const second = await connect("conn-2", key);
     await until("old socket closed", async () => first.closed?.code, (code) => code !== undefined);
     expect(first.closed?.code).toBe(4000);
     expect(await status()).toBe("online");
     await second.close();
     await until("offline", status, (s) => s === "offline");
+  });
+
+  it("drops the old key's socket when the host re-enrolls with a new key", async () => {
+    const oldKey = await enrolledHost("conn-4");
+    const socket = await connect("conn-4", oldKey);
+    socket.send(JSON.stringify({ t: "heartbeat", ts: Date.now() }));
+    await until("heartbeat answered", async () => socket.frames.some((f) => f.t === "heartbeat"), Boolean);
+    const newKey = await generateSigningKey();
+    expect((await enrollRequest(await enrollmentToken("conn-4"), "conn-4", newKey)).status).toBe(200);
+    await until("old socket closed", async () => socket.closed?.code, (code) => code !== undefined);
+    expect(socket.closed?.code).toBe(4002);
+    expect(await new TestSocket(await signConnectToken("conn-4", "1", oldKey.privateJwk)).opened).toBe(401);
+    await (await connect("conn-4", newKey)).close();
   });
 
   it("answers heartbeats and closes on an oversized frame", async () => {
@@ -360,13 +377,46 @@ describe("command queue", () => {
     await until("expired", () => commandState(id), (s) => s === "expired");
   });
 
-  it("keeps hosts and commands across a control plane restart", async () => {
+  it("keeps hosts and commands across a control plane restart, dropping live sockets", async () => {
     const key = await enrolledHost("cmd-5");
+    const before = await connect("cmd-5", key);
+    await before.close();
+    const live = await connect("cmd-5", key);
     const id = await queue("cmd-5");
+    await until("delivery", async () => live.commands(), (ids) => ids.includes(id));
     await world.restart();
-    expect(await commandState(id)).toBe("queued");
+    await until("socket dropped by the restart", async () => live.closed, (closed) => closed !== undefined);
+    expect(await commandState(id)).toBe("delivered");
     const socket = await connect("cmd-5", key);
     await until("delivery after restart", async () => socket.commands(), (ids) => ids.includes(id));
     await socket.close();
+  });
+});
+
+describe("silent agents", () => {
+  it("closes a socket that sends nothing within the agent timeout and shows the host offline", async () => {
+    const quick = await startControlPlane({ env: { AGENT_TIMEOUT_SECONDS: "2" } });
+    try {
+      const admin = { authorization: `Bearer ${quick.adminToken}`, "content-type": "application/json" };
+      const enrollment = await (await fetch(`${quick.url}/v1/enrollments`, { method: "POST", headers: admin, body: JSON.stringify({ host: "quiet-1" }) })).json() as { token: string };
+      const key = await generateSigningKey();
+      const enrolled = await fetch(`${quick.url}/v1/agents/enroll`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ token: enrollment.token, host: "quiet-1", publicJwk: { kty: "OKP", crv: "Ed25519", x: key.publicJwk.x }, agentVersion: "1" }),
+      });
+      expect(enrolled.status).toBe(200);
+      const socket = new WebSocket(`${quick.url.replace(/^http/, "ws")}/v1/agents/connect`, {
+        headers: { authorization: `Bearer ${await signConnectToken("quiet-1", "1", key.privateJwk)}` },
+      });
+      const closed = new Promise<number>((resolve) => socket.on("close", (code) => resolve(code)));
+      const status = async () =>
+        ((await (await fetch(`${quick.url}/v1/hosts`, { headers: admin })).json()) as { hosts: { status: string }[] }).hosts[0]?.status;
+      await until("online", status, (s) => s === "online");
+      await until("offline", status, (s) => s === "offline");
+      expect(await closed).toBe(4001);
+    } finally {
+      await quick.stop();
+    }
   });
 });

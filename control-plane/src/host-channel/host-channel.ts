@@ -9,6 +9,7 @@ import { type DownFrame, maxFrameBytes, upFrame } from "../../../shared/schemas/
 import { describeIssues } from "../../../shared/schemas/zod-error.ts";
 import { type PublicJwk, randomId, verifyReport } from "../../../shared/signing.ts";
 import { appendAudit } from "../audit/append.ts";
+import { loadConfig } from "../config.ts";
 import type { Env } from "../env.ts";
 import { errorFields, log } from "../log.ts";
 import { awaitsAck, nextState, nextWake } from "./command-state.ts";
@@ -28,6 +29,10 @@ interface Attachment {
   key: PublicJwk;
   connectedAt: number;
   lastSeenWrite: number;
+  /** Last frame of any kind from the agent: a socket silent past the agent timeout is closed. */
+  lastFrameAt: number;
+  /** Set when this object closed the socket and already recorded the disconnection. */
+  closedByServer?: boolean;
 }
 
 export interface EnqueueRequest {
@@ -95,7 +100,7 @@ export class HostChannel extends DurableObject<Env> {
         return jsonError(401, "UNAUTHORIZED", "connect token already used: sign a fresh one for each connection");
       }
       this.store.setHost(facts.host);
-      const previous = this.ctx.getWebSockets(facts.host);
+      const previous = this.ctx.getWebSockets(facts.host).filter((ws) => !this.attachment(ws).closedByServer);
       const pair = new WebSocketPair();
       const [client, server] = [pair[0], pair[1]];
       const attachment: Attachment = {
@@ -105,11 +110,12 @@ export class HostChannel extends DurableObject<Env> {
         key: facts.key,
         connectedAt: now,
         lastSeenWrite: now,
+        lastFrameAt: now,
       };
       this.ctx.acceptWebSocket(server, [facts.host]);
       server.serializeAttachment(attachment);
-      for (const old of previous) old.close(4000, "replaced by a newer connection");
       this.send(server, { t: "welcome", host: facts.host, serverTime: now });
+      for (const old of previous) await this.closeSocket(old, 4000, "replaced by a newer connection");
       await this.mirror(() => markOnline(this.env, facts.host, attachment.connectionId, facts.agentVersion, now));
       await this.audit({
         actor: { kind: "host", host: facts.host },
@@ -157,7 +163,7 @@ export class HostChannel extends DurableObject<Env> {
       const attachment = this.attachment(ws);
       // Echo the close so the agent's socket finishes its closing handshake under hibernation.
       if (ws.readyState === WebSocket.CLOSING || ws.readyState === WebSocket.OPEN) ws.close(code === 1005 ? 1000 : code, reason);
-      await this.disconnected(attachment, code, reason);
+      if (!attachment.closedByServer) await this.disconnected(attachment, code, reason);
     } catch (error) {
       log.error("host.close_failed", { object: this.identity(), ...errorFields(error) });
     }
@@ -166,7 +172,8 @@ export class HostChannel extends DurableObject<Env> {
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
     log.warn("host.socket_error", { object: this.identity(), ...errorFields(error) });
     try {
-      await this.disconnected(this.attachment(ws), 1006, "socket error");
+      const attachment = this.attachment(ws);
+      if (!attachment.closedByServer) await this.disconnected(attachment, 1006, "socket error");
     } catch (failure) {
       log.error("host.close_failed", { object: this.identity(), ...errorFields(failure) });
     }
@@ -186,8 +193,24 @@ export class HostChannel extends DurableObject<Env> {
 
   // Frames ---------------------------------------------------------------------------------
 
+  /** Closes a socket on this side and records the disconnection once. */
+  private async closeSocket(ws: WebSocket, code: number, reason: string): Promise<void> {
+    const attachment = { ...this.attachment(ws), closedByServer: true };
+    ws.serializeAttachment(attachment);
+    if (ws.readyState === WebSocket.OPEN) ws.close(code, reason);
+    await this.disconnected(attachment, code, reason);
+  }
+
+  /** RPC from the Worker: the host's key changed (re-enrollment), so sockets opened with the old key go. */
+  async disconnect(reason: string): Promise<void> {
+    for (const ws of this.ctx.getWebSockets()) {
+      if (!this.attachment(ws).closedByServer) await this.closeSocket(ws, 4002, reason);
+    }
+  }
+
   private async onFrame(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    const attachment = this.attachment(ws);
+    const attachment = { ...this.attachment(ws), lastFrameAt: Date.now() };
+    ws.serializeAttachment(attachment);
     const bytes = typeof message === "string" ? new TextEncoder().encode(message).byteLength : message.byteLength;
     if (bytes > maxFrameBytes) {
       await this.refuseFrame(attachment, "PAYLOAD_TOO_LARGE", `frame of ${bytes} bytes exceeds ${maxFrameBytes}`);
@@ -330,7 +353,11 @@ export class HostChannel extends DurableObject<Env> {
   }
 
   private async scheduleAlarm(): Promise<void> {
-    const wake = nextWake(this.store.awaitingAck(), { connected: this.currentSocket() !== undefined, redeliverAfterMs });
+    const timeout = loadConfig(this.env).agentTimeoutMs;
+    const commandWake = nextWake(this.store.awaitingAck(), { connected: this.currentSocket() !== undefined, redeliverAfterMs });
+    const socketWakes = this.ctx.getWebSockets().map((ws) => this.attachment(ws).lastFrameAt + timeout);
+    const wakes = [...(commandWake === undefined ? [] : [commandWake]), ...socketWakes];
+    const wake = wakes.length === 0 ? undefined : Math.min(...wakes);
     if (wake === undefined) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Math.max(wake, Date.now() + 10));
   }
@@ -338,6 +365,11 @@ export class HostChannel extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     try {
       const now = Date.now();
+      const timeout = loadConfig(this.env).agentTimeoutMs;
+      for (const socket of this.ctx.getWebSockets()) {
+        const silentMs = now - this.attachment(socket).lastFrameAt;
+        if (silentMs >= timeout) await this.closeSocket(socket, 4001, `no frame from the agent for ${Math.round(silentMs / 1000)} s`);
+      }
       const ws = this.currentSocket();
       for (const command of this.store.awaitingAck()) {
         if (command.expiresAt <= now) {

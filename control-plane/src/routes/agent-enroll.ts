@@ -58,6 +58,7 @@ export const agentEnrollRoutes = new Hono<AppEnv>().post("/", async (c) => {
     await appendAudit(c.env, { actor: { kind: "system" }, action: "enrollment.refused", subject: `host:${body.host}`, details: { reason } });
     throw new RewindError("ENROLLMENT_INVALID", `${reason}: ask an operator for a new one (POST /v1/enrollments)`);
   }
+  const [existing] = await db.select({ name: hosts.name }).from(hosts).where(eq(hosts.name, body.host)).limit(1);
   const key = { kty: body.publicJwk.kty, crv: body.publicJwk.crv, x: body.publicJwk.x };
   const fingerprint = await keyFingerprint(key);
   const stored = { publicJwk: JSON.stringify(key), fingerprint, enrolledAt: now, agentVersion: body.agentVersion };
@@ -69,8 +70,12 @@ export const agentEnrollRoutes = new Hono<AppEnv>().post("/", async (c) => {
     actor: { kind: "host", host: body.host },
     action: "enrollment.completed",
     subject: `host:${body.host}`,
-    details: { enrollmentId: consumed.id, fingerprint, agentVersion: body.agentVersion },
+    details: { enrollmentId: consumed.id, fingerprint, agentVersion: body.agentVersion, reenrolled: existing !== undefined },
   });
+  if (existing !== undefined) {
+    // A socket authenticated with the replaced key must not keep talking for the host.
+    await c.env.HOST.get(c.env.HOST.idFromName(body.host)).disconnect("host re-enrolled with a new key");
+  }
   const controlPlaneKeys = jwksOf(config);
   return c.json({
     host: body.host,
