@@ -57,9 +57,10 @@ async function errorFrom(response) {
 
 /**
  * @param {string} token
+ * @param {(error: ApiError) => void} [onUnauthorized] called on a 401 (token expired or revoked mid-session)
  * @returns {Api}
  */
-export function createApi(token) {
+export function createApi(token, onUnauthorized) {
   /**
    * @param {string} path
    * @param {RequestInit} init
@@ -76,7 +77,11 @@ export function createApi(token) {
     } catch {
       throw new ApiError(0, "NETWORK", "");
     }
-    if (!response.ok) throw await errorFrom(response);
+    if (!response.ok) {
+      const error = await errorFrom(response);
+      if (error.status === 401) onUnauthorized?.(error);
+      throw error;
+    }
     return response;
   }
   return {

@@ -7,9 +7,9 @@
 import { verifyCheckpoint } from "../../../../shared/audit/checkpoint.ts";
 import { equalHashes, leafHash, TreeBuilder } from "../../../../shared/audit/merkle.ts";
 
-/**
- * @typedef {{ ok: true, origin: string, size: number } | { ok: false, problem: string }} AuditVerdict
- */
+/** @typedef {import("../../../../shared/audit/checkpoint.ts").Checkpoint} Checkpoint */
+/** @typedef {{ ok: true, checkpoint: Checkpoint } | { ok: false, problem: string }} SignatureVerdict */
+/** @typedef {{ ok: true } | { ok: false, problem: string }} EntriesVerdict */
 
 /**
  * @param {unknown} error
@@ -21,6 +21,19 @@ function signatureProblem(error) {
   if (code === "SIGNATURE_INVALID") return "The checkpoint's signature does not verify: it was altered or forged.";
   if (code === "MALFORMED") return "The checkpoint is malformed.";
   return "The checkpoint could not be checked in this browser.";
+}
+
+/**
+ * @param {string} text the signed note from /v1/audit/checkpoint
+ * @param {import("../../../../shared/signing.ts").PublicJwk[]} keys from /.well-known/jwks.json
+ * @returns {Promise<SignatureVerdict>}
+ */
+export async function checkSignature(text, keys) {
+  try {
+    return { ok: true, checkpoint: await verifyCheckpoint(text, keys) };
+  } catch (error) {
+    return { ok: false, problem: signatureProblem(error) };
+  }
 }
 
 /**
@@ -37,19 +50,12 @@ function sequenceOf(line) {
 }
 
 /**
- * @param {string} checkpointText the signed note from /v1/audit/checkpoint
- * @param {import("../../../../shared/signing.ts").PublicJwk[]} keys from /.well-known/jwks.json
+ * Do the first `checkpoint.size` exported lines hash to the signed root?
+ * @param {Checkpoint} checkpoint already signature-checked
  * @param {string[]} lines the NDJSON export, one entry per line, from seq 0
- * @returns {Promise<AuditVerdict>}
+ * @returns {EntriesVerdict}
  */
-export async function verifyAuditLog(checkpointText, keys, lines) {
-  /** @type {import("../../../../shared/audit/checkpoint.ts").Checkpoint} */
-  let checkpoint;
-  try {
-    checkpoint = await verifyCheckpoint(checkpointText, keys);
-  } catch (error) {
-    return { ok: false, problem: signatureProblem(error) };
-  }
+export function checkEntries(checkpoint, lines) {
   if (lines.length < checkpoint.size) {
     return { ok: false, problem: `The checkpoint covers ${checkpoint.size} entries but the log returned only ${lines.length}: entries are missing.` };
   }
@@ -61,5 +67,5 @@ export async function verifyAuditLog(checkpointText, keys, lines) {
   if (!equalHashes(tree.root(), checkpoint.root)) {
     return { ok: false, problem: `The first ${checkpoint.size} entries do not match the signed checkpoint: the log was altered.` };
   }
-  return { ok: true, origin: checkpoint.origin, size: checkpoint.size };
+  return { ok: true };
 }

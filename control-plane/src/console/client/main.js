@@ -43,7 +43,10 @@ let route = () => {};
 function enter(token, role) {
   sessionStorage.setItem(tokenKey, token);
   const can = capabilitiesOf(role);
-  const api = createApi(token);
+  // Several polls may hit the same 401: only the first one signs out.
+  const api = createApi(token, (error) => {
+    if (sessionStorage.getItem(tokenKey) === token) signOut(describeError(error, "continue"));
+  });
   const content = h("main", { id: "content" });
   /** @type {[string, string][]} */
   const tabs = [

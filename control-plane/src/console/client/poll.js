@@ -1,5 +1,6 @@
 // @ts-check
 // Live screens refresh by polling: simple, works through any proxy, and survives a flaky network.
+// A hidden tab does not poll (a phone in a pocket should not spend battery or data on it).
 
 /**
  * Runs `tick` now, then again `intervalMs` after each run finishes (runs never overlap), until
@@ -14,6 +15,10 @@ export function poll(tick, intervalMs) {
   let timer;
   async function run() {
     if (stopped) return;
+    if (document.hidden) {
+      document.addEventListener("visibilitychange", run, { once: true });
+      return;
+    }
     const again = await tick();
     if (again === false || stopped) return;
     timer = setTimeout(run, intervalMs);
@@ -22,5 +27,6 @@ export function poll(tick, intervalMs) {
   return () => {
     stopped = true;
     clearTimeout(timer);
+    document.removeEventListener("visibilitychange", run);
   };
 }

@@ -1,7 +1,7 @@
 // @ts-check
 // Auditors: the audit log, newest first, and whether it verifies against the signed checkpoint.
 import { ApiError } from "../api.js";
-import { verifyAuditLog } from "../audit-verify.js";
+import { checkEntries, checkSignature } from "../audit-verify.js";
 import { h, replace } from "../dom.js";
 import { formatTime } from "../format.js";
 import { describeError } from "../messages.js";
@@ -9,16 +9,20 @@ import { loading, notice } from "../ui.js";
 
 const pageSize = 1000;
 const shownEntries = 100;
+/** Beyond this many entries, recomputing the root would download too much for a phone. */
+const maxVerifiable = 20_000;
 
 /**
  * @param {import("../api.js").Api} api
- * @returns {Promise<string[]>} every entry line from seq 0
+ * @param {number} from
+ * @returns {Promise<string[]>} every entry line from `from` on
  */
-async function exportLines(api) {
+async function exportLines(api, from) {
   /** @type {string[]} */
   const lines = [];
   for (;;) {
-    const page = (await api.text(`/v1/audit?from=${lines.length}&limit=${pageSize}`)).split("\n").filter((line) => line !== "");
+    const url = `/v1/audit?from=${from + lines.length}&limit=${pageSize}`;
+    const page = (await api.text(url)).split("\n").filter((line) => line !== "");
     lines.push(...page);
     if (page.length < pageSize) return lines;
   }
@@ -57,51 +61,72 @@ function entryItem(line) {
   );
 }
 
+function fullCheckHint() {
+  return h("p", { class: "muted" }, "For the full check, including each agent's signed reports, run 'rewind audit verify' on an export.");
+}
+
 /** @param {import("../context.js").ViewContext} ctx */
 export function auditView(ctx) {
   const status = h("div", {}, loading("the audit log"));
   const entries = h("div", {});
 
-  void (async () => {
-    // The checkpoint first: entries appended meanwhile then only extend the export past it.
-    /** @type {string | undefined} */
-    let checkpoint;
-    /** @type {unknown} */
-    let jwks;
-    /** @type {string[]} */
-    let lines;
-    try {
-      [checkpoint, jwks] = await Promise.all([
-        ctx.api.text("/v1/audit/checkpoint").catch((error) => {
-          if (error instanceof ApiError && error.status === 404) return undefined;
-          throw error;
-        }),
-        ctx.api.get("/.well-known/jwks.json"),
-      ]);
-      lines = await exportLines(ctx.api);
-    } catch (error) {
-      replace(status, notice(describeError(error, "export the audit log")));
-      return;
-    }
+  /**
+   * @param {string[]} lines the newest entries, oldest first
+   * @param {number} total
+   */
+  function showEntries(lines, total) {
     replace(
       entries,
-      h("h2", {}, `Entries (${lines.length})`),
+      h("h2", {}, `Entries (${total})`),
       h("ol", { class: "cards", reversed: true }, ...lines.slice(-shownEntries).reverse().map(entryItem)),
     );
-    if (checkpoint === undefined) {
+  }
+
+  async function load() {
+    // The checkpoint first: entries appended meanwhile then only extend the export past it.
+    const [text, jwks] = await Promise.all([
+      ctx.api.text("/v1/audit/checkpoint").catch((error) => {
+        if (error instanceof ApiError && error.status === 404) return undefined;
+        throw error;
+      }),
+      ctx.api.get("/.well-known/jwks.json"),
+    ]);
+    if (text === undefined) {
+      const lines = await exportLines(ctx.api, 0);
+      showEntries(lines, lines.length);
       replace(status, notice("No checkpoint has been published yet, so the log cannot be verified.", "info"));
       return;
     }
-    const verdict = await verifyAuditLog(checkpoint, jwksKeys(jwks), lines);
+    const signature = await checkSignature(text, jwksKeys(jwks));
+    const checkpointText = h("details", {}, h("summary", {}, "Signed checkpoint"), h("pre", { class: "mono" }, text));
+    if (!signature.ok || signature.checkpoint.size > maxVerifiable) {
+      const size = signature.ok ? signature.checkpoint.size : 0;
+      const recent = await exportLines(ctx.api, Math.max(0, size - shownEntries));
+      showEntries(recent, Math.max(size, recent.length));
+      replace(
+        status,
+        signature.ok
+          ? notice(`The checkpoint's signature is valid for ${size} entries; that is too many to recompute on this device.`, "info")
+          : notice(`Not verified. ${signature.problem}`),
+        fullCheckHint(),
+        checkpointText,
+      );
+      return;
+    }
+    const lines = await exportLines(ctx.api, 0);
+    showEntries(lines, lines.length);
+    const verdict = checkEntries(signature.checkpoint, lines);
+    const { size, origin } = signature.checkpoint;
     replace(
       status,
       verdict.ok
-        ? notice(`Verified: the first ${verdict.size} entries match the checkpoint signed by '${verdict.origin}'.`, "ok")
+        ? notice(`Verified: the first ${size} entries match the checkpoint signed by '${origin}'.`, "ok")
         : notice(`Not verified. ${verdict.problem}`),
-      h("p", { class: "muted" }, "For the full check, including each agent's signed reports, run 'rewind audit verify' on an export."),
-      h("details", {}, h("summary", {}, "Signed checkpoint"), h("pre", { class: "mono" }, checkpoint)),
+      fullCheckHint(),
+      checkpointText,
     );
-  })();
+  }
 
+  load().catch((error) => replace(status, notice(describeError(error, "export the audit log"))));
   return h("section", { "aria-labelledby": "audit-title" }, h("h1", { id: "audit-title" }, "Audit log"), status, entries);
 }

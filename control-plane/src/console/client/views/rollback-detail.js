@@ -28,7 +28,13 @@ function stepItem(step) {
     "li",
     { class: `step step-${step.state}`, "data-step": step.step, "data-state": step.state },
     h("span", { class: "step-mark", "aria-hidden": "true" }),
-    h("div", {}, h("div", { class: "card-head" }, h("strong", {}, step.step), stateBadge(step.state)), timing && h("p", { class: "muted" }, timing), step.message && h("p", { class: "step-message" }, step.message)),
+    h(
+      "div",
+      {},
+      h("div", { class: "card-head" }, h("strong", {}, step.step), stateBadge(step.state)),
+      timing && h("p", { class: "muted" }, timing),
+      step.message && h("p", { class: "step-message" }, step.message),
+    ),
   );
 }
 
@@ -84,7 +90,11 @@ export function rollbackDetailView(ctx, rollbackId) {
       actions,
       ctx.can.act &&
         cancellable(rollback) &&
-        h("button", { type: "button", class: "danger", "data-action": "cancel", disabled: cancelling, onclick: () => void cancel() }, "Cancel rollback"),
+        h(
+          "button",
+          { type: "button", class: "danger", "data-action": "cancel", disabled: cancelling, onclick: () => void cancel() },
+          "Cancel rollback",
+        ),
     );
   }
 

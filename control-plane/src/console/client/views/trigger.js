@@ -22,13 +22,22 @@ export function triggerView(ctx, params) {
   const hostSelect = /** @type {HTMLSelectElement} */ (h("select", { id: "trigger-host", name: "host", required: true }));
   const backupSelect = /** @type {HTMLSelectElement} */ (h("select", { id: "trigger-backup", name: "backup", disabled: true }));
   const reason = /** @type {HTMLTextAreaElement} */ (
-    h("textarea", { id: "trigger-reason", name: "reason", rows: "3", maxlength: "500", required: true, placeholder: "e.g. error rate above 10 % since the 14:05 deploy" })
+    h("textarea", {
+      id: "trigger-reason",
+      name: "reason",
+      rows: "3",
+      maxlength: "500",
+      required: true,
+      placeholder: "e.g. error rate above 10 % since the 14:05 deploy",
+    })
   );
   const confirm = /** @type {HTMLInputElement} */ (
     h("input", { id: "trigger-confirm", name: "confirm", autocomplete: "off", autocapitalize: "none", spellcheck: "false", required: true })
   );
   const confirmHint = h("span", { class: "mono" });
-  const submit = /** @type {HTMLButtonElement} */ (h("button", { type: "submit", class: "danger", "data-action": "submit", disabled: true }, "Roll back"));
+  const submit = /** @type {HTMLButtonElement} */ (
+    h("button", { type: "submit", class: "danger", "data-action": "submit", disabled: true }, "Roll back")
+  );
   const feedback = h("div", { "aria-live": "polite" });
   let sending = false;
 
