@@ -1,0 +1,114 @@
+// Offline verification throughput of `rewind audit verify`'s engine (entries per second): a log of
+// 1,000,000 entries (1 % of them carrying a signed agent report) written to a temp NDJSON file and
+// verified from disk against its newest checkpoint; and a smaller log verified against the full
+// per-append checkpoint series, as the control plane exports it (one Ed25519 check per entry).
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { once } from "node:events";
+import { pathToFileURL } from "node:url";
+import { signCheckpoint } from "../shared/audit/checkpoint.ts";
+import type { CheckpointLine } from "../shared/audit/export.ts";
+import { leafHash, TreeBuilder } from "../shared/audit/merkle.ts";
+import { verifyAuditExport } from "../shared/audit/verify.ts";
+import { canonicalJson } from "../shared/canonical-json.ts";
+import { generateSigningKey, randomId, signReport } from "../shared/signing.ts";
+
+export interface AuditVerifyRow {
+  entries: number;
+  checkpoints: number;
+  agentReports: number;
+  fileMB: number;
+  seconds: number;
+  entriesPerSecond: number;
+}
+
+const origin = "bench.rewind/audit";
+const reportEvery = 100;
+
+async function writeLog(file: string, entries: number, series: "newest" | "every-append") {
+  const logKey = await generateSigningKey("bench-log");
+  const agentKey = await generateSigningKey("bench-agent");
+  const out = createWriteStream(file);
+  const tree = new TreeBuilder();
+  const checkpoints: CheckpointLine[] = [];
+  let bytes = 0;
+  const start = Date.UTC(2026, 0, 1);
+  for (let seq = 0; seq < entries; seq += 1) {
+    const time = new Date(start + seq * 1000).toISOString();
+    let entry: Record<string, unknown>;
+    if (seq % reportEvery === reportEvery - 1) {
+      const report = { kind: "result" as const, commandId: randomId(), ok: true };
+      entry = {
+        seq,
+        time,
+        actor: { kind: "host", host: "web-1" },
+        action: "agent.report",
+        subject: `command:${report.commandId}`,
+        details: { kind: "result" },
+        agentJws: await signReport(report, "web-1", agentKey.privateJwk),
+      };
+    } else {
+      entry = {
+        seq,
+        time,
+        actor: { kind: "token", tokenId: "op-token-1", role: "operator" },
+        action: "command.queued",
+        subject: `command:cmd${seq.toString(36).padStart(8, "0")}`,
+        details: { host: "web-1", action: { type: "ping" } },
+      };
+    }
+    const line = canonicalJson(entry);
+    tree.push(leafHash(line));
+    if (series === "every-append") {
+      checkpoints.push({ size: tree.size, note: await signCheckpoint({ origin, size: tree.size, root: tree.root() }, logKey.privateJwk) });
+    }
+    bytes += line.length + 1;
+    if (!out.write(`${line}\n`)) await once(out, "drain");
+  }
+  out.end();
+  await once(out, "finish");
+  const newest = await signCheckpoint({ origin, size: tree.size, root: tree.root() }, logKey.privateJwk);
+  return { newest, checkpoints, logKeys: [logKey.publicJwk], agentKeys: { hosts: { "web-1": [agentKey.publicJwk] } }, bytes };
+}
+
+async function measure(entries: number, series: "newest" | "every-append"): Promise<AuditVerifyRow> {
+  const dir = await mkdtemp(path.join(tmpdir(), "rewind-bench-audit-"));
+  try {
+    const file = path.join(dir, "audit.ndjson");
+    const log = await writeLog(file, entries, series);
+    const lines = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Number.POSITIVE_INFINITY });
+    const started = process.hrtime.bigint();
+    const result = await verifyAuditExport({
+      entries: lines,
+      logKeys: log.logKeys,
+      agentKeys: log.agentKeys,
+      checkpoint: log.newest,
+      checkpoints: log.checkpoints,
+    });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (!result.ok) throw new Error(`benchmark log did not verify: ${result.reason}`);
+    return {
+      entries: result.entries,
+      checkpoints: result.checkpointsChecked,
+      agentReports: result.agentReports,
+      fileMB: Math.round((log.bytes / 1024 / 1024) * 10) / 10,
+      seconds: Math.round(seconds * 100) / 100,
+      entriesPerSecond: Math.round(result.entries / seconds),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function auditVerifyThroughput(entries = 1_000_000, seriesEntries = 50_000): Promise<AuditVerifyRow[]> {
+  return [await measure(entries, "newest"), await measure(seriesEntries, "every-append")];
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const rows = await auditVerifyThroughput();
+  console.log("audit verify throughput (offline, from disk)");
+  console.table(rows);
+}
