@@ -394,7 +394,7 @@ describe("command queue", () => {
 });
 
 describe("silent agents", () => {
-  it("closes a socket that sends nothing within the agent timeout and shows the host offline", async () => {
+  it("closes a socket that sends nothing within the agent timeout, and shows the host offline (also after a restart)", async () => {
     const quick = await startControlPlane({ env: { AGENT_TIMEOUT_SECONDS: "2" } });
     try {
       const admin = { authorization: `Bearer ${quick.adminToken}`, "content-type": "application/json" };
@@ -415,6 +415,16 @@ describe("silent agents", () => {
       await until("online", status, (s) => s === "online");
       await until("offline", status, (s) => s === "offline");
       expect(await closed).toBe(4001);
+
+      // A restart drops the socket without a close event; the host must still end up offline.
+      const again = new WebSocket(`${quick.url.replace(/^http/, "ws")}/v1/agents/connect`, {
+        headers: { authorization: `Bearer ${await signConnectToken("quiet-1", "1", key.privateJwk)}` },
+      });
+      const dropped = new Promise<void>((resolve) => again.on("close", () => resolve()));
+      await until("online again", status, (s) => s === "online");
+      await quick.restart();
+      await dropped;
+      await until("offline after restart", status, (s) => s === "offline");
     } finally {
       await quick.stop();
     }

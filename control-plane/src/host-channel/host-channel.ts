@@ -83,6 +83,7 @@ export class HostChannel extends DurableObject<Env> {
   // Connections ----------------------------------------------------------------------------
 
   override async fetch(request: Request): Promise<Response> {
+    let accepted: WebSocket | undefined;
     try {
       if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
         return jsonError(426, "BAD_REQUEST", "expected a WebSocket upgrade");
@@ -113,7 +114,9 @@ export class HostChannel extends DurableObject<Env> {
         lastFrameAt: now,
       };
       this.ctx.acceptWebSocket(server, [facts.host]);
+      accepted = server;
       server.serializeAttachment(attachment);
+      this.store.setOnlineConnection(attachment.connectionId);
       this.send(server, { t: "welcome", host: facts.host, serverTime: now });
       for (const old of previous) await this.closeSocket(old, 4000, "replaced by a newer connection");
       await this.mirror(() => markOnline(this.env, facts.host, attachment.connectionId, facts.agentVersion, now));
@@ -128,6 +131,7 @@ export class HostChannel extends DurableObject<Env> {
       return new Response(null, { status: 101, webSocket: client });
     } catch (error) {
       log.error("host.connect_failed", { object: this.identity(), ...errorFields(error) });
+      if (accepted !== undefined) await this.closeSocket(accepted, 1011, "control plane error while accepting");
       return jsonError(500, "INTERNAL", "could not accept the agent connection; see the control plane's logs");
     }
   }
@@ -181,6 +185,7 @@ export class HostChannel extends DurableObject<Env> {
 
   private async disconnected(attachment: Attachment, code: number, reason: string): Promise<void> {
     const now = Date.now();
+    if (this.store.onlineConnection() === attachment.connectionId) this.store.setOnlineConnection(undefined);
     await this.mirror(() => markOffline(this.env, attachment.host, attachment.connectionId, now));
     await this.audit({
       actor: { kind: "host", host: attachment.host },
@@ -362,10 +367,29 @@ export class HostChannel extends DurableObject<Env> {
     else await this.ctx.storage.setAlarm(Math.max(wake, Date.now() + 10));
   }
 
+  /**
+   * A runtime restart drops sockets without any close event: D1 would show the host online forever.
+   * The timeout alarm survives the restart, finds no socket, and records the loss here.
+   */
+  private async forgetLostConnection(now: number): Promise<void> {
+    const connectionId = this.store.onlineConnection();
+    const host = this.store.host();
+    if (connectionId === undefined || host === undefined || this.ctx.getWebSockets().length > 0) return;
+    this.store.setOnlineConnection(undefined);
+    await this.mirror(() => markOffline(this.env, host, connectionId, now));
+    await this.audit({
+      actor: { kind: "system" },
+      action: "agent.disconnected",
+      subject: `host:${host}`,
+      details: { code: 1006, reason: "connection lost when the control plane restarted" },
+    });
+  }
+
   override async alarm(): Promise<void> {
     try {
       const now = Date.now();
       const timeout = loadConfig(this.env).agentTimeoutMs;
+      await this.forgetLostConnection(now);
       for (const socket of this.ctx.getWebSockets()) {
         const silentMs = now - this.attachment(socket).lastFrameAt;
         if (silentMs >= timeout) await this.closeSocket(socket, 4001, `no frame from the agent for ${Math.round(silentMs / 1000)} s`);

@@ -52,13 +52,31 @@ export class QueueStore {
     sql.exec(`CREATE TABLE IF NOT EXISTS connect_tokens (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`);
   }
 
-  host(): string | undefined {
-    const row = this.sql.exec(`SELECT value FROM meta WHERE key = 'host'`).toArray()[0];
+  private meta(key: string): string | undefined {
+    const row = this.sql.exec(`SELECT value FROM meta WHERE key = ?`, key).toArray()[0];
     return row === undefined ? undefined : String(row.value);
   }
 
+  private setMeta(key: string, value: string | undefined): void {
+    if (value === undefined) this.sql.exec(`DELETE FROM meta WHERE key = ?`, key);
+    else this.sql.exec(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value);
+  }
+
+  host(): string | undefined {
+    return this.meta("host");
+  }
+
   setHost(host: string): void {
-    this.sql.exec(`INSERT INTO meta (key, value) VALUES ('host', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, host);
+    this.setMeta("host", host);
+  }
+
+  /** The connection D1 shows as online; it outlives the socket when the runtime restarts under it. */
+  onlineConnection(): string | undefined {
+    return this.meta("online-connection");
+  }
+
+  setOnlineConnection(connectionId: string | undefined): void {
+    this.setMeta("online-connection", connectionId);
   }
 
   insert(command: { id: string; jws: string; createdAt: number; expiresAt: number }): void {
