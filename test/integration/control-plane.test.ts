@@ -187,6 +187,15 @@ describe("authentication, roles and validation", () => {
     await expectError(await post("/v1/tokens", { role: "operator", label: "escalation" }, viewer), 403, "FORBIDDEN");
   });
 
+  it("stops honouring a revoked token", async () => {
+    const created = await json<{ id: string; token: string }>(await post("/v1/tokens", { role: "viewer", label: "short-lived" }));
+    const asViewer = { headers: { authorization: `Bearer ${created.token}` } };
+    expect((await world.api("/v1/hosts", asViewer)).status).toBe(200);
+    expect((await world.api(`/v1/tokens/${created.id}`, { method: "DELETE" })).status).toBe(200);
+    await expectError(await world.api("/v1/hosts", asViewer), 401, "UNAUTHORIZED");
+    await expectError(await world.api(`/v1/tokens/${created.id}`, { method: "DELETE" }), 404, "NOT_FOUND");
+  });
+
   it("lets an operator create enrollments and an enroll token do nothing else", async () => {
     const operator = await createToken("operator");
     expect((await post("/v1/enrollments", { host: "op-made" }, operator)).status).toBe(201);
