@@ -13,6 +13,7 @@ import WebSocket from "ws";
 import { verifyCheckpoint } from "../../shared/audit/checkpoint.ts";
 import type { PublicJwk } from "../../shared/signing.ts";
 import { generateSigningKey, type KeyPairJwk, signConnectToken, signReport } from "../../shared/signing.ts";
+import { exportAndVerifyAudit } from "./audit-check.ts";
 import { refLeaf, refVerifyConsistency, refVerifyInclusion } from "../unit/audit-rfc9162-reference.ts";
 import { type ControlPlaneWorld, startControlPlane } from "../world/control-plane.ts";
 import { type S3World, startS3 } from "../world/s3.ts";
@@ -257,6 +258,9 @@ describe("audit log on the control plane", () => {
     const lines = (await (await asAuditor("/v1/audit")).text()).split("\n").filter(Boolean);
     expect(lines.map((line) => (JSON.parse(line) as { seq: number }).seq)).toEqual([...Array(size).keys()]);
     await latestPublished(size);
+    const clean = await exportAndVerifyAudit(world, path.join(work, "export-after-restart"));
+    expect(clean).toMatchObject({ ok: true, agentReports: 4 });
+    expect(clean.entries).toBeGreaterThan(size);
 
     const victim = 2;
     const original = lines[victim] ?? "";
