@@ -72,10 +72,16 @@ export class AuditLog extends DurableObject<Env> {
     const root = next.root();
     const note = await signCheckpoint({ origin: config.auditOrigin, size: next.size, root }, key);
     const db = this.db();
-    await db.batch([
-      db.insert(auditEntries).values({ seq: full.seq, entry: text, leafHash: toHex(leaf) }),
-      db.insert(auditCheckpoints).values({ treeSize: next.size, rootHash: toHex(root), note, signedAt: full.time }),
-    ]);
+    try {
+      await db.batch([
+        db.insert(auditEntries).values({ seq: full.seq, entry: text, leafHash: toHex(leaf) }),
+        db.insert(auditCheckpoints).values({ treeSize: next.size, rootHash: toHex(root), note, signedAt: full.time }),
+      ]);
+    } catch (error) {
+      // D1 is the record: if it disagrees with memory (say, seq already taken), reload before the next append.
+      this.tree = undefined;
+      throw error;
+    }
     tree.push(leaf);
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + publishDelayMs);
     return full;
