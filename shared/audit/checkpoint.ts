@@ -61,10 +61,17 @@ function jwkForWebCrypto(jwk: PublicJwk | PrivateJwk): { kty: string; crv: strin
   return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, ...("d" in jwk && typeof jwk.d === "string" ? { d: jwk.d } : {}) };
 }
 
+// The log signs on every append with the same (frozen) config key: import it once per key object.
+const signKeys = new WeakMap<PrivateJwk, CryptoKey>();
+
 /** Signs a checkpoint; the key name is the origin, as C2SP suggests for a log's own key. */
 export async function signCheckpoint(head: TreeHead, key: PrivateJwk): Promise<string> {
   const body = checkpointBody(head);
-  const privateKey = await crypto.subtle.importKey("jwk", jwkForWebCrypto(key), { name: "Ed25519" }, false, ["sign"]);
+  let privateKey = signKeys.get(key);
+  if (privateKey === undefined) {
+    privateKey = await crypto.subtle.importKey("jwk", jwkForWebCrypto(key), { name: "Ed25519" }, false, ["sign"]);
+    signKeys.set(key, privateKey);
+  }
   const signature = new Uint8Array(await crypto.subtle.sign({ name: "Ed25519" }, privateKey, encoder.encode(body)));
   const blob = new Uint8Array(4 + signature.length);
   blob.set(noteKeyHash(head.origin, key), 0);
