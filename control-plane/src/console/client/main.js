@@ -1,7 +1,7 @@
 // @ts-check
 // The console shell: sign-in, the tab bar the role allows, and hash routing between screens.
 // Each screen gets a fresh context whose cleanups (polling) run when the user navigates away.
-import { createApi } from "./api.js";
+import { ApiError, createApi } from "./api.js";
 import { h, replace } from "./dom.js";
 import { describeError } from "./messages.js";
 import { readRole } from "./resources.js";
@@ -106,7 +106,20 @@ async function start() {
   try {
     enter(token, readRole(await createApi(token).get("/v1/me")));
   } catch (error) {
-    signOut(describeError(error, "sign in"));
+    // Only a refused token signs out: a flaky network on reload must not drop the session.
+    if (error instanceof ApiError && error.status === 401) {
+      signOut(describeError(error, "sign in"));
+      return;
+    }
+    replace(
+      root,
+      h(
+        "section",
+        { class: "sign-in" },
+        notice(describeError(error, "sign in")),
+        h("button", { type: "button", onclick: () => void start() }, "Try again"),
+      ),
+    );
   }
 }
 
