@@ -58,12 +58,12 @@ export function triggerView(ctx, params) {
       replace(
         backupSelect,
         backups.length === 0
-          ? h("option", { value: "" }, "No backup recorded: the agent uses its newest")
+          ? h("option", { value: "" }, "Newest on the host (none listed yet)")
           : backups.map((backup, i) => h("option", { value: backup.backupId, selected: i === 0 }, backupLabel(backup))),
       );
       backupSelect.disabled = backups.length === 0;
     } catch (error) {
-      replace(backupSelect, h("option", { value: "" }, "Backups unavailable: the agent uses its newest"));
+      replace(backupSelect, h("option", { value: "" }, "Newest on the host"));
       replace(feedback, notice(describeError(error, "list this host's backups")));
     }
   }
