@@ -8,8 +8,8 @@ import path from "node:path";
 import { promisify } from "node:util";
 import type Docker from "dockerode";
 import pg from "pg";
-import { buildDemoImages } from "../../infra/demo-stack/images.ts";
-import { DEMO_BUCKET } from "../../infra/demo-stack/services.ts";
+import { BUSYBOX, buildDemoImages, writeDemoContext } from "../../infra/demo-stack/images.ts";
+import { buildContext, DEMO_BUCKET, type DemoVersion, demoServices } from "../../infra/demo-stack/services.ts";
 import { deployVersion, type DemoStack, downStack, upStack, volumeDir } from "../../infra/demo-stack/stack.ts";
 import type { AgentConfig } from "../../agent/src/config.ts";
 import { parseAgentConfig } from "../../agent/src/config.ts";
@@ -81,8 +81,17 @@ async function git(dir: string, ...args: string[]): Promise<string> {
   return stdout.trim();
 }
 
-async function commitVersion(dir: string, version: string): Promise<string> {
+async function commitVersion(dir: string, version: DemoVersion, withSources: boolean): Promise<string> {
   await writeFile(path.join(dir, "VERSION"), `${version}\n`);
+  if (withSources) {
+    // Each service's build context at `<service>/`, as a compose project keeps its Dockerfiles.
+    const busybox = await readFile(BUSYBOX);
+    for (const service of demoServices) {
+      await rm(path.join(dir, service), { recursive: true, force: true });
+      await mkdir(path.join(dir, service));
+      await writeDemoContext(path.join(dir, service), buildContext(service, version), busybox);
+    }
+  }
   await git(dir, "add", "-A");
   await git(dir, "-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-q", "-m", `release ${version}`);
   return git(dir, "rev-parse", "HEAD");
@@ -100,6 +109,8 @@ export async function databaseNames(cluster: PgCluster): Promise<string[]> {
 
 export interface ScenarioOptions {
   thresholds?: Partial<AgentConfig["thresholds"]>;
+  /** Commit each service's Dockerfile and files, so the checkout can rebuild its images. */
+  withSources?: boolean;
 }
 
 /** v1 running → backup → deploy v2 (images, data, commit): the moment an operator reaches for a rollback. */
@@ -111,7 +122,7 @@ export async function prepareScenario(docker: Docker, cluster: PgCluster, option
   await mkdir(projectDir);
   await git(projectDir, "init", "-q", "-b", "main");
   await writeFile(path.join(projectDir, ".gitignore"), "backups/\n.last-deployment-backup\n");
-  const v1Commit = await commitVersion(projectDir, "v1");
+  const v1Commit = await commitVersion(projectDir, "v1", options.withSources ?? false);
 
   await buildDemoImages(docker);
   const labels = testLabels(runId);
@@ -144,7 +155,7 @@ export async function prepareScenario(docker: Docker, cluster: PgCluster, option
 
   await seedDemoDatabase(databaseUrl, "v2");
   await seedMinioData(dataDir, "v2");
-  const v2Commit = await commitVersion(projectDir, "v2");
+  const v2Commit = await commitVersion(projectDir, "v2", options.withSources ?? false);
   stack = await deployVersion(docker, stack, "v2");
   const v2 = { tables: await snapshotDatabase(databaseUrl), files: await snapshotFiles(dataDir) };
 
@@ -168,6 +179,11 @@ export async function prepareScenario(docker: Docker, cluster: PgCluster, option
       // runBackup tagged the (shared) demo images rewind-keep/<project>/…: untag only those.
       for (const service of backup.manifest.services) {
         if (service.keepTag) await docker.getImage(service.keepTag).remove({ noprune: true }).catch(() => undefined);
+      }
+      // Images the rollback rebuilt from the checkout are tagged rewind-rebuild/<project>-<service>.
+      const rebuilt = await docker.listImages({ filters: JSON.stringify({ reference: [`rewind-rebuild/${project}-*`] }) });
+      for (const tag of rebuilt.flatMap((image) => image.RepoTags ?? []).filter((t) => t.startsWith(`rewind-rebuild/${project}-`))) {
+        await docker.getImage(tag).remove();
       }
       for (const name of (await databaseNames(cluster)).filter((n) => n.startsWith(database))) {
         const admin = new pg.Client({ connectionString: cluster.adminUrl });

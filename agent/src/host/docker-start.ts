@@ -80,15 +80,23 @@ async function referenceFor(docker: Docker, imageId: string, candidates: readonl
   return imageId;
 }
 
+/** Whether the checkout has `<service>/Dockerfile`, the build context a rebuild uses. */
+export async function hasBuildContext(projectDir: string, service: string): Promise<boolean> {
+  try {
+    await access(path.join(projectDir, service, "Dockerfile"));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Build the service's image from `<projectDir>/<service>/Dockerfile` at the reverted commit, when the
  * recorded image is gone. Returns the new image id.
  */
 export async function rebuildImage(docker: Docker, projectDir: string, service: string, tag: string): Promise<string> {
   const context = path.join(projectDir, service);
-  try {
-    await access(path.join(context, "Dockerfile"));
-  } catch {
+  if (!(await hasBuildContext(projectDir, service))) {
     throw new RewindError(
       "STEP_FAILED",
       `the image for service '${service}' is gone and the reverted commit has no ${service}/Dockerfile to rebuild it from; restore the image (docker load) and resume`,
@@ -105,14 +113,17 @@ export async function rebuildImage(docker: Docker, projectDir: string, service: 
   return id;
 }
 
-/** Remove whatever container holds `spec.name`, create it anew from the spec with `imageId`, start it. */
-export async function recreateContainer(docker: Docker, spec: ContainerSpec, imageId: string, keepTag?: string): Promise<string> {
+/**
+ * Remove whatever container holds `spec.name`, create it anew from the spec with `imageId`, start it.
+ * `refs` are extra names (keep tag, rebuild tag) the image may go by.
+ */
+export async function recreateContainer(docker: Docker, spec: ContainerSpec, imageId: string, refs: readonly string[] = []): Promise<string> {
   try {
     await docker.getContainer(spec.name).remove({ force: true });
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }
-  const image = await referenceFor(docker, imageId, [spec.imageRef, keepTag]);
+  const image = await referenceFor(docker, imageId, [...refs, spec.imageRef]);
   const container = await docker.createContainer({ ...spec.create, name: spec.name, Image: image });
   for (const [network, endpoint] of Object.entries(spec.extraNetworks)) {
     await docker.getNetwork(network).connect({ Container: container.id, EndpointConfig: endpoint });

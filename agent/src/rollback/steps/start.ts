@@ -2,36 +2,48 @@
 // first. An image that is gone is rebuilt from the reverted commit when it has the service's Dockerfile.
 import type Docker from "dockerode";
 import type { ContainerSpec } from "../../host/docker-start.ts";
-import { imageIdOf, rebuildImage, recreateContainer } from "../../host/docker-start.ts";
+import { hasBuildContext, imageIdOf, rebuildImage, recreateContainer } from "../../host/docker-start.ts";
 import type { RollbackTarget } from "../loaded-backup.ts";
 import { startOrder } from "../order.ts";
 import type { StepContext, StepOutput } from "../step-context.ts";
 import { documentedOf, stoppedOf, targetOfRun } from "../step-context.ts";
 
-async function imageFor(ctx: StepContext, spec: ContainerSpec, target: RollbackTarget): Promise<string> {
+export interface ChosenImage {
+  id: string;
+  /** Names the image goes by (keep tag, rebuild tag), preferred over its id in `docker ps`. */
+  refs: string[];
+}
+
+async function imageFor(ctx: StepContext, spec: ContainerSpec, target: RollbackTarget): Promise<ChosenImage> {
   const wanted = target.images[spec.service];
-  // The seed's file records no images: the service keeps the image it ran (the code revert is what changes).
-  if (!wanted) return spec.imageId;
-  if (await imageIdOf(ctx.docker, wanted.imageId)) return wanted.imageId;
-  ctx.progress(`image ${wanted.imageId.slice(7, 19)} for ${spec.service} is gone; rebuilding from commit ${target.commit.slice(0, 12)}`);
+  const projectDir = ctx.config.project.dir;
+  if (!wanted) {
+    // The seed's file records no images: like its `docker compose up --build`, build what the reverted
+    // commit has a Dockerfile for; a service without one keeps the image it ran.
+    if (!(await hasBuildContext(projectDir, spec.service))) return { id: spec.imageId, refs: [] };
+    ctx.progress(`no image recorded for ${spec.service}; building it from commit ${target.commit.slice(0, 12)}`);
+  } else if (await imageIdOf(ctx.docker, wanted.imageId)) {
+    return { id: wanted.imageId, refs: [wanted.keepTag, wanted.imageRef].filter((r): r is string => r !== undefined) };
+  } else {
+    ctx.progress(`image ${wanted.imageId.slice(7, 19)} for ${spec.service} is gone; rebuilding from commit ${target.commit.slice(0, 12)}`);
+  }
   const tag = `rewind-rebuild/${ctx.config.project.name}-${spec.service}:${target.commit.slice(0, 12)}`;
-  return rebuildImage(ctx.docker, ctx.config.project.dir, spec.service, tag);
+  return { id: await rebuildImage(ctx.docker, projectDir, spec.service, tag), refs: [tag] };
 }
 
 export async function startContainers(
   docker: Docker,
   specs: readonly ContainerSpec[],
   infraServices: readonly string[],
-  imageOf: (spec: ContainerSpec) => Promise<string>,
+  imageOf: (spec: ContainerSpec) => Promise<ChosenImage>,
   progress: (message: string) => void,
-  keepTagOf: (spec: ContainerSpec) => string | undefined = () => undefined,
 ): Promise<Record<string, string>> {
   const images: Record<string, string> = {};
   for (const spec of startOrder(specs, infraServices)) {
     const image = await imageOf(spec);
-    await recreateContainer(docker, spec, image, keepTagOf(spec));
-    images[spec.service] = image;
-    progress(`started ${spec.name} (${spec.service}) from ${image.slice(7, 19)}`);
+    await recreateContainer(docker, spec, image.id, image.refs);
+    images[spec.service] = image.id;
+    progress(`started ${spec.name} (${spec.service}) from ${image.refs[0] ?? image.id.slice(7, 19)}`);
   }
   return images;
 }
@@ -47,7 +59,6 @@ export async function start(ctx: StepContext): Promise<StepOutput> {
     ctx.config.project.infraServices,
     (spec) => imageFor(ctx, spec, target),
     (message) => ctx.progress(message),
-    (spec) => target.images[spec.service]?.keepTag,
   );
   return { images };
 }

@@ -49,7 +49,7 @@ export async function undo(ctx: StepContext, reached: ReadonlySet<ReportedStepId
     const now = running.find((c) => c.name === spec.name);
     return !(now && now.state === "running" && now.imageId === spec.imageId);
   });
-  await startContainers(docker, toRecreate, config.project.infraServices, async (spec) => spec.imageId, (m) => ctx.progress(m));
+  await startContainers(docker, toRecreate, config.project.infraServices, async (spec) => ({ id: spec.imageId, refs: [] }), (m) => ctx.progress(m));
   actions.push(`${toRecreate.length} containers recreated with their pre-rollback images`);
   ctx.progress(actions.join("; "));
   return { actions };
