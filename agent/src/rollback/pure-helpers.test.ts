@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { setAsideDatabase, stagedDatabase } from "./names.ts";
+import { startOrder, stopOrder } from "./order.ts";
+import { prunable } from "./retention.ts";
+import { compareTableCounts } from "./verify-checks.ts";
+
+const services = [{ service: "minio" }, { service: "backend" }, { service: "postgres" }, { service: "frontend" }];
+
+describe("stop and start order", () => {
+  it("stops app services first, keeps the database up when data is swapped inside it", () => {
+    expect(stopOrder(services, ["postgres", "minio"], true).map((s) => s.service)).toEqual(["backend", "frontend", "minio"]);
+    expect(stopOrder(services, ["postgres", "minio"], false).map((s) => s.service)).toEqual(["backend", "frontend", "minio", "postgres"]);
+  });
+
+  it("starts infrastructure first", () => {
+    expect(startOrder(services, ["postgres", "minio"]).map((s) => s.service)).toEqual(["minio", "postgres", "backend", "frontend"]);
+  });
+});
+
+describe("set-aside names", () => {
+  it("fit PostgreSQL's 63-byte identifiers and differ per rollback", () => {
+    const long = "x".repeat(80);
+    expect(setAsideDatabase(long, "AbC_def-123456789xyz").length).toBeLessThanOrEqual(63);
+    expect(stagedDatabase(long).length).toBeLessThanOrEqual(63);
+    expect(setAsideDatabase("schedgen", "rollback-one")).not.toBe(setAsideDatabase("schedgen", "rollback-two"));
+  });
+});
+
+describe("retention of set-aside copies", () => {
+  it("keeps the newest ones", () => {
+    const finished = [
+      { rollbackId: "a", startedAt: "2026-01-01T00:00:00Z" },
+      { rollbackId: "c", startedAt: "2026-01-03T00:00:00Z" },
+      { rollbackId: "b", startedAt: "2026-01-02T00:00:00Z" },
+    ];
+    expect(prunable(finished, 2)).toEqual(["a"]);
+    expect(prunable(finished, 0)).toEqual(["c", "b", "a"]);
+  });
+});
+
+describe("compareTableCounts", () => {
+  it("reports changed, missing and unexpected tables", () => {
+    const t = (table: string, rows: number) => ({ schema: "public", table, rows });
+    expect(compareTableCounts([t("jobs", 5), t("users", 3)], [t("jobs", 5), t("users", 3)])).toEqual([]);
+    expect(compareTableCounts([t("jobs", 5), t("users", 3)], [t("jobs", 8), t("extra", 1)])).toEqual([
+      { table: "public.jobs", expected: 5, actual: 8 },
+      { table: "public.users", expected: 3 },
+      { table: "public.extra", actual: 1 },
+    ]);
+  });
+});
