@@ -111,6 +111,24 @@ export interface ScenarioOptions {
   thresholds?: Partial<AgentConfig["thresholds"]>;
   /** Commit each service's Dockerfile and files, so the checkout can rebuild its images. */
   withSources?: boolean;
+  /** Grow the v1 database by about this many MB (a `payload` table), for benchmarks. */
+  extraDataMB?: number;
+}
+
+/** ~270 bytes a row of hex text (compresses about as well as real text data). */
+async function addPayload(url: string, megabytes: number): Promise<void> {
+  const rows = Math.ceil((megabytes * 1024 * 1024) / 270);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(
+      `CREATE TABLE payload AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) || md5((g * 13)::text) || md5((g * 31)::text)
+         || md5((g * 37)::text) || md5((g * 41)::text) AS body FROM generate_series(1, ${rows}) AS g`,
+    );
+    await client.query("ALTER TABLE payload ADD PRIMARY KEY (id)");
+  } finally {
+    await client.end();
+  }
 }
 
 /** v1 running → backup → deploy v2 (images, data, commit): the moment an operator reaches for a rollback. */
@@ -128,6 +146,7 @@ export async function prepareScenario(docker: Docker, cluster: PgCluster, option
   const labels = testLabels(runId);
   const database = `schedgen_${runId}`;
   const databaseUrl = await createDemoDatabase(cluster, "v1", database);
+  if (options.extraDataMB) await addPayload(databaseUrl, options.extraDataMB);
   let stack = await upStack(docker, { project, version: "v1", labels });
   const dataDir = await volumeDir(docker, stack.minioVolume);
   await seedMinioData(dataDir, "v1");
@@ -150,14 +169,16 @@ export async function prepareScenario(docker: Docker, cluster: PgCluster, option
   await writeFile(configFile, JSON.stringify(raw, null, 2));
   const config = parseAgentConfig(raw, configFile, root);
 
-  const v1 = { tables: await snapshotDatabase(databaseUrl), files: await snapshotFiles(dataDir) };
+  // A benchmark's payload is too big to snapshot row by row; its row count is in the manifest.
+  const snapshot = async () => (options.extraDataMB ? {} : await snapshotDatabase(databaseUrl));
+  const v1 = { tables: await snapshot(), files: await snapshotFiles(dataDir) };
   const backup = await runBackup(config, { docker, onProgress: () => undefined });
 
   await seedDemoDatabase(databaseUrl, "v2");
   await seedMinioData(dataDir, "v2");
   const v2Commit = await commitVersion(projectDir, "v2", options.withSources ?? false);
   stack = await deployVersion(docker, stack, "v2");
-  const v2 = { tables: await snapshotDatabase(databaseUrl), files: await snapshotFiles(dataDir) };
+  const v2 = { tables: await snapshot(), files: await snapshotFiles(dataDir) };
 
   return {
     runId,
