@@ -6,6 +6,7 @@ import { startAgent } from "../../agent.ts";
 import { backupHandler } from "../../backup/command-handler.ts";
 import { hostStateProvider } from "../../channel/host-state.ts";
 import { loadAgentConfig } from "../../config.ts";
+import { rollbackCommandHandler } from "../../rollback/command-handler.ts";
 import { createLogger } from "../../log.ts";
 import type { Subcommand } from "../main.ts";
 
@@ -62,7 +63,7 @@ export const run: Subcommand = async (argv, io) => {
   const agent = await startAgent({
     config,
     log,
-    handlers: { backup: backupHandler(config, docker) },
+    handlers: { backup: backupHandler(config, docker), rollback: rollbackCommandHandler(config, docker) },
     currentState: hostStateProvider(docker, config.project),
   });
   const received = await signal;
