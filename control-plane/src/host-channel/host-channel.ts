@@ -5,8 +5,7 @@ import { DurableObject } from "cloudflare:workers";
 import { isRewindError } from "../../../shared/errors.ts";
 import type { AuditActor, NewAuditEntry } from "../../../shared/schemas/audit.ts";
 import type { CommandAction } from "../../../shared/schemas/command.ts";
-import { type DownFrame, maxFrameBytes, upFrame } from "../../../shared/schemas/frames.ts";
-import { describeIssues } from "../../../shared/schemas/zod-error.ts";
+import type { DownFrame } from "../../../shared/schemas/frames.ts";
 import { type PublicJwk, randomId, verifyReport } from "../../../shared/signing.ts";
 import { appendAudit } from "../audit/append.ts";
 import { loadConfig } from "../config.ts";
@@ -16,6 +15,7 @@ import { awaitsAck, nextState, nextWake } from "./command-state.ts";
 import { insertCommand, insertReport, markOffline, markOnline, syncCommand, touchHost } from "./d1-mirror.ts";
 import { readHandoff } from "./handoff.ts";
 import { QueueStore } from "./queue-store.ts";
+import { readUpFrame } from "./read-frame.ts";
 
 /** An unacknowledged command is sent again this long after its last delivery. */
 export const redeliverAfterMs = 15_000;
@@ -65,6 +65,7 @@ export class HostChannel extends DurableObject<Env> {
 
   private mirror(task: () => Promise<void>): Promise<void> {
     const run = this.mirrorQueue.then(task);
+    // The caller gets the failure through `run`; the chain itself must go on for the next write.
     this.mirrorQueue = run.catch(() => undefined);
     return run;
   }
@@ -216,29 +217,13 @@ export class HostChannel extends DurableObject<Env> {
   private async onFrame(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const attachment = { ...this.attachment(ws), lastFrameAt: Date.now() };
     ws.serializeAttachment(attachment);
-    const bytes = typeof message === "string" ? new TextEncoder().encode(message).byteLength : message.byteLength;
-    if (bytes > maxFrameBytes) {
-      await this.refuseFrame(attachment, "PAYLOAD_TOO_LARGE", `frame of ${bytes} bytes exceeds ${maxFrameBytes}`);
-      ws.close(1009, "frame too large");
+    const reading = readUpFrame(message);
+    if (!reading.ok) {
+      await this.refuseFrame(attachment, reading.code, reading.reason);
+      if (reading.code === "PAYLOAD_TOO_LARGE") await this.closeSocket(ws, 1009, "frame too large");
       return;
     }
-    if (typeof message !== "string") {
-      await this.refuseFrame(attachment, "MALFORMED", "binary frames are not part of the protocol");
-      return;
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(message);
-    } catch {
-      await this.refuseFrame(attachment, "MALFORMED", "frame is not JSON");
-      return;
-    }
-    const parsed = upFrame.safeParse(json);
-    if (!parsed.success) {
-      await this.refuseFrame(attachment, "MALFORMED", `frame is malformed: ${describeIssues(parsed.error)}`);
-      return;
-    }
-    const frame = parsed.data;
+    const frame = reading.frame;
     if (frame.t === "heartbeat") {
       this.send(ws, { t: "heartbeat", ts: Date.now() });
       await this.heartbeat(ws, attachment);
