@@ -1,0 +1,78 @@
+// `npm run bench`: every speed and memory target measured in one run on this machine, printed as one
+// table. Nothing here is asserted; tests never time anything. `--only NAME[,NAME]` runs a subset.
+import { parseArgs } from "node:util";
+import { auditVerifyThroughput } from "./audit-verify.ts";
+import { backupBench, rssGrowth } from "./backup.ts";
+import { channelLatency } from "./channel-latency.ts";
+import { rollbackBench } from "./rollback.ts";
+
+interface Row {
+  area: string;
+  measure: string;
+  setting: string;
+  value: string;
+}
+
+const sections: Record<string, () => Promise<Row[]>> = {
+  rollback: async () => {
+    const { rows, ratios } = await rollbackBench();
+    return [
+      ...rows.flatMap((r) => [
+        { area: "rollback", measure: `${r.procedure} total`, setting: `${r.databaseMB} MB db`, value: `${r.totalSeconds} s` },
+        { area: "rollback", measure: `${r.procedure} downtime`, setting: `${r.databaseMB} MB db`, value: `${r.downtimeSeconds} s` },
+      ]),
+      ...ratios.flatMap((r) => [
+        { area: "rollback", measure: "seed ÷ rewind, total", setting: `${r.databaseMB} MB db`, value: `${r.totalRatio}×` },
+        { area: "rollback", measure: "seed ÷ rewind, downtime", setting: `${r.databaseMB} MB db`, value: `${r.downtimeRatio}×` },
+      ]),
+    ];
+  },
+  channel: async () =>
+    (await channelLatency()).flatMap((r) => [
+      { area: "command latency", measure: "API call → agent ack p50", setting: `${r.agents} agents`, value: `${r.p50Ms} ms` },
+      { area: "command latency", measure: "API call → agent ack p99", setting: `${r.agents} agents`, value: `${r.p99Ms} ms` },
+    ]),
+  backup: async () => {
+    const rows = await backupBench();
+    return [
+      ...rows.flatMap((r) => [
+        { area: "backup", measure: `${r.tool} throughput`, setting: `${r.databaseMB} MB db`, value: `${r.throughputMBps} MB/s` },
+        { area: "backup", measure: `${r.tool} peak RSS`, setting: `${r.databaseMB} MB db`, value: `${r.peakRssMB} MB` },
+      ]),
+      { area: "backup", measure: "rewind backup RSS growth", setting: "small → large db", value: `${rssGrowth(rows, "rewind backup")} MB` },
+    ];
+  },
+  audit: async () =>
+    (await auditVerifyThroughput()).map((r) => ({
+      area: "audit verify",
+      measure: "entries per second",
+      setting: `${r.entries.toLocaleString("en")} entries, ${r.checkpoints.toLocaleString("en")} checkpoints`,
+      value: `${Math.round(r.entriesPerSecond).toLocaleString("en")}/s`,
+    })),
+};
+
+function printTable(rows: readonly Row[]): void {
+  const headers: Row = { area: "area", measure: "measure", setting: "setting", value: "value" };
+  const keys = ["area", "measure", "setting", "value"] as const;
+  const widths = keys.map((k) => Math.max(headers[k].length, ...rows.map((r) => r[k].length)));
+  const line = (r: Row) => `| ${keys.map((k, i) => r[k].padEnd(widths[i] ?? 0)).join(" | ")} |`;
+  console.log(line(headers));
+  console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
+  for (const r of rows) console.log(line(r));
+}
+
+const { values } = parseArgs({ options: { only: { type: "string" } } });
+const chosen = values.only ? values.only.split(",") : Object.keys(sections);
+const unknown = chosen.filter((name) => !(name in sections));
+if (unknown.length > 0) {
+  console.error(`bench: unknown section(s) ${unknown.join(", ")}; choose from ${Object.keys(sections).join(", ")}`);
+  process.exit(2);
+}
+const rows: Row[] = [];
+for (const name of chosen) {
+  const section = sections[name];
+  if (!section) continue;
+  console.error(`bench: running ${name}…`);
+  rows.push(...(await section()));
+}
+printTable(rows);
