@@ -21,7 +21,7 @@ import {
   waitForHealth,
 } from "../world/docker.ts";
 import { STALE_MS } from "../world/global-setup.ts";
-import { type PgCluster, startPostgres } from "../world/postgres.ts";
+import { type PgCluster, requirePostgresBinaries, startPostgres } from "../world/postgres.ts";
 import { type S3World, startS3 } from "../world/s3.ts";
 
 async function text(url: string): Promise<{ status: number; body: string }> {
@@ -49,6 +49,14 @@ describe("throwaway PostgreSQL", () => {
     } finally {
       await client.end();
     }
+  });
+});
+
+describe("a missing component", () => {
+  it("fails with the Debian package to install, never a skip", async () => {
+    const missing = requirePostgresBinaries("/nonexistent/postgresql/bin");
+    await expect(missing).rejects.toMatchObject({ code: "UNAVAILABLE" });
+    await expect(missing).rejects.toThrow(/apt-get install -y postgresql/);
   });
 });
 
