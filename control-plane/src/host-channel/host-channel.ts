@@ -283,7 +283,8 @@ export class HostChannel extends DurableObject<Env> {
       await this.mirror(() =>
         insertReport(this.env, { id: reportId, commandId, host: attachment.host, kind: report.kind, body: report, receivedAt: now }),
       );
-      if (command !== undefined && target !== undefined) await this.syncCommandMirror(command.id);
+      // Synced even without a transition: a retransmit after a failed attempt repairs the D1 copy.
+      if (command !== undefined) await this.syncCommandMirror(command.id);
       await this.audit({
         actor,
         action: "agent.report",
