@@ -231,6 +231,10 @@ describe("rewind backup", () => {
     });
     expect(sourced.stdout.trim()).toBe("ok");
 
+    // The archives stay out of git: a rollback's stash of local changes must not sweep them away.
+    const status = (await run("git", ["-C", projectDir, "status", "--porcelain", "--untracked-files=all"])).stdout;
+    expect(status).not.toContain("backups/");
+
     for (const file of [`db_${ts}.sql.gz`, `minio_${ts}.tar.gz`, "manifest.json"]) {
       const key = `backups/backup-host/pre-deployment-${ts}/${file}`;
       const head = await s3.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
@@ -364,6 +368,20 @@ describe("rewind backup", () => {
       expect.arrayContaining(["backup:database", "backup:minio", "backup:offsite", "backup:retention"]),
     );
     expect(reports.at(-1)?.kind).toBe("manifest");
+  });
+
+  it("a cancelled backup is CANCELLED and leaves nothing behind", async () => {
+    const before = (await readdir(config.project.backupsDir)).sort();
+    const controller = new AbortController();
+    // Cancelled as the dump starts: pg_dump is stopped and the half-written backup removed.
+    const onProgress = (event: { phase: string; state: string }): void => {
+      if (event.phase === "database" && event.state === "running") controller.abort(new Error("operator cancelled"));
+    };
+    const error = await rejection(
+      runBackup(config, { docker, onProgress, signal: controller.signal }, { now: new Date("2032-01-01T00:00:00Z") }),
+    );
+    expect(isRewindError(error, "CANCELLED")).toBe(true);
+    expect((await readdir(config.project.backupsDir)).sort()).toEqual(before);
   });
 
   it("a failing pg_dump leaves no partial file and reports pg_dump's error", async () => {

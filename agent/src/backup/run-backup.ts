@@ -2,7 +2,7 @@
 // the manifest (commit, images kept by tag, row counts, sizes and sha256), the seed's
 // `.last-deployment-backup`, then the optional off-site copy and retention. Files are written to a
 // staging directory and renamed into place only when complete.
-import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
 import { RewindError } from "../../../shared/errors.ts";
@@ -63,6 +63,15 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
+/**
+ * The backups directory usually sits inside the git checkout: a `.gitignore` of `*` keeps the
+ * archives out of `git status`, so a rollback's stash of local changes never sweeps them away.
+ */
+async function ignoreInGit(backupsDir: string): Promise<void> {
+  const file = path.join(backupsDir, ".gitignore");
+  if (!(await exists(file))) await writeFile(file, "# Rewind's backups: never part of the project's changes\n*\n");
+}
+
 /** Staging directories left by a killed backup: safe to remove once this process holds the lock. */
 async function removeAbandonedStaging(backupsDir: string): Promise<void> {
   const entries = await readdir(backupsDir).catch(() => []);
@@ -98,6 +107,7 @@ export async function runBackup(config: AgentConfig, ctx: BackupContext, options
   const { docker, signal } = ctx;
   const progress = (phase: BackupPhase, state: "running" | "succeeded" | "skipped", message: string): void =>
     ctx.onProgress({ phase, state, message });
+  throwIfAborted(signal);
   if (options.offsite) requireOffsite(config);
   const project = config.project;
   const format = options.format ?? "plain-gzip";
@@ -108,6 +118,7 @@ export async function runBackup(config: AgentConfig, ctx: BackupContext, options
   const release = await acquireBackupLock(config.stateDir);
   try {
     await mkdir(project.backupsDir, { recursive: true });
+    await ignoreInGit(project.backupsDir);
     await removeAbandonedStaging(project.backupsDir);
     if (await exists(layout.dir)) {
       throw new RewindError("CONFLICT", `${layout.dir} already exists: a backup was taken this same second; try again`, {

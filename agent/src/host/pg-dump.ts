@@ -64,7 +64,8 @@ export async function dumpDatabase(options: DumpOptions): Promise<Digest> {
   const onAbort = (): void => {
     child.kill("SIGTERM");
   };
-  options.signal?.addEventListener("abort", onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener("abort", onAbort, { once: true });
 
   const digest = new DigestStream();
   // pg_dump's custom format is already compressed; gzip is for the plain SQL stream only.
