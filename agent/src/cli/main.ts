@@ -17,6 +17,7 @@ const commands: Record<string, { module: () => Promise<{ run: Subcommand }>; sum
   backup: { module: () => import("./commands/backup.ts"), summary: "take a pre-deployment backup on this host" },
   rollback: { module: () => import("./commands/rollback.ts"), summary: "roll a host back (via the control plane, or --local)" },
   audit: { module: () => import("./commands/audit.ts"), summary: "export or verify the audit log offline" },
+  keygen: { module: () => import("./commands/keygen.ts"), summary: "make an Ed25519 key for the control plane's SIGNING_KEYS" },
 };
 
 function usage(): string {
