@@ -1,9 +1,7 @@
 // sha256 and byte count of data as it streams past, so archives are hashed on the way to disk
 // without a second read and without ever being held in memory.
 import { createHash, type Hash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { Transform, type TransformCallback, Writable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 
 export interface Digest {
   bytes: number;
@@ -25,12 +23,6 @@ export class DigestStream extends Transform {
   digest(): Digest {
     return { bytes: this.#bytes, sha256: this.#hash.digest("hex") };
   }
-}
-
-export async function digestFile(file: string, signal?: AbortSignal): Promise<Digest> {
-  const digest = new DigestStream();
-  await pipeline(createReadStream(file), digest, discard(), { signal });
-  return digest.digest();
 }
 
 /** A sink that drops what it is given: for reads done only for their digest. */
