@@ -370,6 +370,17 @@ describe("rewind backup", () => {
     expect(reports.at(-1)?.kind).toBe("manifest");
   });
 
+  it("back-to-back backups get distinct timestamps; a fixed clock that collides is CONFLICT", async () => {
+    const quiet = { docker, onProgress: () => undefined };
+    const one = await runBackup(config, quiet);
+    const two = await runBackup(config, quiet);
+    expect(two.manifest.timestamp > one.manifest.timestamp).toBe(true);
+    const fixed = new Date("2033-03-03T03:03:03Z");
+    await runBackup(config, quiet, { now: fixed });
+    const error = await rejection(runBackup(config, quiet, { now: fixed }));
+    expect(isRewindError(error, "CONFLICT")).toBe(true);
+  });
+
   it("a cancelled backup is CANCELLED and leaves nothing behind", async () => {
     const before = (await readdir(config.project.backupsDir)).sort();
     const controller = new AbortController();

@@ -80,6 +80,26 @@ async function removeAbandonedStaging(backupsDir: string): Promise<void> {
   }
 }
 
+/**
+ * The seed's timestamps have one-second resolution and name the directory. Back-to-back backups
+ * (the lock makes them sequential) wait for the next second rather than fail; a caller-given
+ * clock cannot move, so its collision is a CONFLICT.
+ */
+async function freeSecond(backupsDir: string, fixed: Date | undefined): Promise<Date> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const now = fixed ?? new Date();
+    const dir = backupLayout(backupsDir, formatTimestamp(now)).dir;
+    if (!(await exists(dir))) return now;
+    if (fixed !== undefined) {
+      throw new RewindError("CONFLICT", `${dir} already exists: a backup with timestamp ${formatTimestamp(now)} was already taken`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000 - now.getMilliseconds()));
+  }
+  throw new RewindError("CONFLICT", `${backupsDir} already holds backups for the next seconds: check the host clock`, {
+    retryable: true,
+  });
+}
+
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new RewindError("CANCELLED", "the backup was cancelled", { cause: signal.reason });
 }
@@ -111,20 +131,15 @@ export async function runBackup(config: AgentConfig, ctx: BackupContext, options
   if (options.offsite) requireOffsite(config);
   const project = config.project;
   const format = options.format ?? "plain-gzip";
-  const now = options.now ?? new Date();
-  const timestamp = formatTimestamp(now);
-  const layout = backupLayout(project.backupsDir, timestamp);
 
   const release = await acquireBackupLock(config.stateDir);
   try {
     await mkdir(project.backupsDir, { recursive: true });
     await ignoreInGit(project.backupsDir);
     await removeAbandonedStaging(project.backupsDir);
-    if (await exists(layout.dir)) {
-      throw new RewindError("CONFLICT", `${layout.dir} already exists: a backup was taken this same second; try again`, {
-        retryable: true,
-      });
-    }
+    const now = await freeSecond(project.backupsDir, options.now);
+    const timestamp = formatTimestamp(now);
+    const layout = backupLayout(project.backupsDir, timestamp);
     await mkdir(layout.stagingDir, { recursive: true });
     let tagged: string[] = [];
     let manifest: BackupManifest;
