@@ -1,25 +1,32 @@
 // The notification publisher inside workerd (nodejs_compat, wrangler.toml's compatibility date),
-// bundled the way the Worker is, publishing with the real @aws-sdk/client-sns to the SNS world.
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+// publishing with the real @aws-sdk/client-sns to the SNS world. How the Worker is bundled
+// decides whether the SDK works there, so both the bundle that works and wrangler's default
+// bundle are exercised.
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SnsWorld, startSns } from "../world/sns.ts";
 
+const entry = new URL("../fixtures/notify/publish-worker.ts", import.meta.url).pathname;
+const wrangler = new URL("../../node_modules/.bin/wrangler", import.meta.url).pathname;
+
 let sns: SnsWorld;
-let outdir: string;
+let workdir: string;
 
 beforeAll(async () => {
   sns = await startSns();
-  outdir = await mkdtemp(join(tmpdir(), "rewind-notify-workerd-"));
+  workdir = await mkdtemp(join(tmpdir(), "rewind-notify-workerd-"));
 });
 
 afterAll(async () => {
   await sns?.stop();
-  if (outdir !== undefined) await rm(outdir, { recursive: true, force: true });
+  if (workdir !== undefined) await rm(workdir, { recursive: true, force: true });
 });
 
 /** A loopback port nothing listens on: bound by the OS, then released. */
@@ -41,38 +48,45 @@ async function compatibilityDate(): Promise<string> {
   return date;
 }
 
+async function startWorker(scriptPath: string, modulesRoot: string): Promise<Miniflare> {
+  return new Miniflare({
+    modules: true,
+    scriptPath,
+    modulesRoot,
+    compatibilityDate: await compatibilityDate(),
+    compatibilityFlags: ["nodejs_compat"],
+    cf: false,
+    bindings: {
+      SNS_TOPIC_ARN: sns.topicArn,
+      SNS_REGION: sns.region,
+      SNS_ENDPOINT: sns.endpoint,
+      SNS_ACCESS_KEY_ID: sns.credentials.accessKeyId,
+      SNS_SECRET_ACCESS_KEY: sns.credentials.secretAccessKey,
+    },
+  });
+}
+
 describe("SNS publishing from workerd", () => {
-  it("bundles @aws-sdk/client-sns with node:* left to nodejs_compat, publishes, and fails softly when unreachable", async () => {
-    // The SDK's Node runtime config imports node:* modules; workerd's nodejs_compat provides them
-    // (its browser build fails there: emitWarningIfUnsupportedVersion is not a function).
+  it("works when the SDK is bundled for Node (no 'browser' condition) with node:* left to nodejs_compat", async () => {
+    // The 'browser' export condition would pick @aws-sdk/core's browser index, whose Node-only
+    // helpers are placeholders the Node runtime config then calls ("emitWarningIfUnsupportedVersion
+    // is not a function"); the browser runtime config needs DOMParser, which workerd lacks.
+    const outdir = join(workdir, "esbuild");
     await build({
-      entryPoints: [new URL("../fixtures/notify/publish-worker.ts", import.meta.url).pathname],
+      entryPoints: [entry],
       bundle: true,
       format: "esm",
       platform: "neutral",
       mainFields: ["module", "main"],
+      conditions: ["workerd", "worker"],
       external: ["cloudflare:*", "node:*"],
       outfile: join(outdir, "worker.js"),
       logLevel: "silent",
     });
-    const worker = new Miniflare({
-      modules: true,
-      scriptPath: join(outdir, "worker.js"),
-      modulesRoot: outdir,
-      compatibilityDate: await compatibilityDate(),
-      compatibilityFlags: ["nodejs_compat"],
-      cf: false,
-      bindings: {
-        SNS_TOPIC_ARN: sns.topicArn,
-        SNS_REGION: sns.region,
-        SNS_ENDPOINT: sns.endpoint,
-        SNS_ACCESS_KEY_ID: sns.credentials.accessKeyId,
-        SNS_SECRET_ACCESS_KEY: sns.credentials.secretAccessKey,
-      },
-    });
+    const worker = await startWorker(join(outdir, "worker.js"), outdir);
     try {
       const response = await worker.dispatchFetch("http://worker.test/?host=app-9");
-      expect(response.status).toBe(200);
+      expect(response.status, await response.clone().text()).toBe(200);
       expect(await response.json()).toMatchObject({ status: "published", attempts: 1 });
 
       const unreachable = `http://127.0.0.1:${await closedPort()}`;
@@ -89,5 +103,34 @@ describe("SNS publishing from workerd", () => {
     expect(JSON.parse(envelope?.message ?? "{}")).toMatchObject({
       sms: "Rewind app-9: rollback SUCCEEDED: in 2m 14s https://rewind.example.com/#/rollbacks/rb_workerd_0001",
     });
+  });
+
+  it("under wrangler's default bundle, reports the unreadable answer once instead of re-sending the SMS", async () => {
+    const outdir = join(workdir, "wrangler");
+    const config = join(workdir, "wrangler.toml");
+    await writeFile(
+      config,
+      [
+        'name = "rewind-notify-probe"',
+        `main = ${JSON.stringify(entry)}`,
+        `compatibility_date = "${await compatibilityDate()}"`,
+        'compatibility_flags = ["nodejs_compat"]',
+        "send_metrics = false",
+      ].join("\n"),
+    );
+    const { WRANGLER_BUILD_CONDITIONS: _conditions, WRANGLER_BUILD_PLATFORM: _platform, ...inherited } = process.env;
+    await promisify(execFile)(wrangler, ["deploy", "--dry-run", "--outdir", outdir, "--config", config], {
+      env: { ...inherited, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true" },
+    });
+    const worker = await startWorker(join(outdir, "publish-worker.js"), outdir);
+    try {
+      const response = await worker.dispatchFetch("http://worker.test/?host=app-7");
+      expect(await response.json()).toMatchObject({ status: "failed", attempts: 1, code: "RESPONSE_UNREADABLE" });
+    } finally {
+      await worker.dispose();
+    }
+    // SNS did take the message: exactly one copy arrives.
+    const received = await sns.receiveAll();
+    expect(received.map((envelope) => envelope.messageAttributes.host)).toEqual(["app-7"]);
   });
 });

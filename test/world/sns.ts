@@ -21,6 +21,8 @@ export interface SnsWorld {
   credentials: { accessKeyId: string; secretAccessKey: string };
   /** Waits until `count` messages arrived (default 1) and returns them, oldest first, deleted from the queue. */
   receive(options?: { count?: number; timeoutMs?: number }): Promise<SnsEnvelope[]>;
+  /** Everything that arrives within `waitMs` (default 1.5 s): for proving nothing extra was sent. */
+  receiveAll(waitMs?: number): Promise<SnsEnvelope[]>;
   stop(): Promise<void>;
 }
 
@@ -46,6 +48,18 @@ export async function startSns(): Promise<SnsWorld> {
   const sqs = new SQSClient({ endpoint, region, credentials });
   const queueUrl = queue.queueUrl;
 
+  async function receiveBatch(): Promise<SnsEnvelope[]> {
+    const batch = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ["All"] }),
+    );
+    const messages = batch.Messages ?? [];
+    const entries = messages.flatMap((message, index) =>
+      message.ReceiptHandle === undefined ? [] : [{ Id: String(index), ReceiptHandle: message.ReceiptHandle }],
+    );
+    if (entries.length > 0) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+    return messages.map((message) => parseEnvelope(message.Body ?? ""));
+  }
+
   async function receive(options: { count?: number; timeoutMs?: number } = {}): Promise<SnsEnvelope[]> {
     const count = options.count ?? 1;
     const deadline = Date.now() + (options.timeoutMs ?? 10_000);
@@ -54,16 +68,15 @@ export async function startSns(): Promise<SnsWorld> {
       if (Date.now() > deadline) {
         throw new Error(`SNS world: expected ${count} message(s) on the subscribed queue, got ${received.length}`);
       }
-      const batch = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ["All"] }),
-      );
-      const messages = batch.Messages ?? [];
-      for (const message of messages) received.push(parseEnvelope(message.Body ?? ""));
-      const entries = messages.flatMap((message, index) =>
-        message.ReceiptHandle === undefined ? [] : [{ Id: String(index), ReceiptHandle: message.ReceiptHandle }],
-      );
-      if (entries.length > 0) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+      received.push(...(await receiveBatch()));
     }
+    return received;
+  }
+
+  async function receiveAll(waitMs = 1500): Promise<SnsEnvelope[]> {
+    const deadline = Date.now() + waitMs;
+    const received: SnsEnvelope[] = [];
+    while (Date.now() < deadline) received.push(...(await receiveBatch()));
     return received;
   }
 
@@ -73,6 +86,7 @@ export async function startSns(): Promise<SnsWorld> {
     topicArn,
     credentials,
     receive,
+    receiveAll,
     stop: async () => {
       sqs.destroy();
       await server.stop();

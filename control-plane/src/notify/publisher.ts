@@ -100,11 +100,17 @@ interface Failure {
 }
 
 // The SDK marks service errors with $fault; a client fault (bad ARN, no permission, unknown topic)
-// fails the same way on every try, except throttling. Without $fault it is a network failure:
-// fetch's TypeError, whose cause (on Node) carries the socket's code, e.g. ECONNREFUSED.
+// fails the same way on every try, except throttling. An error carrying the raw $response but no
+// $fault means SNS answered and the SDK could not read the answer (e.g. a bundle whose XML parser
+// needs DOMParser, which workerd lacks): the message may well be published, so retrying would
+// duplicate it. Anything else is a network failure: fetch's TypeError, whose cause (on Node)
+// carries the socket's code, e.g. ECONNREFUSED.
 function describeFailure(error: unknown): Failure {
   if (!(error instanceof Error)) return { code: "UNKNOWN", message: String(error), retryable: true };
   const meta = error as Error & { $fault?: unknown; $retryable?: { throttling?: boolean }; code?: unknown };
+  if (meta.$fault === undefined && "$response" in error) {
+    return { code: "RESPONSE_UNREADABLE", message: error.message, retryable: false };
+  }
   if (meta.$fault === undefined) {
     const cause = error.cause instanceof Error ? (error.cause as Error & { code?: unknown }) : undefined;
     const code = typeof cause?.code === "string" ? cause.code : "NETWORK_ERROR";
