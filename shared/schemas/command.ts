@@ -71,7 +71,9 @@ export const commandStates = [
   "failed",
   "rejected",
   "expired",
+  /** Withdrawn by the control plane before it was ever sent (e.g. its rollback was cancelled). */
+  "cancelled",
 ] as const;
 export const commandState = z.enum(commandStates);
 export type CommandState = z.output<typeof commandState>;
-export const terminalCommandStates: readonly CommandState[] = ["succeeded", "failed", "rejected", "expired"];
+export const terminalCommandStates: readonly CommandState[] = ["succeeded", "failed", "rejected", "expired", "cancelled"];

@@ -1,6 +1,7 @@
-// D1 tables owned by the control plane core: API tokens, enrollment tokens, hosts, and the index
-// of commands (the queue itself lives in each host's Durable Object). Times are epoch milliseconds.
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+// D1 tables owned by the control plane core: API tokens, enrollment tokens, hosts, the index of
+// commands (the queue itself lives in each host's Durable Object), rollbacks (mirrored from the same
+// object, which decides them) and the backup manifests' index. Times are epoch milliseconds.
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 export const apiTokens = sqliteTable(
   "api_tokens",
@@ -39,6 +40,9 @@ export const hosts = sqliteTable("hosts", {
   online: integer("online", { mode: "boolean" }).notNull().default(false),
   /** Which socket made the host online, so a replaced socket's close does not mark it offline. */
   connectionId: text("connection_id"),
+  /** Manual rollbacks wait for `approvalsRequired` other operators to approve. */
+  requireApproval: integer("require_approval", { mode: "boolean" }).notNull().default(false),
+  approvalsRequired: integer("approvals_required").notNull().default(1),
 });
 
 export const commands = sqliteTable(
@@ -76,4 +80,57 @@ export const commandReports = sqliteTable(
     receivedAt: integer("received_at").notNull(),
   },
   (table) => [index("command_reports_command").on(table.commandId, table.receivedAt)],
+);
+
+/** Mirror of each host's rollbacks (the HostChannel Durable Object is authoritative), for listing. */
+export const rollbacks = sqliteTable(
+  "rollbacks",
+  {
+    id: text("id").primaryKey(),
+    host: text("host").notNull(),
+    backupId: text("backup_id").notNull(),
+    mode: text("mode").notNull(),
+    reason: text("reason").notNull(),
+    state: text("state").notNull(),
+    /** Token id, `host:<name>` or `system`. */
+    requestedBy: text("requested_by").notNull(),
+    /** The full audit actor (JSON). */
+    requester: text("requester").notNull(),
+    automatic: integer("automatic", { mode: "boolean" }).notNull(),
+    source: text("source"),
+    commandId: text("command_id"),
+    approvalsRequired: integer("approvals_required").notNull(),
+    /** [{ tokenId, at }] (JSON). */
+    approvals: text("approvals").notNull(),
+    expiresAt: integer("expires_at"),
+    downtimeMs: integer("downtime_ms"),
+    /** { code, message } of a failure (JSON). */
+    outcome: text("outcome"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [index("rollbacks_host_created").on(table.host, table.createdAt), index("rollbacks_state").on(table.state)],
+);
+
+/** Verified backup manifests: the JSON itself is in S3 (or R2) under `objectKey`. */
+export const backups = sqliteTable(
+  "backups",
+  {
+    host: text("host").notNull(),
+    backupId: text("backup_id").notNull(),
+    /** The manifest's createdAt. */
+    createdAt: integer("created_at").notNull(),
+    /** The seed's DEPLOYMENT_TIMESTAMP. */
+    timestamp: text("timestamp").notNull(),
+    gitCommit: text("git_commit").notNull(),
+    gitBranch: text("git_branch").notNull(),
+    storage: text("storage").notNull(),
+    objectKey: text("object_key").notNull(),
+    /** Hex SHA-256 of the stored JSON. */
+    sha256: text("sha256").notNull(),
+    /** Signed by the host's key and checked on arrival. */
+    verified: integer("verified", { mode: "boolean" }).notNull(),
+    indexedAt: integer("indexed_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.host, table.backupId] }), index("backups_host_created").on(table.host, table.createdAt)],
 );

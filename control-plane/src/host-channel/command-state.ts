@@ -17,6 +17,7 @@ const order: Record<CommandState, number> = {
   failed: 4,
   rejected: 4,
   expired: 4,
+  cancelled: 4,
 };
 
 export function isTerminal(state: CommandState): boolean {

@@ -1,21 +1,28 @@
 // HostChannel: one Durable Object per host. It holds the agent's WebSocket (Hibernation API), the
 // host's command queue (its own SQLite), delivers each signed command until the agent acknowledges
 // it, expires what nobody acknowledged in time, and verifies, records and audits every agent report.
+// It also hosts the host's rollback desk (one decision at a time) and stores the manifests it receives.
 import { DurableObject } from "cloudflare:workers";
 import { isRewindError } from "../../../shared/errors.ts";
 import type { AuditActor, NewAuditEntry } from "../../../shared/schemas/audit.ts";
 import type { CommandAction } from "../../../shared/schemas/command.ts";
+import type { BackupManifest } from "../../../shared/schemas/manifest.ts";
 import type { DownFrame } from "../../../shared/schemas/frames.ts";
 import { type PublicJwk, randomId, verifyReport } from "../../../shared/signing.ts";
 import { appendAudit } from "../audit/append.ts";
+import { indexManifest } from "../backups/catalog.ts";
 import { loadConfig } from "../config.ts";
 import type { Env } from "../env.ts";
 import { errorFields, log } from "../log.ts";
+import { type DeskAnswer, RollbackDesk } from "../rollbacks/desk.ts";
+import type { RollbackRequestInput } from "../rollbacks/request.ts";
+import { outcomeOf, type RpcOutcome } from "../rollbacks/rpc-outcome.ts";
 import { awaitsAck, nextState, nextWake } from "./command-state.ts";
 import { insertCommand, insertReport, markOffline, markOnline, syncCommand, touchHost } from "./d1-mirror.ts";
 import { readHandoff } from "./handoff.ts";
 import { QueueStore } from "./queue-store.ts";
 import { readUpFrame } from "./read-frame.ts";
+import { signHostCommand } from "./sign-command.ts";
 
 /** An unacknowledged command is sent again this long after its last delivery. */
 export const redeliverAfterMs = 15_000;
@@ -51,12 +58,18 @@ function jsonError(status: number, code: string, message: string): Response {
 
 export class HostChannel extends DurableObject<Env> {
   private readonly store: QueueStore;
+  private readonly desk: RollbackDesk;
   /** D1 writes run one after another so the mirror never ends on an older state than the queue's. */
   private mirrorQueue: Promise<unknown> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new QueueStore(ctx.storage.sql);
+    this.desk = new RollbackDesk(ctx.storage.sql, env, {
+      enqueueAction: (action, createdBy, ttlSeconds) => this.enqueueAction(action, createdBy, ttlSeconds),
+      withdraw: (commandId) => this.withdraw(commandId),
+      commandState: (commandId) => this.store.get(commandId)?.state,
+    });
   }
 
   private identity(): string {
@@ -285,6 +298,8 @@ export class HostChannel extends DurableObject<Env> {
       );
       // Synced even without a transition: a retransmit after a failed attempt repairs the D1 copy.
       if (command !== undefined) await this.syncCommandMirror(command.id);
+      if (command !== undefined) await this.desk.onReport(command.id, report, attachment.host);
+      if (report.kind === "manifest") await this.storeManifest(attachment.host, report.manifest, reportId);
       await this.audit({
         actor,
         action: "agent.report",
@@ -343,11 +358,84 @@ export class HostChannel extends DurableObject<Env> {
     }
   }
 
+  /** Signs `action` for this host and queues it like an API-queued command. */
+  private async enqueueAction(action: CommandAction, createdBy: string, ttlSeconds: number): Promise<{ commandId: string }> {
+    const host = this.store.host();
+    if (host === undefined) throw new TypeError("the host channel does not know its host yet");
+    const now = new Date();
+    const { claims, jws } = await signHostCommand(this.env, host, action, { ttlSeconds, now });
+    await this.enqueue({ host, commandId: claims.jti, jws, action, createdAt: now.getTime(), createdBy, expiresAt: claims.exp * 1000 });
+    await this.audit({
+      actor: { kind: "system" },
+      action: "command.queued",
+      subject: `command:${claims.jti}`,
+      details: { host, action, expiresAt: new Date(claims.exp * 1000).toISOString() },
+    });
+    return { commandId: claims.jti };
+  }
+
+  /** Takes back a command never sent to the agent (its rollback was cancelled). */
+  private async withdraw(commandId: string): Promise<void> {
+    const command = this.store.get(commandId);
+    if (command === undefined || command.state !== "queued") return;
+    this.store.setState(commandId, "cancelled", Date.now());
+    await this.syncCommandMirror(commandId);
+    await this.audit({ actor: { kind: "system" }, action: "command.withdrawn", subject: `command:${commandId}`, details: { host: this.store.host() ?? "" } });
+    await this.scheduleAlarm();
+  }
+
+  /** A verified manifest from the agent: kept in object storage and indexed, unless it names another host. */
+  private async storeManifest(host: string, manifest: BackupManifest, reportId: string): Promise<void> {
+    if (manifest.host !== host) {
+      await this.audit({
+        actor: { kind: "host", host },
+        action: "backup.manifest-refused",
+        subject: `host:${host}`,
+        details: { reportId, backupId: manifest.backupId, reason: `manifest names host ${manifest.host}, but ${host} signed it` },
+      });
+      return;
+    }
+    const { row, stored } = await indexManifest(this.env, manifest, Date.now());
+    if (!stored) return;
+    await this.audit({
+      actor: { kind: "host", host },
+      action: "backup.manifest-stored",
+      subject: `backup:${host}/${manifest.backupId}`,
+      details: { reportId, key: row.objectKey, storage: row.storage, sha256: row.sha256, timestamp: row.timestamp, gitCommit: row.gitCommit },
+    });
+  }
+
+  // Rollbacks (RPC from the Worker) ---------------------------------------------------------
+
+  private async rollbackRpc<T>(host: string, work: () => Promise<T>): Promise<RpcOutcome<T>> {
+    this.store.setHost(host);
+    const outcome = await outcomeOf(work);
+    await this.scheduleAlarm();
+    return outcome;
+  }
+
+  async requestRollback(input: RollbackRequestInput): Promise<RpcOutcome<DeskAnswer>> {
+    return this.rollbackRpc(input.host, () => this.desk.request(input));
+  }
+
+  async approveRollback(
+    host: string,
+    rollbackId: string,
+    approver: AuditActor & { kind: "token" },
+  ): Promise<RpcOutcome<DeskAnswer & { approvals: number; approvalsRequired: number }>> {
+    return this.rollbackRpc(host, () => this.desk.approve(rollbackId, approver));
+  }
+
+  async cancelRollback(host: string, rollbackId: string, actor: AuditActor): Promise<RpcOutcome<DeskAnswer & { cancelRequested: boolean }>> {
+    return this.rollbackRpc(host, () => this.desk.cancel(rollbackId, actor));
+  }
+
   private async scheduleAlarm(): Promise<void> {
     const timeout = loadConfig(this.env).agentTimeoutMs;
     const commandWake = nextWake(this.store.awaitingAck(), { connected: this.currentSocket() !== undefined, redeliverAfterMs });
+    const deskWake = this.desk.nextWake();
     const socketWakes = this.ctx.getWebSockets().map((ws) => this.attachment(ws).lastFrameAt + timeout);
-    const wakes = [...(commandWake === undefined ? [] : [commandWake]), ...socketWakes];
+    const wakes = [...(commandWake === undefined ? [] : [commandWake]), ...(deskWake === undefined ? [] : [deskWake]), ...socketWakes];
     const wake = wakes.length === 0 ? undefined : Math.min(...wakes);
     if (wake === undefined) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Math.max(wake, Date.now() + 10));
@@ -376,6 +464,7 @@ export class HostChannel extends DurableObject<Env> {
       const now = Date.now();
       const timeout = loadConfig(this.env).agentTimeoutMs;
       await this.forgetLostConnection(now);
+      await this.desk.expireApprovals(now);
       for (const socket of this.ctx.getWebSockets()) {
         const silentMs = now - this.attachment(socket).lastFrameAt;
         if (silentMs >= timeout) await this.closeSocket(socket, 4001, `no frame from the agent for ${Math.round(silentMs / 1000)} s`);
@@ -393,6 +482,7 @@ export class HostChannel extends DurableObject<Env> {
             subject: `command:${command.id}`,
             details: { host: this.store.host() ?? "", deliveries: command.deliveries },
           });
+          await this.desk.onCommandState(command.id, target);
         } else if (ws !== undefined && command.state === "delivered" && (command.deliveredAt ?? 0) + redeliverAfterMs <= now) {
           await this.deliver(ws, command.id);
         }

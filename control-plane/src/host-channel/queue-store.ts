@@ -116,7 +116,7 @@ export class QueueStore {
 
   setState(id: string, state: CommandState, now: number, outcome?: string): void {
     const acknowledged = state === "acknowledged" || state === "running" ? now : null;
-    const finished = ["succeeded", "failed", "rejected", "expired"].includes(state) ? now : null;
+    const finished = ["succeeded", "failed", "rejected", "expired", "cancelled"].includes(state) ? now : null;
     this.sql.exec(
       `UPDATE commands SET state = ?, updated_at = ?,
          acknowledged_at = COALESCE(acknowledged_at, ?), finished_at = COALESCE(finished_at, ?),

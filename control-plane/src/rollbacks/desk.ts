@@ -1,0 +1,304 @@
+// The rollback desk inside a host's HostChannel Durable Object: takes requests, approvals and cancels
+// for that host one at a time (a promise chain, since D1 and signing awaits would otherwise let
+// requests interleave), queues the signed command, and moves each rollback as the agent reports.
+import { eq } from "drizzle-orm";
+import { RewindError } from "../../../shared/errors.ts";
+import type { AuditActor } from "../../../shared/schemas/audit.ts";
+import type { CommandAction, CommandState } from "../../../shared/schemas/command.ts";
+import type { Report } from "../../../shared/schemas/report.ts";
+import type { RollbackState } from "../../../shared/schemas/rollback.ts";
+import { randomId } from "../../../shared/signing.ts";
+import { appendAudit } from "../audit/append.ts";
+import { findBackup, newestBackup } from "../backups/catalog.ts";
+import { database } from "../db/client.ts";
+import { hosts } from "../db/schema.ts";
+import type { Env } from "../env.ts";
+import { mirrorRollback } from "./d1-mirror.ts";
+import { decideApproval, decideCancel, effectOfCommandState, effectOfReport, inFlightStates, type ReportEffect } from "./lifecycle.ts";
+import type { RollbackRecord } from "./record.ts";
+import type { RollbackRequestInput } from "./request.ts";
+import { RollbackStore } from "./desk-store.ts";
+import { emitRollbackTransition } from "./transitions.ts";
+
+/** A manual request waits this long for its approvals. */
+export const approvalWindowMs = 15 * 60_000;
+/** The agent must pick a rollback command up within this time, or the rollback expires unrun. */
+export const rollbackCommandTtlSeconds = 15 * 60;
+const cancelCommandTtlSeconds = 5 * 60;
+
+/** What the desk needs from its HostChannel: sign and queue a command, withdraw an unsent one. */
+export interface CommandPort {
+  enqueueAction(action: CommandAction, createdBy: string, ttlSeconds: number): Promise<{ commandId: string }>;
+  withdraw(commandId: string): Promise<void>;
+  commandState(commandId: string): CommandState | undefined;
+}
+
+export interface DeskAnswer {
+  rollbackId: string;
+  state: RollbackState;
+}
+
+function actorName(actor: AuditActor): string {
+  return actor.kind === "token" ? actor.tokenId : actor.kind === "host" ? `host:${actor.host}` : "system";
+}
+
+export class RollbackDesk {
+  private readonly store: RollbackStore;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    sql: SqlStorage,
+    private readonly env: Env,
+    private readonly commands: CommandPort,
+  ) {
+    this.store = new RollbackStore(sql);
+  }
+
+  /** Runs `work` after every earlier desk operation of this host finished. */
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  request(input: RollbackRequestInput): Promise<DeskAnswer> {
+    return this.serialized(async () => {
+      const running = this.store.withStates(inFlightStates)[0];
+      if (running !== undefined) {
+        throw new RewindError("CONFLICT", `host ${input.host} already has rollback ${running.rollbackId} ${running.state}`, {
+          details: { rollbackId: running.rollbackId, state: running.state },
+        });
+      }
+      const [host] = await database(this.env)
+        .select({ requireApproval: hosts.requireApproval, approvalsRequired: hosts.approvalsRequired })
+        .from(hosts)
+        .where(eq(hosts.name, input.host))
+        .limit(1);
+      if (host === undefined) throw new RewindError("NOT_FOUND", `host ${input.host} is not enrolled`);
+      const backup =
+        input.backupId === undefined ? await newestBackup(this.env, input.host) : await findBackup(this.env, input.host, input.backupId);
+      if (backup === undefined) {
+        throw new RewindError(
+          "NOT_FOUND",
+          input.backupId === undefined
+            ? `host ${input.host} has no verified backup yet: run a backup (rewind backup, or a backup command) first`
+            : `host ${input.host} has no backup ${input.backupId}; list its backups with GET /v1/hosts/${input.host}/backups`,
+          { details: { host: input.host, ...(input.backupId === undefined ? {} : { backupId: input.backupId }) } },
+        );
+      }
+      const now = Date.now();
+      const needsApproval = host.requireApproval && !input.automatic;
+      const record: RollbackRecord = {
+        rollbackId: randomId(),
+        host: input.host,
+        backupId: backup.backupId,
+        mode: input.mode ?? "full",
+        reason: input.reason,
+        state: needsApproval ? "pending-approval" : "queued",
+        requestedBy: input.requestedBy,
+        automatic: input.automatic,
+        ...(input.source === undefined ? {} : { source: input.source }),
+        approvalsRequired: needsApproval ? host.approvalsRequired : 0,
+        approvals: [],
+        ...(needsApproval ? { expiresAt: now + approvalWindowMs } : {}),
+        servicesStopped: false,
+        createdAt: now,
+        updatedAt: now,
+      };
+      this.store.put(record);
+      await mirrorRollback(this.env, record);
+      await appendAudit(this.env, {
+        actor: input.requestedBy,
+        action: "rollback.requested",
+        subject: `rollback:${record.rollbackId}`,
+        details: {
+          host: record.host,
+          backupId: record.backupId,
+          backupNamed: input.backupId !== undefined,
+          mode: record.mode,
+          reason: record.reason,
+          automatic: record.automatic,
+          ...(record.source === undefined ? {} : { source: record.source }),
+          state: record.state,
+          ...(needsApproval ? { approvalsRequired: record.approvalsRequired } : {}),
+        },
+      });
+      await emitRollbackTransition(this.env, record, undefined, record.state);
+      if (!needsApproval) await this.queueCommand(record, input.requestedBy);
+      return { rollbackId: record.rollbackId, state: record.state };
+    });
+  }
+
+  /** Signs and queues the `rollback` command; the rollback is (already) `queued`. */
+  private async queueCommand(record: RollbackRecord, actor: AuditActor): Promise<void> {
+    const action: CommandAction = {
+      type: "rollback",
+      rollbackId: record.rollbackId,
+      backupId: record.backupId,
+      mode: record.mode,
+      reason: record.reason,
+    };
+    const { commandId } = await this.commands.enqueueAction(action, actorName(actor), rollbackCommandTtlSeconds);
+    const current = this.store.get(record.rollbackId) ?? record;
+    const updated: RollbackRecord = { ...current, commandId, updatedAt: Date.now() };
+    this.store.put(updated);
+    await mirrorRollback(this.env, updated);
+    await appendAudit(this.env, {
+      actor,
+      action: "rollback.queued",
+      subject: `rollback:${record.rollbackId}`,
+      details: { host: record.host, commandId, backupId: record.backupId },
+    });
+  }
+
+  private async move(record: RollbackRecord, effect: ReportEffect, actor: AuditActor, details: Record<string, unknown> = {}): Promise<RollbackRecord> {
+    const now = Date.now();
+    const to = effect.state;
+    const updated: RollbackRecord = {
+      ...record,
+      ...(to === undefined ? {} : { state: to }),
+      ...(effect.servicesStopped ? { servicesStopped: true } : {}),
+      ...(effect.downtimeMs === undefined ? {} : { downtimeMs: effect.downtimeMs }),
+      ...(effect.outcome === undefined ? {} : { outcome: effect.outcome }),
+      updatedAt: now,
+    };
+    this.store.put(updated);
+    await mirrorRollback(this.env, updated);
+    if (to !== undefined && to !== record.state) {
+      await appendAudit(this.env, {
+        actor,
+        action: "rollback.state-changed",
+        subject: `rollback:${record.rollbackId}`,
+        details: {
+          host: record.host,
+          from: record.state,
+          to,
+          ...(effect.downtimeMs === undefined ? {} : { downtimeMs: effect.downtimeMs }),
+          ...(effect.outcome === undefined ? {} : { outcome: effect.outcome }),
+          ...details,
+        },
+      });
+      await emitRollbackTransition(this.env, updated, record.state, to);
+    }
+    return updated;
+  }
+
+  approve(rollbackId: string, approver: AuditActor & { kind: "token" }): Promise<DeskAnswer & { approvals: number; approvalsRequired: number }> {
+    return this.serialized(async () => {
+      const record = this.mustGet(rollbackId);
+      const now = Date.now();
+      const decision = decideApproval(record, approver.tokenId, now);
+      if (decision.kind === "refuse") {
+        await appendAudit(this.env, {
+          actor: approver,
+          action: "rollback.approval-refused",
+          subject: `rollback:${rollbackId}`,
+          details: { host: record.host, code: decision.code, reason: decision.message },
+        });
+        throw new RewindError(decision.code, decision.message, { details: { rollbackId } });
+      }
+      const approvals = [...record.approvals, { tokenId: approver.tokenId, at: now }];
+      let updated: RollbackRecord = { ...record, approvals, updatedAt: now };
+      this.store.put(updated);
+      await mirrorRollback(this.env, updated);
+      await appendAudit(this.env, {
+        actor: approver,
+        action: "rollback.approved",
+        subject: `rollback:${rollbackId}`,
+        details: { host: record.host, approvals: approvals.length, approvalsRequired: record.approvalsRequired },
+      });
+      if (decision.complete) {
+        const { expiresAt: _expired, ...rest } = updated;
+        updated = await this.move(rest, { state: "queued" }, approver, { approvals: approvals.map((a) => a.tokenId) });
+        await this.queueCommand(updated, approver);
+      }
+      return { rollbackId, state: updated.state, approvals: approvals.length, approvalsRequired: record.approvalsRequired };
+    });
+  }
+
+  cancel(rollbackId: string, actor: AuditActor): Promise<DeskAnswer & { cancelRequested: boolean }> {
+    return this.serialized(async () => {
+      const record = this.mustGet(rollbackId);
+      const command = record.commandId === undefined ? undefined : this.commands.commandState(record.commandId);
+      const decision = decideCancel(record, command);
+      if (decision.kind === "refuse") {
+        await appendAudit(this.env, {
+          actor,
+          action: "rollback.cancel-refused",
+          subject: `rollback:${rollbackId}`,
+          details: { host: record.host, state: record.state, reason: decision.message },
+        });
+        throw new RewindError(decision.code, decision.message, { details: { rollbackId, state: record.state } });
+      }
+      if (decision.kind === "withdraw-command") await this.commands.withdraw(decision.commandId);
+      if (decision.kind === "ask-agent") {
+        const { commandId } = await this.commands.enqueueAction(
+          { type: "cancel", targetCommandId: decision.commandId },
+          actorName(actor),
+          cancelCommandTtlSeconds,
+        );
+        const updated: RollbackRecord = { ...record, cancelCommandId: commandId, updatedAt: Date.now() };
+        this.store.put(updated);
+        await mirrorRollback(this.env, updated);
+        await appendAudit(this.env, {
+          actor,
+          action: "rollback.cancel-requested",
+          subject: `rollback:${rollbackId}`,
+          details: { host: record.host, commandId, targetCommandId: decision.commandId },
+        });
+        return { rollbackId, state: updated.state, cancelRequested: true };
+      }
+      const cancelled = await this.move(record, { state: "cancelled" }, actor, { by: actorName(actor) });
+      return { rollbackId, state: cancelled.state, cancelRequested: true };
+    });
+  }
+
+  private mustGet(rollbackId: string): RollbackRecord {
+    const record = this.store.get(rollbackId);
+    if (record === undefined) throw new RewindError("NOT_FOUND", `no rollback ${rollbackId}`);
+    return record;
+  }
+
+  /** A verified report about one of this host's commands: moves the rollback it carries, if any. */
+  onReport(commandId: string, report: Report, host: string): Promise<void> {
+    return this.serialized(async () => {
+      const record = this.store.byCommand(commandId);
+      if (record === undefined) return;
+      const effect = effectOfReport(record, report);
+      if (effect.state === undefined && effect.servicesStopped === undefined) return;
+      await this.move(record, effect, { kind: "host", host }, { commandId });
+    });
+  }
+
+  /** The control plane itself moved a command (expiry): a rollback never picked up expires with it. */
+  onCommandState(commandId: string, state: CommandState): Promise<void> {
+    return this.serialized(async () => {
+      const record = this.store.byCommand(commandId);
+      if (record === undefined) return;
+      const effect = effectOfCommandState(record, state);
+      if (effect.state !== undefined) await this.move(record, effect, { kind: "system" }, { commandId });
+    });
+  }
+
+  /** Requests whose approval window closed. */
+  expireApprovals(now: number): Promise<void> {
+    return this.serialized(async () => {
+      for (const record of this.store.withStates(["pending-approval"])) {
+        if (record.expiresAt === undefined || record.expiresAt > now) continue;
+        await this.move(record, {
+          state: "expired",
+          outcome: { code: "EXPIRED", message: `not approved within ${Math.round(approvalWindowMs / 60_000)} minutes` },
+        }, { kind: "system" });
+      }
+    });
+  }
+
+  /** When the Durable Object must wake for the desk: the earliest approval deadline. */
+  nextWake(): number | undefined {
+    const deadlines = this.store
+      .withStates(["pending-approval"])
+      .map((record) => record.expiresAt)
+      .filter((at): at is number => at !== undefined);
+    return deadlines.length === 0 ? undefined : Math.min(...deadlines);
+  }
+}

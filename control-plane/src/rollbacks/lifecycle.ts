@@ -1,0 +1,120 @@
+// Rollback decisions as pure functions: what a report from the agent does to a rollback, whether a
+// cancel or an approval is honoured, and when a rollback counts as in flight.
+import type { ErrorCode } from "../../../shared/errors.ts";
+import type { CommandState } from "../../../shared/schemas/command.ts";
+import type { Report } from "../../../shared/schemas/report.ts";
+import { lastCancellableBefore, type RollbackState } from "../../../shared/schemas/rollback.ts";
+import type { RollbackRecord } from "./record.ts";
+
+export const inFlightStates: readonly RollbackState[] = ["pending-approval", "queued", "running"];
+export const finalRollbackStates: readonly RollbackState[] = ["succeeded", "failed", "undone", "cancelled", "expired"];
+
+export function isInFlight(state: RollbackState): boolean {
+  return inFlightStates.includes(state);
+}
+
+export interface ReportEffect {
+  state?: RollbackState;
+  servicesStopped?: boolean;
+  downtimeMs?: number;
+  outcome?: { code?: string; message?: string };
+}
+
+/** The engine's own final state, from the `report` a rollback handler puts in its result output. */
+function engineState(output: Record<string, unknown> | undefined): { state?: string; downtimeMs?: number } {
+  const report = output?.report;
+  if (typeof report !== "object" || report === null) return {};
+  const { state, downtimeMs } = report as { state?: unknown; downtimeMs?: unknown };
+  return {
+    ...(typeof state === "string" ? { state } : {}),
+    ...(typeof downtimeMs === "number" && Number.isFinite(downtimeMs) ? { downtimeMs } : {}),
+  };
+}
+
+const engineToRollback: Record<string, RollbackState> = {
+  succeeded: "succeeded",
+  failed: "failed",
+  undone: "undone",
+  cancelled: "cancelled",
+  // The undo itself failed: the rollback failed, and the outcome's code says how.
+  "undo-failed": "failed",
+};
+
+/** What one verified report about the rollback's command changes. Final states never change again. */
+export function effectOfReport(rollback: RollbackRecord, report: Report): ReportEffect {
+  if (!isInFlight(rollback.state)) return {};
+  switch (report.kind) {
+    case "ack":
+      return rollback.state === "queued" ? { state: "running" } : {};
+    case "progress": {
+      const stopped = report.step === lastCancellableBefore && report.state !== "pending" && report.state !== "skipped";
+      const started = rollback.state === "queued" ? { state: "running" as const } : {};
+      return { ...started, ...(stopped && !rollback.servicesStopped ? { servicesStopped: true } : {}) };
+    }
+    case "result": {
+      const engine = engineState(report.output);
+      const state = report.ok ? "succeeded" : ((engine.state === undefined ? undefined : engineToRollback[engine.state]) ?? "failed");
+      return {
+        state,
+        ...(engine.downtimeMs === undefined ? {} : { downtimeMs: engine.downtimeMs }),
+        ...(report.ok ? {} : { outcome: { ...(report.code ? { code: report.code } : {}), ...(report.message ? { message: report.message } : {}) } }),
+      };
+    }
+    case "rejected":
+      return { state: "failed", outcome: { code: report.code, message: `the agent refused the command: ${report.reason}` } };
+    case "manifest":
+    case "state":
+      return {};
+  }
+}
+
+/** A rollback whose command expired before the agent took it never ran. */
+export function effectOfCommandState(rollback: RollbackRecord, command: CommandState): ReportEffect {
+  if (!isInFlight(rollback.state)) return {};
+  if (command === "expired") {
+    return { state: "expired", outcome: { code: "EXPIRED", message: "the agent did not pick the rollback up before its command expired" } };
+  }
+  return {};
+}
+
+export type CancelDecision =
+  | { kind: "cancel-now" }
+  | { kind: "withdraw-command"; commandId: string }
+  | { kind: "ask-agent"; commandId: string }
+  | { kind: "refuse"; code: ErrorCode; message: string };
+
+export function decideCancel(rollback: RollbackRecord, command: CommandState | undefined): CancelDecision {
+  if (!isInFlight(rollback.state)) {
+    return { kind: "refuse", code: "CONFLICT", message: `rollback ${rollback.rollbackId} is already ${rollback.state}` };
+  }
+  if (rollback.servicesStopped) {
+    return { kind: "refuse", code: "CONFLICT", message: "services are already stopped; the rollback will finish or undo itself" };
+  }
+  if (rollback.state === "pending-approval" || rollback.commandId === undefined) return { kind: "cancel-now" };
+  // Never sent: it can simply be withdrawn. Sent: only the agent can stop it, before stop-services.
+  if (command === "queued") return { kind: "withdraw-command", commandId: rollback.commandId };
+  if (rollback.cancelCommandId !== undefined) {
+    return { kind: "refuse", code: "CONFLICT", message: `cancelling rollback ${rollback.rollbackId} was already requested` };
+  }
+  return { kind: "ask-agent", commandId: rollback.commandId };
+}
+
+export type ApprovalDecision =
+  | { kind: "record"; complete: boolean }
+  | { kind: "refuse"; code: ErrorCode; message: string };
+
+export function decideApproval(rollback: RollbackRecord, approverTokenId: string, now: number): ApprovalDecision {
+  if (rollback.state !== "pending-approval") {
+    return { kind: "refuse", code: "CONFLICT", message: `rollback ${rollback.rollbackId} is ${rollback.state}, not waiting for approval` };
+  }
+  if (rollback.expiresAt !== undefined && rollback.expiresAt <= now) {
+    return { kind: "refuse", code: "CONFLICT", message: `rollback ${rollback.rollbackId} waited too long for approval and expired` };
+  }
+  if (rollback.requestedBy.kind === "token" && rollback.requestedBy.tokenId === approverTokenId) {
+    return { kind: "refuse", code: "FORBIDDEN", message: "the requester cannot approve their own rollback: a second operator must" };
+  }
+  if (rollback.approvals.some((approval) => approval.tokenId === approverTokenId)) {
+    return { kind: "refuse", code: "CONFLICT", message: `token ${approverTokenId} already approved rollback ${rollback.rollbackId}` };
+  }
+  return { kind: "record", complete: rollback.approvals.length + 1 >= rollback.approvalsRequired };
+}

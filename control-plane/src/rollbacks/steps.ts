@@ -1,0 +1,37 @@
+// Folds the agent's progress reports for a rollback's command into one line per step, in the order
+// the steps first reported: the latest state, when it started, how long it took, its last message.
+import type { ReportedStepId, StepState } from "../../../shared/schemas/rollback.ts";
+
+export interface ProgressLike {
+  step: ReportedStepId;
+  state: StepState;
+  startedAt?: string;
+  durationMs?: number;
+  message?: string;
+}
+
+export interface StepView {
+  step: ReportedStepId;
+  state: StepState;
+  startedAt?: string;
+  durationMs?: number;
+  message?: string;
+}
+
+export function foldSteps(reports: readonly ProgressLike[]): StepView[] {
+  const steps = new Map<ReportedStepId, StepView>();
+  for (const report of reports) {
+    const previous = steps.get(report.step);
+    const startedAt = report.startedAt ?? previous?.startedAt;
+    const durationMs = report.durationMs ?? (report.state === "running" ? undefined : previous?.durationMs);
+    const message = report.message ?? previous?.message;
+    steps.set(report.step, {
+      step: report.step,
+      state: report.state,
+      ...(startedAt === undefined ? {} : { startedAt }),
+      ...(durationMs === undefined ? {} : { durationMs }),
+      ...(message === undefined ? {} : { message }),
+    });
+  }
+  return [...steps.values()];
+}
