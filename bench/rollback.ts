@@ -26,6 +26,8 @@ export interface RollbackBenchRow {
   databaseMB: number;
   totalSeconds: number;
   downtimeSeconds: number;
+  /** Rewind only: where the time went, step by step. */
+  steps?: string;
 }
 
 export interface RollbackRatioRow {
@@ -58,7 +60,14 @@ async function measureRewind(docker: Docker, s: Scenario): Promise<RollbackBench
     { docker, signal: new AbortController().signal, onProgress: () => undefined },
   );
   if (report.state !== "succeeded") throw new Error(`rewind rollback ended ${report.state}: ${report.error?.message}`);
-  return { procedure: "rewind", databaseMB: size, totalSeconds: round(seconds(started)), downtimeSeconds: round((report.downtimeMs ?? 0) / 1000) };
+  const steps = report.steps.map((step) => `${step.id} ${round((step.durationMs ?? 0) / 1000)}`).join(", ");
+  return {
+    procedure: "rewind",
+    databaseMB: size,
+    totalSeconds: round(seconds(started)),
+    downtimeSeconds: round((report.downtimeMs ?? 0) / 1000),
+    steps,
+  };
 }
 
 function shell(command: string, env: NodeJS.ProcessEnv): Promise<void> {

@@ -115,9 +115,9 @@ export interface ScenarioOptions {
   extraDataMB?: number;
 }
 
-/** ~270 bytes a row of hex text (compresses about as well as real text data). */
+/** ~250 bytes a row on disk of hex text (compresses about as well as real text data). */
 async function addPayload(url: string, megabytes: number): Promise<void> {
-  const rows = Math.ceil((megabytes * 1024 * 1024) / 270);
+  const rows = Math.ceil((megabytes * 1024 * 1024) / 250);
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

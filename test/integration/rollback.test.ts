@@ -1,5 +1,6 @@
 // A full rollback of the demo stack on real Docker, PostgreSQL, volumes and git: the broken v2
 // with changed data goes back to the v1 backup, and the v2 state is kept aside, not dropped.
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -78,6 +79,23 @@ describe("a full rollback of the demo stack", () => {
     expect(await snapshotDatabase(cluster.urlFor(aside))).toEqual(scenario.v2.tables);
     expect(await snapshotFiles(report.setAside?.minio ?? "")).toEqual(scenario.v2.files);
     expect(path.dirname(report.setAside?.minio ?? "")).toBe(path.dirname(await volumeDataDir(docker, scenario.config.project.minio?.volume ?? "")));
+  });
+
+  it("prunes set-aside copies beyond retention on the next rollback", async () => {
+    const config = { ...scenario.config, retention: { ...scenario.config.retention, setAside: 1 } };
+    const second = await runRollback(
+      config,
+      { rollbackId: `rb-again-${scenario.runId}`, backup: { kind: "manifest", dir: scenario.backupDir }, mode: "full", reason: "again" },
+      { docker, signal: new AbortController().signal, onProgress: () => undefined },
+    );
+    expect(second.state).toBe("succeeded");
+    expect(second.prunedSetAside).toEqual([report.rollbackId]);
+    const names = await databaseNames(cluster);
+    expect(names).not.toContain(report.setAside?.database);
+    expect(names).toContain(second.setAside?.database);
+    const siblings = await readdir(path.dirname(await volumeDataDir(docker, scenario.config.project.minio?.volume ?? "")));
+    expect(siblings.sort()).toEqual(["_data", path.basename(second.setAside?.minio ?? "")].sort());
+    expect(await snapshotDatabase(scenario.databaseUrl)).toEqual(scenario.v1.tables);
   });
 
   it("keeps the report on the host and releases the lock", async () => {

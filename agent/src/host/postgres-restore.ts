@@ -111,7 +111,7 @@ export async function restoreIntoStage(
   });
   try {
     // psql closing its stdin early (on the first error) surfaces as EPIPE here; its exit code says why.
-    const fed = pipeline(createReadStream(dumpFile), createGunzip(), psql.stdin).catch((error: unknown) => error);
+    const fed = pipeline(createReadStream(dumpFile, { highWaterMark: 1024 * 1024 }), createGunzip(), psql.stdin).catch((error: unknown) => error);
     const [feedError, code] = await Promise.all([fed, exited]);
     if (code !== 0) {
       throw new RewindError("STEP_FAILED", `restoring ${path.basename(dumpFile)} into ${stage} failed (psql exit ${code}): ${stderr.trim()}`);

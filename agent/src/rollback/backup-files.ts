@@ -20,7 +20,8 @@ export async function inspectGzip(file: string, signal?: AbortSignal): Promise<A
   const hash = createHash("sha256");
   let bytes = 0;
   let uncompressedBytes = 0;
-  const source = createReadStream(file);
+  // Large reads: per-chunk overhead dominates with the 64 KiB default on multi-GB dumps.
+  const source = createReadStream(file, { highWaterMark: 1024 * 1024 });
   source.on("data", (chunk: Buffer | string) => {
     hash.update(chunk);
     bytes += chunk.length;

@@ -110,7 +110,9 @@ class Run {
     } catch (error) {
       const rewindError = isRewindError(error)
         ? error
-        : new RewindError("STEP_FAILED", `${id}: ${(error as Error).message}`, { cause: error });
+        : cancellable && this.env.signal.aborted
+          ? new RewindError("CANCELLED", `the rollback was cancelled during ${id}, before services were stopped`, { cause: error })
+          : new RewindError("STEP_FAILED", `${id}: ${(error as Error).message}`, { cause: error });
       await this.append({ kind: "failed", at: new Date().toISOString(), step: id, code: rewindError.code, message: rewindError.message });
       this.emit(id, "failed", { startedAt, durationMs: Date.now() - Date.parse(startedAt), message: rewindError.message });
       return rewindError;

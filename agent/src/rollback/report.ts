@@ -28,6 +28,9 @@ export interface RollbackReport {
   error?: { step: ReportedStepId; code: string; message: string };
   setAside?: { database?: string; minio?: string };
   degraded?: string[];
+  /** Older rollbacks whose set-aside copies retention removed after this one succeeded. */
+  prunedSetAside?: string[];
+  retentionError?: string;
   /** Last lines of each service's log before the rollback, by container name. */
   logExcerpts: Record<string, string>;
 }

@@ -45,7 +45,13 @@ async function finish(config: AgentConfig, rollbackId: string, ctx: RollbackRunC
   const report = buildReport(replay, await logExcerpts(dir), new Date().toISOString());
   await writeFile(path.join(dir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
   if (report.state === "succeeded" && !report.dryRun && report.mode === "full") {
-    await pruneSetAside(config, ctx.docker, rollbackId);
+    // Retention is housekeeping: the rollback succeeded either way, so a failure here is reported, not raised.
+    try {
+      report.prunedSetAside = await pruneSetAside(config, ctx.docker, rollbackId);
+    } catch (error) {
+      report.retentionError = (error as Error).message;
+    }
+    await writeFile(path.join(dir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
   }
   await releaseLock(config.stateDir, rollbackId);
   return report;

@@ -15,7 +15,9 @@ export async function documentState(ctx: StepContext): Promise<StepOutput> {
   const specs = [];
   for (const container of containers) {
     specs.push(await captureSpec(docker, container.id, container.service));
-    await writeFile(path.join(logsDir, `${container.name}.log`), await containerLogs(docker, container.id));
+    const logs = await containerLogs(docker, container.id);
+    await writeFile(path.join(logsDir, `${container.name}.log`), logs);
+    ctx.progress(`${container.service}: ${container.state}/${container.health}, logs saved`, logs.trimEnd().split("\n").slice(-20).join("\n"));
   }
   const head = await gitHead(config.project.dir);
   const images = Object.fromEntries(containers.map((c) => [c.service, c.imageId]));
