@@ -1,5 +1,5 @@
-// Ed25519 JWS for the three signed things on the wire: commands (control plane → agent), reports
-// (agent → control plane) and the agent's socket token. Verification always pins the algorithm,
+// Ed25519 JWS for the signed things on the wire: commands (control plane → agent), reports
+// (agent → control plane), the agent's socket token and its out-of-socket requests. Verification always pins the algorithm,
 // audience and freshness, takes the clock as a parameter, and maps jose's error codes to ours.
 import {
   type CryptoKey,
@@ -17,6 +17,7 @@ import { z } from "zod";
 import { RewindError } from "./errors.ts";
 import { type CommandClaims, commandClaims } from "./schemas/command.ts";
 import { type ConnectClaims, connectClaims, type Report, type ReportClaims, reportClaims } from "./schemas/report.ts";
+import { type HostRequestClaims, type HostRollbackRequest, hostRequestClaims } from "./schemas/host-request.ts";
 import { describeIssues } from "./schemas/zod-error.ts";
 
 export const algorithm = "EdDSA";
@@ -252,4 +253,45 @@ export function unverifiedIssuer(token: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+// Host requests ------------------------------------------------------------------------------
+
+const hostRequestTyp = "rewind-host-request+jwt";
+export const hostRequestLifetimeSeconds = 60;
+
+/** A request from the host outside its socket (e.g. `rewind deploy` asking for a rollback). */
+export async function signHostRequest(
+  host: string,
+  request: HostRollbackRequest,
+  key: PrivateJwk,
+  now: Date = new Date(),
+): Promise<string> {
+  const iat = nowSeconds(now);
+  const claims: HostRequestClaims = hostRequestClaims.parse({
+    iss: host,
+    aud: "rewind-host-request",
+    jti: randomId(),
+    iat,
+    exp: iat + hostRequestLifetimeSeconds,
+    request,
+  });
+  return signClaims(claims, key, hostRequestTyp);
+}
+
+/** Signature by the host's enrolled key, audience, expiry and age. Single use is the caller's check. */
+export async function verifyHostRequest(
+  token: string,
+  options: { key: PublicJwk; host: string; now?: Date },
+): Promise<HostRequestClaims> {
+  const payload = await verifyClaims(token, {
+    keys: options.key,
+    audience: "rewind-host-request",
+    typ: hostRequestTyp,
+    issuer: options.host,
+    what: "host request",
+    maxAgeSeconds: hostRequestLifetimeSeconds,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  return parseClaims(hostRequestClaims, payload, "host request");
 }

@@ -1,0 +1,24 @@
+// A request a host makes of the control plane outside its WebSocket (the `rewind deploy` CLI is a
+// separate process from the agent): signed by the agent's own key, short-lived, single-use, and
+// binding exactly what it asks for.
+import { z } from "zod";
+import { epochSeconds, hostName, id } from "./common.ts";
+
+export const hostRollbackRequest = z.strictObject({
+  reason: z.string().min(1).max(500),
+  /** Absent: the host's newest verified backup. */
+  backupId: id.optional(),
+  /** What on the host asked: "deploy" for `rewind deploy`'s watch. */
+  source: z.enum(["deploy"]),
+});
+export type HostRollbackRequest = z.output<typeof hostRollbackRequest>;
+
+export const hostRequestClaims = z.strictObject({
+  iss: hostName,
+  aud: z.literal("rewind-host-request"),
+  jti: id,
+  iat: epochSeconds,
+  exp: epochSeconds,
+  request: hostRollbackRequest,
+});
+export type HostRequestClaims = z.output<typeof hostRequestClaims>;
