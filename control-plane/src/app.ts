@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { auditRoutes } from "./audit/routes.ts";
 import { requireRole } from "./auth/middleware.ts";
+import { hostBackupRoutes } from "./backups/routes.ts";
 import { consoleRoutes } from "./console/routes.ts";
 import type { AppEnv } from "./http/app-env.ts";
 import { limitBody } from "./http/body.ts";
@@ -12,7 +13,9 @@ import { commandRoutes, hostCommandRoutes } from "./routes/commands.ts";
 import { enrollmentRoutes } from "./routes/enrollments.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { hostListRoutes } from "./routes/hosts.ts";
+import { meRoutes } from "./routes/me.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
+import { rollbackRoutes } from "./rollbacks/routes.ts";
 
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -27,7 +30,10 @@ export function createApp(): Hono<AppEnv> {
   app.route("/v1/agents/connect", agentConnectRoutes);
   app.route("/v1/hosts", hostListRoutes);
   app.route("/v1/hosts", hostCommandRoutes);
+  app.route("/v1/hosts", hostBackupRoutes);
   app.route("/v1/commands", commandRoutes);
+  app.route("/v1/me", meRoutes);
+  app.route("/v1/rollbacks", rollbackRoutes);
   app.use("/v1/audit", requireRole("auditor"));
   app.use("/v1/audit/*", requireRole("auditor"));
   app.route("/v1/audit", auditRoutes);
