@@ -15,7 +15,7 @@ export const alertPolicyConfig = z.strictObject({
   healthCheckAlerts: alertNames.default(["HealthCheckFailures"]),
   errorRateAlerts: alertNames.default(["HighErrorRate"]),
   deployFailureAlerts: alertNames.default(["DeploymentFailed", "DeployScriptFailed"]),
-  verifyFailureAlerts: alertNames.default(["VerificationFailed", "PostDeployVerificationFailed"]),
+  verifyFailureAlerts: alertNames.default(["DeploymentVerificationFailed", "VerificationFailed", "PostDeployVerificationFailed"]),
   /** Any alert with this severity rolls back, whatever its name. */
   criticalSeverities: z.array(z.string().min(1)).default(["critical"]),
   productionEnvironments: z.array(z.string().min(1)).min(1).default(["production", "prod"]),

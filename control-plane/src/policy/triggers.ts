@@ -22,16 +22,21 @@ export function matchTrigger(signal: AlertSignal, config: AlertPolicyConfig): Tr
   );
 }
 
+/**
+ * The `rewind_trigger` label (set by infra/prometheus/rewind-rules.yml) names the rule outright, so
+ * alerts renamed in a team's own rule files still match; otherwise the alert name decides.
+ */
 function matchNamedRule(signal: AlertSignal, config: AlertPolicyConfig): TriggerMatch | undefined {
   const name = signal.alertname;
-  if (config.healthCheckAlerts.includes(name) || signal.consecutiveFailures !== undefined) {
+  const trigger = signal.labels.rewind_trigger;
+  if (trigger === "health-check" || config.healthCheckAlerts.includes(name) || signal.consecutiveFailures !== undefined) {
     return healthChecks(signal, config);
   }
-  if (config.errorRateAlerts.includes(name)) return errorRate(signal, config);
-  if (config.deployFailureAlerts.includes(name)) {
+  if (trigger === "error-rate" || config.errorRateAlerts.includes(name)) return errorRate(signal, config);
+  if (trigger === "deploy-failure" || config.deployFailureAlerts.includes(name)) {
     return { matched: true, code: "DEPLOY_FAILED", reason: `${name}: the deployment script failed` };
   }
-  if (config.verifyFailureAlerts.includes(name)) {
+  if (trigger === "verification-failure" || config.verifyFailureAlerts.includes(name)) {
     return { matched: true, code: "VERIFY_FAILED", reason: `${name}: post-deployment verification failed` };
   }
   return undefined;
