@@ -130,7 +130,16 @@ export function readRollbacks(body) {
  */
 
 /**
- * @typedef {RollbackSummary & { backupId: string, downtimeMs: number | undefined, steps: Step[] }} Rollback
+ * @typedef {object} RollbackExtra
+ * @property {string} backupId
+ * @property {number | undefined} downtimeMs
+ * @property {number} approvalsRequired
+ * @property {number} approvals how many operators approved so far
+ * @property {Step[]} steps
+ */
+
+/**
+ * @typedef {RollbackSummary & RollbackExtra} Rollback
  */
 
 /**
@@ -143,6 +152,8 @@ export function readRollback(body) {
     ...readSummary(body),
     backupId: text(rollback.backupId),
     downtimeMs: optionalNumber(rollback.downtimeMs),
+    approvalsRequired: optionalNumber(rollback.approvalsRequired) ?? 0,
+    approvals: listAt(body, "approvals").length,
     steps: listAt(body, "steps").map((item) => {
       const step = record(item);
       return {

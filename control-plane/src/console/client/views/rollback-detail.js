@@ -1,6 +1,7 @@
 // @ts-check
 // One rollback, live: its state and each step with start time, duration and message, refreshed
-// every 1.5 s until the rollback reaches a final state. Cancel is offered while it still helps.
+// every 1.5 s until the rollback reaches a final state. Cancel is offered while it still helps;
+// Approve while the rollback waits for other operators' approval.
 import { h, replace } from "../dom.js";
 import { formatDuration, formatTime } from "../format.js";
 import { describeError } from "../messages.js";
@@ -46,18 +47,23 @@ export function rollbackDetailView(ctx, rollbackId) {
   const body = h("div", {}, loading("the rollback"));
   const actions = h("div", { class: "actions" });
   const feedback = h("div", {});
-  let cancelling = false;
+  let busy = false;
 
-  async function cancel() {
-    cancelling = true;
+  /**
+   * @param {"cancel" | "approve"} action
+   * @param {string} done what to say once the server accepted it
+   * @param {string} doing for the error sentence
+   */
+  async function act(action, done, doing) {
+    busy = true;
     replace(feedback);
     try {
-      await ctx.api.post(`/v1/rollbacks/${encodeURIComponent(rollbackId)}/cancel`);
-      replace(feedback, notice("Cancel requested.", "ok"));
+      await ctx.api.post(`/v1/rollbacks/${encodeURIComponent(rollbackId)}/${action}`);
+      replace(feedback, notice(done, "ok"));
     } catch (error) {
-      replace(feedback, notice(describeError(error, "cancel this rollback")));
+      replace(feedback, notice(describeError(error, doing)));
     }
-    cancelling = false;
+    busy = false;
   }
 
   /** @param {import("../resources.js").Rollback} rollback */
@@ -78,6 +84,8 @@ export function rollbackDetailView(ctx, rollbackId) {
           h("dd", { class: "mono" }, rollback.backupId || "newest"),
           h("dt", {}, "Updated"),
           h("dd", {}, formatTime(rollback.updatedAt)),
+          rollback.approvalsRequired > 0 && h("dt", {}, "Approvals"),
+          rollback.approvalsRequired > 0 && h("dd", {}, `${rollback.approvals} of ${rollback.approvalsRequired}`),
           rollback.downtimeMs !== undefined && h("dt", {}, "Downtime"),
           rollback.downtimeMs !== undefined && h("dd", { class: "downtime" }, formatDuration(rollback.downtimeMs)),
         ),
@@ -89,10 +97,28 @@ export function rollbackDetailView(ctx, rollbackId) {
     replace(
       actions,
       ctx.can.act &&
+        rollback.state === "pending-approval" &&
+        h(
+          "button",
+          {
+            type: "button",
+            "data-action": "approve",
+            disabled: busy,
+            onclick: () => void act("approve", "Approved.", "approve this rollback"),
+          },
+          "Approve rollback",
+        ),
+      ctx.can.act &&
         cancellable(rollback) &&
         h(
           "button",
-          { type: "button", class: "danger", "data-action": "cancel", disabled: cancelling, onclick: () => void cancel() },
+          {
+            type: "button",
+            class: "danger",
+            "data-action": "cancel",
+            disabled: busy,
+            onclick: () => void act("cancel", "Cancel requested.", "cancel this rollback"),
+          },
           "Cancel rollback",
         ),
     );
