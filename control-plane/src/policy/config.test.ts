@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isRewindError } from "../../../shared/errors.ts";
-import { alertPolicyFromJson, defaultAlertPolicyConfig, parseAlertPolicyConfig } from "./config.ts";
+import { defaultAlertPolicyConfig, parseAlertPolicyConfig } from "./config.ts";
 
 describe("alert policy config", () => {
   it("defaults to the seed's thresholds and conservative caps", () => {
@@ -43,18 +43,4 @@ describe("alert policy config", () => {
     }
   });
 
-  it("reads a JSON setting, defaulting when it is absent", () => {
-    expect(alertPolicyFromJson(undefined)).toBe(defaultAlertPolicyConfig);
-    expect(alertPolicyFromJson(" ")).toBe(defaultAlertPolicyConfig);
-    expect(alertPolicyFromJson('{"cooldownMinutes":15}').cooldownMinutes).toBe(15);
-    for (const text of ["{cooldown", '{"cooldownMinutes":"soon"}']) {
-      let caught: unknown;
-      try {
-        alertPolicyFromJson(text);
-      } catch (error) {
-        caught = error;
-      }
-      expect(isRewindError(caught, "CONFIG_INVALID")).toBe(true);
-    }
-  });
 });

@@ -1,7 +1,6 @@
 // The alert policy's tunables (seed thresholds, safety caps), validated once into a frozen object;
 // a bad value is CONFIG_INVALID naming the field.
 import { z } from "zod";
-import { RewindError } from "../../../shared/errors.ts";
 import { parseOrThrow } from "../../../shared/schemas/zod-error.ts";
 
 const alertNames = z.array(z.string().min(1)).min(1);
@@ -38,15 +37,3 @@ export function parseAlertPolicyConfig(raw: unknown = {}): AlertPolicyConfig {
 }
 
 export const defaultAlertPolicyConfig: AlertPolicyConfig = parseAlertPolicyConfig();
-
-/** From a JSON text setting (e.g. an ALERT_POLICY var); absent or empty means the defaults. */
-export function alertPolicyFromJson(text: string | undefined): AlertPolicyConfig {
-  if (text === undefined || text.trim() === "") return defaultAlertPolicyConfig;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new RewindError("CONFIG_INVALID", "alert policy config is not valid JSON", { cause: error, details: { field: "" } });
-  }
-  return parseAlertPolicyConfig(raw);
-}
