@@ -4,6 +4,7 @@
 import { isRewindError } from "../../shared/errors.ts";
 import type { CommandClaims, CommandType } from "../../shared/schemas/command.ts";
 import type { DownFrame } from "../../shared/schemas/frames.ts";
+import type { BackupManifest } from "../../shared/schemas/manifest.ts";
 import type { Report } from "../../shared/schemas/report.ts";
 import type { BackoffPolicy } from "./channel/backoff.ts";
 import { AgentConnection } from "./channel/connection.ts";
@@ -42,6 +43,8 @@ export interface AgentOptions {
   handlers?: Partial<Record<CommandType, CommandHandler>>;
   /** Reads the host's commit and images for preconditions; without it, commands carrying `pre` are refused. */
   currentState?: () => Promise<HostState>;
+  /** The manifests of the backups on disk, announced on every connect so the control plane knows them. */
+  backupManifests?: () => Promise<BackupManifest[]>;
   backoff?: BackoffPolicy;
   heartbeatIntervalMs?: number;
   heartbeatTimeoutMs?: number;
@@ -75,13 +78,20 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const nonces = await NonceStore.open(config.stateDir);
   const outbox = await Outbox.open(config.stateDir);
   const running = new Map<string, Running>();
+  /** Cancelled before they started (the cancel overtook them): never run if they arrive later. */
+  const cancelledEarly = new Set<string>();
   const handlers: Partial<Record<CommandType, CommandHandler>> = {
     ping: pingHandler,
     cancel: async (claims) => {
       if (claims.action.type !== "cancel") return { ok: false, code: "MALFORMED", message: "not a cancel command" };
       const target = running.get(claims.action.targetCommandId);
       if (target === undefined) {
-        return { ok: false, code: "NOT_FOUND", message: `command ${claims.action.targetCommandId} is not running on this host` };
+        cancelledEarly.add(claims.action.targetCommandId);
+        return {
+          ok: false,
+          code: "NOT_FOUND",
+          message: `command ${claims.action.targetCommandId} is not running on this host; it will not start if it arrives later`,
+        };
       }
       target.controller.abort(new Error(`cancelled by command ${claims.jti}`));
       return { ok: true, output: { cancelled: claims.action.targetCommandId } };
@@ -118,6 +128,15 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       await report({ kind: "state", ...state });
     } catch (error) {
       log.warn({ err: error }, "could not read the host state for a state report");
+    }
+  };
+
+  const announceBackups = async (): Promise<void> => {
+    if (options.backupManifests === undefined) return;
+    try {
+      for (const manifest of await options.backupManifests()) await report({ kind: "manifest", manifest });
+    } catch (error) {
+      log.warn({ err: error }, "could not read the local backup manifests to announce them");
     }
   };
 
@@ -186,6 +205,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         return refuse({ commandId: claims.jti, code: "LOCKED", reason: `${busy[1].type} ${busy[0]} is still running on this host` });
       }
     }
+    if (cancelledEarly.delete(claims.jti)) {
+      return execute(claims, async () => ({ ok: false, code: "CANCELLED", message: "cancelled before it started; nothing was done" }));
+    }
     const handler = handlers[claims.action.type];
     if (handler === undefined) {
       const type = claims.action.type;
@@ -200,6 +222,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         if (frame.host !== config.host) log.warn({ welcomeHost: frame.host }, "control plane welcomed a different host name");
         await reporter.resendPending();
         await sendState();
+        await announceBackups();
         return;
       case "heartbeat":
         return;

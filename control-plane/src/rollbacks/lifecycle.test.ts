@@ -53,6 +53,11 @@ describe("what an agent report does to a rollback", () => {
     expect(effectOfReport(at({ state: "running" }), result(ok, engine)).state).toBe(state);
   });
 
+  it("ends cancelled when the agent cancelled the command before the engine started", () => {
+    const report: Report = { kind: "result", commandId, ok: false, code: "CANCELLED", message: "cancelled before it started" };
+    expect(effectOfReport(base, report).state).toBe("cancelled");
+  });
+
   it("keeps the downtime and the failure's code", () => {
     expect(effectOfReport(base, result(true, { state: "succeeded", downtimeMs: 5200 }))).toEqual({ state: "succeeded", downtimeMs: 5200 });
     expect(effectOfReport(base, result(false, { state: "undone" })).outcome).toEqual({ code: "STEP_FAILED", message: "verify: backend unhealthy" });

@@ -53,7 +53,9 @@ export function effectOfReport(rollback: RollbackRecord, report: Report): Report
     }
     case "result": {
       const engine = engineState(report.output);
-      const state = report.ok ? "succeeded" : ((engine.state === undefined ? undefined : engineToRollback[engine.state]) ?? "failed");
+      // Without an engine report the handler never ran the engine: a cancel that overtook it, or a refusal.
+      const ended = engine.state ?? (report.code === "CANCELLED" ? "cancelled" : undefined);
+      const state = report.ok ? "succeeded" : ((ended === undefined ? undefined : engineToRollback[ended]) ?? "failed");
       return {
         state,
         ...(engine.downtimeMs === undefined ? {} : { downtimeMs: engine.downtimeMs }),

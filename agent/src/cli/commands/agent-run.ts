@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import Docker from "dockerode";
 import { startAgent } from "../../agent.ts";
 import { backupHandler } from "../../backup/command-handler.ts";
+import { localManifests } from "../../backup/local-manifests.ts";
 import { hostStateProvider } from "../../channel/host-state.ts";
 import { loadAgentConfig } from "../../config.ts";
 import { rollbackCommandHandler } from "../../rollback/command-handler.ts";
@@ -65,6 +66,11 @@ export const run: Subcommand = async (argv, io) => {
     log,
     handlers: { backup: backupHandler(config, docker), rollback: rollbackCommandHandler(config, docker) },
     currentState: hostStateProvider(docker, config.project),
+    backupManifests: async () => {
+      const found = await localManifests(config);
+      for (const bad of found.unreadable) log.warn({ dir: bad.dir, reason: bad.reason }, "backup manifest unreadable; not announced");
+      return found.manifests;
+    },
   });
   const received = await signal;
   log.info({ signal: received }, "stopping on signal");
