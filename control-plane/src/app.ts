@@ -1,5 +1,7 @@
 // The Hono application: body limit first, then the routes, with errors mapped to JSON in one place.
 import { Hono } from "hono";
+import { hostRequestRoutes } from "./alerts/host-requests.ts";
+import { alertRoutes } from "./alerts/routes.ts";
 import { auditRoutes } from "./audit/routes.ts";
 import { requireRole } from "./auth/middleware.ts";
 import { hostBackupRoutes } from "./backups/routes.ts";
@@ -28,6 +30,8 @@ export function createApp(): Hono<AppEnv> {
   app.route("/v1/enrollments", enrollmentRoutes);
   app.route("/v1/agents/enroll", agentEnrollRoutes);
   app.route("/v1/agents/connect", agentConnectRoutes);
+  app.route("/v1/agents/rollback-requests", hostRequestRoutes);
+  app.route("/v1/alerts", alertRoutes);
   app.route("/v1/hosts", hostListRoutes);
   app.route("/v1/hosts", hostCommandRoutes);
   app.route("/v1/hosts", hostBackupRoutes);

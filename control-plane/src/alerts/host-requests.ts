@@ -1,0 +1,60 @@
+// POST /v1/agents/rollback-requests: a host asks for its own rollback outside its socket (`rewind
+// deploy` saw the deployment fail). The bearer is a host request JWS signed by the host's enrolled
+// key, good for one request; the rollback is requested as the host, automatic, source "deploy".
+import { eq, lt } from "drizzle-orm";
+import { Hono } from "hono";
+import { isRewindError, RewindError } from "../../../shared/errors.ts";
+import { hostName } from "../../../shared/schemas/common.ts";
+import { publicJwk, unverifiedIssuer, verifyHostRequest } from "../../../shared/signing.ts";
+import { appendAudit } from "../audit/append.ts";
+import { bearerOf } from "../auth/secrets.ts";
+import { database } from "../db/client.ts";
+import { hosts } from "../db/schema.ts";
+import type { AppEnv } from "../http/app-env.ts";
+import { requestRollback } from "../rollbacks/request.ts";
+import { hostRequestTokens } from "./schema.ts";
+
+export const hostRequestRoutes = new Hono<AppEnv>().post("/", async (c) => {
+  const token = bearerOf(c.req.header("authorization"));
+  if (token === undefined) throw new RewindError("UNAUTHORIZED", "missing host request token (Authorization: Bearer <JWS signed by the agent key>)");
+  const claimed = hostName.safeParse(unverifiedIssuer(token));
+  if (!claimed.success) throw new RewindError("UNAUTHORIZED", "host request token names no valid host (iss)");
+  const host = claimed.data;
+  const db = database(c.env);
+  const [row] = await db.select({ publicJwk: hosts.publicJwk }).from(hosts).where(eq(hosts.name, host)).limit(1);
+  if (row === undefined) throw new RewindError("UNAUTHORIZED", `host ${host} is not enrolled`);
+  let claims: Awaited<ReturnType<typeof verifyHostRequest>>;
+  try {
+    claims = await verifyHostRequest(token, { key: publicJwk.parse(JSON.parse(row.publicJwk)), host });
+  } catch (error) {
+    if (!isRewindError(error)) throw error;
+    await appendAudit(c.env, {
+      actor: { kind: "system" },
+      action: "host-request.refused",
+      subject: `host:${host}`,
+      details: { code: error.code, reason: error.message },
+    });
+    throw new RewindError("UNAUTHORIZED", `host request refused: ${error.message}`, { details: { reason: error.code } });
+  }
+  const now = Date.now();
+  // Spent ids are kept only while their token could still verify; older ones cannot be replayed anyway.
+  await db.delete(hostRequestTokens).where(lt(hostRequestTokens.expiresAt, now - 60_000));
+  const used = await db
+    .insert(hostRequestTokens)
+    .values({ jti: claims.jti, host, usedAt: now, expiresAt: claims.exp * 1000 })
+    .onConflictDoNothing()
+    .returning({ jti: hostRequestTokens.jti });
+  if (used.length === 0) {
+    throw new RewindError("UNAUTHORIZED", "host request token already used: sign a fresh one for each request", { details: { reason: "REPLAYED" } });
+  }
+  const { request } = claims;
+  const started = await requestRollback(c.env, {
+    host,
+    reason: request.reason,
+    ...(request.backupId === undefined ? {} : { backupId: request.backupId }),
+    requestedBy: { kind: "host", host },
+    automatic: true,
+    source: request.source,
+  });
+  return c.json({ ...started, host }, 202);
+});

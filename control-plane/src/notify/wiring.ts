@@ -1,0 +1,103 @@
+// Builds the notifier from the Worker's settings (SNS topic, region, endpoint, credentials; none →
+// log only) and hooks it to the rollback lifecycle. Publishing never blocks its caller: requests
+// hand the promise to ctx.waitUntil, the HostChannel's transition hook lets it run on in the object.
+import { asc, eq } from "drizzle-orm";
+import { reportedStepId, type ReportedStepId } from "../../../shared/schemas/rollback.ts";
+import { RewindError } from "../../../shared/errors.ts";
+import { appendAudit } from "../audit/append.ts";
+import { loadConfig } from "../config.ts";
+import { database } from "../db/client.ts";
+import { commandReports } from "../db/schema.ts";
+import type { Env } from "../env.ts";
+import { errorFields, log } from "../log.ts";
+import type { RollbackRecord } from "../rollbacks/record.ts";
+import { onRollbackTransition } from "../rollbacks/transitions.ts";
+import type { NotifyEvent } from "./events.ts";
+import { createNotifier, type Notifier } from "./notifier.ts";
+import { createPublisher, type SnsTarget } from "./publisher.ts";
+import { firstFailedStep, transitionEvents } from "./wiring-events.ts";
+
+/** SNS credentials are their own secrets: a Worker has no ambient AWS credentials. */
+export interface NotifyEnv extends Env {
+  SNS_ACCESS_KEY_ID?: string;
+  SNS_SECRET_ACCESS_KEY?: string;
+}
+
+function snsTarget(env: NotifyEnv): SnsTarget | undefined {
+  const sns = loadConfig(env).sns;
+  if (sns === undefined) return undefined;
+  const accessKeyId = env.SNS_ACCESS_KEY_ID?.trim();
+  const secretAccessKey = env.SNS_SECRET_ACCESS_KEY?.trim();
+  if (!accessKeyId || !secretAccessKey) {
+    const field = accessKeyId ? "SNS_SECRET_ACCESS_KEY" : "SNS_ACCESS_KEY_ID";
+    throw new RewindError("CONFIG_INVALID", `control plane setting ${field} is required when SNS_TOPIC_ARN is set`, { details: { field } });
+  }
+  return { ...sns, credentials: { accessKeyId, secretAccessKey } };
+}
+
+// One notifier per env object (fixed for the isolate's lifetime), like loadConfig's cache.
+const notifiers = new WeakMap<object, Notifier>();
+
+export function notifierFor(env: NotifyEnv): Notifier {
+  let notifier = notifiers.get(env);
+  if (notifier === undefined) {
+    const target = snsTarget(env);
+    const consoleUrl = loadConfig(env).publicUrl;
+    notifier = createNotifier({
+      publisher: createPublisher(target === undefined ? {} : { target }),
+      ...(consoleUrl === undefined ? {} : { consoleUrl }),
+      record: (entry) => appendAudit(env, entry),
+    });
+    notifiers.set(env, notifier);
+  }
+  return notifier;
+}
+
+export type WaitUntil = (promise: Promise<unknown>) => void;
+
+/**
+ * Starts the notifications and returns at once. `waitUntil` keeps a request's isolate alive until
+ * they are published; without one (inside a Durable Object, which outlives the call) they run on.
+ */
+export function notifyLater(env: NotifyEnv, events: readonly NotifyEvent[], waitUntil?: WaitUntil): void {
+  if (events.length === 0) return;
+  const work = (async () => {
+    for (const event of events) await notifierFor(env).notify(event);
+  })().catch((error: unknown) => log.error("notify.wiring_failed", { events: events.map((e) => e.type), ...errorFields(error) }));
+  if (waitUntil !== undefined) waitUntil(work);
+}
+
+const isReportedStep = (step: string): step is ReportedStepId => reportedStepId.safeParse(step).success;
+
+/** The step that failed, from the agent's reports on the rollback's command (mirrored in D1). */
+async function failedStepOf(env: Env, rollback: RollbackRecord) {
+  if (rollback.commandId === undefined) return undefined;
+  const rows = await database(env)
+    .select({ kind: commandReports.kind, body: commandReports.body })
+    .from(commandReports)
+    .where(eq(commandReports.commandId, rollback.commandId))
+    .orderBy(asc(commandReports.receivedAt));
+  const reports = rows.map((row) => ({ ...(JSON.parse(row.body) as { step?: string; state?: string; message?: string }), kind: row.kind }));
+  return firstFailedStep(reports, isReportedStep);
+}
+
+let wired = false;
+/** Notifications of one isolate go out in the order their transitions happened. */
+let chain: Promise<unknown> = Promise.resolve();
+
+/** Registers the rollback notifications once per isolate (the Worker entry calls it at start-up). */
+export function wireNotifications(): void {
+  if (wired) return;
+  wired = true;
+  onRollbackTransition(async (env, rollback, from, to) => {
+    const needsStep = to === "failed" || to === "undone";
+    const failed = needsStep ? failedStepOf(env, rollback) : Promise.resolve(undefined);
+    // Not awaited: the desk's transition must not wait for SNS; failures are logged here.
+    chain = chain
+      .then(async () => {
+        const events = transitionEvents(rollback, from, to, await failed);
+        for (const event of events) await notifierFor(env).notify(event);
+      })
+      .catch((error: unknown) => log.error("notify.transition_failed", { rollbackId: rollback.rollbackId, to, ...errorFields(error) }));
+  });
+}
