@@ -1,7 +1,7 @@
 // The notification publisher inside workerd (nodejs_compat, wrangler.toml's compatibility date),
 // publishing with the real @aws-sdk/client-sns to the SNS world. How the Worker is bundled
-// decides whether the SDK works there, so both the bundle that works and wrangler's default
-// bundle are exercised.
+// decides whether the SDK works there: the bundle that works, one with the "browser" condition,
+// and wrangler's default bundle are exercised.
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -103,6 +103,35 @@ describe("SNS publishing from workerd", () => {
     expect(JSON.parse(envelope?.message ?? "{}")).toMatchObject({
       sms: "Rewind app-9: rollback SUCCEEDED: in 2m 14s https://rewind.example.com/#/rollbacks/rb_workerd_0001",
     });
+  });
+
+  it("with the 'browser' export condition the SDK cannot even start, and one notification fails softly", async () => {
+    const outdir = join(workdir, "browser-condition");
+    await build({
+      entryPoints: [entry],
+      bundle: true,
+      format: "esm",
+      platform: "neutral",
+      mainFields: ["module", "main"],
+      conditions: ["workerd", "worker", "browser"],
+      external: ["cloudflare:*", "node:*"],
+      outfile: join(outdir, "worker.js"),
+      logLevel: "silent",
+    });
+    const worker = await startWorker(join(outdir, "worker.js"), outdir);
+    try {
+      const response = await worker.dispatchFetch("http://worker.test/?host=app-6");
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({
+        status: "failed",
+        attempts: 0,
+        code: "SNS_CLIENT_UNAVAILABLE",
+        message: expect.stringContaining("emitWarningIfUnsupportedVersion"),
+      });
+    } finally {
+      await worker.dispose();
+    }
+    expect(await sns.receiveAll()).toEqual([]);
   });
 
   it("under wrangler's default bundle, reports the unreadable answer once instead of re-sending the SMS", async () => {

@@ -50,20 +50,32 @@ export function createPublisher(options: PublisherOptions): Publisher {
   }
   const delays = retryDelays(options.retry ?? parseRetryPolicy());
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const client = new SNSClient({
-    region: target.region,
-    credentials: target.credentials,
-    ...(target.endpoint === undefined ? {} : { endpoint: target.endpoint }),
-    // Our loop owns retries, so attempts are counted once and reported in the outcome.
-    maxAttempts: 1,
-    // fetch, not the SDK's node:http handler: under workerd's nodejs_compat a refused connection
-    // through node:http escapes as an uncaught "Network connection lost" that fails the whole
-    // request instead of rejecting send(); fetch rejects where we can catch it, on Node too.
-    requestHandler: new FetchHttpHandler({ requestTimeout: 10_000 }),
-  });
+  let client: SNSClient | undefined;
+  // Built on first use, inside publish: a bundle that breaks the SDK (see
+  // test/integration/notify-workerd.test.ts) then fails one notification softly, not the Worker.
+  const clientFor = (sns: SnsTarget): SNSClient =>
+    new SNSClient({
+      region: sns.region,
+      credentials: sns.credentials,
+      ...(sns.endpoint === undefined ? {} : { endpoint: sns.endpoint }),
+      // Our loop owns retries, so attempts are counted once and reported in the outcome.
+      maxAttempts: 1,
+      // fetch, not the SDK's node:http handler: under workerd's nodejs_compat a refused connection
+      // through node:http escapes as an uncaught "Network connection lost" that fails the whole
+      // request instead of rejecting send(); fetch rejects where we can catch it, on Node too.
+      requestHandler: new FetchHttpHandler({ requestTimeout: 10_000 }),
+    });
 
   return {
     publish: async (message) => {
+      try {
+        client ??= clientFor(target);
+      } catch (error) {
+        const failure = { code: "SNS_CLIENT_UNAVAILABLE", message: error instanceof Error ? error.message : String(error) };
+        warn("notify.failed", { notification: message.event, host: message.host, attempts: 0, ...failure });
+        return { status: "failed", attempts: 0, ...failure };
+      }
+      const sns = client;
       const command = new PublishCommand({
         TopicArn: target.topicArn,
         MessageStructure: "json",
@@ -75,7 +87,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
       for (;;) {
         attempts += 1;
         try {
-          const result = await client.send(command);
+          const result = await sns.send(command);
           info("notify.published", { notification: message.event, host: message.host, messageId: result.MessageId, attempts });
           return { status: "published", messageId: result.MessageId ?? "", attempts };
         } catch (error) {
