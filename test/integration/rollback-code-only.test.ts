@@ -1,5 +1,7 @@
 // The seed's "emergency rollback without a data restore": code-only mode puts the backup's commit
 // and images back and leaves the database and MinIO data exactly as they are.
+import { rm } from "node:fs/promises";
+import path from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listProjectContainers } from "../../agent/src/host/compose.ts";
@@ -53,5 +55,32 @@ describe("a code-only rollback", () => {
     expect(await snapshotDatabase(scenario.databaseUrl)).toEqual(scenario.v2.tables);
     expect(await snapshotFiles(await volumeDataDir(docker, scenario.config.project.minio?.volume ?? ""))).toEqual(scenario.v2.files);
     expect((await databaseNames(cluster)).filter((n) => n.startsWith(scenario.database))).toEqual([scenario.database]);
+  });
+});
+
+describe("an emergency code-only rollback on a host with no backup at all", () => {
+  it("checks out the named commit, rebuilds from it, and leaves data untouched", async () => {
+    const docker = await requireDocker();
+    const cluster = await startPostgres();
+    const scenario = await prepareScenario(docker, cluster, { withSources: true });
+    try {
+      await rm(scenario.config.project.backupsDir, { recursive: true });
+      await rm(path.join(scenario.config.project.dir, ".last-deployment-backup"));
+      const report = await runRollback(
+        scenario.config,
+        { rollbackId: `rb-emerg-${scenario.runId}`, backup: { kind: "last" }, mode: "code-only", commit: scenario.v1Commit, reason: "no backup" },
+        { docker, signal: new AbortController().signal, onProgress: () => undefined },
+      );
+      expect(report.error).toBeUndefined();
+      expect(report.state).toBe("succeeded");
+      expect(report.backup?.source).toBe("commit");
+      expect(await gitHeadOf(scenario.config.project.dir)).toBe(scenario.v1Commit);
+      const containers = await listProjectContainers(docker, scenario.config.project.name);
+      expect(containers.every((c) => c.health === "healthy" && c.imageRef.startsWith("rewind-rebuild/"))).toBe(true);
+      expect(await snapshotDatabase(scenario.databaseUrl)).toEqual(scenario.v2.tables);
+    } finally {
+      await scenario.cleanup();
+      await cluster.stop();
+    }
   });
 });

@@ -7,7 +7,8 @@ import type { BackupManifest, LastDeploymentBackup } from "../../../shared/schem
 import { serviceImage, tableCount } from "../../../shared/schemas/manifest.ts";
 
 export const loadedBackup = z.strictObject({
-  source: z.enum(["manifest", "last-deployment-backup"]),
+  /** `commit`: a code-only rollback to a named commit on a host with no backup at all. */
+  source: z.enum(["manifest", "last-deployment-backup", "commit"]),
   dir: z.string().min(1),
   backupId: z.string().optional(),
   timestamp: z.string(),
@@ -86,6 +87,11 @@ export function fromLastDeployment(file: LastDeploymentBackup, projectDir: strin
     database: { file: path.resolve(projectDir, file.DB_BACKUP_FILE) },
     minio: { file: path.resolve(projectDir, file.MINIO_BACKUP_FILE), buckets: [...minioBuckets] },
   };
+}
+
+/** The seed's emergency path: no backup, only a commit to return to (images rebuilt from it or kept). */
+export function commitOnly(commit: string, projectDir: string): LoadedBackup {
+  return { source: "commit", dir: projectDir, timestamp: "none", commit, branch: "HEAD", services: [] };
 }
 
 /** Code-only rollbacks may name their own commit; full ones go where the backup was taken. */

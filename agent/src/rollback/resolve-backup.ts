@@ -9,8 +9,9 @@ import type { BackupManifest } from "../../../shared/schemas/manifest.ts";
 import { describeIssues } from "../../../shared/schemas/zod-error.ts";
 import { parseLastDeploymentBackup } from "./last-deployment-backup.ts";
 import type { LoadedBackup } from "./loaded-backup.ts";
-import { fromLastDeployment, fromManifest } from "./loaded-backup.ts";
-import type { BackupSelector } from "./request.ts";
+import { commitOnly, fromLastDeployment, fromManifest } from "./loaded-backup.ts";
+import type { BackupSelector, RollbackRequest } from "./request.ts";
+import { isRewindError } from "../../../shared/errors.ts";
 
 async function readText(file: string): Promise<string | undefined> {
   try {
@@ -65,4 +66,17 @@ export async function resolveBackup(config: AgentConfig, selector: BackupSelecto
   const manifest = await readManifest(seed.dir);
   if (manifest?.git.commit.startsWith(last.GIT_COMMIT.slice(0, 7))) return fromManifest(manifest, seed.dir);
   return seed;
+}
+
+/**
+ * The backup a request restores. A code-only request naming a commit needs no backup (the seed's
+ * emergency rollback): when none is found it goes to the commit alone.
+ */
+export async function resolveForRequest(config: AgentConfig, request: Pick<RollbackRequest, "backup" | "mode" | "commit">): Promise<LoadedBackup> {
+  try {
+    return await resolveBackup(config, request.backup);
+  } catch (error) {
+    if (request.mode === "code-only" && request.commit && isRewindError(error, "NOT_FOUND")) return commitOnly(request.commit, config.project.dir);
+    throw error;
+  }
 }

@@ -11,7 +11,7 @@ import type { RollbackProgress } from "../../rollback/executor.ts";
 import { planRollback } from "../../rollback/plan.ts";
 import type { RollbackReport } from "../../rollback/report.ts";
 import type { BackupSelector, RollbackRequest } from "../../rollback/request.ts";
-import { resolveBackup } from "../../rollback/resolve-backup.ts";
+import { resolveForRequest } from "../../rollback/resolve-backup.ts";
 import { resumeRollback, runRollback } from "../../rollback/run-rollback.ts";
 import type { CliIo, Subcommand } from "../main.ts";
 
@@ -105,7 +105,7 @@ export const run: Subcommand = async (argv, io) => {
     const plan = planRollback({ mode: request.mode, dryRun: false });
     io.stdout.write(`plan (${request.mode}): ${plan.map((s) => s.id).join(" → ")}\n`);
     if (!args["dry-run"] && !args.yes && io.env.ROLLBACK_CONFIRM !== "yes") {
-      const backup = await resolveBackup(config, selector);
+      const backup = await resolveForRequest(config, request);
       const question = `Roll ${config.host} back to backup ${backup.timestamp}, commit ${(request.commit ?? backup.commit).slice(0, 12)} (${backup.branch})? Type yes to proceed: `;
       if (!process.stdin.isTTY) {
         io.stderr.write(`rewind: refusing to roll back without confirmation: stdin is not a terminal; pass --yes or set ROLLBACK_CONFIRM=yes\n  (${question.replace(/ Type yes.*$/, "")})\n`);

@@ -9,7 +9,7 @@ import { dataDirectory, pingPostgres } from "../../host/postgres-restore.ts";
 import { exists, volumeDataDir } from "../../host/volume.ts";
 import { inspectGzip } from "../backup-files.ts";
 import type { LoadedBackup } from "../loaded-backup.ts";
-import { resolveBackup } from "../resolve-backup.ts";
+import { resolveForRequest } from "../resolve-backup.ts";
 import type { StepContext, StepOutput } from "../step-context.ts";
 
 const mb = (bytes: number): string => `${Math.round(bytes / 1024 ** 2)} MB`;
@@ -47,7 +47,7 @@ export async function preflight(ctx: StepContext): Promise<StepOutput> {
   const { config, request } = ctx;
   const full = request.mode === "full";
   await check("Docker is not answering", () => ctx.docker.ping());
-  const backup: LoadedBackup = await check("the backup cannot be loaded", () => resolveBackup(config, request.backup));
+  const backup: LoadedBackup = await check("the backup cannot be loaded", () => resolveForRequest(config, request));
   const head = await check("git state of the project is unknown", () => gitHead(config.project.dir));
   const target = request.commit ?? backup.commit;
   if (!(await check("git cannot look up the target commit", () => hasCommit(config.project.dir, target)))) {
