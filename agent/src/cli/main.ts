@@ -17,6 +17,11 @@ const commands: Record<string, { module: () => Promise<{ run: Subcommand }>; sum
   backup: { module: () => import("./commands/backup.ts"), summary: "take a pre-deployment backup on this host" },
   rollback: { module: () => import("./commands/rollback.ts"), summary: "roll a host back (via the control plane, or --local)" },
   audit: { module: () => import("./commands/audit.ts"), summary: "export or verify the audit log offline" },
+  status: { module: () => import("./remote/status.ts"), summary: "a rollback's state and steps (--follow: live until it ends)" },
+  hosts: { module: () => import("./remote/hosts.ts"), summary: "enrolled hosts, online or not, and their newest backup" },
+  backups: { module: () => import("./remote/backups.ts"), summary: "a host's verified backups, newest first" },
+  approve: { module: () => import("./remote/approve.ts"), summary: "approve a rollback waiting for a second operator" },
+  cancel: { module: () => import("./remote/cancel.ts"), summary: "cancel a rollback before services stop" },
   keygen: { module: () => import("./commands/keygen.ts"), summary: "make an Ed25519 key for the control plane's SIGNING_KEYS" },
 };
 

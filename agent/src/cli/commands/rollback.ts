@@ -70,13 +70,12 @@ async function confirm(io: CliIo, question: string): Promise<boolean> {
 }
 
 export const run: Subcommand = async (argv, io) => {
+  // Without --local, the operator form: ask the control plane (agent/src/cli/remote/rollback.ts).
+  if (!argv.includes("--local")) return (await import("../remote/rollback.ts")).run(argv, io);
   const args = parse(argv);
   if (args.help) {
     io.stdout.write(usage);
     return 0;
-  }
-  if (!args.local) {
-    throw new RewindError("BAD_REQUEST", `only --local is available on the host for now; the remote form goes through the control plane\n${usage}`);
   }
   if (!args.config) throw new RewindError("BAD_REQUEST", `--config PATH is required\n${usage}`);
   if (args.backup && args.last) throw new RewindError("BAD_REQUEST", "give --backup DIR or --last, not both");
