@@ -37,16 +37,16 @@ async function apiJson(apiPath: string, init?: RequestInit): Promise<Record<stri
   return body as Record<string, unknown>;
 }
 
-/** Waits until the host list shows `host` online (the console's own reading of the answer). */
-async function waitForOnline(host: string, timeoutMs = 60_000): Promise<void> {
+/** Waits until the host list shows `host` online or offline (the console's own reading of the answer). */
+async function waitForOnline(host: string, online = true, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { hosts } = await apiJson("/v1/hosts");
     const entry = Array.isArray(hosts) ? hosts.find((item: { name?: unknown }) => item.name === host) : undefined;
-    if (entry?.online === true || entry?.status === "online") return;
+    if ((entry?.online === true || entry?.status === "online") === online) return;
     if (Date.now() > deadline) {
       const agentLog = agent?.logs().slice(-20).join("\n") ?? "";
-      throw new Error(`host ${host} not online after ${timeoutMs} ms: ${JSON.stringify(entry)}\nagent log:\n${agentLog}`);
+      throw new Error(`host ${host} not ${online ? "online" : "offline"} after ${timeoutMs} ms: ${JSON.stringify(entry)}\nagent log:\n${agentLog}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -136,5 +136,28 @@ describe("rolling back from a phone", () => {
     await page.goto(`${controlPlane.url}/#/rollbacks`);
     await page.locator("[data-rollback]").first().waitFor();
     await page.screenshot({ path: `${screenshots}/rollbacks.png`, fullPage: true });
+  });
+
+  it("a rollback queued for an offline host can be cancelled from the phone before anything runs", async () => {
+    const host = scenario.config.host;
+    await agent?.stop();
+    await waitForOnline(host, false);
+    const { page, problems } = await openConsole(browser, controlPlane.url);
+    await signIn(page, operatorToken);
+    await page.goto(`${controlPlane.url}/#/trigger?host=${host}`);
+    await expect.poll(() => page.locator("#trigger-backup").isDisabled()).toBe(false);
+    await page.locator("#trigger-reason").fill("rehearsal while the agent is down");
+    await page.locator("#trigger-confirm").fill(host);
+    await page.locator("[data-action=submit]").click();
+    await page.waitForURL(/#\/rollbacks\/.+/);
+
+    const state = page.locator("#rollback-title ~ div .card-head [data-state]").first();
+    // The screen refreshes every 1.5 s: give each change a few refreshes to show.
+    await expect.poll(() => state.getAttribute("data-state"), { timeout: 10_000 }).toBe("queued");
+    await page.locator("[data-action=cancel]").click();
+    await expect.poll(() => state.getAttribute("data-state"), { timeout: 10_000 }).toBe("cancelled");
+    expect(await page.locator("[data-action=cancel]").count()).toBe(0);
+    await page.screenshot({ path: `${screenshots}/rollback-cancelled.png`, fullPage: true });
+    expect(problems).toEqual([]);
   });
 });
