@@ -1,0 +1,100 @@
+// The notifications of a full rollback, received from a real SNS-protocol server (fauxqs) through a
+// subscribed SQS queue: an Alertmanager alert makes the control plane in workerd decide, the real
+// agent rolls the demo stack back, and every step of that story reaches the topic with its SMS
+// form, e-mail form and filter attributes.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import amHealth from "../fixtures/alerts/alertmanager-health-firing.json" with { type: "json" };
+import { type SnsEnvelope, type SnsWorld, startSns } from "../world/sns.ts";
+import { startTriggerWorld, type TriggerWorld } from "./alerts-fixture.ts";
+
+const consoleUrl = "https://rewind.example.com";
+let sns: SnsWorld;
+let world: TriggerWorld;
+
+beforeAll(async () => {
+  sns = await startSns();
+  world = await startTriggerWorld({
+    sns: { endpoint: sns.endpoint, topicArn: sns.topicArn },
+    env: {
+      SNS_REGION: sns.region,
+      SNS_ACCESS_KEY_ID: sns.credentials.accessKeyId,
+      SNS_SECRET_ACCESS_KEY: sns.credentials.secretAccessKey,
+      PUBLIC_URL: consoleUrl,
+    },
+  });
+});
+
+afterAll(async () => {
+  await world?.stop();
+  await sns?.stop();
+});
+
+interface Structured {
+  default: string;
+  sms: string;
+  email: string;
+}
+
+function structured(envelope: SnsEnvelope): Structured {
+  return JSON.parse(envelope.message) as Structured;
+}
+
+describe("notifications of a full rollback", () => {
+  it("publishes the automatic decision, the request, the start and the success, each fit for SMS and e-mail", async () => {
+    const alertToken = await world.token("alert-source");
+    const payload = {
+      ...amHealth,
+      alerts: amHealth.alerts.map((alert) => ({ ...alert, labels: { ...alert.labels, host: world.host } })),
+    };
+    const response = await world.controlPlane.api("/v1/alerts/alertmanager", {
+      method: "POST",
+      headers: { authorization: `Bearer ${alertToken}` },
+      body: JSON.stringify(payload),
+    });
+    expect(response.status).toBe(200);
+    const { decisions } = (await response.json()) as { decisions: Array<{ rollbackId?: string; code: string }> };
+    const rollbackId = decisions[0]?.rollbackId;
+    expect(decisions[0]?.code).toBe("HEALTH_CHECK_FAILURES");
+    if (rollbackId === undefined) throw new Error("the alert started no rollback");
+    expect(await world.waitForFinal(rollbackId)).toMatchObject({ state: "succeeded" });
+
+    const received = await sns.receive({ count: 4, timeoutMs: 30_000 });
+    expect(received).toHaveLength(4);
+    const byEvent = new Map(received.map((envelope) => [envelope.messageAttributes.event, envelope]));
+    expect([...byEvent.keys()].sort()).toEqual(["decision.automatic", "rollback.requested", "rollback.started", "rollback.succeeded"]);
+    for (const envelope of received) {
+      expect(envelope.topicArn).toBe(sns.topicArn);
+      expect(envelope.messageAttributes.host).toBe(world.host);
+      const message = structured(envelope);
+      expect(message.sms.length).toBeLessThanOrEqual(160);
+      expect(message.sms).toContain(world.host);
+      expect(message.default).toBe(message.email);
+      expect(envelope.subject).toMatch(new RegExp(`^\\[Rewind\\] ${world.host}: `));
+    }
+
+    const decision = byEvent.get("decision.automatic");
+    expect(decision?.messageAttributes.severity).toBe("critical");
+    expect(structured(decision as SnsEnvelope).email).toContain("Code: HEALTH_CHECK_FAILURES");
+    expect(structured(decision as SnsEnvelope).sms).toContain(`${consoleUrl}/#/rollbacks/${rollbackId}`);
+
+    const requested = structured(byEvent.get("rollback.requested") as SnsEnvelope);
+    expect(requested.email).toContain(`Rollback: ${rollbackId}`);
+    expect(requested.email).toContain("automatic, alertmanager");
+    expect(requested.email).toContain(`Backup: ${world.scenario.manifest.backupId}`);
+
+    const succeeded = byEvent.get("rollback.succeeded") as SnsEnvelope;
+    expect(succeeded.messageAttributes.severity).toBe("info");
+    expect(structured(succeeded).sms).toMatch(new RegExp(`^Rewind ${world.host}: rollback SUCCEEDED: in \\d+`));
+    expect(structured(succeeded).email).toContain(`Open in the console: ${consoleUrl}/#/rollbacks/${rollbackId}`);
+
+    // Each publish is on the record too, with the message id SNS gave it.
+    const auditor = await world.token("auditor");
+    const audit = await world.controlPlane.api("/v1/audit?limit=10000", { headers: { authorization: `Bearer ${auditor}` } });
+    const published = (await audit.text())
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map((line) => JSON.parse(line) as { action: string; details: { event?: string; messageId?: string } })
+      .filter((entry) => entry.action === "notification.published");
+    expect(published.map((entry) => entry.details.messageId).sort()).toEqual(received.map((envelope) => envelope.messageId).sort());
+  });
+});
