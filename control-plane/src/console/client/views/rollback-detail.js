@@ -22,6 +22,13 @@ function cancellable(rollback) {
   return stop === undefined || stop.state === "pending";
 }
 
+/** @param {string} state */
+function noStepsYet(state) {
+  if (state === "pending-approval") return "Waiting for another operator's approval.";
+  if (finalStates.has(state)) return "No step ran on the host.";
+  return "Waiting for the agent to start.";
+}
+
 /** @param {import("../resources.js").Step} step */
 function stepItem(step) {
   const timing = [step.startedAt ? formatTime(step.startedAt) : "", formatDuration(step.durationMs)].filter(Boolean).join(" · ");
@@ -91,7 +98,7 @@ export function rollbackDetailView(ctx, rollbackId) {
         ),
       ),
       rollback.steps.length === 0
-        ? notice("Waiting for the agent to start.", "info")
+        ? notice(noStepsYet(rollback.state), "info")
         : h("ol", { class: "steps" }, ...rollback.steps.map(stepItem)),
     );
     replace(
