@@ -1,0 +1,80 @@
+// Shared by the rollback and manifest API tests: a control plane in workerd, the rollback scenario's
+// host enrolled with the real CLI and its real agent process, operator tokens, and a way to run the
+// operator CLI as a separate process and read its exit code and output.
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import type { AgentProcess } from "../world/agent.ts";
+import type { ControlPlaneWorld } from "../world/control-plane.ts";
+
+const run = promisify(execFile);
+const repoRoot = path.resolve(import.meta.dirname, "../..");
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `rewind ...args` with REWIND_URL / REWIND_TOKEN set (HOME elsewhere, so no stray cli.json). */
+export async function rewindCli(world: ControlPlaneWorld, token: string, args: string[]): Promise<CliRun> {
+  const env = { ...process.env, REWIND_URL: world.url, REWIND_TOKEN: token, HOME: path.join(repoRoot, "nonexistent-home") };
+  try {
+    const { stdout, stderr } = await run(process.execPath, [path.join(repoRoot, "bin/rewind.js"), ...args], { cwd: repoRoot, env });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: unknown; stdout?: string; stderr?: string };
+    if (typeof failed.code !== "number") throw error;
+    return { code: failed.code, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
+  }
+}
+
+export async function apiJson<T = Record<string, unknown>>(
+  world: ControlPlaneWorld,
+  apiPath: string,
+  init: RequestInit & { token?: string } = {},
+): Promise<{ status: number; body: T }> {
+  const { token, ...rest } = init;
+  const headers = new Headers(rest.headers);
+  if (token !== undefined) headers.set("authorization", `Bearer ${token}`);
+  const response = await world.api(apiPath, { ...rest, headers });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+export async function mintToken(world: ControlPlaneWorld, role: string, label: string): Promise<{ id: string; token: string }> {
+  const { status, body } = await apiJson<{ id: string; token: string }>(world, "/v1/tokens", {
+    method: "POST",
+    body: JSON.stringify({ role, label }),
+  });
+  if (status !== 201) throw new Error(`minting a ${role} token answered ${status}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** Enrolls `host` with `rewind agent enroll`, which writes the key and control plane into `configFile`. */
+export async function enrollWithCli(world: ControlPlaneWorld, host: string, configFile: string): Promise<void> {
+  const { status, body } = await apiJson<{ token: string }>(world, "/v1/enrollments", { method: "POST", body: JSON.stringify({ host }) });
+  if (status !== 201) throw new Error(`enrollment token answered ${status}: ${JSON.stringify(body)}`);
+  await run(
+    process.execPath,
+    [path.join(repoRoot, "bin/rewind.js"), "agent", "enroll", "--url", world.url, "--token", body.token, "--host", host, "--config", configFile],
+    { cwd: repoRoot },
+  );
+}
+
+export async function waitUntil<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000, agent?: AgentProcess): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) {
+      const log = agent === undefined ? "" : `\nagent log:\n${agent.logs().slice(-30).join("\n")}`;
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${log}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+export async function hostEntry(world: ControlPlaneWorld, host: string): Promise<Record<string, unknown> | undefined> {
+  const { body } = await apiJson<{ hosts: Record<string, unknown>[] }>(world, "/v1/hosts");
+  return body.hosts.find((entry) => entry.name === host);
+}
