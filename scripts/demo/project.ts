@@ -1,0 +1,36 @@
+// The demo application's git checkout: each release commits its VERSION and every service's build
+// context (Dockerfile and files), as a compose project keeps them, so a rollback can revert the code.
+import { execFile } from "node:child_process";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
+import { BUSYBOX, writeDemoContext } from "../../infra/demo-stack/images.ts";
+import { buildContext, type DemoVersion, demoServices } from "../../infra/demo-stack/services.ts";
+
+const run = promisify(execFile);
+
+export async function git(dir: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run("git", ["-C", dir, ...args]);
+  return stdout.trim();
+}
+
+/** A fresh repository on `main` that ignores what Rewind writes into the checkout. */
+export async function initProject(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await git(dir, "init", "-q", "-b", "main");
+  await writeFile(path.join(dir, ".gitignore"), "backups/\n.last-deployment-backup\n");
+}
+
+/** Commits `version`'s sources as "release <version>"; returns the commit id. */
+export async function commitRelease(dir: string, version: DemoVersion): Promise<string> {
+  await writeFile(path.join(dir, "VERSION"), `${version}\n`);
+  const busybox = await readFile(BUSYBOX);
+  for (const service of demoServices) {
+    await rm(path.join(dir, service), { recursive: true, force: true });
+    await mkdir(path.join(dir, service));
+    await writeDemoContext(path.join(dir, service), buildContext(service, version), busybox);
+  }
+  await git(dir, "add", "-A");
+  await git(dir, "-c", "user.name=Rewind demo", "-c", "user.email=demo@rewind.invalid", "commit", "-q", "-m", `release ${version}`);
+  return git(dir, "rev-parse", "HEAD");
+}

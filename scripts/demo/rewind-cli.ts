@@ -1,0 +1,49 @@
+// Runs the real `rewind` CLI (bin/rewind.js) as a child process, the way an operator would, with
+// its output streamed line by line to the caller and kept for the error message if it fails.
+import { spawn } from "node:child_process";
+import path from "node:path";
+
+const repoRoot = path.resolve(import.meta.dirname, "../..");
+export const rewindBin = path.join(repoRoot, "bin/rewind.js");
+
+export interface CliRun {
+  code: number | null;
+  output: string[];
+}
+
+export function runRewind(args: string[], options: { onLine?: (line: string) => void; signal?: AbortSignal } = {}): Promise<CliRun> {
+  const child = spawn(process.execPath, [rewindBin, ...args], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "pipe"],
+    ...(options.signal === undefined ? {} : { signal: options.signal, killSignal: "SIGTERM" as const }),
+  });
+  const output: string[] = [];
+  const collect = (stream: NodeJS.ReadableStream): void => {
+    let buffer = "";
+    stream.setEncoding("utf8");
+    stream.on("data", (chunk: string) => {
+      buffer += chunk;
+      for (let newline = buffer.indexOf("\n"); newline >= 0; newline = buffer.indexOf("\n")) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        output.push(line);
+        options.onLine?.(line);
+      }
+    });
+    stream.on("end", () => {
+      if (buffer !== "") {
+        output.push(buffer);
+        options.onLine?.(buffer);
+      }
+    });
+  };
+  if (child.stdout) collect(child.stdout);
+  if (child.stderr) collect(child.stderr);
+  return new Promise((resolve, reject) => {
+    child.once("error", (error) => {
+      if ((error as NodeJS.ErrnoException).code === "ABORT_ERR") return;
+      reject(error);
+    });
+    child.once("close", (code) => resolve({ code, output }));
+  });
+}
