@@ -9,6 +9,7 @@ bin=node_modules/.bin
 echo "== typecheck"
 "$bin/tsc" --noEmit -p tsconfig.json
 "$bin/tsc" --noEmit -p control-plane/tsconfig.json
+"$bin/tsc" --noEmit -p control-plane/src/console/client/tsconfig.json
 echo "== lint"
 "$bin/biome" check .
 echo "== tests"

@@ -82,7 +82,7 @@ export async function signCheckpoint(head: TreeHead, key: PrivateJwk): Promise<s
 interface NoteSignature {
   name: string;
   keyHash: Uint8Array;
-  signature: Uint8Array;
+  signature: Uint8Array<ArrayBuffer>;
 }
 
 function malformed(why: string): RewindError {
