@@ -108,11 +108,14 @@ class Run {
       this.emit(id, "succeeded", { startedAt, durationMs: Date.now() - Date.parse(startedAt) });
       return undefined;
     } catch (error) {
-      const rewindError = isRewindError(error)
-        ? error
-        : cancellable && this.env.signal.aborted
+      // An aborted child process surfaces as whatever its wrapper makes of the kill (often a
+      // STEP_FAILED RewindError): the abort, not that symptom, is why the step ended.
+      const rewindError =
+        cancellable && this.env.signal.aborted
           ? new RewindError("CANCELLED", `the rollback was cancelled during ${id}, before services were stopped`, { cause: error })
-          : new RewindError("STEP_FAILED", `${id}: ${(error as Error).message}`, { cause: error });
+          : isRewindError(error)
+            ? error
+            : new RewindError("STEP_FAILED", `${id}: ${(error as Error).message}`, { cause: error });
       await this.append({ kind: "failed", at: new Date().toISOString(), step: id, code: rewindError.code, message: rewindError.message });
       this.emit(id, "failed", { startedAt, durationMs: Date.now() - Date.parse(startedAt), message: rewindError.message });
       return rewindError;
