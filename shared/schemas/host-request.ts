@@ -3,6 +3,7 @@
 // binding exactly what it asks for.
 import { z } from "zod";
 import { epochSeconds, hostName, id } from "./common.ts";
+import { backupManifest } from "./manifest.ts";
 
 export const hostRollbackRequest = z.strictObject({
   reason: z.string().min(1).max(500),
@@ -10,6 +11,11 @@ export const hostRollbackRequest = z.strictObject({
   backupId: id.optional(),
   /** What on the host asked: "deploy" for `rewind deploy`'s watch. */
   source: z.enum(["deploy"]),
+  /**
+   * The manifest of `backupId` when the control plane may not know it yet (a backup taken seconds
+   * ago by the CLI, not announced by the agent): the host signs it here as it signs manifest reports.
+   */
+  manifest: backupManifest.optional(),
 });
 export type HostRollbackRequest = z.output<typeof hostRollbackRequest>;
 

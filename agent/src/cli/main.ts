@@ -15,6 +15,7 @@ const commands: Record<string, { module: () => Promise<{ run: Subcommand }>; sum
   "agent enroll": { module: () => import("./commands/agent-enroll.ts"), summary: "register this host with the control plane" },
   "agent run": { module: () => import("./commands/agent-run.ts"), summary: "run the agent (outbound WebSocket only)" },
   backup: { module: () => import("./commands/backup.ts"), summary: "take a pre-deployment backup on this host" },
+  deploy: { module: () => import("./commands/deploy.ts"), summary: "back up, deploy, watch health, roll back on failure" },
   rollback: { module: () => import("./commands/rollback.ts"), summary: "roll a host back (via the control plane, or --local)" },
   audit: { module: () => import("./commands/audit.ts"), summary: "export or verify the audit log offline" },
   status: { module: () => import("./remote/status.ts"), summary: "a rollback's state and steps (--follow: live until it ends)" },
