@@ -132,6 +132,21 @@ describe("operator rollbacks", () => {
     expect(again.stderr).toContain(`CONFLICT: rollback ${rollbackId} is already cancelled`);
   });
 
+  it("expires a request nobody approved within the host's approval window", async () => {
+    const settings = await apiJson(world, `/v1/hosts/${host}/settings`, {
+      method: "PUT",
+      body: JSON.stringify({ requireApproval: true, approvalWindowSeconds: 1 }),
+    });
+    expect(settings.body).toEqual({ host, requireApproval: true, approvalsRequired: 1, approvalWindowSeconds: 1 });
+    const requested = await rewindCli(world, alice.token, ["rollback", host, "--reason", "nobody around", "--yes", "--json"]);
+    const { rollbackId, state } = JSON.parse(requested.stdout) as { rollbackId: string; state: string };
+    expect(state).toBe("pending-approval");
+    await waitUntil(async () => ((await detail(rollbackId)).state === "expired" ? true : undefined), "the request to expire", 30_000);
+    const late = await rewindCli(world, bob.token, ["approve", rollbackId]);
+    expect(late.code).toBe(1);
+    expect(late.stderr).toContain(`CONFLICT: rollback ${rollbackId} is expired, not waiting for approval`);
+  });
+
   it("waits for a second operator's approval, refusing the requester's own", async () => {
     const settings = await apiJson(world, `/v1/hosts/${host}/settings`, { method: "PUT", body: JSON.stringify({ requireApproval: true }) });
     expect(settings.status).toBe(200);
@@ -232,6 +247,12 @@ describe("operator rollbacks", () => {
       expect(actions, action).toContain(action);
     }
     const transitions = entries.filter((entry) => entry.action === "rollback.state-changed").map((entry) => `${entry.details.from}→${entry.details.to}`);
-    expect(transitions).toEqual(["queued→cancelled", "pending-approval→queued", "queued→running", "running→succeeded"]);
+    expect(transitions).toEqual([
+      "queued→cancelled",
+      "pending-approval→expired",
+      "pending-approval→queued",
+      "queued→running",
+      "running→succeeded",
+    ]);
   });
 });

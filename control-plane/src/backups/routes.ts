@@ -22,6 +22,8 @@ const settingsBody = z.strictObject({
   requireApproval: z.boolean(),
   /** Distinct operators, other than the requester, who must approve. */
   approvals: z.number().int().min(1).max(5).optional(),
+  /** How long a request waits for its approvals; 15 minutes unless set. */
+  approvalWindowSeconds: z.number().int().min(1).max(24 * 3600).optional(),
 });
 
 function summary(row: BackupRow) {
@@ -67,13 +69,12 @@ export const hostBackupRoutes = new Hono<AppEnv>()
     const host = parseOrThrow(hostName, c.req.param("host"), "host name");
     const body = await readBody(c, settingsBody, "host settings");
     await requireHost(c, host);
-    const approvalsRequired = body.approvals ?? 1;
-    await database(c.env).update(hosts).set({ requireApproval: body.requireApproval, approvalsRequired }).where(eq(hosts.name, host));
-    await appendAudit(c.env, {
-      actor: c.get("actor"),
-      action: "host.settings-changed",
-      subject: `host:${host}`,
-      details: { requireApproval: body.requireApproval, approvalsRequired },
-    });
-    return c.json({ host, requireApproval: body.requireApproval, approvalsRequired });
+    const settings = {
+      requireApproval: body.requireApproval,
+      approvalsRequired: body.approvals ?? 1,
+      approvalWindowSeconds: body.approvalWindowSeconds ?? 900,
+    };
+    await database(c.env).update(hosts).set(settings).where(eq(hosts.name, host));
+    await appendAudit(c.env, { actor: c.get("actor"), action: "host.settings-changed", subject: `host:${host}`, details: settings });
+    return c.json({ host, ...settings });
   });

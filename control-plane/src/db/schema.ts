@@ -43,6 +43,8 @@ export const hosts = sqliteTable("hosts", {
   /** Manual rollbacks wait for `approvalsRequired` other operators to approve. */
   requireApproval: integer("require_approval", { mode: "boolean" }).notNull().default(false),
   approvalsRequired: integer("approvals_required").notNull().default(1),
+  /** How long a manual request waits for its approvals before it expires. */
+  approvalWindowSeconds: integer("approval_window_seconds").notNull().default(900),
 });
 
 export const commands = sqliteTable(

@@ -20,8 +20,6 @@ import type { RollbackRequestInput } from "./request.ts";
 import { RollbackStore } from "./desk-store.ts";
 import { emitRollbackTransition } from "./transitions.ts";
 
-/** A manual request waits this long for its approvals. */
-export const approvalWindowMs = 15 * 60_000;
 /** The agent must pick a rollback command up within this time, or the rollback expires unrun. */
 export const rollbackCommandTtlSeconds = 15 * 60;
 const cancelCommandTtlSeconds = 5 * 60;
@@ -70,7 +68,11 @@ export class RollbackDesk {
         });
       }
       const [host] = await database(this.env)
-        .select({ requireApproval: hosts.requireApproval, approvalsRequired: hosts.approvalsRequired })
+        .select({
+          requireApproval: hosts.requireApproval,
+          approvalsRequired: hosts.approvalsRequired,
+          approvalWindowSeconds: hosts.approvalWindowSeconds,
+        })
         .from(hosts)
         .where(eq(hosts.name, input.host))
         .limit(1);
@@ -100,7 +102,7 @@ export class RollbackDesk {
         ...(input.source === undefined ? {} : { source: input.source }),
         approvalsRequired: needsApproval ? host.approvalsRequired : 0,
         approvals: [],
-        ...(needsApproval ? { expiresAt: now + approvalWindowMs } : {}),
+        ...(needsApproval ? { expiresAt: now + host.approvalWindowSeconds * 1000 } : {}),
         servicesStopped: false,
         createdAt: now,
         updatedAt: now,
@@ -285,10 +287,8 @@ export class RollbackDesk {
     return this.serialized(async () => {
       for (const record of this.store.withStates(["pending-approval"])) {
         if (record.expiresAt === undefined || record.expiresAt > now) continue;
-        await this.move(record, {
-          state: "expired",
-          outcome: { code: "EXPIRED", message: `not approved within ${Math.round(approvalWindowMs / 60_000)} minutes` },
-        }, { kind: "system" });
+        const waitedS = Math.round((record.expiresAt - record.createdAt) / 1000);
+        await this.move(record, { state: "expired", outcome: { code: "EXPIRED", message: `not approved within ${waitedS} s` } }, { kind: "system" });
       }
     });
   }

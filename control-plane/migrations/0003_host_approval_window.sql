@@ -1,0 +1,1 @@
+ALTER TABLE `hosts` ADD `approval_window_seconds` integer DEFAULT 900 NOT NULL;
