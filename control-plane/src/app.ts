@@ -9,6 +9,7 @@ import { consoleRoutes } from "./console/routes.ts";
 import type { AppEnv } from "./http/app-env.ts";
 import { limitBody } from "./http/body.ts";
 import { notFound, onError } from "./http/errors.ts";
+import { notificationCheckRoutes } from "./notify/wiring-run-checks.ts";
 import { agentConnectRoutes } from "./routes/agent-connect.ts";
 import { agentEnrollRoutes } from "./routes/agent-enroll.ts";
 import { commandRoutes, hostCommandRoutes } from "./routes/commands.ts";
@@ -32,6 +33,7 @@ export function createApp(): Hono<AppEnv> {
   app.route("/v1/agents/connect", agentConnectRoutes);
   app.route("/v1/agents/rollback-requests", hostRequestRoutes);
   app.route("/v1/alerts", alertRoutes);
+  app.route("/v1/notifications", notificationCheckRoutes);
   app.route("/v1/hosts", hostListRoutes);
   app.route("/v1/hosts", hostCommandRoutes);
   app.route("/v1/hosts", hostBackupRoutes);

@@ -3,6 +3,7 @@ import { wireAlertPolicy } from "./alerts/wiring.ts";
 import { createApp } from "./app.ts";
 import type { Env } from "./env.ts";
 import { wireNotifications } from "./notify/wiring.ts";
+import { runHostChecks } from "./notify/wiring-run-checks.ts";
 
 export { AuditLog } from "./audit/audit-log-do.ts";
 export { HostChannel } from "./host-channel/host-channel.ts";
@@ -13,4 +14,5 @@ const app = createApp();
 
 export default {
   fetch: (request, env, ctx) => app.fetch(request, env, ctx),
+  scheduled: (controller, env, ctx) => ctx.waitUntil(runHostChecks(env, controller.scheduledTime)),
 } satisfies ExportedHandler<Env>;

@@ -97,4 +97,34 @@ describe("notifications of a full rollback", () => {
       .filter((entry) => entry.action === "notification.published");
     expect(published.map((entry) => entry.details.messageId).sort()).toEqual(received.map((envelope) => envelope.messageId).sort());
   });
+
+  it("pages once about an agent offline past the threshold and a backup past its age limit", async () => {
+    await world.agent.stop();
+    await expect
+      .poll(async () => ((await world.json("/v1/hosts")).hosts as Array<{ name: string; status: string }>).find((h) => h.name === world.host)?.status, {
+        timeout: 20_000,
+      })
+      .toBe("offline");
+    // Twenty minutes offline and a three-day-old newest backup, as time would make them.
+    const db = await world.controlPlane.d1();
+    await db.prepare("UPDATE hosts SET last_seen_at = ? WHERE name = ?").bind(Date.now() - 20 * 60_000, world.host).run();
+    await db.prepare("UPDATE backups SET created_at = created_at - 72 * 3600000 WHERE host = ?").bind(world.host).run();
+
+    const first = await world.controlPlane.api("/v1/notifications/checks", { method: "POST" });
+    expect(first.status).toBe(200);
+    expect(((await first.json()) as { sent: string[] }).sent.map((key) => key.split(":")[0]).sort()).toEqual(["agent.offline", "backup.stale"]);
+    const again = await world.controlPlane.api("/v1/notifications/checks", { method: "POST" });
+    expect(await again.json()).toEqual({ sent: [] });
+
+    const received = await sns.receive({ count: 2, timeoutMs: 30_000 });
+    expect(received).toHaveLength(2);
+    const byEvent = new Map(received.map((envelope) => [envelope.messageAttributes.event, envelope]));
+    const offline = byEvent.get("agent.offline") as SnsEnvelope;
+    expect(offline.messageAttributes).toMatchObject({ host: world.host, severity: "warning" });
+    expect(structured(offline).sms).toMatch(new RegExp(`^Rewind ${world.host}: agent OFFLINE for 2\\d min: last seen `));
+    const stale = structured(byEvent.get("backup.stale") as SnsEnvelope);
+    expect(stale.sms).toContain("newest backup is 7");
+    expect(stale.email).toContain(`Newest backup: ${world.scenario.manifest.backupId}`);
+    expect(stale.email).toContain("threshold 48 h");
+  });
 });
