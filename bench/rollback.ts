@@ -88,7 +88,7 @@ async function measureSeed(docker: Docker, cluster: PgCluster, s: Scenario): Pro
   const containers = await listProjectContainers(docker, config.project.name);
   const specs = await Promise.all(containers.map((c) => captureSpec(docker, c.id, c.service)));
   const started = performance.now();
-  for (const spec of stopOrder(specs, config.project.infraServices, false)) await stopContainer(docker, spec.name, config.thresholds.stopTimeoutSeconds);
+  for (const spec of stopOrder(specs, config.project.infraServices)) await stopContainer(docker, spec.name, config.thresholds.stopTimeoutSeconds);
   const admin = new pg.Client({ connectionString: cluster.adminUrl });
   await admin.connect();
   try {

@@ -52,6 +52,12 @@ export interface AgentOptions {
 
 export interface RunningAgent {
   readonly connected: boolean;
+  /**
+   * Runs work that belongs to a command accepted before a restart (a rollback resumed from its
+   * journal) as that command: it counts as running (cancel, one host-changing action at a time),
+   * and its reports and final result go up under the original command id. No second ack is sent.
+   */
+  adopt(commandId: string, type: CommandType, work: (ctx: HandlerContext) => Promise<HandlerResult>): Promise<void>;
   /** Closes the socket, aborts running handlers and waits up to graceMs for their results. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -140,29 +146,33 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     }
   };
 
-  const execute = async (claims: CommandClaims, handler: CommandHandler): Promise<void> => {
+  const runAs = async (
+    commandId: string,
+    type: CommandType,
+    work: (ctx: HandlerContext) => Promise<HandlerResult>,
+    announce: () => Promise<void>,
+  ): Promise<void> => {
     const controller = new AbortController();
     let finished: () => void = () => undefined;
     const done = new Promise<void>((resolve) => {
       finished = resolve;
     });
-    running.set(claims.jti, { type: claims.action.type, controller, done });
-    log.info({ commandId: claims.jti, action: claims.action.type }, "command accepted");
-    await report({ kind: "ack", commandId: claims.jti });
+    running.set(commandId, { type, controller, done });
+    await announce();
     let result: HandlerResult;
     try {
-      result = await handler(claims, { report, signal: controller.signal });
+      result = await work({ report, signal: controller.signal });
     } catch (error) {
       const code = isRewindError(error) ? error.code : "INTERNAL";
-      log.error({ err: error, commandId: claims.jti, code }, "command handler failed");
+      log.error({ err: error, commandId, code }, "command handler failed");
       result = { ok: false, code, message: error instanceof Error ? error.message : String(error) };
     } finally {
-      running.delete(claims.jti);
+      running.delete(commandId);
     }
-    log.info({ commandId: claims.jti, action: claims.action.type, ok: result.ok, code: result.code }, "command finished");
+    log.info({ commandId, action: type, ok: result.ok, code: result.code }, "command finished");
     await report({
       kind: "result",
-      commandId: claims.jti,
+      commandId,
       ok: result.ok,
       ...(result.code === undefined ? {} : { code: result.code }),
       ...(result.message === undefined ? {} : { message: truncate(result.message, 4000) }),
@@ -170,6 +180,12 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     });
     finished();
   };
+
+  const execute = (claims: CommandClaims, handler: CommandHandler): Promise<void> =>
+    runAs(claims.jti, claims.action.type, (ctx) => handler(claims, ctx), async () => {
+      log.info({ commandId: claims.jti, action: claims.action.type }, "command accepted");
+      await report({ kind: "ack", commandId: claims.jti });
+    });
 
   const onCommand = async (frame: { id: string; jws: string }): Promise<void> => {
     const verdict = await verifyCommandFrame(frame, { keys: controlPlane.keys, host: config.host, nonces });
@@ -255,6 +271,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   return {
     get connected() {
       return connection?.connected ?? false;
+    },
+    adopt(commandId, type, work) {
+      return runAs(commandId, type, work, async () => log.info({ commandId, action: type }, "command resumed after a restart"));
     },
     async stop(graceMs = 20_000) {
       await connection?.close();

@@ -55,6 +55,12 @@ export const agentConfig = z.strictObject({
         adminUrl: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL"),
         name: z.string().min(1),
         binDir: z.string().min(1).default("/usr/lib/postgresql/15/bin"),
+        /**
+         * The compose service running PostgreSQL, when it runs inside the project: a full rollback
+         * keeps it running (the swap renames databases inside it) while the other services stop.
+         * Absent: PostgreSQL is outside the project, and every project service is stopped.
+         */
+        service: z.string().min(1).optional(),
       })
       .optional(),
     minio: z

@@ -310,7 +310,7 @@ describe("rewind backup", () => {
       runBackup(limited, { docker, onProgress: () => undefined }, { now: new Date(Date.UTC(2031, 0, 1, 0, 0, second)) });
     const a = await take(1);
     const lock = path.join(limited.stateDir, "rollback.lock");
-    await writeFile(lock, JSON.stringify({ rollbackId: "rb-retention-1", pid: process.pid, backupDir: a.dir }));
+    await writeFile(lock, JSON.stringify({ rollbackId: "rb-retention-1", pid: process.pid, acquiredAt: new Date().toISOString(), backupDir: a.dir }));
     try {
       await take(2);
       await take(3);
@@ -326,7 +326,7 @@ describe("rewind backup", () => {
       expect(await imageIdOf(docker, `rewind-keep/${project}/backend:20310101_000001`)).toBeDefined();
 
       // A lock that does not say which backup it uses: nothing is removed.
-      await writeFile(lock, JSON.stringify({ rollbackId: "rb-retention-2", pid: process.pid }));
+      await writeFile(lock, JSON.stringify({ rollbackId: "rb-retention-2", pid: process.pid, acquiredAt: new Date().toISOString() }));
       const e = await take(5);
       expect(e.retention.removed).toEqual([]);
       expect(await listBackupNames(limited.project.backupsDir)).toHaveLength(4);

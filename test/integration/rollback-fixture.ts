@@ -14,10 +14,14 @@ import { deployVersion, type DemoStack, downStack, upStack, volumeDir } from "..
 import type { AgentConfig } from "../../agent/src/config.ts";
 import { parseAgentConfig } from "../../agent/src/config.ts";
 import { runBackup } from "../../agent/src/backup/run-backup.ts";
+import type { DumpFormat } from "../../agent/src/host/pg-dump.ts";
+import { demoImageTag } from "../../infra/demo-stack/images.ts";
+import { COMPOSE_PROJECT, COMPOSE_SERVICE } from "../../infra/demo-stack/labels.ts";
 import type { BackupManifest } from "../../shared/schemas/manifest.ts";
 import { createDemoDatabase, seedDemoDatabase, seedMinioData } from "../world/demo-data.ts";
 import { newRunId, removeLabelled, testLabels } from "../world/docker.ts";
 import type { PgCluster } from "../world/postgres.ts";
+import type { S3World } from "../world/s3.ts";
 
 const run = promisify(execFile);
 
@@ -113,6 +117,30 @@ export interface ScenarioOptions {
   withSources?: boolean;
   /** Grow the v1 database by about this many MB (a `payload` table), for benchmarks. */
   extraDataMB?: number;
+  /** The backup's dump format (pg_dump's custom format restores with `pg_restore -j`). */
+  format?: DumpFormat;
+  /** Configure this S3 server as the off-site copy (bucket `rewind-offsite`) and copy the backup there. */
+  offsite?: S3World;
+  /**
+   * Run a `postgres` service in the project (a stand-in: the real server is the host cluster) and
+   * name it `project.database.service`, the service a full rollback keeps running.
+   */
+  databaseService?: boolean;
+}
+
+export const offsiteBucket = "rewind-offsite";
+
+/** A long-running container labelled as the project's `postgres` service, healthy once started. */
+async function startDatabaseService(docker: Docker, project: string, labels: Record<string, string>): Promise<void> {
+  const container = await docker.createContainer({
+    name: `${project}-postgres-1`,
+    // Any busybox image will do; the MinIO one's health check (`test -d /data`) passes at once.
+    Image: demoImageTag("minio", "v1"),
+    Cmd: ["sh", "-c", "exec sleep 100000"],
+    Labels: { ...labels, [COMPOSE_PROJECT]: project, [COMPOSE_SERVICE]: "postgres" },
+    HostConfig: { Init: true },
+  });
+  await container.start();
 }
 
 /** ~250 bytes a row on disk of hex text (compresses about as well as real text data). */
@@ -148,6 +176,7 @@ export async function prepareScenario(docker: Docker, cluster: PgCluster, option
   const databaseUrl = await createDemoDatabase(cluster, "v1", database);
   if (options.extraDataMB) await addPayload(databaseUrl, options.extraDataMB);
   let stack = await upStack(docker, { project, version: "v1", labels });
+  if (options.databaseService) await startDatabaseService(docker, project, labels);
   const dataDir = await volumeDir(docker, stack.minioVolume);
   await seedMinioData(dataDir, "v1");
 
@@ -157,14 +186,26 @@ export async function prepareScenario(docker: Docker, cluster: PgCluster, option
     project: {
       name: project,
       dir: projectDir,
-      infraServices: ["minio"],
-      database: { adminUrl: cluster.adminUrl, name: database, binDir: cluster.bin },
+      infraServices: options.databaseService ? ["postgres", "minio"] : ["minio"],
+      database: { adminUrl: cluster.adminUrl, name: database, binDir: cluster.bin, ...(options.databaseService ? { service: "postgres" } : {}) },
       minio: { volume: stack.minioVolume, buckets: [DEMO_BUCKET] },
       smokeChecks: [{ name: "backend health", url: `${stack.urls.backend}/health` }],
     },
     thresholds: { minFreeDiskBytes: 1024 ** 2, healthTimeoutSeconds: 60, watchSeconds: 0, stopTimeoutSeconds: 5, ...options.thresholds },
     log: { format: "pretty" },
+    ...(options.offsite
+      ? {
+          offsite: {
+            endpoint: options.offsite.endpoint,
+            region: options.offsite.region,
+            bucket: offsiteBucket,
+            accessKeyId: options.offsite.accessKeyId,
+            secretAccessKey: options.offsite.secretAccessKey,
+          },
+        }
+      : {}),
   };
+  if (options.offsite) await options.offsite.createBucket(offsiteBucket);
   const configFile = path.join(root, "agent.json");
   await writeFile(configFile, JSON.stringify(raw, null, 2));
   const config = parseAgentConfig(raw, configFile, root);
@@ -172,7 +213,11 @@ export async function prepareScenario(docker: Docker, cluster: PgCluster, option
   // A benchmark's payload is too big to snapshot row by row; its row count is in the manifest.
   const snapshot = async () => (options.extraDataMB ? {} : await snapshotDatabase(databaseUrl));
   const v1 = { tables: await snapshot(), files: await snapshotFiles(dataDir) };
-  const backup = await runBackup(config, { docker, onProgress: () => undefined });
+  const backup = await runBackup(
+    config,
+    { docker, onProgress: () => undefined },
+    { ...(options.format ? { format: options.format } : {}), ...(options.offsite ? { offsite: true } : {}) },
+  );
 
   await seedDemoDatabase(databaseUrl, "v2");
   await seedMinioData(dataDir, "v2");
@@ -197,15 +242,7 @@ export async function prepareScenario(docker: Docker, cluster: PgCluster, option
     async cleanup() {
       await downStack(docker, project, { volumes: true });
       await removeLabelled(docker, runId);
-      // runBackup tagged the (shared) demo images rewind-keep/<project>/…: untag only those.
-      for (const service of backup.manifest.services) {
-        if (service.keepTag) await docker.getImage(service.keepTag).remove({ noprune: true }).catch(() => undefined);
-      }
-      // Images the rollback rebuilt from the checkout are tagged rewind-rebuild/<project>-<service>.
-      const rebuilt = await docker.listImages({ filters: JSON.stringify({ reference: [`rewind-rebuild/${project}-*`] }) });
-      for (const tag of rebuilt.flatMap((image) => image.RepoTags ?? []).filter((t) => t.startsWith(`rewind-rebuild/${project}-`))) {
-        await docker.getImage(tag).remove();
-      }
+      await removeProjectTags(docker, project);
       for (const name of (await databaseNames(cluster)).filter((n) => n.startsWith(database))) {
         const admin = new pg.Client({ connectionString: cluster.adminUrl });
         await admin.connect();
@@ -214,6 +251,21 @@ export async function prepareScenario(docker: Docker, cluster: PgCluster, option
       await rm(root, { recursive: true, force: true });
     },
   };
+}
+
+/** Tag prefixes of this project's images: the backups' keep tags and the rollback's rebuilds. */
+const projectTagPrefixes = (project: string): string[] => [`rewind-keep/${project}/`, `rewind-rebuild/${project}-`];
+
+/** Tags a test run left on images: every backup taken (the fixture's, and any a test took) and every rebuild. */
+export async function projectTags(docker: Docker, project: string): Promise<string[]> {
+  const prefixes = projectTagPrefixes(project);
+  const images = await docker.listImages();
+  return images.flatMap((image) => image.RepoTags ?? []).filter((tag) => prefixes.some((prefix) => tag.startsWith(prefix)));
+}
+
+/** Untags only this project's images; the demo images they share with other runs stay. */
+async function removeProjectTags(docker: Docker, project: string): Promise<void> {
+  for (const tag of await projectTags(docker, project)) await docker.getImage(tag).remove({ noprune: true });
 }
 
 export async function gitHeadOf(dir: string): Promise<string> {

@@ -3,7 +3,7 @@
 import path from "node:path";
 import { RewindError } from "../../../shared/errors.ts";
 import { type BackupManifest, type LastDeploymentBackup, lastDeploymentBackup } from "../../../shared/schemas/manifest.ts";
-import { writeFileDurably } from "./manifest-file.ts";
+import { writeFileDurably } from "../host/durable-file.ts";
 
 export const lastDeploymentFileName = ".last-deployment-backup";
 

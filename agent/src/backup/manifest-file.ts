@@ -1,10 +1,11 @@
 // `manifest.json` beside the archives: written durably, and read back only through the shared
 // schema, so a hand-edited or truncated manifest is refused rather than trusted.
-import { open, readFile, rename } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { RewindError } from "../../../shared/errors.ts";
 import { type BackupManifest, backupManifest } from "../../../shared/schemas/manifest.ts";
 import { describeIssues } from "../../../shared/schemas/zod-error.ts";
+import { writeFileDurably } from "../host/durable-file.ts";
 import { manifestFileName } from "./layout.ts";
 
 export const manifestPath = (dir: string): string => path.join(dir, manifestFileName);
@@ -33,19 +34,6 @@ export async function readManifest(dir: string): Promise<BackupManifest> {
     });
   }
   return parseManifest(text, file);
-}
-
-/** Write then fsync then rename: after a crash the file is either the old one or the whole new one. */
-export async function writeFileDurably(file: string, text: string): Promise<void> {
-  const temporary = `${file}.tmp`;
-  const handle = await open(temporary, "w");
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temporary, file);
 }
 
 export async function writeManifest(dir: string, manifest: BackupManifest): Promise<void> {

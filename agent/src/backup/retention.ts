@@ -1,18 +1,14 @@
 // Applies the retention plan on disk: lists the backups, finds which one a running rollback uses
 // (from its lock file), deletes the rest beyond the newest N and drops their images' keep tags.
-import { readdir, readFile, rm } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
-import { z } from "zod";
 import type { AgentConfig } from "../config.ts";
-import { lockPath } from "../rollback/lock-file.ts";
+import { readRollbackLock } from "../rollback/lock-file.ts";
 import { untagImages } from "./keep-images.ts";
 import { isBackupDirName } from "./layout.ts";
 import { readManifest } from "./manifest-file.ts";
 import { type InUse, planRetention } from "./retention-plan.ts";
-
-/** The fields of the rollback lock retention relies on; the rollback engine may store more. */
-const rollbackLock = z.object({ rollbackId: z.string().min(1), backupDir: z.string().min(1).optional() });
 
 export async function listBackupNames(backupsDir: string): Promise<string[]> {
   try {
@@ -25,28 +21,18 @@ export async function listBackupNames(backupsDir: string): Promise<string[]> {
 }
 
 export async function backupInUse(config: AgentConfig): Promise<InUse> {
-  const file = lockPath(config.stateDir);
-  let text: string;
+  let lock: Awaited<ReturnType<typeof readRollbackLock>>;
   try {
-    text = await readFile(file, "utf8");
+    lock = await readRollbackLock(config.stateDir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { kind: "none" };
-    return { kind: "unknown", reason: `the rollback lock ${file} cannot be read (${(error as Error).message})` };
+    return { kind: "unknown", reason: (error as Error).message };
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return { kind: "unknown", reason: `the rollback lock ${file} is not valid JSON` };
-  }
-  const lock = rollbackLock.safeParse(raw);
-  if (!lock.success) return { kind: "unknown", reason: `the rollback lock ${file} is not in the expected form` };
-  const { rollbackId, backupDir } = lock.data;
-  if (backupDir === undefined) {
-    return { kind: "unknown", reason: `rollback ${rollbackId} holds the lock without naming its backup` };
+  if (lock === undefined) return { kind: "none" };
+  if (lock.backupDir === undefined) {
+    return { kind: "unknown", reason: `rollback ${lock.rollbackId} holds the lock without naming its backup` };
   }
   // Relative paths are as in `.last-deployment-backup`: relative to the project directory.
-  return { kind: "backup", name: path.basename(path.resolve(config.project.dir, backupDir)), rollbackId };
+  return { kind: "backup", name: path.basename(path.resolve(config.project.dir, lock.backupDir)), rollbackId: lock.rollbackId };
 }
 
 export interface RetentionResult {

@@ -1,13 +1,17 @@
-// PostgreSQL side of a rollback: restore a gzipped plain dump into a side database while the live one
-// keeps serving, then swap the two by renaming (seconds, whatever the size). The dump is streamed
-// file → gunzip → psql, never held in memory; ON_ERROR_STOP makes a broken dump fail, not half-load.
+// PostgreSQL side of a rollback: restore a dump into a side database while the live one keeps
+// serving, then swap the two by renaming (seconds, whatever the size). A gzipped plain dump is
+// streamed file → gunzip → psql (ON_ERROR_STOP: a broken dump fails, not half-loads); pg_dump's
+// custom format goes through `pg_restore -j` so tables and indexes load in parallel.
 import { spawn } from "node:child_process";
 import { createReadStream } from "node:fs";
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import pg from "pg";
 import { RewindError } from "../../../shared/errors.ts";
+import type { BackupManifest } from "../../../shared/schemas/manifest.ts";
+import { connectionFor } from "./pg-dump.ts";
 
 export interface PgTarget {
   /** Superuser-capable URL of the maintenance database. */
@@ -87,37 +91,79 @@ async function createStage(adminUrl: string, live: string, stage: string): Promi
   });
 }
 
-/** Restore `dumpFile` (gzipped plain SQL) into a fresh `stage` database; a failure drops `stage` and leaves `live` alone. */
+/** How the dump was written (the manifest's `database.format`). */
+export type DumpFormat = NonNullable<BackupManifest["database"]>["format"];
+
+/** Runs a PostgreSQL client tool to the end; a non-zero exit is STEP_FAILED with its stderr tail. */
+async function runTool(
+  bin: string,
+  args: string[],
+  what: string,
+  options: { signal?: AbortSignal; env?: Record<string, string>; stdin?: (stdin: NodeJS.WritableStream) => Promise<unknown> } = {},
+): Promise<void> {
+  const child = spawn(bin, args, {
+    stdio: [options.stdin ? "pipe" : "ignore", "ignore", "pipe"],
+    env: { ...process.env, ...options.env },
+    signal: options.signal,
+  });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString("utf8")).slice(-4000);
+  });
+  const exited = new Promise<number>((resolve, reject) => {
+    child.on("error", (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === "ENOENT"
+          ? new RewindError("CONFIG_INVALID", `${bin} not found: install the PostgreSQL client (apt-get install postgresql-client) or set project.database.binDir`, { cause: error })
+          : error,
+      ),
+    );
+    child.on("close", (code) => resolve(code ?? 1));
+  });
+  // psql closing its stdin early (on the first error) surfaces as EPIPE here; its exit code says why.
+  const fed = options.stdin && child.stdin ? options.stdin(child.stdin).then(() => undefined, (error: unknown) => error) : Promise.resolve(undefined);
+  const [feedError, code] = await Promise.all([fed, exited]);
+  if (code !== 0) throw new RewindError("STEP_FAILED", `${what} failed (${path.basename(bin)} exit ${code}): ${stderr.trim()}`);
+  if (feedError) throw new RewindError("STEP_FAILED", `${what}: reading the dump failed: ${(feedError as Error).message}`, { cause: feedError });
+}
+
+/** Parallel jobs for pg_restore: one per CPU, at most four (beyond that the disk is the limit). */
+const restoreJobs = (): number => Math.max(1, Math.min(4, availableParallelism()));
+
+/** Reads a custom-format dump's table of contents: fails unless pg_restore can read the whole archive header. */
+export async function listCustomDump(binDir: string, dumpFile: string, signal?: AbortSignal): Promise<void> {
+  await runTool(path.join(binDir, "pg_restore"), ["--list", dumpFile], `reading the table of contents of ${path.basename(dumpFile)}`, signal ? { signal } : {});
+}
+
+/** Restore `dumpFile` into a fresh `stage` database; a failure drops `stage` and leaves `live` alone. */
 export async function restoreIntoStage(
   target: PgTarget,
-  dumpFile: string,
+  dump: { file: string; format: DumpFormat },
   live: string,
   stage: string,
   signal?: AbortSignal,
 ): Promise<void> {
   await createStage(target.adminUrl, live, stage);
-  const psql = spawn(
-    path.join(target.binDir, "psql"),
-    ["--no-psqlrc", "--quiet", "-v", "ON_ERROR_STOP=1", "--single-transaction", "--dbname", urlForDatabase(target.adminUrl, stage)],
-    { stdio: ["pipe", "ignore", "pipe"], signal },
-  );
-  let stderr = "";
-  psql.stderr.on("data", (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString("utf8")).slice(-4000);
-  });
-  const exited = new Promise<number>((resolve, reject) => {
-    psql.on("error", reject);
-    psql.on("close", (code) => resolve(code ?? 1));
-  });
+  // The password goes in the environment, never on a command line `ps` shows.
+  const { dbname: url, env } = connectionFor(urlForDatabase(target.adminUrl, stage));
+  const what = `restoring ${path.basename(dump.file)} into ${stage}`;
   try {
-    // psql closing its stdin early (on the first error) surfaces as EPIPE here; its exit code says why.
-    const fed = pipeline(createReadStream(dumpFile, { highWaterMark: 1024 * 1024 }), createGunzip(), psql.stdin).catch((error: unknown) => error);
-    const [feedError, code] = await Promise.all([fed, exited]);
-    if (code !== 0) {
-      throw new RewindError("STEP_FAILED", `restoring ${path.basename(dumpFile)} into ${stage} failed (psql exit ${code}): ${stderr.trim()}`);
-    }
-    if (feedError) {
-      throw new RewindError("STEP_FAILED", `reading ${path.basename(dumpFile)} failed: ${(feedError as Error).message}`, { cause: feedError });
+    if (dump.format === "plain-gzip") {
+      await runTool(
+        path.join(target.binDir, "psql"),
+        ["--no-psqlrc", "--quiet", "-v", "ON_ERROR_STOP=1", "--single-transaction", "--dbname", url],
+        what,
+        { env, ...(signal ? { signal } : {}), stdin: (stdin) => pipeline(createReadStream(dump.file, { highWaterMark: 1024 * 1024 }), createGunzip(), stdin) },
+      );
+    } else {
+      // -j cannot run in one transaction; --exit-on-error stops at the first failure, and the
+      // half-loaded stage is dropped below, so the live database never sees it either way.
+      await runTool(
+        path.join(target.binDir, "pg_restore"),
+        ["--exit-on-error", "--jobs", String(restoreJobs()), "--dbname", url, dump.file],
+        what,
+        { env, ...(signal ? { signal } : {}) },
+      );
     }
   } catch (error) {
     await dropDatabase(target.adminUrl, stage);

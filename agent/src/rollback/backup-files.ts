@@ -1,43 +1,54 @@
-// Backup archive checks and unpacking, all streamed: full gzip integrity (every byte decompressed),
-// sha256 against the manifest, and the MinIO tarball unpacked into a staging directory.
-import { createHash } from "node:crypto";
+// The backup's files as a rollback needs them: archives missing on this host fetched back from the
+// off-site copy (sha256 checked), then each checked whole with the backup module's integrity check,
+// and the MinIO tarball unpacked into a staging directory, all streamed.
 import { createReadStream } from "node:fs";
-import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createGunzip } from "node:zlib";
 import { extract } from "tar";
-import { RewindError } from "../../../shared/errors.ts";
+import type { AgentConfig } from "../config.ts";
+import { fetchMissingFiles } from "../backup/fetch-missing.ts";
+import type { FileCheck, ManifestFile } from "../backup/integrity.ts";
+import { verifyFiles } from "../backup/integrity.ts";
+import { readManifest } from "../backup/manifest-file.ts";
+import type { LoadedBackup } from "./loaded-backup.ts";
 
-export interface ArchiveFacts {
-  sha256: string;
-  bytes: number;
-  /** Size once decompressed: what staging the file needs on disk. */
-  uncompressedBytes: number;
+export interface CheckedFiles {
+  /** Paths fetched back from the off-site copy. */
+  fetched: string[];
+  database?: FileCheck;
+  minio?: FileCheck;
 }
 
-/** Read the whole file once: its sha256 and a full decompression (a flipped byte fails the CRC). */
-export async function inspectGzip(file: string, signal?: AbortSignal): Promise<ArchiveFacts> {
-  const hash = createHash("sha256");
-  let bytes = 0;
-  let uncompressedBytes = 0;
-  // Large reads: per-chunk overhead dominates with the 64 KiB default on multi-GB dumps.
-  const source = createReadStream(file, { highWaterMark: 1024 * 1024 });
-  source.on("data", (chunk: Buffer | string) => {
-    hash.update(chunk);
-    bytes += chunk.length;
-  });
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      uncompressedBytes += chunk.length;
-      callback();
-    },
-  });
-  try {
-    await pipeline(source, createGunzip(), sink, { signal });
-  } catch (error) {
-    throw new RewindError("PREFLIGHT_FAILED", `${file} is not a valid gzip file: ${(error as Error).message}`, { cause: error });
+/** The archives this host's rollback restores: the database only with a database configured, likewise MinIO. */
+function filesToRestore(config: AgentConfig, backup: LoadedBackup): ManifestFile[] {
+  const files: ManifestFile[] = [];
+  const { database, minio } = backup;
+  if (database && config.project.database) {
+    const gzip = (database.format ?? "plain-gzip") === "plain-gzip";
+    files.push({ role: "database", gzip, file: { path: database.file, ...sizeAndHash(database) } });
   }
-  return { sha256: hash.digest("hex"), bytes, uncompressedBytes };
+  if (minio && config.project.minio) files.push({ role: "minio", gzip: true, file: { path: minio.file, ...sizeAndHash(minio) } });
+  return files;
+}
+
+function sizeAndHash(file: { bytes?: number; sha256?: string }): { bytes?: number; sha256?: string } {
+  return { ...(file.bytes === undefined ? {} : { bytes: file.bytes }), ...(file.sha256 === undefined ? {} : { sha256: file.sha256 }) };
+}
+
+/**
+ * Brings back what is missing (a backup with a manifest, when the off-site copy is configured),
+ * then reads every file whole: BACKUP_INVALID names each missing or damaged one.
+ */
+export async function checkBackupFiles(config: AgentConfig, backup: LoadedBackup, signal?: AbortSignal): Promise<CheckedFiles> {
+  const fetched =
+    backup.source === "manifest" && config.offsite !== undefined
+      ? await fetchMissingFiles(config, backup.dir, await readManifest(backup.dir), signal)
+      : [];
+  const entries = filesToRestore(config, backup);
+  const checks = await verifyFiles(backup.dir, entries, `backup ${backup.backupId ?? backup.timestamp}`, signal);
+  const checkOf = (role: ManifestFile["role"]): FileCheck | undefined => checks[entries.findIndex((e) => e.role === role)];
+  const database = checkOf("database");
+  const minio = checkOf("minio");
+  return { fetched, ...(database ? { database } : {}), ...(minio ? { minio } : {}) };
 }
 
 /** Unpack a .tar.gz into `dir`, keeping owners and modes (the agent runs as root, as MinIO's files need). */

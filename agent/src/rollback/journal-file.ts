@@ -1,22 +1,14 @@
 // The journal on disk: `<stateDir>/rollbacks/<id>/journal.jsonl`, appended one line at a time and
 // fsync'd before the engine moves on, so what it says happened did happen.
-import { mkdir, open, readFile, rename } from "node:fs/promises";
+import { mkdir, open, readFile } from "node:fs/promises";
 import path from "node:path";
+import { fsyncDir } from "../host/durable-file.ts";
 import type { JournalEntry } from "./journal.ts";
 import { parseJournal } from "./journal.ts";
 
 export const rollbackDir = (stateDir: string, rollbackId: string): string => path.join(stateDir, "rollbacks", rollbackId);
 export const journalPath = (stateDir: string, rollbackId: string): string =>
   path.join(rollbackDir(stateDir, rollbackId), "journal.jsonl");
-
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 export async function appendJournal(file: string, entry: JournalEntry): Promise<void> {
   const dir = path.dirname(file);
@@ -39,19 +31,4 @@ export async function readJournal(file: string): Promise<JournalEntry[] | undefi
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
   }
-}
-
-/** Write a whole file durably: temp file, fsync, rename. */
-export async function writeFileDurably(file: string, content: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.tmp-${process.pid}`;
-  const handle = await open(temp, "w");
-  try {
-    await handle.write(content);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, file);
-  await fsyncDir(path.dirname(file));
 }

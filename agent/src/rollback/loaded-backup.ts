@@ -18,6 +18,8 @@ export const loadedBackup = z.strictObject({
   database: z
     .strictObject({
       file: z.string().min(1),
+      /** pg_dump's format; absent means the seed's gzipped plain SQL. */
+      format: z.enum(["plain-gzip", "custom", "directory"]).optional(),
       sha256: sha256Hex.optional(),
       bytes: z.number().int().nonnegative().optional(),
       tables: z.array(tableCount).optional(),
@@ -56,6 +58,7 @@ export function fromManifest(manifest: BackupManifest, dir: string): LoadedBacku
       ? {
           database: {
             file: path.resolve(dir, manifest.database.file.path),
+            format: manifest.database.format,
             sha256: manifest.database.file.sha256,
             bytes: manifest.database.file.bytes,
             tables: manifest.database.tables,

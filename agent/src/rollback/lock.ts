@@ -5,6 +5,8 @@ export interface LockHolder {
   rollbackId: string;
   pid: number;
   acquiredAt: string;
+  /** The backup directory the rollback restores, once preflight resolved it. */
+  backupDir?: string;
 }
 
 export interface LockFacts {

@@ -1,8 +1,6 @@
 // Which services stop and start, and in what order: app services stop before infrastructure and
-// start after it. The database service keeps running, because the swap renames databases inside it.
-
-/** Service names taken to be the PostgreSQL server when it runs inside the compose project. */
-export const databaseServiceNames: readonly string[] = ["postgres", "postgresql", "db"];
+// start after it. The database service (config `project.database.service`) keeps running during a
+// data restore, because the swap renames databases inside it.
 
 export interface Ordered<T> {
   app: T[];
@@ -16,18 +14,19 @@ function split<T extends { service: string }>(items: readonly T[], infraServices
   };
 }
 
-/** Containers to stop, app first; the database service stays up when the rollback restores data. */
-export function stopOrder<T extends { service: string }>(
-  items: readonly T[],
-  infraServices: readonly string[],
-  keepDatabaseRunning: boolean,
-): T[] {
-  const { app, infra } = split(items, infraServices);
-  return [...app, ...infra.filter((i) => !(keepDatabaseRunning && databaseServiceNames.includes(i.service)))];
+/** Containers to stop, app first; `keepRunning` (the database service during a data restore) stays up. */
+export function stopOrder<T extends { service: string }>(items: readonly T[], infraServices: readonly string[], keepRunning?: string): T[] {
+  const { app, infra } = split(items.filter((i) => i.service !== keepRunning), infraServices);
+  return [...app, ...infra];
 }
 
 /** Containers to (re)create, infrastructure first. */
 export function startOrder<T extends { service: string }>(items: readonly T[], infraServices: readonly string[]): T[] {
   const { app, infra } = split(items, infraServices);
   return [...infra, ...app];
+}
+
+/** The service a rollback leaves running: PostgreSQL's, when the rollback restores data inside it. */
+export function keptRunning(mode: "full" | "code-only", databaseService: string | undefined): string | undefined {
+  return mode === "full" ? databaseService : undefined;
 }

@@ -8,8 +8,8 @@ const services = [{ service: "minio" }, { service: "backend" }, { service: "post
 
 describe("stop and start order", () => {
   it("stops app services first, keeps the database up when data is swapped inside it", () => {
-    expect(stopOrder(services, ["postgres", "minio"], true).map((s) => s.service)).toEqual(["backend", "frontend", "minio"]);
-    expect(stopOrder(services, ["postgres", "minio"], false).map((s) => s.service)).toEqual(["backend", "frontend", "minio", "postgres"]);
+    expect(stopOrder(services, ["postgres", "minio"], "postgres").map((s) => s.service)).toEqual(["backend", "frontend", "minio"]);
+    expect(stopOrder(services, ["postgres", "minio"]).map((s) => s.service)).toEqual(["backend", "frontend", "minio", "postgres"]);
   });
 
   it("starts infrastructure first", () => {

@@ -18,5 +18,7 @@ export const rollbackRequest = z.strictObject({
   dryRun: z.boolean().optional(),
   /** Code-only: the commit to return to instead of the backup's. */
   commit: gitCommit.optional(),
+  /** The signed command that asked for it, if any: a run resumed after a restart reports as that command. */
+  commandId: id.optional(),
 });
 export type RollbackRequest = z.output<typeof rollbackRequest>;

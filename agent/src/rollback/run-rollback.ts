@@ -76,7 +76,17 @@ export async function resumeRollback(config: AgentConfig, ctx: RollbackRunContex
   return finish(config, rollbackId, ctx);
 }
 
-/** At agent start-up: resume an interrupted rollback if there is one; undefined when there is none. */
-export async function resumeInterrupted(config: AgentConfig, ctx: RollbackRunContext): Promise<RollbackReport | undefined> {
-  return (await interruptedRollback(config.stateDir)) === undefined ? undefined : resumeRollback(config, ctx);
+export interface InterruptedRollback {
+  rollbackId: string;
+  /** The command that asked for it (absent for `rewind rollback --local`): the resumed run reports as it. */
+  commandId?: string;
+}
+
+/** At agent start-up: the rollback a killed process left behind, if there is one. */
+export async function findInterrupted(config: AgentConfig): Promise<InterruptedRollback | undefined> {
+  const rollbackId = await interruptedRollback(config.stateDir);
+  if (rollbackId === undefined) return undefined;
+  const begin = (await readJournal(journalPath(config.stateDir, rollbackId)))?.[0];
+  const commandId = begin?.kind === "begin" ? begin.request.commandId : undefined;
+  return { rollbackId, ...(commandId === undefined ? {} : { commandId }) };
 }

@@ -1,5 +1,6 @@
 // `rewind agent run`: runs the agent in the foreground (systemd or a terminal) until SIGTERM or
-// SIGINT, then closes the socket, lets running handlers record their outcome, and exits 0.
+// SIGINT, then closes the socket, lets running handlers record their outcome, and exits 0. A
+// rollback a killed agent left behind is resumed at start-up, without waiting for a new command.
 import { parseArgs } from "node:util";
 import Docker from "dockerode";
 import { startAgent } from "../../agent.ts";
@@ -7,8 +8,11 @@ import { backupHandler } from "../../backup/command-handler.ts";
 import { localManifests } from "../../backup/local-manifests.ts";
 import { hostStateProvider } from "../../channel/host-state.ts";
 import { loadAgentConfig } from "../../config.ts";
-import { rollbackCommandHandler } from "../../rollback/command-handler.ts";
-import { createLogger } from "../../log.ts";
+import { resumeAsCommand, rollbackCommandHandler } from "../../rollback/command-handler.ts";
+import { findInterrupted, resumeRollback } from "../../rollback/run-rollback.ts";
+import { createLogger, type Logger } from "../../log.ts";
+import type { RunningAgent } from "../../agent.ts";
+import type { AgentConfig } from "../../config.ts";
 import type { Subcommand } from "../main.ts";
 
 const usage = `usage: rewind agent run --config PATH [--pretty]
@@ -27,6 +31,27 @@ function untilSignal(): Promise<NodeJS.Signals> {
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
   });
+}
+
+/**
+ * Finishes (or undoes) the rollback a killed agent left behind. One the control plane asked for
+ * runs as its original command, so its progress and result reach the rollback's record; a
+ * `rewind rollback --local` run has no command to report to, so its progress goes to the log.
+ */
+async function resumeLeftBehind(config: AgentConfig, docker: Docker, agent: RunningAgent, log: Logger): Promise<void> {
+  const interrupted = await findInterrupted(config);
+  if (interrupted === undefined) return;
+  log.warn({ rollbackId: interrupted.rollbackId, commandId: interrupted.commandId }, "resuming an interrupted rollback");
+  if (interrupted.commandId !== undefined) {
+    await agent.adopt(interrupted.commandId, "rollback", resumeAsCommand(config, docker, interrupted.commandId));
+    return;
+  }
+  const report = await resumeRollback(config, {
+    docker,
+    signal: new AbortController().signal,
+    onProgress: (event) => log.info({ rollbackId: event.rollbackId, step: event.step, state: event.state }, event.message ?? "rollback progress"),
+  });
+  log.info({ rollbackId: report.rollbackId, state: report.state }, "interrupted rollback ended");
 }
 
 export const run: Subcommand = async (argv, io) => {
@@ -72,8 +97,12 @@ export const run: Subcommand = async (argv, io) => {
       return found.manifests;
     },
   });
+  const resumed = resumeLeftBehind(config, docker, agent, log).catch((error: unknown) =>
+    log.error({ err: error }, "could not resume the interrupted rollback; run `rewind rollback --local --resume`"),
+  );
   const received = await signal;
   log.info({ signal: received }, "stopping on signal");
   await agent.stop();
+  await resumed;
   return 0;
 };

@@ -1,5 +1,6 @@
-// Step 4: the slow work, while the services still run: restore the dump into a side database and
-// unpack the MinIO archive beside the volume's `_data`. Re-running starts both afresh.
+// Step 4: the slow work, while the services still run: restore the dump (psql, or pg_restore -j for
+// the custom format) into a side database and unpack the MinIO archive beside the volume's `_data`.
+// Re-running starts both afresh.
 import { chmod, chown, stat } from "node:fs/promises";
 import { restoreIntoStage } from "../../host/postgres-restore.ts";
 import { freshDir, swapPaths, volumeDataDir } from "../../host/volume.ts";
@@ -16,7 +17,8 @@ export async function stage(ctx: StepContext): Promise<StepOutput> {
   if (backup.database && database) {
     const staged = stagedDatabase(database.name);
     ctx.progress(`restoring ${backup.database.file} into ${staged}`);
-    await restoreIntoStage(database, backup.database.file, database.name, staged, ctx.signal);
+    const dump = { file: backup.database.file, format: backup.database.format ?? "plain-gzip" };
+    await restoreIntoStage(database, dump, database.name, staged, ctx.signal);
     output.database = staged;
   }
   const minio = config.project.minio;

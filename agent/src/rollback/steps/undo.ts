@@ -8,7 +8,7 @@ import { checkoutCommit, gitHead } from "../../host/git.ts";
 import { dropDatabase, unswapDatabases } from "../../host/postgres-restore.ts";
 import { swapPaths, unswapVolumeData, volumeDataDir } from "../../host/volume.ts";
 import { setAsideDataDir, setAsideDatabase, stagedDataDir, stagedDatabase } from "../names.ts";
-import { stopOrder } from "../order.ts";
+import { keptRunning, stopOrder } from "../order.ts";
 import type { StepContext, StepOutput } from "../step-context.ts";
 import { documentedOf } from "../step-context.ts";
 import { discardStaged } from "./discard-staged.ts";
@@ -17,8 +17,7 @@ import { startContainers } from "./start.ts";
 export async function undo(ctx: StepContext, reached: ReadonlySet<ReportedStepId>): Promise<StepOutput> {
   const { config, request, docker } = ctx;
   const documented = documentedOf(ctx);
-  const keepDatabase = request.mode === "full" && config.project.database !== undefined;
-  const touched = stopOrder(documented.containers, config.project.infraServices, keepDatabase);
+  const touched = stopOrder(documented.containers, config.project.infraServices, keptRunning(request.mode, config.project.database?.service));
   for (const spec of touched) await stopContainer(docker, spec.name, config.thresholds.stopTimeoutSeconds);
   const actions: string[] = [];
   if (reached.has("swap")) {
