@@ -78,7 +78,7 @@ afterAll(async () => {
 });
 
 describe("operator rollbacks", () => {
-  it("refuses a request whose confirm is not the host name, naming the field", async () => {
+  it("refuses a request whose confirm is not the host name, and a raw rollback command", async () => {
     const { status, body } = await apiJson<ErrorBody>(world, "/v1/rollbacks", {
       method: "POST",
       token: alice.token,
@@ -88,6 +88,13 @@ describe("operator rollbacks", () => {
     expect(body.error.code).toBe("BAD_REQUEST");
     expect(body.error.details?.field).toBe("confirm");
     expect(body.error.message).toContain(host);
+    const raw = await apiJson<ErrorBody>(world, `/v1/hosts/${host}/commands`, {
+      method: "POST",
+      token: alice.token,
+      body: JSON.stringify({ action: { type: "rollback", rollbackId: "rb-raw-0001", reason: "sneaky" } }),
+    });
+    expect(raw.status).toBe(400);
+    expect(raw.body.error.message).toBe("rollbacks are requested with POST /v1/rollbacks, not as a raw command");
   });
 
   it("says so when the host has no verified backup yet, and a viewer may not request at all", async () => {

@@ -1,19 +1,19 @@
 // POST /v1/hosts/:host/commands (operator): sign a command for one host and queue it in the host's
-// Durable Object. GET /v1/commands/:id (viewer+): its state, outcome and the agent's reports.
+// Durable Object (rollbacks excepted: they go through /v1/rollbacks). GET /v1/commands/:id (viewer+):
+// its state, outcome and the agent's reports.
 import { asc, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { RewindError } from "../../../shared/errors.ts";
-import { type CommandClaims, commandAction, preconditions } from "../../../shared/schemas/command.ts";
+import { commandAction, preconditions } from "../../../shared/schemas/command.ts";
 import { hostName, id as idSchema } from "../../../shared/schemas/common.ts";
 import { parseOrThrow } from "../../../shared/schemas/zod-error.ts";
-import { nowSeconds, randomId, signCommand } from "../../../shared/signing.ts";
 import { appendAudit } from "../audit/append.ts";
 import { requireRole } from "../auth/middleware.ts";
 import { readers } from "../auth/roles.ts";
-import { loadConfig } from "../config.ts";
 import { database } from "../db/client.ts";
 import { commandReports, commands, hosts } from "../db/schema.ts";
+import { signHostCommand } from "../host-channel/sign-command.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { readBody } from "../http/body.ts";
 
@@ -33,21 +33,18 @@ export const hostCommandRoutes = new Hono<AppEnv>().post("/:host/commands", requ
   const actor = c.get("actor");
   const [known] = await database(c.env).select({ name: hosts.name }).from(hosts).where(eq(hosts.name, host)).limit(1);
   if (known === undefined) throw new RewindError("NOT_FOUND", `host ${host} is not enrolled`);
-  const [key] = loadConfig(c.env).signingKeys;
-  if (key === undefined) throw new RewindError("CONFIG_INVALID", "no signing key configured", { details: { field: "SIGNING_KEYS" } });
+  if (body.action.type === "rollback") {
+    // A raw rollback command would skip the confirmation, the approvals and the one-at-a-time rule.
+    throw new RewindError("BAD_REQUEST", "rollbacks are requested with POST /v1/rollbacks, not as a raw command", {
+      details: { field: "action.type" },
+    });
+  }
   const now = new Date();
-  const iat = nowSeconds(now);
-  const claims: CommandClaims = {
-    iss: "rewind-control-plane",
-    aud: host,
-    jti: randomId(),
-    nonce: `${randomId()}${randomId()}`,
-    iat,
-    exp: iat + body.ttlSeconds,
-    action: body.action,
-    ...(body.preconditions === undefined ? {} : { pre: body.preconditions }),
-  };
-  const jws = await signCommand(claims, key);
+  const { claims, jws } = await signHostCommand(c.env, host, body.action, {
+    ttlSeconds: body.ttlSeconds,
+    now,
+    ...(body.preconditions === undefined ? {} : { preconditions: body.preconditions }),
+  });
   const stub = c.env.HOST.get(c.env.HOST.idFromName(host));
   const { state } = await stub.enqueue({
     host,
