@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { z } from "zod";
 import { buildDemoImages } from "../infra/demo-stack/images.ts";
 import { DEMO_BUCKET, demoServices } from "../infra/demo-stack/services.ts";
 import { type DemoStack, downStack, settledHealth, upStack, volumeDir } from "../infra/demo-stack/stack.ts";
@@ -20,13 +21,13 @@ import { createDemoDatabase, seedMinioData } from "../test/world/demo-data.ts";
 import { newRunId, removeLabelled, requireDocker, testLabels } from "../test/world/docker.ts";
 import { type PgCluster, startPostgres } from "../test/world/postgres.ts";
 import { type S3World, startS3 } from "../test/world/s3.ts";
-import { ControlPlaneApi, type RollbackDetail } from "./demo/api.ts";
+import { ControlPlaneApi, type RollbackDetail, waitUntil } from "./demo/api.ts";
 import { Cleanup } from "./demo/cleanup.ts";
 import type { DeployState } from "./demo/deploy-state.ts";
 import { commitRelease, initProject } from "./demo/project.ts";
 import { differences, type Expected, readHostState, summarize } from "./demo/restored-state.ts";
-import { runRewind } from "./demo/rewind-cli.ts";
-import { type ConsoleAccess, formatEntry, formatRollback, formatSummary, type TimelineEntry } from "./demo/timeline.ts";
+import { type CliRun, runRewind } from "./demo/rewind-cli.ts";
+import { type ConsoleAccess, formatDuration, formatEntry, formatSummary, type TimelineEntry } from "./demo/timeline.ts";
 
 const usage = `usage: bash scripts/demo.sh [--keep]
 
@@ -203,28 +204,74 @@ async function backUp(services: Services, project: Project, note: (detail: strin
   return manifest.backupId;
 }
 
-async function deployBrokenV2(configFile: string, project: Project, note: (detail: string) => void): Promise<number | null> {
+const deployOutcome = z.object({
+  result: z.string(),
+  failure: z.object({ kind: z.string() }).optional(),
+  path: z.string().optional(),
+  rollbackId: z.string().optional(),
+});
+
+/** `rewind deploy --json` prints its outcome last on stdout, after whatever the deploy command printed. */
+function parseOutcome(stdout: readonly string[]): z.output<typeof deployOutcome> {
+  const start = stdout.lastIndexOf("{");
+  const parsed = start < 0 ? undefined : deployOutcome.safeParse(JSON.parse(stdout.slice(start).join("\n")));
+  if (parsed?.success !== true) throw new RewindError("MALFORMED", `rewind deploy printed no outcome:\n${stdout.join("\n")}`);
+  return parsed.data;
+}
+
+/** Starts `rewind deploy` with the v2 deploy script; resolves when it exits (after the rollback it asks for). */
+async function startDeploy(configFile: string, project: Project): Promise<{ done: Promise<CliRun> }> {
   const state: DeployState = { projectDir: project.dir, databaseUrl: project.databaseUrl, minioDir: project.minioDir, stack: project.stack };
   const stateFile = path.join(project.root, "deploy-state.json");
   await writeFile(stateFile, JSON.stringify(state));
-  const deployScript = path.join(import.meta.dirname, "demo/deploy-v2.ts");
-  const result = await runRewind(["deploy", "--config", configFile, "--window", "60", "--", process.execPath, "--import", "tsx", deployScript, stateFile], {
-    onLine: (line) => out(`       │ ${line}`),
+  // rewind deploy runs the command in the project's checkout: name tsx by its full path.
+  const command = [process.execPath, "--import", import.meta.resolve("tsx"), path.join(import.meta.dirname, "demo/deploy-v2.ts"), stateFile];
+  const args = ["deploy", "--config", configFile, "--window", "60", "--interval", "1", "--failures", "3", "--json", "--", ...command];
+  const done = runRewind(args, {
+    // Shows the deploy's own lines, not the JSON outcome the demo reads at the end.
+    onLine: (line) => {
+      if (!/^[{} ]/.test(line)) out(`       │ ${line}`);
+    },
     signal: interrupt.signal,
   });
-  checkInterrupted();
-  if (result.code === 2) throw new RewindError("BAD_REQUEST", "rewind deploy refused its arguments (exit 2; its output is above)");
-  note(`rewind deploy exited ${result.code}`);
-  return result.code;
+  return { done };
 }
 
-async function automaticRollback(api: ControlPlaneApi, note: (detail: string) => void): Promise<RollbackDetail> {
-  const [latest] = await api.rollbacks(HOST);
-  if (latest === undefined) throw new RewindError("NOT_FOUND", "no rollback was requested for the broken deploy");
-  const rollback = await api.waitRollback(latest.rollbackId, { timeoutMs: 120_000, signal: interrupt.signal });
-  if (!rollback.automatic) throw new RewindError("STEP_FAILED", `rollback ${rollback.rollbackId} was not automatic (source ${rollback.source})`);
-  if (rollback.state !== "succeeded") throw new RewindError("STEP_FAILED", `rollback ${rollback.rollbackId} ended ${rollback.state}: ${JSON.stringify(rollback.outcome)}`);
-  note(formatRollback({ ...rollback, steps: rollback.steps }).split("\n").slice(1).join("\n").replace(/^ {4}/gm, ""));
+/** The deploy shipped v2 and its health checks failed until `rewind deploy` asked for a rollback. */
+async function untilRollbackRequested(api: ControlPlaneApi, deploy: Promise<CliRun>, note: (detail: string) => void): Promise<string> {
+  let exited: CliRun | undefined;
+  void deploy.then((run) => {
+    exited = run;
+  });
+  const rollbackId = await waitUntil(
+    async () => {
+      const [latest] = await api.rollbacks(HOST);
+      if (latest !== undefined) return latest.rollbackId;
+      if (exited !== undefined) throw new RewindError("STEP_FAILED", `rewind deploy exited ${exited.code} without a rollback being requested`);
+      return undefined;
+    },
+    "the broken deploy's rollback request",
+    { timeoutMs: 120_000, signal: interrupt.signal },
+  );
+  const detail = await api.rollback(rollbackId);
+  if (!detail.automatic || detail.source !== "deploy") {
+    throw new RewindError("STEP_FAILED", `rollback ${rollbackId} was not the deploy's automatic one (source ${detail.source})`);
+  }
+  if (!/consecutive failed health checks/.test(detail.reason)) throw new RewindError("STEP_FAILED", `the rollback was not for failed health checks: ${detail.reason}`);
+  note(`rollback ${rollbackId} requested: ${detail.reason}`);
+  return rollbackId;
+}
+
+async function automaticRollback(api: ControlPlaneApi, rollbackId: string, deploy: Promise<CliRun>, note: (detail: string) => void): Promise<RollbackDetail> {
+  const rollback = await api.waitRollback(rollbackId, { timeoutMs: 120_000, signal: interrupt.signal });
+  if (rollback.state !== "succeeded") throw new RewindError("STEP_FAILED", `rollback ${rollbackId} ended ${rollback.state}: ${JSON.stringify(rollback.outcome)}`);
+  const run = await deploy;
+  checkInterrupted();
+  const outcome = parseOutcome(run.stdout);
+  if (run.code !== 3 || outcome.result !== "rolled-back" || outcome.failure?.kind !== "health-checks" || outcome.path !== "control-plane") {
+    throw new RewindError("STEP_FAILED", `rewind deploy exited ${run.code} with ${JSON.stringify(outcome)}; expected a rollback through the control plane after failed health checks`);
+  }
+  note(`rewind deploy exited 3 (failed and rolled back); downtime ${rollback.downtimeMs === undefined ? "not reported" : formatDuration(rollback.downtimeMs)}`);
   return rollback;
 }
 
@@ -279,8 +326,13 @@ try {
   });
   agent = host.agent;
   await step("back up through the control plane (pg_dump, MinIO archive, manifest to S3)", (note) => backUp(services, project, note));
-  await step("deploy the broken v2 with `rewind deploy` (new commit, images, data)", (note) => deployBrokenV2(host.configFile, project, note));
-  rollback = await step("automatic rollback after 3 failed health checks, through the control plane", (note) => automaticRollback(services.api, note));
+  const deploy = await startDeploy(host.configFile, project);
+  const rollbackId = await step("deploy the broken v2 with `rewind deploy`; its health checks fail 3 times", (note) =>
+    untilRollbackRequested(services.api, deploy.done, note),
+  );
+  rollback = await step("automatic rollback through the control plane, run by the agent", (note) =>
+    automaticRollback(services.api, rollbackId, deploy.done, note),
+  );
   await step("verify v1 is back: code, images, health, database and MinIO data", async (note) => {
     const found = differences(expected, await readHostState(docker, { project: project.name, projectDir: project.dir, databaseUrl: project.databaseUrl, minioDir: project.minioDir, backendUrl: project.stack.urls.backend }));
     if (found.length > 0) throw new RewindError("STEP_FAILED", found.join("\n"));

@@ -31,7 +31,12 @@ const rollbackList = z.object({ rollbacks: z.array(z.object({ rollbackId: z.stri
 const hostList = z.object({ hosts: z.array(z.object({ name: z.string(), status: z.string() })) });
 const created = z.object({ token: z.string() });
 const queued = z.object({ commandId: z.string() });
-const commandView = z.object({ state: z.string(), outcome: z.unknown() });
+const commandView = z.object({
+  state: z.string(),
+  outcome: z.unknown(),
+  reports: z.array(z.object({ id: z.string(), kind: z.string(), receivedAt: z.string().nullable(), body: z.unknown() })),
+});
+export type CommandView = z.output<typeof commandView>;
 const backupList = z.object({ backups: z.array(z.object({ backupId: z.string(), key: z.string(), verified: z.boolean() })) });
 
 /** States a rollback never leaves. */
@@ -49,11 +54,15 @@ export interface WaitOptions {
 
 async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
   await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
+    const wake = (): void => {
       clearTimeout(timer);
       resolve();
-    });
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", wake);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", wake, { once: true });
   });
   if (signal?.aborted) throw new RewindError("CANCELLED", "interrupted");
 }
@@ -119,11 +128,15 @@ export class ControlPlaneApi {
     return (await this.request("POST", `/v1/hosts/${host}/commands`, queued, { action })).commandId;
   }
 
+  async command(commandId: string): Promise<CommandView> {
+    return this.request("GET", `/v1/commands/${commandId}`, commandView);
+  }
+
   /** Waits for a command's final state; returns it with the agent's outcome. */
-  async waitCommand(commandId: string, options: WaitOptions): Promise<z.output<typeof commandView>> {
+  async waitCommand(commandId: string, options: WaitOptions): Promise<CommandView> {
     return waitUntil(
       async () => {
-        const view = await this.request("GET", `/v1/commands/${commandId}`, commandView);
+        const view = await this.command(commandId);
         return finalCommandStates.includes(view.state) ? view : undefined;
       },
       `command ${commandId} to finish`,

@@ -8,7 +8,9 @@ export const rewindBin = path.join(repoRoot, "bin/rewind.js");
 
 export interface CliRun {
   code: number | null;
+  /** stdout and stderr lines, interleaved as they came. */
   output: string[];
+  stdout: string[];
 }
 
 export function runRewind(args: string[], options: { onLine?: (line: string) => void; signal?: AbortSignal } = {}): Promise<CliRun> {
@@ -18,7 +20,8 @@ export function runRewind(args: string[], options: { onLine?: (line: string) => 
     ...(options.signal === undefined ? {} : { signal: options.signal, killSignal: "SIGTERM" as const }),
   });
   const output: string[] = [];
-  const collect = (stream: NodeJS.ReadableStream): void => {
+  const stdout: string[] = [];
+  const collect = (stream: NodeJS.ReadableStream, own: string[] | undefined): void => {
     let buffer = "";
     stream.setEncoding("utf8");
     stream.on("data", (chunk: string) => {
@@ -27,23 +30,25 @@ export function runRewind(args: string[], options: { onLine?: (line: string) => 
         const line = buffer.slice(0, newline);
         buffer = buffer.slice(newline + 1);
         output.push(line);
+        own?.push(line);
         options.onLine?.(line);
       }
     });
     stream.on("end", () => {
       if (buffer !== "") {
         output.push(buffer);
+        own?.push(buffer);
         options.onLine?.(buffer);
       }
     });
   };
-  if (child.stdout) collect(child.stdout);
-  if (child.stderr) collect(child.stderr);
+  if (child.stdout) collect(child.stdout, stdout);
+  if (child.stderr) collect(child.stderr, undefined);
   return new Promise((resolve, reject) => {
     child.once("error", (error) => {
       if ((error as NodeJS.ErrnoException).code === "ABORT_ERR") return;
       reject(error);
     });
-    child.once("close", (code) => resolve({ code, output }));
+    child.once("close", (code) => resolve({ code, output, stdout }));
   });
 }
