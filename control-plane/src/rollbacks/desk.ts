@@ -131,8 +131,22 @@ export class RollbackDesk {
     });
   }
 
-  /** Signs and queues the `rollback` command; the rollback is (already) `queued`. */
+  /**
+   * Signs and queues the `rollback` command; the rollback is (already) `queued`. If that fails the
+   * rollback fails with it, so a rollback without a command never blocks the host.
+   */
   private async queueCommand(record: RollbackRecord, actor: AuditActor): Promise<void> {
+    try {
+      await this.sendCommand(record, actor);
+    } catch (error) {
+      const code = error instanceof RewindError ? error.code : "INTERNAL";
+      const message = `could not queue the rollback command: ${error instanceof Error ? error.message : String(error)}`;
+      await this.move(this.store.get(record.rollbackId) ?? record, { state: "failed", outcome: { code, message } }, { kind: "system" });
+      throw error;
+    }
+  }
+
+  private async sendCommand(record: RollbackRecord, actor: AuditActor): Promise<void> {
     const action: CommandAction = {
       type: "rollback",
       rollbackId: record.rollbackId,
