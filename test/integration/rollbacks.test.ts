@@ -95,6 +95,11 @@ describe("operator rollbacks", () => {
     });
     expect(raw.status).toBe(400);
     expect(raw.body.error.message).toBe("rollbacks are requested with POST /v1/rollbacks, not as a raw command");
+    expect((await apiJson(world, "/v1/me", { token: alice.token })).body).toEqual({ tokenId: alice.id, role: "operator" });
+    const unknown = await rewindCli(world, viewer.token, ["status", "rb-unknown-01"]);
+    expect(unknown).toMatchObject({ code: 1, stderr: "rewind: NOT_FOUND: no rollback rb-unknown-01\n" });
+    const cancelUnknown = await apiJson<ErrorBody>(world, "/v1/rollbacks/rb-unknown-01/cancel", { method: "POST", token: alice.token });
+    expect(cancelUnknown.status).toBe(404);
   });
 
   it("says so when the host has no verified backup yet, and a viewer may not request at all", async () => {
