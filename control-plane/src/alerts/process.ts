@@ -26,7 +26,7 @@ export interface SignalOutcome {
   repeat: boolean;
 }
 
-/** Skips a person should hear about: the safety caps held an automatic rollback back. */
+/** Skips a person should hear about: the safety caps held an automatic rollback back (and failed requests). */
 const notifiedSkips = new Set(["STREAK_LIMIT", "FLEET_BREAKER"]);
 
 export async function processSignals(
@@ -49,7 +49,18 @@ async function processSignal(env: AlertsEnv, signal: AlertSignal, actor: AuditAc
   const id = randomId();
   const base = { host: signal.host, alertname: signal.alertname, status: signal.status, episodeKey: decision.episodeKey };
 
-  if (!(await claimEpisode(env, { id, signal, decision, receivedAt: now }))) {
+  let claim = await claimEpisode(env, { id, signal, decision, receivedAt: now }, config);
+  if (claim === "breaker") {
+    // Other hosts' rollbacks were recorded between reading the state and claiming: decide again.
+    decision = {
+      ...decision,
+      decision: "none",
+      code: "FLEET_BREAKER",
+      reason: `${config.breakerHosts} hosts were rolled back automatically in the last ${config.breakerWindowMinutes} min: fleet breaker open, a person must decide`,
+    };
+    claim = await claimEpisode(env, { id, signal, decision, receivedAt: now }, config);
+  }
+  if (claim === "repeat") {
     const row = await countRepeat(env, decision.episodeKey, signal.status, now);
     return {
       ...base,
@@ -87,10 +98,10 @@ async function processSignal(env: AlertsEnv, signal: AlertSignal, actor: AuditAc
         rollbackId = running;
         await settleDecision(env, id, { decision: "none", reasonCode: decision.code, reason: decision.reason, rollbackId });
       } else {
+        // Nothing rolls back, so it is no trip for the fleet breaker; the code keeps the trigger.
         requestError = { code: error.code, message: error.message };
-        const reason = `${decision.reason}; the rollback could not be requested: ${error.message}`;
-        await settleDecision(env, id, { reason });
-        decision = { ...decision, reason };
+        decision = { ...decision, decision: "none", reason: `${decision.reason}; the rollback could not be requested: ${error.message}` };
+        await settleDecision(env, id, { decision: "none", reason: decision.reason });
       }
     }
   }
@@ -114,7 +125,7 @@ async function processSignal(env: AlertsEnv, signal: AlertSignal, actor: AuditAc
       ...(requestError === undefined ? {} : { requestError }),
     },
   });
-  if (decision.decision === "rollback" || notifiedSkips.has(decision.code)) {
+  if (decision.decision === "rollback" || notifiedSkips.has(decision.code) || requestError !== undefined) {
     const event: NotifyEvent = { type: "decision.automatic", alertname: signal.alertname, decision, ...(rollbackId === undefined ? {} : { rollbackId }) };
     notifyLater(env, [event], waitUntil);
   }

@@ -1,7 +1,7 @@
 // D1 reads and writes of the alert webhooks: the policy state one host's decision needs, the
 // atomic claim of an alert episode (INSERT … ON CONFLICT DO NOTHING, so of a thousand concurrent
 // deliveries exactly one records and acts), the per-host streak, and the decision list.
-import { and, desc, eq, gt, inArray, isNotNull, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, type SQL, sql } from "drizzle-orm";
 import type { AlertDecision, AlertSignal } from "../../../shared/schemas/alerts.ts";
 import { database } from "../db/client.ts";
 import { rollbacks } from "../db/schema.ts";
@@ -20,7 +20,7 @@ export async function policyStateFor(env: Env, host: string | null, config: Aler
   const trips = await db
     .select({ host: alertDecisions.host, at: alertDecisions.receivedAt })
     .from(alertDecisions)
-    .where(and(eq(alertDecisions.decision, "rollback"), isNotNull(alertDecisions.rollbackId), gt(alertDecisions.receivedAt, windowStart)))
+    .where(and(eq(alertDecisions.decision, "rollback"), gt(alertDecisions.receivedAt, windowStart)))
     .orderBy(alertDecisions.receivedAt);
   const recentTrips = trips.flatMap((trip) => (trip.host === null ? [] : [{ host: trip.host, at: new Date(trip.at).toISOString() }]));
   if (host === null) return { inFlightHosts: [], hosts: {}, recentTrips, episodes: {} };
@@ -53,29 +53,43 @@ export interface Claim {
   receivedAt: number;
 }
 
-/** Records the episode's decision if it is the first delivery; false when another delivery already did. */
-export async function claimEpisode(env: Env, claim: Claim): Promise<boolean> {
+export type ClaimResult = "claimed" | "repeat" | "breaker";
+
+/**
+ * Records the episode's decision if this is its first delivery, in one statement so concurrent
+ * deliveries cannot both claim it. A `rollback` decision is only recorded while fewer than
+ * `breakerHosts` hosts have rollback decisions inside the breaker window: when many hosts trip at
+ * once, their concurrent deliveries cannot all slip past the fleet breaker.
+ */
+export async function claimEpisode(env: Env, claim: Claim, config: AlertPolicyConfig): Promise<ClaimResult> {
   const { signal, decision } = claim;
-  const inserted = await database(env)
-    .insert(alertDecisions)
-    .values({
-      id: claim.id,
-      receivedAt: claim.receivedAt,
-      source: signal.source,
-      host: signal.host,
-      alertname: signal.alertname,
-      status: signal.status,
-      episodeKey: decision.episodeKey,
-      decision: decision.decision,
-      reasonCode: decision.code,
-      reason: decision.reason,
-      deliveries: 1,
-      lastDeliveryAt: claim.receivedAt,
-      payload: JSON.stringify(signal),
-    })
-    .onConflictDoNothing()
-    .returning({ id: alertDecisions.id });
-  return inserted.length > 0;
+  const values = [
+    claim.id,
+    claim.receivedAt,
+    signal.source,
+    signal.host,
+    signal.alertname,
+    signal.status,
+    decision.episodeKey,
+    decision.decision,
+    decision.code,
+    decision.reason,
+    claim.receivedAt,
+    JSON.stringify(signal),
+  ];
+  const guarded = decision.decision === "rollback";
+  const statement = `INSERT INTO alert_decisions
+      (id, received_at, source, host, alertname, status, episode_key, decision, reason_code, reason, deliveries, last_delivery_at, payload)
+    SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?
+    WHERE ${guarded ? "(SELECT COUNT(DISTINCT host) FROM alert_decisions WHERE decision = 'rollback' AND received_at > ?) < ?" : "1"}
+    ON CONFLICT DO NOTHING
+    RETURNING id`;
+  const bindings = guarded ? [...values, claim.receivedAt - config.breakerWindowMinutes * 60_000, config.breakerHosts] : values;
+  const inserted = await env.DB.prepare(statement)
+    .bind(...bindings)
+    .all();
+  if (inserted.results.length > 0) return "claimed";
+  return (await findEpisode(env, decision.episodeKey, signal.status)) === undefined ? "breaker" : "repeat";
 }
 
 /** A repeated delivery: counted on the episode's row, which is returned. */
