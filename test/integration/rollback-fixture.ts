@@ -119,7 +119,7 @@ export interface ScenarioOptions {
   extraDataMB?: number;
   /** The backup's dump format (pg_dump's custom format restores with `pg_restore -j`). */
   format?: DumpFormat;
-  /** Configure this S3 server as the off-site copy (bucket `rewind-offsite`) and copy the backup there. */
+  /** Configure this S3 server as the off-site copy (a bucket of the run's own) and copy the backup there. */
   offsite?: S3World;
   /**
    * Run a `postgres` service in the project (a stand-in: the real server is the host cluster) and
@@ -127,8 +127,6 @@ export interface ScenarioOptions {
    */
   databaseService?: boolean;
 }
-
-export const offsiteBucket = "rewind-offsite";
 
 /** A long-running container labelled as the project's `postgres` service, healthy once started. */
 async function startDatabaseService(docker: Docker, project: string, labels: Record<string, string>): Promise<void> {
@@ -198,14 +196,14 @@ export async function prepareScenario(docker: Docker, cluster: PgCluster, option
           offsite: {
             endpoint: options.offsite.endpoint,
             region: options.offsite.region,
-            bucket: offsiteBucket,
+            bucket: `rewind-offsite-${runId}`,
             accessKeyId: options.offsite.accessKeyId,
             secretAccessKey: options.offsite.secretAccessKey,
           },
         }
       : {}),
   };
-  if (options.offsite) await options.offsite.createBucket(offsiteBucket);
+  if (options.offsite) await options.offsite.createBucket(`rewind-offsite-${runId}`);
   const configFile = path.join(root, "agent.json");
   await writeFile(configFile, JSON.stringify(raw, null, 2));
   const config = parseAgentConfig(raw, configFile, root);

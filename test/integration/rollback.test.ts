@@ -1,5 +1,6 @@
 // A full rollback of the demo stack on real Docker, PostgreSQL, volumes and git: the broken v2
-// with changed data goes back to the v1 backup, and the v2 state is kept aside, not dropped.
+// with changed data goes back to the v1 backup, and the v2 state is kept aside, not dropped. The
+// project also runs a `postgres` service (config `project.database.service`), kept running throughout.
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
@@ -19,11 +20,15 @@ describe("a full rollback of the demo stack", () => {
   let scenario: Scenario;
   let report: RollbackReport;
   const events: RollbackProgress[] = [];
+  let databaseService: { id: string; startedAt: string } | undefined;
 
   beforeAll(async () => {
     docker = await requireDocker();
     cluster = await startPostgres();
-    scenario = await prepareScenario(docker, cluster);
+    scenario = await prepareScenario(docker, cluster, { databaseService: true });
+    const postgres = (await listProjectContainers(docker, scenario.config.project.name)).find((c) => c.service === "postgres");
+    const inspected = await docker.getContainer(postgres?.id ?? "").inspect();
+    databaseService = { id: inspected.Id, startedAt: inspected.State.StartedAt };
     report = await runRollback(
       scenario.config,
       { rollbackId: `rb-full-${scenario.runId}`, backup: { kind: "manifest", dir: scenario.backupDir }, mode: "full", reason: "v2 health checks fail" },
@@ -58,6 +63,15 @@ describe("a full rollback of the demo stack", () => {
     expect(containers.every((c) => c.health === "healthy")).toBe(true);
     const response = await fetch(`${scenario.stack.urls.backend}/version`);
     expect((await response.text()).trim()).toBe("v1");
+  });
+
+  it("keeps the configured database service running through the swap, and stops every other service", async () => {
+    const inspected = await docker.getContainer(databaseService?.id ?? "").inspect();
+    expect(inspected.State.Running).toBe(true);
+    expect(inspected.State.StartedAt).toBe(databaseService?.startedAt);
+    const stopped = events.filter((e) => e.step === "stop-services" && e.message?.startsWith("stopping ")).map((e) => e.message);
+    expect(stopped).toHaveLength(scenario.manifest.services.length - 1);
+    expect(stopped.some((message) => message?.includes("(postgres)"))).toBe(false);
   });
 
   it("restores the database to the backup, rows and sequences", async () => {

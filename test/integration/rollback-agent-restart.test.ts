@@ -1,0 +1,155 @@
+// The agent process SIGKILLed in the middle of a rollback the control plane asked for, then started
+// again: with no new command it resumes the rollback from its journal and reports it as the original
+// command, so the control plane's record ends succeeded. Meanwhile the rollback lock names the backup
+// in use, and a backup taken with retention 1 keeps it. Control plane in workerd, the demo stack in
+// Docker, PostgreSQL, git, the real `rewind agent run` process.
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type Docker from "dockerode";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listBackupNames } from "../../agent/src/backup/retention.ts";
+import { runBackup } from "../../agent/src/backup/run-backup.ts";
+import { listProjectContainers } from "../../agent/src/host/compose.ts";
+import { readRollbackLock } from "../../agent/src/rollback/lock-file.ts";
+import { type AgentProcess, spawnAgent } from "../world/agent.ts";
+import { type ControlPlaneWorld, startControlPlane } from "../world/control-plane.ts";
+import { requireDocker } from "../world/docker.ts";
+import { type PgCluster, startPostgres } from "../world/postgres.ts";
+import { gitHeadOf, prepareScenario, projectTags, type Scenario, snapshotDatabase } from "./rollback-fixture.ts";
+import { apiJson, enrollWithCli, hostEntry, mintToken, waitUntil } from "./rollbacks-helpers.ts";
+
+interface Detail {
+  rollbackId: string;
+  state: string;
+  commandId: string | null;
+  steps: { step: string; state: string }[];
+}
+
+const forwardSteps = ["preflight", "load-backup", "document-state", "stage", "stop-services", "swap", "revert-code", "start", "verify"];
+
+let docker: Docker;
+let cluster: PgCluster;
+let world: ControlPlaneWorld;
+let scenario: Scenario | undefined;
+let operator: { token: string };
+let agent: AgentProcess | undefined;
+
+beforeAll(async () => {
+  docker = await requireDocker();
+  [cluster, world] = await Promise.all([startPostgres(), startControlPlane()]);
+  const s = await prepareScenario(docker, cluster);
+  scenario = s;
+  operator = await mintToken(world, "operator", "olivia");
+  await enrollWithCli(world, s.config.host, s.configFile);
+  // JSON log lines, so the test can read what the agent did.
+  const raw = JSON.parse(await readFile(s.configFile, "utf8")) as Record<string, unknown>;
+  await writeFile(s.configFile, JSON.stringify({ ...raw, log: { format: "json" } }, null, 2));
+});
+
+afterAll(async () => {
+  await agent?.stop();
+  await world?.stop();
+  await scenario?.cleanup();
+  await cluster?.stop();
+});
+
+async function current(): Promise<Scenario> {
+  if (scenario === undefined) throw new Error("the scenario was not prepared");
+  return scenario;
+}
+
+async function detail(rollbackId: string): Promise<Detail> {
+  const { status, body } = await apiJson<Detail>(world, `/v1/rollbacks/${rollbackId}`, { token: operator.token });
+  expect(status).toBe(200);
+  return body;
+}
+
+/** The last journal line of the rollback holding the lock. */
+async function lastJournalEntry(stateDir: string): Promise<{ kind: string; step?: string } | undefined> {
+  const holder = await readRollbackLock(stateDir).catch(() => undefined);
+  if (holder === undefined) return undefined;
+  const text = await readFile(path.join(stateDir, "rollbacks", holder.rollbackId, "journal.jsonl"), "utf8").catch(() => "");
+  const last = text.trim().split("\n").at(-1);
+  return last ? (JSON.parse(last) as { kind: string; step?: string }) : undefined;
+}
+
+describe("an agent killed mid-rollback", () => {
+  it("resumes at start-up without a new command and reports as the original one", async () => {
+    const s = await current();
+    const host = s.config.host;
+    agent = spawnAgent(s.configFile);
+    await waitUntil(async () => ((await hostEntry(world, host))?.newestBackup ? true : undefined), "the host's backup to be known", 60_000, agent);
+
+    const requested = await apiJson<{ rollbackId: string }>(world, "/v1/rollbacks", {
+      method: "POST",
+      token: operator.token,
+      body: JSON.stringify({ host, reason: "v2 health checks failing", confirm: host }),
+    });
+    expect(requested.status).toBe(202);
+    const { rollbackId } = requested.body;
+    const commandId = (await detail(rollbackId)).commandId;
+    expect(commandId).toEqual(expect.any(String));
+
+    const killedIn = await waitUntil(
+      async () => {
+        const entry = await lastJournalEntry(s.config.stateDir);
+        return entry?.kind === "start" && entry.step === "stage" ? entry : undefined;
+      },
+      "the stage step to start",
+      120_000,
+      agent,
+    );
+    agent.kill("SIGKILL");
+    await agent.exited;
+    expect(killedIn.step).toBe("stage");
+
+    // The interrupted rollback still holds the host, and its lock names the backup it restores.
+    const lock = await readRollbackLock(s.config.stateDir);
+    expect(lock?.backupDir).toBe(s.backupDir);
+    // So a backup taken now, keeping only the newest one, still keeps the backup in use.
+    const limited = { ...s.config, retention: { ...s.config.retention, backups: 1 } };
+    const taken = await runBackup(limited, { docker, onProgress: () => undefined });
+    expect(taken.retention.notes.join(" ")).toContain(`rollback ${lock?.rollbackId} is using it`);
+    expect((await listBackupNames(s.config.project.backupsDir)).sort()).toEqual([path.basename(s.backupDir), path.basename(taken.dir)].sort());
+
+    const restarted = spawnAgent(s.configFile);
+    agent = restarted;
+    const resumedLine = await restarted.waitForLog((entry) => entry.msg === "resuming an interrupted rollback", 30_000);
+    expect(resumedLine.commandId).toBe(commandId);
+
+    const done = await waitUntil(
+      async () => {
+        const now = await detail(rollbackId);
+        return ["succeeded", "failed", "undone", "undo-failed", "cancelled"].includes(now.state) ? now : undefined;
+      },
+      "the rollback to end",
+      180_000,
+      restarted,
+    );
+    expect(done.state).toBe("succeeded");
+    expect(done.steps.map((step) => [step.step, step.state])).toEqual(forwardSteps.map((step) => [step, "succeeded"]));
+    // Nothing new was asked of the restarted agent: it only finished the command it had.
+    expect(restarted.entries().filter((entry) => entry.msg === "command accepted")).toEqual([]);
+    expect(restarted.entries().find((entry) => entry.msg === "command finished")).toMatchObject({ commandId, ok: true });
+
+    const containers = await listProjectContainers(docker, s.config.project.name);
+    for (const service of s.manifest.services) {
+      expect(containers.find((c) => c.service === service.service)).toMatchObject({ imageId: service.imageId, health: "healthy" });
+    }
+    expect(await snapshotDatabase(s.databaseUrl)).toEqual(s.v1.tables);
+    expect(await gitHeadOf(s.config.project.dir)).toBe(s.v1Commit);
+    expect(await readRollbackLock(s.config.stateDir)).toBeUndefined();
+  });
+
+  it("leaves no image tags behind once cleaned up, not even those of the backup taken mid-test", async () => {
+    const s = await current();
+    await agent?.stop();
+    agent = undefined;
+    expect((await projectTags(docker, s.config.project.name)).filter((tag) => tag.startsWith("rewind-keep/"))).toHaveLength(
+      2 * s.manifest.services.length,
+    );
+    scenario = undefined;
+    await s.cleanup();
+    expect(await projectTags(docker, s.config.project.name)).toEqual([]);
+  });
+});
