@@ -217,4 +217,19 @@ describe("rewind deploy", () => {
     expect((await readdir(path.join(projectDir, "backups"))).length).toBe(backupsBefore + 1);
     expect(await readFile(path.join(projectDir, ".last-deployment-backup"), "utf8")).toContain("BACKUP_DIR=");
   });
+
+  it("rolls back locally when the agent is not connected, since nobody would run the control plane's rollback", async () => {
+    await agent?.stop();
+    const v1Commit = await gitHeadOf(projectDir);
+    const v1Tables = await snapshotDatabase(databaseUrl);
+    const remoteBefore = ((await api("/v1/rollbacks")).rollbacks as unknown[]).length;
+    const result = await deploy(["--window", "120", "--interval", "1"], ["--version", "v2"]);
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.stderr).toMatch(/control plane did not take the rollback \(UNAVAILABLE: the agent of deploy-test is not connected/);
+    expect(result.stderr).toMatch(/3 consecutive failed health checks: .*; rolled back to \S+ locally/);
+    expect(await allHealthy()).toBe(true);
+    expect(await snapshotDatabase(databaseUrl)).toEqual(v1Tables);
+    expect(await gitHeadOf(projectDir)).toBe(v1Commit);
+    expect(((await api("/v1/rollbacks")).rollbacks as unknown[]).length).toBe(remoteBefore);
+  });
 });
