@@ -2,6 +2,8 @@
 // subscribed SQS queue: an Alertmanager alert makes the control plane in workerd decide, the real
 // agent rolls the demo stack back, and every step of that story reaches the topic with its SMS
 // form, e-mail form and filter attributes.
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import amHealth from "../fixtures/alerts/alertmanager-health-firing.json" with { type: "json" };
 import { type SnsEnvelope, type SnsWorld, startSns } from "../world/sns.ts";
@@ -96,6 +98,39 @@ describe("notifications of a full rollback", () => {
       .map((line) => JSON.parse(line) as { action: string; details: { event?: string; messageId?: string } })
       .filter((entry) => entry.action === "notification.published");
     expect(published.map((entry) => entry.details.messageId).sort()).toEqual(received.map((envelope) => envelope.messageId).sort());
+  });
+
+  it("publishes a failed rollback with the step that failed, in order after its start", async () => {
+    // One flipped byte in the dump: the agent's preflight refuses it, nothing on the host changes.
+    const dump = path.join(world.scenario.backupDir, world.scenario.manifest.database?.file.path ?? "");
+    const bytes = await readFile(dump);
+    const middle = Math.floor(bytes.length / 2);
+    bytes[middle] = (bytes[middle] ?? 0) ^ 0xff;
+    await writeFile(dump, bytes);
+
+    const operator = await world.token("operator");
+    const response = await world.controlPlane.api("/v1/rollbacks", {
+      method: "POST",
+      headers: { authorization: `Bearer ${operator}` },
+      body: JSON.stringify({ host: world.host, reason: "checking the pager", confirm: world.host }),
+    });
+    expect(response.status).toBe(202);
+    const { rollbackId } = (await response.json()) as { rollbackId: string };
+    expect(await world.waitForFinal(rollbackId)).toMatchObject({ state: "failed" });
+
+    const received = await sns.receive({ count: 4, timeoutMs: 30_000 });
+    expect(received.map((envelope) => envelope.messageAttributes.event)).toEqual([
+      "rollback.requested",
+      "rollback.started",
+      "rollback.step-failed",
+      "rollback.failed",
+    ]);
+    const [, , stepFailed, failed] = received.map(structured);
+    expect(stepFailed?.sms).toMatch(new RegExp(`^Rewind ${world.host}: rollback step preflight FAILED: `));
+    expect(failed?.sms).toMatch(new RegExp(`^Rewind ${world.host}: rollback FAILED at preflight: `));
+    expect(failed?.email).toContain("Code: PREFLIGHT_FAILED");
+    expect(received[3]?.messageAttributes.severity).toBe("critical");
+    await writeFile(dump, bytes.map((byte, index) => (index === middle ? byte ^ 0xff : byte)));
   });
 
   it("pages once about an agent offline past the threshold and a backup past its age limit", async () => {
