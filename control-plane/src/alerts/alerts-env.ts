@@ -2,6 +2,7 @@
 // and caps (control-plane/src/policy/config.ts), validated once per env object like loadConfig.
 import { RewindError } from "../../../shared/errors.ts";
 import type { Env } from "../env.ts";
+import { log } from "../log.ts";
 import { type AlertPolicyConfig, defaultAlertPolicyConfig, parseAlertPolicyConfig } from "../policy/config.ts";
 
 export interface AlertsEnv extends Env {
@@ -9,24 +10,35 @@ export interface AlertsEnv extends Env {
   ALERT_POLICY?: string;
 }
 
-const cache = new WeakMap<object, AlertPolicyConfig>();
+// Per env object, like loadConfig: a broken ALERT_POLICY is logged once, then refused on every call.
+const cache = new WeakMap<object, { config: AlertPolicyConfig } | { error: RewindError }>();
 
 export function alertPolicyFor(env: AlertsEnv): AlertPolicyConfig {
-  const cached = cache.get(env);
-  if (cached !== undefined) return cached;
-  let config = defaultAlertPolicyConfig;
-  if (env.ALERT_POLICY !== undefined && env.ALERT_POLICY.trim() !== "") {
-    let raw: unknown;
+  let entry = cache.get(env);
+  if (entry === undefined) {
     try {
-      raw = JSON.parse(env.ALERT_POLICY);
+      entry = { config: parseAlertPolicy(env.ALERT_POLICY) };
     } catch (error) {
-      throw new RewindError("CONFIG_INVALID", "control plane setting ALERT_POLICY must be a JSON object", {
-        details: { field: "ALERT_POLICY" },
-        cause: error,
-      });
+      if (!(error instanceof RewindError)) throw error;
+      log.error("config.invalid", { code: error.code, field: "ALERT_POLICY", message: error.message });
+      entry = { error };
     }
-    config = parseAlertPolicyConfig(raw);
+    cache.set(env, entry);
   }
-  cache.set(env, config);
-  return config;
+  if ("error" in entry) throw entry.error;
+  return entry.config;
+}
+
+function parseAlertPolicy(text: string | undefined): AlertPolicyConfig {
+  if (text === undefined || text.trim() === "") return defaultAlertPolicyConfig;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new RewindError("CONFIG_INVALID", "control plane setting ALERT_POLICY must be a JSON object", {
+      details: { field: "ALERT_POLICY" },
+      cause: error,
+    });
+  }
+  return parseAlertPolicyConfig(raw);
 }
