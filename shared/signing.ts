@@ -243,16 +243,21 @@ export async function verifyConnectToken(
   return parseClaims(connectClaims, payload, "connect token");
 }
 
-/** Reads `iss` without verifying, to know which host's key to verify a token with. */
-export function unverifiedIssuer(token: string): string | undefined {
+/** Reads a string claim without verifying: which host's key to use, or which report id to acknowledge. */
+export function unverifiedClaim(token: string, claim: "iss" | "jti"): string | undefined {
   const [, body] = token.split(".");
   if (body === undefined) return undefined;
   try {
-    const json = JSON.parse(atob(body.replace(/-/g, "+").replace(/_/g, "/"))) as { iss?: unknown };
-    return typeof json.iss === "string" ? json.iss : undefined;
+    const json = JSON.parse(atob(body.replace(/-/g, "+").replace(/_/g, "/"))) as Record<string, unknown>;
+    const value = json[claim];
+    return typeof value === "string" ? value : undefined;
   } catch {
     return undefined;
   }
+}
+
+export function unverifiedIssuer(token: string): string | undefined {
+  return unverifiedClaim(token, "iss");
 }
 
 // Host requests ------------------------------------------------------------------------------

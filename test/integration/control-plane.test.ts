@@ -352,18 +352,19 @@ describe("command queue", () => {
     await third.close();
   });
 
-  it("ignores a report not signed by the host's key and a retransmitted one", async () => {
+  it("ignores a report not signed by the host's key and a retransmitted one, acknowledging both so the agent stops resending", async () => {
     const key = await enrolledHost("cmd-2");
     const forger = await generateSigningKey();
     const socket = await connect("cmd-2", key);
     const id = await queue("cmd-2");
     await until("delivery", async () => socket.commands(), (ids) => ids.includes(id));
     await socket.report({ kind: "result", commandId: id, ok: true }, "cmd-2", forger);
+    await until("the refused report acknowledged", async () => socket.reportAcks(), (n) => n === 1);
     const ack = await signReport({ kind: "ack", commandId: id }, "cmd-2", key.privateJwk);
     socket.send(JSON.stringify({ t: "report", jws: ack }));
     await until("acknowledged", () => commandState(id), (s) => s === "acknowledged");
     socket.send(JSON.stringify({ t: "report", jws: ack }));
-    await until("both acks answered", async () => socket.reportAcks(), (n) => n === 2);
+    await until("ack and retransmit answered", async () => socket.reportAcks(), (n) => n === 3);
     const view = await json<{ state: string; reports: unknown[] }>(await world.api(`/v1/commands/${id}`));
     expect(view.state).toBe("acknowledged");
     expect(view.reports).toHaveLength(1);

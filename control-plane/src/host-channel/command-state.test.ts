@@ -21,6 +21,10 @@ describe("command lifecycle", () => {
     ["running", ok, "succeeded"],
     ["running", failed, "failed"],
     ["delivered", rejected, "rejected"],
+    ["queued", rejected, "rejected"],
+    // A redelivered copy refused as a replay must not end the accepted original.
+    ["acknowledged", rejected, undefined],
+    ["running", rejected, undefined],
     // A result that overtook its ack after a reconnect still finishes the command.
     ["delivered", ok, "succeeded"],
     // …and the late ack does not move it back.

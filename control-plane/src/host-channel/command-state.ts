@@ -41,6 +41,9 @@ function targetOf(current: CommandState, event: CommandEvent): CommandState | un
       // Once the agent acknowledged, the command is its to finish: expiry only ends unacknowledged ones.
       return current === "queued" || current === "delivered" ? "expired" : undefined;
     case "report":
+      // Once the agent acknowledged a command, a later rejection can only be about a redelivered copy
+      // (e.g. REPLAYED after a lost ack): the accepted original is still running, so it changes nothing.
+      if (event.report.kind === "rejected" && !awaitsAck(current)) return undefined;
       return reportTarget(event.report);
   }
 }

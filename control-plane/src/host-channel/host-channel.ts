@@ -6,9 +6,10 @@ import { DurableObject } from "cloudflare:workers";
 import { isRewindError } from "../../../shared/errors.ts";
 import type { AuditActor, NewAuditEntry } from "../../../shared/schemas/audit.ts";
 import type { CommandAction } from "../../../shared/schemas/command.ts";
+import { id as idSchema } from "../../../shared/schemas/common.ts";
 import type { BackupManifest } from "../../../shared/schemas/manifest.ts";
 import type { DownFrame } from "../../../shared/schemas/frames.ts";
-import { type PublicJwk, randomId, verifyReport } from "../../../shared/signing.ts";
+import { type PublicJwk, randomId, unverifiedClaim, verifyReport } from "../../../shared/signing.ts";
 import { appendAudit } from "../audit/append.ts";
 import { indexManifest } from "../backups/catalog.ts";
 import { loadConfig } from "../config.ts";
@@ -276,6 +277,10 @@ export class HostChannel extends DurableObject<Env> {
         subject: `host:${attachment.host}`,
         details: { code: error.code, reason: error.message },
       });
+      // Resending cannot make a bad signature good (e.g. a key replaced by re-enrollment): acknowledge
+      // it so the agent's outbox lets go; the refusal itself is in the audit log.
+      const refusedId = idSchema.safeParse(unverifiedClaim(jws, "jti"));
+      if (refusedId.success) this.send(ws, { t: "report-ack", reportId: refusedId.data });
       return;
     }
     const now = Date.now();
