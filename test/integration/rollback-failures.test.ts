@@ -5,44 +5,13 @@ import { createHash } from "node:crypto";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
-import type Docker from "dockerode";
-import { afterEach, beforeAll, afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { listProjectContainers } from "../../agent/src/host/compose.ts";
 import { volumeDataDir } from "../../agent/src/host/volume.ts";
-import { runRollback } from "../../agent/src/rollback/run-rollback.ts";
-import type { RollbackReport } from "../../agent/src/rollback/report.ts";
 import type { BackupManifest } from "../../shared/schemas/manifest.ts";
-import { requireDocker } from "../world/docker.ts";
-import { type PgCluster, startPostgres } from "../world/postgres.ts";
-import { databaseNames, gitHeadOf, prepareScenario, type Scenario, snapshotDatabase, snapshotFiles } from "./rollback-fixture.ts";
+import { containerStates, databaseNames, gitHeadOf, type Scenario, scenarioPerTest, snapshotDatabase, snapshotFiles } from "./rollback-fixture.ts";
 
-let docker: Docker;
-let cluster: PgCluster;
-let scenario: Scenario | undefined;
-
-beforeAll(async () => {
-  docker = await requireDocker();
-  cluster = await startPostgres();
-});
-afterEach(async () => {
-  await scenario?.cleanup();
-  scenario = undefined;
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
-
-async function rollback(s: Scenario, name: string): Promise<RollbackReport> {
-  return runRollback(
-    s.config,
-    { rollbackId: `rb-${name}-${s.runId}`, backup: { kind: "manifest", dir: s.backupDir }, mode: "full", reason: `test: ${name}` },
-    { docker, signal: new AbortController().signal, onProgress: () => undefined },
-  );
-}
-
-async function running(s: Scenario): Promise<Array<[string, string, string]>> {
-  return (await listProjectContainers(docker, s.config.project.name)).map((c) => [c.service, c.id, c.state]);
-}
+const world = scenarioPerTest();
 
 async function rewriteManifest(s: Scenario, change: (m: BackupManifest) => BackupManifest): Promise<void> {
   const file = path.join(s.backupDir, "manifest.json");
@@ -50,36 +19,34 @@ async function rewriteManifest(s: Scenario, change: (m: BackupManifest) => Backu
 }
 
 async function volumeSiblings(s: Scenario): Promise<string[]> {
-  const live = await volumeDataDir(docker, s.config.project.minio?.volume ?? "");
+  const live = await volumeDataDir(world.docker, s.config.project.minio?.volume ?? "");
   return (await readdir(path.dirname(live))).sort();
 }
 
 describe("rollback failures", () => {
   it("a dump with one flipped byte aborts in preflight with no container stopped", async () => {
-    scenario = await prepareScenario(docker, cluster);
-    const s = scenario;
+    const s = await world.prepare();
     const dump = path.join(s.backupDir, s.manifest.database?.file.path ?? "");
     const bytes = await readFile(dump);
     const middle = Math.floor(bytes.length / 2);
     bytes[middle] = (bytes[middle] ?? 0) ^ 0xff;
     await writeFile(dump, bytes);
-    const before = await running(s);
+    const before = await containerStates(world.docker, s);
 
-    const report = await rollback(s, "corrupt");
+    const report = await world.rollback(s, "corrupt");
 
     expect(report.state).toBe("failed");
     expect(report.error?.step).toBe("preflight");
     expect(report.error?.code).toBe("PREFLIGHT_FAILED");
     expect(report.steps.map((step) => step.id)).toEqual(["preflight"]);
-    expect(await running(s)).toEqual(before);
+    expect(await containerStates(world.docker, s)).toEqual(before);
     expect(before.every(([, , state]) => state === "running")).toBe(true);
     expect(await snapshotDatabase(s.databaseUrl)).toEqual(s.v2.tables);
     expect(await gitHeadOf(s.config.project.dir)).toBe(s.v2Commit);
   });
 
   it("a dump that fails mid-restore leaves the running services and live database untouched", async () => {
-    scenario = await prepareScenario(docker, cluster);
-    const s = scenario;
+    const s = await world.prepare();
     const file = s.manifest.database?.file.path ?? "";
     const sql = gunzipSync(await readFile(path.join(s.backupDir, file))).toString("utf8");
     // Valid gzip, valid sha256, but SQL that breaks half-way (after the first tables loaded).
@@ -93,45 +60,44 @@ describe("rollback failures", () => {
         ? { database: { ...m.database, file: { ...m.database.file, bytes: broken.length, sha256: createHash("sha256").update(broken).digest("hex") } } }
         : {}),
     }));
-    const before = await running(s);
+    const before = await containerStates(world.docker, s);
 
-    const report = await rollback(s, "midrestore");
+    const report = await world.rollback(s, "midrestore");
 
     expect(report.state).toBe("failed");
     expect(report.error?.step).toBe("stage");
     expect(report.error?.code).toBe("STEP_FAILED");
     expect(report.error?.message).toContain("no_such_table");
     expect(report.steps.map((step) => step.id)).not.toContain("stop-services");
-    expect(await running(s)).toEqual(before);
+    expect(await containerStates(world.docker, s)).toEqual(before);
     expect(await snapshotDatabase(s.databaseUrl)).toEqual(s.v2.tables);
-    expect((await databaseNames(cluster)).filter((n) => n.startsWith(s.database))).toEqual([s.database]);
+    expect((await databaseNames(world.cluster)).filter((n) => n.startsWith(s.database))).toEqual([s.database]);
     expect(await volumeSiblings(s)).toEqual(["_data"]);
-    expect(await snapshotFiles(await volumeDataDir(docker, s.config.project.minio?.volume ?? ""))).toEqual(s.v2.files);
+    expect(await snapshotFiles(await volumeDataDir(world.docker, s.config.project.minio?.volume ?? ""))).toEqual(s.v2.files);
   });
 
   it("a failure after services stopped is undone: v2 data, code and containers come back", async () => {
-    scenario = await prepareScenario(docker, cluster, { thresholds: { healthTimeoutSeconds: 8 } });
-    const s = scenario;
+    const s = await world.prepare({ thresholds: { healthTimeoutSeconds: 8 } });
     // The backup claims the backend ran the broken v2 image: verify cannot get it healthy.
-    const v2Backend = (await listProjectContainers(docker, s.config.project.name)).find((c) => c.service === "backend");
+    const v2Backend = (await listProjectContainers(world.docker, s.config.project.name)).find((c) => c.service === "backend");
     await rewriteManifest(s, (m) => ({
       ...m,
       services: m.services.map((svc) => (svc.service === "backend" ? { service: "backend", imageId: v2Backend?.imageId ?? "" } : svc)),
     }));
-    const imagesBefore = (await listProjectContainers(docker, s.config.project.name)).map((c) => [c.service, c.imageId]);
+    const imagesBefore = (await listProjectContainers(world.docker, s.config.project.name)).map((c) => [c.service, c.imageId]);
 
-    const report = await rollback(s, "undo");
+    const report = await world.rollback(s, "undo");
 
     expect(report.state).toBe("undone");
     expect(report.error?.step).toBe("verify");
     expect(report.steps.map((step) => [step.id, step.state]).at(-1)).toEqual(["undo", "succeeded"]);
     expect(await snapshotDatabase(s.databaseUrl)).toEqual(s.v2.tables);
-    expect(await snapshotFiles(await volumeDataDir(docker, s.config.project.minio?.volume ?? ""))).toEqual(s.v2.files);
+    expect(await snapshotFiles(await volumeDataDir(world.docker, s.config.project.minio?.volume ?? ""))).toEqual(s.v2.files);
     expect(await gitHeadOf(s.config.project.dir)).toBe(s.v2Commit);
-    const after = await listProjectContainers(docker, s.config.project.name);
+    const after = await listProjectContainers(world.docker, s.config.project.name);
     expect(after.map((c) => [c.service, c.imageId])).toEqual(imagesBefore);
     expect(after.every((c) => c.state === "running")).toBe(true);
-    expect((await databaseNames(cluster)).filter((n) => n.startsWith(s.database))).toEqual([s.database]);
+    expect((await databaseNames(world.cluster)).filter((n) => n.startsWith(s.database))).toEqual([s.database]);
     expect(await volumeSiblings(s)).toEqual(["_data"]);
   });
 });

@@ -8,19 +8,25 @@ import path from "node:path";
 import { promisify } from "node:util";
 import type Docker from "dockerode";
 import pg from "pg";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { BUSYBOX, buildDemoImages, writeDemoContext } from "../../infra/demo-stack/images.ts";
 import { buildContext, DEMO_BUCKET, type DemoVersion, demoServices } from "../../infra/demo-stack/services.ts";
 import { deployVersion, type DemoStack, downStack, upStack, volumeDir } from "../../infra/demo-stack/stack.ts";
 import type { AgentConfig } from "../../agent/src/config.ts";
 import { parseAgentConfig } from "../../agent/src/config.ts";
+import { listProjectContainers } from "../../agent/src/host/compose.ts";
 import { runBackup } from "../../agent/src/backup/run-backup.ts";
 import type { DumpFormat } from "../../agent/src/host/pg-dump.ts";
 import { demoImageTag } from "../../infra/demo-stack/images.ts";
 import { COMPOSE_PROJECT, COMPOSE_SERVICE } from "../../infra/demo-stack/labels.ts";
 import type { BackupManifest } from "../../shared/schemas/manifest.ts";
 import { createDemoDatabase, seedDemoDatabase, seedMinioData } from "../world/demo-data.ts";
-import { newRunId, removeLabelled, testLabels } from "../world/docker.ts";
-import type { PgCluster } from "../world/postgres.ts";
+import type { RollbackProgress } from "../../agent/src/rollback/executor.ts";
+import type { RollbackReport } from "../../agent/src/rollback/report.ts";
+import type { BackupSelector } from "../../agent/src/rollback/request.ts";
+import { runRollback } from "../../agent/src/rollback/run-rollback.ts";
+import { newRunId, removeLabelled, requireDocker, testLabels } from "../world/docker.ts";
+import { type PgCluster, startPostgres } from "../world/postgres.ts";
 import type { S3World } from "../world/s3.ts";
 
 const run = promisify(execFile);
@@ -268,4 +274,75 @@ async function removeProjectTags(docker: Docker, project: string): Promise<void>
 
 export async function gitHeadOf(dir: string): Promise<string> {
   return git(dir, "rev-parse", "HEAD");
+}
+
+export interface ScenarioPerTest {
+  readonly docker: Docker;
+  readonly cluster: PgCluster;
+  /** A fresh scenario for the running test, cleaned up after it. */
+  prepare(options?: ScenarioOptions): Promise<Scenario>;
+  /** A full rollback of `s` (to its backup's directory unless `backup` names another). */
+  rollback(s: Scenario, name: string, options?: { backup?: BackupSelector; onProgress?: (event: RollbackProgress) => void }): Promise<RollbackReport>;
+}
+
+/** Registers a test file's hooks: Docker and a PostgreSQL cluster for the file, one scenario per test. */
+export function scenarioPerTest(): ScenarioPerTest {
+  let docker: Docker | undefined;
+  let cluster: PgCluster | undefined;
+  let current: Scenario | undefined;
+  beforeAll(async () => {
+    docker = await requireDocker();
+    cluster = await startPostgres();
+  });
+  afterEach(async () => {
+    await current?.cleanup();
+    current = undefined;
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+  const ready = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${what} is not ready: use it inside a test`);
+    return value;
+  };
+  const world: ScenarioPerTest = {
+    get docker() {
+      return ready(docker, "Docker");
+    },
+    get cluster() {
+      return ready(cluster, "the PostgreSQL cluster");
+    },
+    async prepare(options) {
+      current = await prepareScenario(world.docker, world.cluster, options);
+      return current;
+    },
+    rollback(s, name, options = {}) {
+      return runRollback(
+        s.config,
+        { rollbackId: `rb-${name}-${s.runId}`, backup: options.backup ?? { kind: "manifest", dir: s.backupDir }, mode: "full", reason: `test: ${name}` },
+        { docker: world.docker, signal: new AbortController().signal, onProgress: options.onProgress ?? (() => undefined) },
+      );
+    },
+  };
+  return world;
+}
+
+/** Service, container id and state of every project container: what a refused rollback must not change. */
+export async function containerStates(docker: Docker, s: Scenario): Promise<Array<[string, string, string]>> {
+  return (await listProjectContainers(docker, s.config.project.name)).map((c) => [c.service, c.id, c.state]);
+}
+
+/** The rollback stopped in preflight, saying `reason`, with the containers as they were and the live database still v2. */
+export async function expectRefusedInPreflight(
+  docker: Docker,
+  s: Scenario,
+  report: RollbackReport,
+  reason: string,
+  before: Array<[string, string, string]>,
+): Promise<void> {
+  expect(report.state).toBe("failed");
+  expect(report.error).toMatchObject({ step: "preflight", code: "PREFLIGHT_FAILED" });
+  expect(report.error?.message).toContain(reason);
+  expect(await containerStates(docker, s)).toEqual(before);
+  expect(await snapshotDatabase(s.databaseUrl)).toEqual(s.v2.tables);
 }

@@ -6,55 +6,31 @@ import { createHash } from "node:crypto";
 import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import type Docker from "dockerode";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { listProjectContainers } from "../../agent/src/host/compose.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RollbackProgress } from "../../agent/src/rollback/executor.ts";
-import type { RollbackReport } from "../../agent/src/rollback/report.ts";
-import type { BackupSelector } from "../../agent/src/rollback/request.ts";
-import { runRollback } from "../../agent/src/rollback/run-rollback.ts";
-import { requireDocker } from "../world/docker.ts";
-import { type PgCluster, startPostgres } from "../world/postgres.ts";
 import { type S3World, startS3 } from "../world/s3.ts";
-import { gitHeadOf, prepareScenario, type Scenario, snapshotDatabase } from "./rollback-fixture.ts";
+import { containerStates, expectRefusedInPreflight, gitHeadOf, scenarioPerTest, snapshotDatabase } from "./rollback-fixture.ts";
 
-let docker: Docker;
-let cluster: PgCluster;
+const world = scenarioPerTest();
 let s3: S3World;
-let scenario: Scenario | undefined;
 
 beforeAll(async () => {
-  docker = await requireDocker();
-  [cluster, s3] = await Promise.all([startPostgres(), startS3()]);
-});
-afterEach(async () => {
-  await scenario?.cleanup();
-  scenario = undefined;
+  s3 = await startS3();
 });
 afterAll(async () => {
   await s3?.stop();
-  await cluster?.stop();
 });
-
-async function rollback(s: Scenario, name: string, backup: BackupSelector, events: RollbackProgress[] = []): Promise<RollbackReport> {
-  return runRollback(
-    s.config,
-    { rollbackId: `rb-${name}-${s.runId}`, backup, mode: "full", reason: `test: ${name}` },
-    { docker, signal: new AbortController().signal, onProgress: (event) => events.push(event) },
-  );
-}
 
 const sha256 = async (file: string): Promise<string> => createHash("sha256").update(await readFile(file)).digest("hex");
 
 describe("a rollback with the backup's files gone from the host", () => {
   it("fetches a deleted archive back from the off-site copy and succeeds", async () => {
-    scenario = await prepareScenario(docker, cluster, { offsite: s3 });
-    const s = scenario;
+    const s = await world.prepare({ offsite: s3 });
     const dumpPath = s.manifest.database?.file.path ?? "";
     await rm(path.join(s.backupDir, dumpPath));
     const events: RollbackProgress[] = [];
 
-    const report = await rollback(s, "fetch-archive", { kind: "manifest", dir: s.backupDir }, events);
+    const report = await world.rollback(s, "fetch-archive", { onProgress: (event) => events.push(event) });
 
     expect(report.error).toBeUndefined();
     expect(report.state).toBe("succeeded");
@@ -65,11 +41,10 @@ describe("a rollback with the backup's files gone from the host", () => {
   });
 
   it("brings back a whole backup directory named by id", async () => {
-    scenario = await prepareScenario(docker, cluster, { offsite: s3 });
-    const s = scenario;
+    const s = await world.prepare({ offsite: s3 });
     await rm(s.backupDir, { recursive: true });
 
-    const report = await rollback(s, "fetch-dir", { kind: "id", backupId: s.manifest.backupId });
+    const report = await world.rollback(s, "fetch-dir", { backup: { kind: "id", backupId: s.manifest.backupId } });
 
     expect(report.error).toBeUndefined();
     expect(report.state).toBe("succeeded");
@@ -80,20 +55,15 @@ describe("a rollback with the backup's files gone from the host", () => {
   });
 
   it("refuses an off-site copy that does not match the manifest, in preflight, with nothing changed", async () => {
-    scenario = await prepareScenario(docker, cluster, { offsite: s3 });
-    const s = scenario;
+    const s = await world.prepare({ offsite: s3 });
     const dumpPath = s.manifest.database?.file.path ?? "";
     await rm(path.join(s.backupDir, dumpPath));
     const key = `backups/${s.config.host}/${path.basename(s.backupDir)}/${dumpPath}`;
     await s3.client.send(new PutObjectCommand({ Bucket: s.config.offsite?.bucket, Key: key, Body: "not the dump" }));
-    const before = (await listProjectContainers(docker, s.config.project.name)).map((c) => [c.id, c.state]);
+    const before = await containerStates(world.docker, s);
 
-    const report = await rollback(s, "bad-copy", { kind: "manifest", dir: s.backupDir });
+    const report = await world.rollback(s, "bad-copy");
 
-    expect(report.state).toBe("failed");
-    expect(report.error).toMatchObject({ step: "preflight", code: "PREFLIGHT_FAILED" });
-    expect(report.error?.message).toContain("does not match the manifest");
-    expect((await listProjectContainers(docker, s.config.project.name)).map((c) => [c.id, c.state])).toEqual(before);
-    expect(await snapshotDatabase(s.databaseUrl)).toEqual(s.v2.tables);
+    await expectRefusedInPreflight(world.docker, s, report, "does not match the manifest", before);
   });
 });

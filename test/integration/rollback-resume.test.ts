@@ -2,35 +2,18 @@
 // SIGKILLed while stage, stop-services, swap or start is running, then `--resume` finishes the job
 // with nothing lost. Also the CLI's confirmation refusal, dry run, and the lock a killed run leaves.
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type Docker from "dockerode";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { readdir, readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
 import { listProjectContainers } from "../../agent/src/host/compose.ts";
 import { volumeDataDir } from "../../agent/src/host/volume.ts";
 import type { RollbackReport } from "../../agent/src/rollback/report.ts";
-import { requireDocker } from "../world/docker.ts";
-import { type PgCluster, startPostgres } from "../world/postgres.ts";
-import { databaseNames, gitHeadOf, prepareScenario, type Scenario, snapshotDatabase, snapshotFiles } from "./rollback-fixture.ts";
+import { databaseNames, gitHeadOf, type Scenario, scenarioPerTest, snapshotDatabase, snapshotFiles } from "./rollback-fixture.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const rewindBin = path.join(repoRoot, "bin/rewind.js");
 
-let docker: Docker;
-let cluster: PgCluster;
-let scenario: Scenario | undefined;
-
-beforeAll(async () => {
-  docker = await requireDocker();
-  cluster = await startPostgres();
-});
-afterEach(async () => {
-  await scenario?.cleanup();
-  scenario = undefined;
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
+const world = scenarioPerTest();
 
 interface Finished {
   code: number | null;
@@ -91,7 +74,7 @@ async function killDuring(s: Scenario, step: string): Promise<{ kind: string; st
 }
 
 async function expectRolledBack(s: Scenario): Promise<RollbackReport> {
-  const containers = await listProjectContainers(docker, s.config.project.name);
+  const containers = await listProjectContainers(world.docker, s.config.project.name);
   for (const service of s.manifest.services) {
     const container = containers.find((c) => c.service === service.service);
     expect(container?.imageId).toBe(service.imageId);
@@ -99,16 +82,15 @@ async function expectRolledBack(s: Scenario): Promise<RollbackReport> {
   }
   expect(containers).toHaveLength(s.manifest.services.length);
   expect(await snapshotDatabase(s.databaseUrl)).toEqual(s.v1.tables);
-  expect(await snapshotFiles(await volumeDataDir(docker, s.config.project.minio?.volume ?? ""))).toEqual(s.v1.files);
+  expect(await snapshotFiles(await volumeDataDir(world.docker, s.config.project.minio?.volume ?? ""))).toEqual(s.v1.files);
   expect(await gitHeadOf(s.config.project.dir)).toBe(s.v1Commit);
   const lockGone = (await readText(path.join(s.config.stateDir, "rollback.lock"))) === undefined;
   expect(lockGone).toBe(true);
-  const { readdir } = await import("node:fs/promises");
   const [rollbackId] = await readdir(path.join(s.config.stateDir, "rollbacks"));
   const report = JSON.parse((await readText(path.join(s.config.stateDir, "rollbacks", rollbackId ?? "", "report.json"))) ?? "{}") as RollbackReport;
   expect(report.state).toBe("succeeded");
   // Nothing lost: the v2 database and data are kept aside.
-  expect(await snapshotDatabase(cluster.urlFor(report.setAside?.database ?? ""))).toEqual(s.v2.tables);
+  expect(await snapshotDatabase(world.cluster.urlFor(report.setAside?.database ?? ""))).toEqual(s.v2.tables);
   expect(await snapshotFiles(report.setAside?.minio ?? "")).toEqual(s.v2.files);
   return report;
 }
@@ -116,8 +98,7 @@ async function expectRolledBack(s: Scenario): Promise<RollbackReport> {
 describe("rollback killed with SIGKILL, then resumed", () => {
   for (const step of ["stage", "stop-services", "swap", "start"]) {
     it(`finishes after a kill during ${step}`, async () => {
-      scenario = await prepareScenario(docker, cluster);
-      const s = scenario;
+      const s = await world.prepare();
       const seen = await killDuring(s, step);
       expect(seen).toEqual(expect.objectContaining({ kind: "start", step }));
 
@@ -141,11 +122,10 @@ describe("rollback killed with SIGKILL, then resumed", () => {
 
 describe("rewind rollback --local", () => {
   it("refuses without confirmation when stdin is not a terminal, and changes nothing", async () => {
-    scenario = await prepareScenario(docker, cluster);
-    const s = scenario;
+    const s = await world.prepare();
     // Health moves on its own (v2 goes from starting to unhealthy); which containers run is what must not change.
     const containers = async () =>
-      (await listProjectContainers(docker, s.config.project.name)).map((c) => ({ id: c.id, state: c.state, imageId: c.imageId }));
+      (await listProjectContainers(world.docker, s.config.project.name)).map((c) => ({ id: c.id, state: c.state, imageId: c.imageId }));
     const before = await containers();
     expect(before.every((c) => c.state === "running")).toBe(true);
     const result = await rewind(["rollback", "--local", "--config", s.configFile, "--backup", s.backupDir]).done;
@@ -163,6 +143,6 @@ describe("rewind rollback --local", () => {
     expect(dry.stdout).not.toContain("[stage]");
     expect(await containers()).toEqual(before);
     expect(await snapshotDatabase(s.databaseUrl)).toEqual(s.v2.tables);
-    expect((await databaseNames(cluster)).filter((n) => n.startsWith(s.database))).toEqual([s.database]);
+    expect((await databaseNames(world.cluster)).filter((n) => n.startsWith(s.database))).toEqual([s.database]);
   });
 });

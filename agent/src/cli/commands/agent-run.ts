@@ -3,16 +3,14 @@
 // rollback a killed agent left behind is resumed at start-up, without waiting for a new command.
 import { parseArgs } from "node:util";
 import Docker from "dockerode";
-import { startAgent } from "../../agent.ts";
+import { type RunningAgent, startAgent } from "../../agent.ts";
 import { backupHandler } from "../../backup/command-handler.ts";
 import { localManifests } from "../../backup/local-manifests.ts";
 import { hostStateProvider } from "../../channel/host-state.ts";
-import { loadAgentConfig } from "../../config.ts";
+import { type AgentConfig, loadAgentConfig } from "../../config.ts";
+import { createLogger, type Logger } from "../../log.ts";
 import { resumeAsCommand, rollbackCommandHandler } from "../../rollback/command-handler.ts";
 import { findInterrupted, resumeRollback } from "../../rollback/run-rollback.ts";
-import { createLogger, type Logger } from "../../log.ts";
-import type { RunningAgent } from "../../agent.ts";
-import type { AgentConfig } from "../../config.ts";
 import type { Subcommand } from "../main.ts";
 
 const usage = `usage: rewind agent run --config PATH [--pretty]
