@@ -138,12 +138,20 @@ async function expectUntouched(c: FaultCase): Promise<void> {
   expect(await gitHeadOf(s.config.project.dir)).toBe(s.v2Commit);
 }
 
+/** The control plane's rollback record tells the agent's own story: its steps, their order and states, its downtime. */
+async function expectSameSteps(c: FaultCase, remote: RollbackDetail, local: RollbackReport): Promise<void> {
+  expect(remote.steps.map((step) => [step.step, step.state])).toEqual(local.steps.map((step) => [step.id, step.state]));
+  expect(remote.downtimeMs).toBe(local.downtimeMs);
+  const command = await c.api.command(remote.commandId ?? "");
+  expect(command.reports.filter((report) => report.kind === "result")).toHaveLength(1);
+}
+
 /**
- * Nothing lost on the way: the control plane holds, for every step in the agent's own journal, its
- * "running" and its final progress report in the order they happened, and the one result report.
+ * Nothing lost and nothing out of order on the way: the control plane holds, for every step in the
+ * agent's journal, its "running" and then its final progress report, in the order they happened.
  */
 async function expectEveryReport(c: FaultCase, remote: RollbackDetail, local: RollbackReport): Promise<void> {
-  expect(remote.steps.map((step) => [step.step, step.state])).toEqual(local.steps.map((step) => [step.id, step.state]));
+  await expectSameSteps(c, remote, local);
   const command = await c.api.command(remote.commandId ?? "");
   const transitions: [string, string][] = [];
   for (const { kind, body } of command.reports) {
@@ -154,8 +162,6 @@ async function expectEveryReport(c: FaultCase, remote: RollbackDetail, local: Ro
     if (last?.[0] !== step || last[1] !== state) transitions.push([step, state]);
   }
   expect(transitions).toEqual(local.steps.flatMap((step) => [[step.id, "running"], [step.id, step.state]]));
-  expect(command.reports.filter((report) => report.kind === "result")).toHaveLength(1);
-  expect(remote.downtimeMs).toBe(local.downtimeMs);
 }
 
 function expectAllStepsSucceeded(remote: RollbackDetail): void {
@@ -175,25 +181,29 @@ async function expectAuditVerifies(c: FaultCase): Promise<void> {
 }
 
 describe("the agent killed mid-rollback", () => {
-  it("SIGKILLed during the swap, restarted: it resumes from its journal and the control plane sees the rollback succeed", async () => {
-    const c = await startCase();
-    const rollbackId = await requestRollback(c, "fault suite: agent killed during swap");
-    await whenStepRuns(c.scenario.config.stateDir, "swap");
-    c.agent.kill("SIGKILL");
-    await c.agent.exited;
-    await c.restartAgent();
+  // Before the downtime, in its middle (the data swap), and while containers are being recreated.
+  for (const step of ["stage", "swap", "start"]) {
+    it(`SIGKILLed during ${step}, restarted: it resumes from its journal and the control plane sees every step succeed`, async () => {
+      const c = await startCase();
+      const rollbackId = await requestRollback(c, `fault suite: agent killed during ${step}`);
+      await whenStepRuns(c.scenario.config.stateDir, step);
+      c.agent.kill("SIGKILL");
+      await c.agent.exited;
+      await c.restartAgent();
 
-    const remote = await c.api.waitRollback(rollbackId, { timeoutMs: 150_000 });
-    expectAllStepsSucceeded(remote);
-    const report = await localReport(c, rollbackId);
-    expect(report.state).toBe("succeeded");
-    // It was the restarted agent that finished the job, from the journal the killed one left.
-    const journal = await journalLines(c.scenario.config.stateDir);
-    expect(journal.filter((line) => line.kind === "resume")).toHaveLength(1);
-    expect(journal.filter((line) => line.kind === "start" && line.step === "swap").length).toBeGreaterThanOrEqual(1);
-    await expectRolledBack(c, report);
-    await expectAuditVerifies(c);
-  });
+      const remote = await c.api.waitRollback(rollbackId, { timeoutMs: 150_000 });
+      expectAllStepsSucceeded(remote);
+      const report = await localReport(c, rollbackId);
+      expect(report.state).toBe("succeeded");
+      // It was the restarted agent that finished the job, from the journal the killed one left.
+      const journal = await journalLines(c.scenario.config.stateDir);
+      expect(journal.filter((line) => line.kind === "resume")).toHaveLength(1);
+      // A report still being signed at the kill is lost with the process; the resumed run says it again.
+      await expectSameSteps(c, remote, report);
+      await expectRolledBack(c, report);
+      await expectAuditVerifies(c);
+    });
+  }
 });
 
 describe("the control plane restarted mid-rollback", () => {
