@@ -3,7 +3,7 @@
 // command, so the control plane's record ends succeeded. Meanwhile the rollback lock names the backup
 // in use, and a backup taken with retention 1 keeps it. Control plane in workerd, the demo stack in
 // Docker, PostgreSQL, git, the real `rewind agent run` process.
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -41,9 +41,6 @@ beforeAll(async () => {
   scenario = s;
   operator = await mintToken(world, "operator", "olivia");
   await enrollWithCli(world, s.config.host, s.configFile);
-  // JSON log lines, so the test can read what the agent did.
-  const raw = JSON.parse(await readFile(s.configFile, "utf8")) as Record<string, unknown>;
-  await writeFile(s.configFile, JSON.stringify({ ...raw, log: { format: "json" } }, null, 2));
 });
 
 afterAll(async () => {

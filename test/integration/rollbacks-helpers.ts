@@ -2,6 +2,7 @@
 // host enrolled with the real CLI and its real agent process, operator tokens, and a way to run the
 // operator CLI as a separate process and read its exit code and output.
 import { execFile } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { AgentProcess } from "../world/agent.ts";
@@ -59,6 +60,9 @@ export async function enrollWithCli(world: ControlPlaneWorld, host: string, conf
     [path.join(repoRoot, "bin/rewind.js"), "agent", "enroll", "--url", world.url, "--token", body.token, "--host", host, "--config", configFile],
     { cwd: repoRoot },
   );
+  // JSON log lines, so tests can read what the agent did (AgentProcess.entries()).
+  const raw = JSON.parse(await readFile(configFile, "utf8")) as Record<string, unknown>;
+  await writeFile(configFile, JSON.stringify({ ...raw, log: { format: "json" } }, null, 2));
 }
 
 export async function waitUntil<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000, agent?: AgentProcess): Promise<T> {

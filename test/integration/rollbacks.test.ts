@@ -225,6 +225,7 @@ describe("operator rollbacks", () => {
     expect(await gitHeadOf(scenario.config.project.dir)).toBe(scenario.v1Commit);
 
     // The agent has been connected through all of this and was never sent the withdrawn command.
+    expect(agent?.entries().some((entry) => entry.msg === "command accepted")).toBe(true);
     expect(agent?.entries().some((entry) => entry.commandId === withdrawnCommand)).toBe(false);
 
     const listed = await rewindCli(world, viewer.token, ["status", rollbackId, "--json"]);
