@@ -3,14 +3,16 @@
 // from the control plane mid-rollback, too little disk, a backup archive gone. Each ends in a correct,
 // consistent state with nothing lost, and the audit log still verifies. (Kills of the local engine at
 // each step are T5's rollback-resume suite.) Real Docker, PostgreSQL, git, agent process and workerd.
-import { mkdtemp, readFile, rm, unlink } from "node:fs/promises";
+import { access, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { listProjectContainers } from "../../agent/src/host/compose.ts";
 import { volumeDataDir } from "../../agent/src/host/volume.ts";
-import type { AgentConfig } from "../../agent/src/config.ts";
+import { copyOffsite } from "../../agent/src/backup/offsite-copy.ts";
+import { type AgentConfig, loadAgentConfig } from "../../agent/src/config.ts";
 import type { RollbackReport } from "../../agent/src/rollback/report.ts";
 import { progressReport } from "../../shared/schemas/report.ts";
 import { rollbackStepIds } from "../../shared/schemas/rollback.ts";
@@ -21,6 +23,7 @@ import { type ControlPlaneWorld, startControlPlane } from "../world/control-plan
 import { requireDocker } from "../world/docker.ts";
 import { journalLines, type NetworkLink, startNetworkLink, whenJournalEnds, whenStepRuns } from "../world/faults.ts";
 import { type PgCluster, startPostgres } from "../world/postgres.ts";
+import { startS3 } from "../world/s3.ts";
 import { exportAndVerifyAudit } from "./audit-check.ts";
 import { gitHeadOf, prepareScenario, type Scenario, snapshotDatabase, snapshotFiles } from "./rollback-fixture.ts";
 
@@ -57,9 +60,22 @@ afterEach(async () => {
   if (failures.length > 0) throw new AggregateError(failures, "fault case cleanup failed");
 });
 
-async function startCase(thresholds: Partial<AgentConfig["thresholds"]> = {}): Promise<FaultCase> {
-  const scenario = await prepareScenario(docker, cluster, { thresholds });
+/** Turns the off-site copy on in the scenario's agent config and copies its backup to the bucket. */
+async function copyBackupOffsite(scenario: Scenario): Promise<void> {
+  const s3 = await startS3();
+  current.cleanups.push(() => s3.stop());
+  const bucket = "rewind-offsite-faults";
+  await s3.createBucket(bucket);
+  const raw = z.record(z.string(), z.unknown()).parse(JSON.parse(await readFile(scenario.configFile, "utf8")));
+  const offsite = { endpoint: s3.endpoint, region: s3.region, bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey };
+  await writeFile(scenario.configFile, JSON.stringify({ ...raw, offsite }, null, 2));
+  await copyOffsite(await loadAgentConfig(scenario.configFile), scenario.backupDir, scenario.manifest);
+}
+
+async function startCase(options: { thresholds?: Partial<AgentConfig["thresholds"]>; offsite?: boolean } = {}): Promise<FaultCase> {
+  const scenario = await prepareScenario(docker, cluster, { thresholds: options.thresholds ?? {} });
   current.cleanups.push(() => scenario.cleanup());
+  if (options.offsite === true) await copyBackupOffsite(scenario);
   const controlPlane = await startControlPlane();
   current.cleanups.push(() => controlPlane.stop());
   // The agent reaches the control plane through a link the test can cut, as a network would be.
@@ -245,7 +261,7 @@ describe("the agent cut off from the control plane mid-rollback", () => {
 
 describe("preflight refusals change nothing", () => {
   it("too little free disk: the rollback fails in preflight with PREFLIGHT_FAILED, no service stopped", async () => {
-    const c = await startCase({ minFreeDiskBytes: Number.MAX_SAFE_INTEGER });
+    const c = await startCase({ thresholds: { minFreeDiskBytes: Number.MAX_SAFE_INTEGER } });
     const rollbackId = await requestRollback(c, "fault suite: disk below the threshold");
     const remote = await c.api.waitRollback(rollbackId, { timeoutMs: 60_000 });
     expect(remote.state).toBe("failed");
@@ -268,6 +284,24 @@ describe("preflight refusals change nothing", () => {
     expect(JSON.stringify(remote.outcome)).toContain(`${archive}: missing`);
     expect(remote.steps.map((step) => [step.step, step.state])).toEqual([["preflight", "failed"]]);
     await expectUntouched(c);
+    await expectAuditVerifies(c);
+  });
+
+  it("the MinIO archive is gone but the off-site copy is on: it is fetched back from S3 and the rollback succeeds", async () => {
+    const c = await startCase({ offsite: true });
+    const archive = path.join(c.scenario.backupDir, c.scenario.manifest.minio?.file.path ?? "");
+    await unlink(archive);
+    const rollbackId = await requestRollback(c, "fault suite: archive missing, off-site copy on");
+    const remote = await c.api.waitRollback(rollbackId, { timeoutMs: 150_000 });
+    expectAllStepsSucceeded(remote);
+    const command = await c.api.command(remote.commandId ?? "");
+    const messages = command.reports.flatMap(({ body }) => {
+      const parsed = progressReport.safeParse(body);
+      return parsed.success && parsed.data.message !== undefined ? [parsed.data.message] : [];
+    });
+    expect(messages.some((message) => message.startsWith("fetched from the off-site copy") && message.includes(path.basename(archive)))).toBe(true);
+    await access(archive);
+    await expectRolledBack(c, await localReport(c, rollbackId));
     await expectAuditVerifies(c);
   });
 });
