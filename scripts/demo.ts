@@ -90,9 +90,13 @@ async function step<T>(label: string, body: (note: (detail: string) => void) => 
   }
 }
 
-/** Miniflare exits the process on SIGINT/SIGTERM; the demo must clean up Docker and PostgreSQL first. */
 type Listeners = NodeJS.SignalsListener[];
 
+/**
+ * Miniflare installs SIGINT/SIGTERM handlers that exit the process at once (its exit hook); the demo
+ * must stop the agent and remove containers, volumes and the PostgreSQL cluster first, so it keeps
+ * the signals to itself and disposes the control plane in its own cleanup.
+ */
 function keepSignalsForTheDemo(before: { SIGINT: Listeners; SIGTERM: Listeners }): void {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     for (const listener of process.listeners(signal) as Listeners) {
