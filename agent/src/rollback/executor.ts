@@ -122,6 +122,14 @@ class Run {
     }
   }
 
+  /** Re-emits a journaled step's success with its original times. */
+  reportDone(id: ReportedStepId): void {
+    const record = this.replay.steps.find((r) => r.step === id);
+    if (!record || record.state !== "succeeded") return;
+    const durationMs = record.finishedAt ? Date.parse(record.finishedAt) - Date.parse(record.startedAt) : undefined;
+    this.emit(id, "succeeded", { startedAt: record.startedAt, ...(durationMs === undefined ? {} : { durationMs }) });
+  }
+
   async end(state: FinalState): Promise<void> {
     await this.append({ kind: "end", at: new Date().toISOString(), state });
   }
@@ -161,7 +169,11 @@ export async function execute(env: ExecutorEnv, entries: JournalEntry[]): Promis
     return run.state;
   }
   for (const step of plan) {
-    if (run.state.outputs[step.id]) continue;
+    if (run.state.outputs[step.id]) {
+      // Done before a restart: say so again, since the kill may have cut off the original report.
+      run.reportDone(step.id);
+      continue;
+    }
     const cancellable = !step.needsUndoOnFailure;
     if (step.id === lastCancellableBefore && env.signal.aborted) {
       await run.runStep(step.id, true, async () => {
