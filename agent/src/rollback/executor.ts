@@ -125,7 +125,7 @@ class Run {
   /** Re-emits a journaled step's success with its original times. */
   reportDone(id: ReportedStepId): void {
     const record = this.replay.steps.find((r) => r.step === id);
-    if (!record || record.state !== "succeeded") return;
+    if (record?.state !== "succeeded") return;
     const durationMs = record.finishedAt ? Date.parse(record.finishedAt) - Date.parse(record.startedAt) : undefined;
     this.emit(id, "succeeded", { startedAt: record.startedAt, ...(durationMs === undefined ? {} : { durationMs }) });
   }
