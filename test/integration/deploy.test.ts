@@ -186,8 +186,13 @@ describe("rewind deploy", () => {
     expect(result.stderr).toMatch(/control plane accepted rollback/);
 
     // The control plane recorded it as the host's own, automatic, from deploy, on the backup deploy took.
+    // The CLI ends on the agent's own report; the control plane hears it over the socket a moment later.
     const rollbackId = String(outcome.rollbackId);
-    const rollback = await api(`/v1/rollbacks/${rollbackId}`);
+    let rollback = await api(`/v1/rollbacks/${rollbackId}`);
+    for (let tries = 0; rollback.state === "running" && tries < 100; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      rollback = await api(`/v1/rollbacks/${rollbackId}`);
+    }
     expect(rollback).toMatchObject({ state: "succeeded", automatic: true, source: "deploy", requestedBy: `host:${host}`, backupId: outcome.backupId });
     expect(String(rollback.reason)).toMatch(/^rewind deploy: 3 consecutive failed health checks/);
 
