@@ -259,6 +259,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
     ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
     ...(options.heartbeatTimeoutMs === undefined ? {} : { heartbeatTimeoutMs: options.heartbeatTimeoutMs }),
+    onClose: () => reporter.disconnected(),
     onFrame: (data) => {
       const parsed = parseDownFrame(data);
       const work = parsed.ok ? onFrame(parsed.frame) : refuse(parsed.rejection);

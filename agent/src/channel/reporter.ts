@@ -28,6 +28,11 @@ export class Reporter {
   readonly #pendingAcks = new Map<string, string | undefined>();
   /** Reports are persisted and sent one after another so the control plane sees them in order. */
   #queue: Promise<void> = Promise.resolve();
+  /**
+   * False from a disconnect until the outbox was resent after the next welcome: a report sent live
+   * on a fresh socket would otherwise overtake the older ones still waiting in the outbox.
+   */
+  #ready = false;
 
   constructor(options: ReporterOptions) {
     this.#options = options;
@@ -54,7 +59,7 @@ export class Reporter {
       if (typeof reportId !== "string") throw new TypeError("signReport produced a token without jti");
       if (report.kind === "ack") this.#pendingAcks.set(report.commandId, reportId);
       await this.#options.outbox.add({ reportId, jws });
-      const sent = this.#options.send(jws);
+      const sent = this.#ready && this.#options.send(jws);
       const commandId = "commandId" in report ? report.commandId : undefined;
       this.#options.log.debug({ reportId, kind: report.kind, commandId, sent }, sent ? "report sent" : "report kept for later");
     });
@@ -70,10 +75,16 @@ export class Reporter {
       for (const { jws } of pending) {
         if (!this.#options.send(jws)) return;
       }
+      this.#ready = true;
       if (pending.length > 0) this.#options.log.info({ count: pending.length }, "resent unacknowledged reports");
     });
     this.#queue = next.catch(() => undefined);
     return next;
+  }
+
+  /** The socket closed: new reports wait in the outbox until the next welcome resends them in order. */
+  disconnected(): void {
+    this.#ready = false;
   }
 
   async acknowledged(reportId: string): Promise<void> {
