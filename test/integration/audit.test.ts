@@ -2,11 +2,9 @@
 // API actions append entries, checkpoints reach S3, the CLI exports and verifies the log offline
 // (exit codes 0/1/2), proofs from the API verify with an independent RFC 9162 implementation, and
 // an insider's edit of D1 is caught with its sequence number.
-import { execFile } from "node:child_process";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -17,28 +15,15 @@ import { exportAndVerifyAudit } from "./audit-check.ts";
 import { refLeaf, refVerifyConsistency, refVerifyInclusion } from "../unit/audit-rfc9162-reference.ts";
 import { type ControlPlaneWorld, startControlPlane } from "../world/control-plane.ts";
 import { type S3World, startS3 } from "../world/s3.ts";
+import { type CliResult, runRewindCli } from "../world/rewind-cli.ts";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 let s3: S3World;
 let world: ControlPlaneWorld;
 let auditor: string;
 let work: string;
 let jwks: PublicJwk[];
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function rewind(...args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(root, "bin/rewind.js"), ...args], { cwd: root }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const rewind = (...args: string[]): Promise<CliResult> => runRewindCli(args);
 
 async function post(pathname: string, body: unknown, token?: string): Promise<Response> {
   return world.api(pathname, {

@@ -1,6 +1,6 @@
 // `rewind backup` against the real world: the demo stack in Docker (MinIO data in a real volume),
 // a throwaway PostgreSQL cluster, an S3 server on loopback for the off-site copy, a git checkout.
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { cp, mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -29,9 +29,9 @@ import { createDemoDatabase, DEMO_DATABASE, demoRowCounts, seedMinioData } from 
 import { newRunId, removeLabelled, requireDocker, testLabels } from "../world/docker.ts";
 import { type PgCluster, startPostgres } from "../world/postgres.ts";
 import { type S3World, startS3 } from "../world/s3.ts";
+import { type CliResult, runRewindCli } from "../world/rewind-cli.ts";
 
 const run = promisify(execFile);
-const repoRoot = path.resolve(import.meta.dirname, "../..");
 const BUCKET = "rewind-offsite";
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -50,20 +50,7 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
-function rewind(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, "bin/rewind.js"), ...args], { cwd: repoRoot });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const rewind = (args: string[]): Promise<CliResult> => runRewindCli(args);
 
 async function createDatabase(cluster: PgCluster, name: string): Promise<string> {
   const admin = new pg.Client({ connectionString: cluster.adminUrl });

@@ -1,17 +1,12 @@
-// The signed channel end to end on real components: the Worker in workerd (Miniflare), a host
-// enrolled with `rewind agent enroll`, and real `rewind agent run` processes. Operator → control
-// plane → agent → back; a command queued while the agent is down; a control plane restart.
-import { execFile } from "node:child_process";
+
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentProcess, listeningSockets, spawnAgent } from "../world/agent.ts";
 import { type ControlPlaneWorld, startControlPlane } from "../world/control-plane.ts";
+import { type CliResult, runRewindCli } from "../world/rewind-cli.ts";
 
-const run = promisify(execFile);
-const repoRoot = path.resolve(import.meta.dirname, "../..");
 const host = "channel-host";
 
 let world: ControlPlaneWorld;
@@ -38,17 +33,9 @@ async function enrollmentToken(): Promise<string> {
   return body.token;
 }
 
-async function enroll(token: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const args = ["bin/rewind.js", "agent", "enroll", "--url", world.url, "--token", token, "--host", host, "--config", configPath];
-  try {
-    const { stdout, stderr } = await run(process.execPath, [...args, "--project-dir", dir, "--project", `rewind-test-${host}`], {
-      cwd: repoRoot,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? -1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
-  }
+function enroll(token: string): Promise<CliResult> {
+  const args = ["agent", "enroll", "--url", world.url, "--token", token, "--host", host, "--config", configPath];
+  return runRewindCli([...args, "--project-dir", dir, "--project", `rewind-test-${host}`]);
 }
 
 async function queuePing(): Promise<string> {

@@ -1,9 +1,4 @@
-// The console's whole purpose, end to end: an operator on a phone rolls the demo stack back after a
-// bad deploy and watches every step reach success. Real everything: the Docker stack, PostgreSQL,
-// git, the enrolled agent process, the control plane in workerd, Debian's Chromium at 390×844.
-import { execFile } from "node:child_process";
-import path from "node:path";
-import { promisify } from "node:util";
+
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listProjectContainers } from "../../agent/src/host/compose.ts";
@@ -14,9 +9,8 @@ import { type ControlPlaneWorld, startControlPlane } from "../world/control-plan
 import { requireDocker } from "../world/docker.ts";
 import { type PgCluster, startPostgres } from "../world/postgres.ts";
 import { gitHeadOf, prepareScenario, type Scenario, snapshotDatabase } from "./rollback-fixture.ts";
+import { enrollWithCli } from "./rollbacks-helpers.ts";
 
-const run = promisify(execFile);
-const repoRoot = path.resolve(import.meta.dirname, "../..");
 const screenshots = "artifacts/screenshots";
 const finalStates = /^(succeeded|failed|undone|cancelled|expired)$/;
 
@@ -61,24 +55,7 @@ beforeAll(async () => {
   );
   // Enroll the scenario's host as an operator would: a one-time token, then `rewind agent enroll`,
   // which keeps the scenario's project settings in the config and adds the key and control plane.
-  const enrollment = await apiJson("/v1/enrollments", { method: "POST", body: JSON.stringify({ host: scenario.config.host }) });
-  await run(
-    process.execPath,
-    [
-      path.join(repoRoot, "bin/rewind.js"),
-      "agent",
-      "enroll",
-      "--url",
-      controlPlane.url,
-      "--token",
-      String(enrollment.token),
-      "--host",
-      scenario.config.host,
-      "--config",
-      scenario.configFile,
-    ],
-    { cwd: repoRoot },
-  );
+  await enrollWithCli(controlPlane, scenario.config.host, scenario.configFile);
   agent = spawnAgent(scenario.configFile);
   await waitForOnline(scenario.config.host);
 });

@@ -1,33 +1,18 @@
 // Shared by the rollback and manifest API tests: a control plane in workerd, the rollback scenario's
 // host enrolled with the real CLI and its real agent process, operator tokens, and a way to run the
 // operator CLI as a separate process and read its exit code and output.
-import { execFile } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { promisify } from "node:util";
 import type { AgentProcess } from "../world/agent.ts";
 import type { ControlPlaneWorld } from "../world/control-plane.ts";
+import { type CliResult, runRewindCli } from "../world/rewind-cli.ts";
 
-const run = promisify(execFile);
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 
-export interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `rewind ...args` with REWIND_URL / REWIND_TOKEN set (HOME elsewhere, so no stray cli.json). */
-export async function rewindCli(world: ControlPlaneWorld, token: string, args: string[]): Promise<CliRun> {
+export function rewindCli(world: ControlPlaneWorld, token: string, args: string[]): Promise<CliResult> {
   const env = { ...process.env, REWIND_URL: world.url, REWIND_TOKEN: token, HOME: path.join(repoRoot, "nonexistent-home") };
-  try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(repoRoot, "bin/rewind.js"), ...args], { cwd: repoRoot, env });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: unknown; stdout?: string; stderr?: string };
-    if (typeof failed.code !== "number") throw error;
-    return { code: failed.code, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
-  }
+  return runRewindCli(args, { env });
 }
 
 export async function apiJson<T = Record<string, unknown>>(
@@ -55,11 +40,8 @@ export async function mintToken(world: ControlPlaneWorld, role: string, label: s
 export async function enrollWithCli(world: ControlPlaneWorld, host: string, configFile: string): Promise<void> {
   const { status, body } = await apiJson<{ token: string }>(world, "/v1/enrollments", { method: "POST", body: JSON.stringify({ host }) });
   if (status !== 201) throw new Error(`enrollment token answered ${status}: ${JSON.stringify(body)}`);
-  await run(
-    process.execPath,
-    [path.join(repoRoot, "bin/rewind.js"), "agent", "enroll", "--url", world.url, "--token", body.token, "--host", host, "--config", configFile],
-    { cwd: repoRoot },
-  );
+  const enrolled = await runRewindCli(["agent", "enroll", "--url", world.url, "--token", body.token, "--host", host, "--config", configFile]);
+  if (enrolled.code !== 0) throw new Error(`rewind agent enroll exited ${enrolled.code}: ${enrolled.stderr}`);
   // JSON log lines, so tests can read what the agent did (AgentProcess.entries()).
   const raw = JSON.parse(await readFile(configFile, "utf8")) as Record<string, unknown>;
   await writeFile(configFile, JSON.stringify({ ...raw, log: { format: "json" } }, null, 2));
