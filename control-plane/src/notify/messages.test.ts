@@ -113,6 +113,18 @@ describe("rendering notifications", () => {
     expect(message.sms).toBe("Rewind unknown: HealthCheckFailures -> no rollback (NO_HOST): no host label names a Rewind host");
   });
 
+  it("links a decision that started no rollback to its host's page, which the console has", () => {
+    const message = renderMessage(
+      {
+        type: "decision.automatic",
+        alertname: "HighErrorRate",
+        decision: { decision: "none", code: "COOLDOWN", reason: "a rollback ran 5 min ago", host: "app-8", episodeKey: "fp@2026-11-25T10:00:00.000Z" },
+      },
+      consoleUrl,
+    );
+    expect(message.sms).toMatch(/ https:\/\/rewind\.example\.com\/#\/hosts\/app-8$/);
+  });
+
   it("says so when a host has no backup at all", () => {
     const message = renderMessage({ type: "backup.stale", host: "app-7", ageHours: 0, thresholdHours: 24 }, consoleUrl);
     expect(message.sms).toBe("Rewind app-7: NO backup: limit 24 h https://rewind.example.com/#/hosts/app-7");

@@ -55,6 +55,12 @@ export function messageAttributes(message: RenderedMessage): Record<string, { Da
   };
 }
 
+/** The console has no alert view (decisions are in GET /v1/alerts): the rollback, else the host. */
+function decisionPage(rollbackId: string | undefined, host: string | null): string {
+  if (rollbackId !== undefined) return `rollbacks/${encodeURIComponent(rollbackId)}`;
+  return host === null ? "hosts" : `hosts/${encodeURIComponent(host)}`;
+}
+
 export function consoleLink(consoleUrl: string | undefined, path: string): string | undefined {
   if (consoleUrl === undefined) return undefined;
   return `${consoleUrl.replace(/\/+$/, "")}/#/${path}`;
@@ -152,7 +158,7 @@ function describe(event: NotifyEvent, consoleUrl: string | undefined): Parts {
           ["Rollback", event.rollbackId],
         ],
         ...optionalLink(
-          consoleLink(consoleUrl, event.rollbackId === undefined ? "alerts" : `rollbacks/${encodeURIComponent(event.rollbackId)}`),
+          consoleLink(consoleUrl, decisionPage(event.rollbackId, decision.host)),
         ),
       };
     }
