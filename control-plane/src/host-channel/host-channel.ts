@@ -62,6 +62,8 @@ export class HostChannel extends DurableObject<Env> {
   private readonly desk: RollbackDesk;
   /** D1 writes run one after another so the mirror never ends on an older state than the queue's. */
   private mirrorQueue: Promise<unknown> = Promise.resolve();
+  /** Reports being applied right now: a resent copy arriving meanwhile waits for the next resend. */
+  private readonly applying = new Set<string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -285,43 +287,58 @@ export class HostChannel extends DurableObject<Env> {
     }
     const now = Date.now();
     const reportId = claims.jti;
-    if (!this.store.markReportSeen(reportId, now)) {
+    if (this.store.isReportSeen(reportId)) {
       this.send(ws, { t: "report-ack", reportId });
       return;
     }
+    if (this.applying.has(reportId)) return;
+    this.applying.add(reportId);
+    try {
+      await this.applyReport(ws, attachment, jws, claims, now);
+    } finally {
+      this.applying.delete(reportId);
+    }
+  }
+
+  private async applyReport(
+    ws: WebSocket,
+    attachment: Attachment,
+    jws: string,
+    claims: Awaited<ReturnType<typeof verifyReport>>,
+    now: number,
+  ): Promise<void> {
+    const actor: AuditActor = { kind: "host", host: attachment.host };
+    const reportId = claims.jti;
     const report = claims.report;
     const commandId = "commandId" in report ? report.commandId : undefined;
-    try {
-      const command = commandId === undefined ? undefined : this.store.get(commandId);
-      const target = command === undefined ? undefined : nextState(command.state, { kind: "report", report });
-      if (command !== undefined && target !== undefined) {
-        const outcome = report.kind === "result" || report.kind === "rejected" ? JSON.stringify(report) : undefined;
-        this.store.setState(command.id, target, now, outcome);
-      }
-      await this.mirror(() =>
-        insertReport(this.env, { id: reportId, commandId, host: attachment.host, kind: report.kind, body: report, receivedAt: now }),
-      );
-      // Synced even without a transition: a retransmit after a failed attempt repairs the D1 copy.
-      if (command !== undefined) await this.syncCommandMirror(command.id);
-      if (command !== undefined) await this.desk.onReport(command.id, report, attachment.host);
-      if (report.kind === "manifest") await this.storeManifest(attachment.host, report.manifest, reportId);
-      await this.audit({
-        actor,
-        action: "agent.report",
-        subject: commandId === undefined ? `host:${attachment.host}` : `command:${commandId}`,
-        details: {
-          reportId,
-          kind: report.kind,
-          ...(target === undefined ? {} : { state: target }),
-          ...(command === undefined && commandId !== undefined ? { unknownCommand: true } : {}),
-        },
-        agentJws: jws,
-      });
-    } catch (error) {
-      // Not acknowledged, so the agent sends it again from its outbox.
-      this.store.forgetReport(reportId);
-      throw error;
+    // Every effect below is idempotent (no backward state moves, keyed inserts), and the report counts
+    // as seen only after all of them: an object restarted half-way applies the agent's resend again.
+    const command = commandId === undefined ? undefined : this.store.get(commandId);
+    const target = command === undefined ? undefined : nextState(command.state, { kind: "report", report });
+    if (command !== undefined && target !== undefined) {
+      const outcome = report.kind === "result" || report.kind === "rejected" ? JSON.stringify(report) : undefined;
+      this.store.setState(command.id, target, now, outcome);
     }
+    await this.mirror(() =>
+      insertReport(this.env, { id: reportId, commandId, host: attachment.host, kind: report.kind, body: report, receivedAt: now }),
+    );
+    // Synced even without a transition: a retransmit after a failed attempt repairs the D1 copy.
+    if (command !== undefined) await this.syncCommandMirror(command.id);
+    if (command !== undefined) await this.desk.onReport(command.id, report, attachment.host);
+    if (report.kind === "manifest") await this.storeManifest(attachment.host, report.manifest, reportId);
+    await this.audit({
+      actor,
+      action: "agent.report",
+      subject: commandId === undefined ? `host:${attachment.host}` : `command:${commandId}`,
+      details: {
+        reportId,
+        kind: report.kind,
+        ...(target === undefined ? {} : { state: target }),
+        ...(command === undefined && commandId !== undefined ? { unknownCommand: true } : {}),
+      },
+      agentJws: jws,
+    });
+    this.store.markReportSeen(reportId, now);
     this.send(ws, { t: "report-ack", reportId });
     await this.scheduleAlarm();
   }

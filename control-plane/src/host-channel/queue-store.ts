@@ -132,15 +132,13 @@ export class QueueStore {
   }
 
   /** True the first time a report id is seen; a retransmit returns false. */
-  markReportSeen(id: string, now: number): boolean {
-    const before = this.sql.exec(`SELECT 1 FROM seen_reports WHERE id = ?`, id).toArray().length;
-    if (before > 0) return false;
-    this.sql.exec(`INSERT INTO seen_reports (id, received_at) VALUES (?, ?)`, id, now);
-    return true;
+  isReportSeen(id: string): boolean {
+    return this.sql.exec(`SELECT 1 FROM seen_reports WHERE id = ?`, id).toArray().length > 0;
   }
 
-  forgetReport(id: string): void {
-    this.sql.exec(`DELETE FROM seen_reports WHERE id = ?`, id);
+  /** Called once a report was fully applied, so a copy resent after a crash mid-way is applied again. */
+  markReportSeen(id: string, now: number): void {
+    this.sql.exec(`INSERT OR IGNORE INTO seen_reports (id, received_at) VALUES (?, ?)`, id, now);
   }
 
   /** True the first time a connect token id is used; expired ids are pruned as a side effect. */

@@ -116,6 +116,15 @@ describe("approving", () => {
 });
 
 describe("steps from progress reports", () => {
+  it("keeps a finished step finished when a stale running report arrives after it", () => {
+    const steps = foldSteps([
+      { step: "load-backup", state: "running", startedAt: "2026-01-01T00:00:01.000Z" },
+      { step: "load-backup", state: "succeeded", startedAt: "2026-01-01T00:00:01.000Z", durationMs: 40 },
+      { step: "load-backup", state: "running", message: "reading manifest" },
+    ]);
+    expect(steps).toEqual([{ step: "load-backup", state: "succeeded", startedAt: "2026-01-01T00:00:01.000Z", durationMs: 40 }]);
+  });
+
   it("keeps one line per step with its start, duration and latest message", () => {
     const steps = foldSteps([
       { step: "preflight", state: "running", startedAt: "2026-01-01T00:00:00.000Z" },

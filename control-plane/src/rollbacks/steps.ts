@@ -18,10 +18,14 @@ export interface StepView {
   message?: string;
 }
 
+const finished: readonly StepState[] = ["succeeded", "failed", "skipped"];
+
 export function foldSteps(reports: readonly ProgressLike[]): StepView[] {
   const steps = new Map<ReportedStepId, StepView>();
   for (const report of reports) {
     const previous = steps.get(report.step);
+    // A step never runs again once it ended: a late "running" (reordered by a reconnect) is stale.
+    if (previous !== undefined && finished.includes(previous.state) && !finished.includes(report.state)) continue;
     const startedAt = report.startedAt ?? previous?.startedAt;
     const durationMs = report.durationMs ?? (report.state === "running" ? undefined : previous?.durationMs);
     const message = report.message ?? previous?.message;
