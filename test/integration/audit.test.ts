@@ -241,6 +241,16 @@ describe("audit log on the control plane", () => {
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe("BAD_REQUEST");
   });
 
+  it("still verifies reports a host signed before it re-enrolled with a new key", async () => {
+    const first = await agentRoundTrip("audit-rekey");
+    const second = await agentRoundTrip("audit-rekey");
+    const dir = path.join(work, "export-rekey");
+    const result = await exportAndVerifyAudit(world, dir);
+    expect(result).toMatchObject({ ok: true });
+    const keys = JSON.parse(await readFile(path.join(dir, "agent-keys.json"), "utf8")) as { hosts: Record<string, { x: string }[]> };
+    expect(keys.hosts["audit-rekey"]?.map((key) => key.x)).toEqual([first.publicJwk.x, second.publicJwk.x]);
+  });
+
   it("keeps appending gap-free after a restart, and catches an insider's edit of D1 by its seq", async () => {
     await world.restart();
     await createToken("viewer");
@@ -248,7 +258,7 @@ describe("audit log on the control plane", () => {
     const lines = (await (await asAuditor("/v1/audit")).text()).split("\n").filter(Boolean);
     expect(lines.map((line) => (JSON.parse(line) as { seq: number }).seq)).toEqual([...Array(size).keys()]);
     const clean = await exportAndVerifyAudit(world, path.join(work, "export-after-restart"));
-    expect(clean).toMatchObject({ ok: true, agentReports: 4 });
+    expect(clean).toMatchObject({ ok: true, agentReports: 8 });
     expect(clean.entries).toBeGreaterThan(size);
 
     const victim = 2;

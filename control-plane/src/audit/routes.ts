@@ -14,7 +14,8 @@ import { database } from "../db/client.ts";
 import { hosts } from "../db/schema.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { jwksOf } from "../routes/health.ts";
-import { checkpointAt, checkpointPage, entryPage, latestCheckpoint, leafHashes, treeSize } from "./store.ts";
+import { hostKeyHistory } from "./key-history.ts";
+import { checkpointAt, checkpointPage, enrollmentEntries, entryPage, latestCheckpoint, leafHashes, treeSize } from "./store.ts";
 
 const maxPage = 10_000;
 const count = z.coerce.number().int().nonnegative();
@@ -82,8 +83,7 @@ export const auditRoutes = new Hono<AppEnv>()
   })
   .get("/keys", async (c) => {
     const rows = await database(c.env).select({ name: hosts.name, publicJwk: hosts.publicJwk }).from(hosts);
-    const byHost: AuditKeysResponse["hosts"] = {};
-    for (const row of rows) byHost[row.name] = [publicJwk.parse(JSON.parse(row.publicJwk))];
-    const body: AuditKeysResponse = { jwks: jwksOf(loadConfig(c.env)), hosts: byHost };
+    const current = rows.map((row) => ({ name: row.name, publicJwk: publicJwk.parse(JSON.parse(row.publicJwk)) }));
+    const body: AuditKeysResponse = { jwks: jwksOf(loadConfig(c.env)), hosts: hostKeyHistory(await enrollmentEntries(c.env), current) };
     return c.json(body);
   });

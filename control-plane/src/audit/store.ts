@@ -1,6 +1,6 @@
 // Reads of the audit tables for the API: entry pages, checkpoints, and the leaf hashes proofs need.
 // Only selects: nothing outside the AuditLog Durable Object writes these tables.
-import { and, asc, count, desc, eq, gte, lt } from "drizzle-orm";
+import { and, asc, count, desc, eq, gte, lt, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { fromHex, type Hash } from "../../../shared/audit/merkle.ts";
 import type { Env } from "../env.ts";
@@ -63,4 +63,14 @@ export async function checkpointPage(env: Pick<Env, "DB">, from: number, limit: 
     .orderBy(asc(auditCheckpoints.treeSize))
     .limit(limit);
   return rows;
+}
+
+/** Canonical texts of the `enrollment.completed` entries, oldest first: each names a key a host enrolled. */
+export async function enrollmentEntries(env: Pick<Env, "DB">): Promise<string[]> {
+  const rows = await db(env)
+    .select({ entry: auditEntries.entry })
+    .from(auditEntries)
+    .where(sql`json_extract(${auditEntries.entry}, '$.action') = 'enrollment.completed'`)
+    .orderBy(asc(auditEntries.seq));
+  return rows.map((row) => row.entry);
 }

@@ -70,7 +70,8 @@ export const agentEnrollRoutes = new Hono<AppEnv>().post("/", async (c) => {
     actor: { kind: "host", host: body.host },
     action: "enrollment.completed",
     subject: `host:${body.host}`,
-    details: { enrollmentId: consumed.id, fingerprint, agentVersion: body.agentVersion, reenrolled: existing !== undefined },
+    // The key itself is in the log, so an export carries every key a host ever had (see audit /keys).
+    details: { enrollmentId: consumed.id, fingerprint, publicJwk: key, agentVersion: body.agentVersion, reenrolled: existing !== undefined },
   });
   if (existing !== undefined) {
     // A socket authenticated with the replaced key must not keep talking for the host.
