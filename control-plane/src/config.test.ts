@@ -52,10 +52,21 @@ describe("control plane config", () => {
         S3_ACCESS_KEY_ID: "id",
         S3_SECRET_ACCESS_KEY: "secret",
         SNS_TOPIC_ARN: "arn:aws:sns:eu-west-1:000000000000:rewind",
+        SNS_ACCESS_KEY_ID: "sns-id",
+        SNS_SECRET_ACCESS_KEY: "sns-secret",
       }),
     );
     expect(full.s3).toEqual({ endpoint: "http://127.0.0.1:9000", region: "us-east-1", bucket: "rewind", accessKeyId: "id", secretAccessKey: "secret" });
     expect(full.sns?.region).toBe("eu-west-1");
+    expect(full.sns?.credentials).toEqual({ accessKeyId: "sns-id", secretAccessKey: "sns-secret" });
+  });
+
+  it("requires SNS credentials once a topic is set (a Worker has no ambient AWS credentials)", async () => {
+    const topic = "arn:aws:sns:eu-west-1:000000000000:rewind";
+    const noKeys = await env({ SNS_TOPIC_ARN: topic });
+    expect(fieldOf(() => parseConfig(noKeys))).toBe("SNS_ACCESS_KEY_ID");
+    const noSecret = await env({ SNS_TOPIC_ARN: topic, SNS_ACCESS_KEY_ID: "id" });
+    expect(fieldOf(() => parseConfig(noSecret))).toBe("SNS_SECRET_ACCESS_KEY");
   });
 
   it("refuses a short admin token without echoing it", async () => {

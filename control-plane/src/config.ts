@@ -33,6 +33,8 @@ const rawConfig = z.object({
   SNS_TOPIC_ARN: z.string().regex(/^arn:aws:sns:/, "must be an SNS topic ARN").optional(),
   SNS_REGION: optionalText,
   SNS_ENDPOINT: z.url().optional(),
+  SNS_ACCESS_KEY_ID: optionalText,
+  SNS_SECRET_ACCESS_KEY: optionalText,
   AUDIT_ORIGIN: optionalText,
   AGENT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).optional(),
 });
@@ -51,7 +53,8 @@ export interface Config {
   adminToken: string;
   publicUrl?: string;
   s3?: S3Settings;
-  sns?: { topicArn: string; region: string; endpoint?: string };
+  /** A Worker has no ambient AWS credentials: SNS gets its own pair. */
+  sns?: { topicArn: string; region: string; endpoint?: string; credentials: { accessKeyId: string; secretAccessKey: string } };
   /** Origin line of the audit checkpoints (C2SP tlog-checkpoint). */
   auditOrigin: string;
   /** A socket silent this long (no heartbeat or report) is closed and its host marked offline. */
@@ -76,6 +79,18 @@ function s3Settings(raw: z.output<typeof rawConfig>): S3Settings | undefined {
   };
 }
 
+function snsSettings(raw: z.output<typeof rawConfig>): Config["sns"] {
+  if (raw.SNS_TOPIC_ARN === undefined) return undefined;
+  if (!raw.SNS_ACCESS_KEY_ID) throw configError("SNS_ACCESS_KEY_ID", "is required when SNS_TOPIC_ARN is set");
+  if (!raw.SNS_SECRET_ACCESS_KEY) throw configError("SNS_SECRET_ACCESS_KEY", "is required when SNS_TOPIC_ARN is set");
+  return {
+    topicArn: raw.SNS_TOPIC_ARN,
+    region: raw.SNS_REGION ?? raw.SNS_TOPIC_ARN.split(":")[3] ?? "us-east-1",
+    ...(raw.SNS_ENDPOINT === undefined ? {} : { endpoint: raw.SNS_ENDPOINT }),
+    credentials: { accessKeyId: raw.SNS_ACCESS_KEY_ID, secretAccessKey: raw.SNS_SECRET_ACCESS_KEY },
+  };
+}
+
 function configError(field: string, message: string): RewindError {
   return new RewindError("CONFIG_INVALID", `control plane setting ${field} ${message}`, { details: { field } });
 }
@@ -91,20 +106,13 @@ export function parseConfig(env: Env): Config {
   }
   const raw = result.data;
   const s3 = s3Settings(raw);
+  const sns = snsSettings(raw);
   const config: Config = {
     signingKeys: Object.freeze(raw.SIGNING_KEYS.map((key) => Object.freeze(key))),
     adminToken: raw.ADMIN_TOKEN,
     ...(raw.PUBLIC_URL === undefined ? {} : { publicUrl: raw.PUBLIC_URL }),
     ...(s3 === undefined ? {} : { s3 }),
-    ...(raw.SNS_TOPIC_ARN === undefined
-      ? {}
-      : {
-          sns: {
-            topicArn: raw.SNS_TOPIC_ARN,
-            region: raw.SNS_REGION ?? raw.SNS_TOPIC_ARN.split(":")[3] ?? "us-east-1",
-            ...(raw.SNS_ENDPOINT === undefined ? {} : { endpoint: raw.SNS_ENDPOINT }),
-          },
-        }),
+    ...(sns === undefined ? {} : { sns }),
     auditOrigin: raw.AUDIT_ORIGIN ?? (raw.PUBLIC_URL === undefined ? "rewind-control-plane" : new URL(raw.PUBLIC_URL).host),
     // Agents heartbeat every 15 s: six missed beats before the host counts as gone.
     agentTimeoutMs: (raw.AGENT_TIMEOUT_SECONDS ?? 90) * 1000,

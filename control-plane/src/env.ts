@@ -21,6 +21,8 @@ export interface Env {
   SNS_TOPIC_ARN?: string;
   SNS_REGION?: string;
   SNS_ENDPOINT?: string;
+  SNS_ACCESS_KEY_ID?: string;
+  SNS_SECRET_ACCESS_KEY?: string;
   AUDIT_ORIGIN?: string;
   AGENT_TIMEOUT_SECONDS?: string;
 }

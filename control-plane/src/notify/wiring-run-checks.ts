@@ -10,10 +10,11 @@ import { requireRole } from "../auth/middleware.ts";
 import { database } from "../db/client.ts";
 import { backups, hosts } from "../db/schema.ts";
 import type { AppEnv } from "../http/app-env.ts";
+import type { Env } from "../env.ts";
 import { type CheckThresholds, dueNotifications, type HostFacts } from "./wiring-checks.ts";
-import { type NotifyEnv, notifierFor } from "./wiring.ts";
+import { notifierFor } from "./wiring.ts";
 
-export interface ChecksEnv extends NotifyEnv {
+export interface ChecksEnv extends Env {
   NOTIFY_AGENT_OFFLINE_MINUTES?: string;
   NOTIFY_BACKUP_STALE_HOURS?: string;
 }

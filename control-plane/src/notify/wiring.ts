@@ -3,7 +3,6 @@
 // hand the promise to ctx.waitUntil, the HostChannel's transition hook lets it run on in the object.
 import { asc, eq } from "drizzle-orm";
 import { reportedStepId, type ReportedStepId } from "../../../shared/schemas/rollback.ts";
-import { RewindError } from "../../../shared/errors.ts";
 import { appendAudit } from "../audit/append.ts";
 import { loadConfig } from "../config.ts";
 import { database } from "../db/client.ts";
@@ -14,34 +13,16 @@ import type { RollbackRecord } from "../rollbacks/record.ts";
 import { onRollbackTransition } from "../rollbacks/transitions.ts";
 import type { NotifyEvent } from "./events.ts";
 import { createNotifier, type Notifier } from "./notifier.ts";
-import { createPublisher, type SnsTarget } from "./publisher.ts";
+import { createPublisher } from "./publisher.ts";
 import { firstFailedStep, transitionEvents } from "./wiring-events.ts";
-
-/** SNS credentials are their own secrets: a Worker has no ambient AWS credentials. */
-export interface NotifyEnv extends Env {
-  SNS_ACCESS_KEY_ID?: string;
-  SNS_SECRET_ACCESS_KEY?: string;
-}
-
-function snsTarget(env: NotifyEnv): SnsTarget | undefined {
-  const sns = loadConfig(env).sns;
-  if (sns === undefined) return undefined;
-  const accessKeyId = env.SNS_ACCESS_KEY_ID?.trim();
-  const secretAccessKey = env.SNS_SECRET_ACCESS_KEY?.trim();
-  if (!accessKeyId || !secretAccessKey) {
-    const field = accessKeyId ? "SNS_SECRET_ACCESS_KEY" : "SNS_ACCESS_KEY_ID";
-    throw new RewindError("CONFIG_INVALID", `control plane setting ${field} is required when SNS_TOPIC_ARN is set`, { details: { field } });
-  }
-  return { ...sns, credentials: { accessKeyId, secretAccessKey } };
-}
 
 // One notifier per env object (fixed for the isolate's lifetime), like loadConfig's cache.
 const notifiers = new WeakMap<object, Notifier>();
 
-export function notifierFor(env: NotifyEnv): Notifier {
+export function notifierFor(env: Env): Notifier {
   let notifier = notifiers.get(env);
   if (notifier === undefined) {
-    const target = snsTarget(env);
+    const target = loadConfig(env).sns;
     const consoleUrl = loadConfig(env).publicUrl;
     notifier = createNotifier({
       publisher: createPublisher(target === undefined ? {} : { target }),
@@ -59,7 +40,7 @@ export type WaitUntil = (promise: Promise<unknown>) => void;
  * Starts the notifications and returns at once. `waitUntil` keeps a request's isolate alive until
  * they are published; without one (inside a Durable Object, which outlives the call) they run on.
  */
-export function notifyLater(env: NotifyEnv, events: readonly NotifyEvent[], waitUntil?: WaitUntil): void {
+export function notifyLater(env: Env, events: readonly NotifyEvent[], waitUntil?: WaitUntil): void {
   if (events.length === 0) return;
   const work = (async () => {
     for (const event of events) await notifierFor(env).notify(event);
