@@ -361,6 +361,8 @@ if (exitCode !== 130) {
   if (flags.keep && exitCode === 0) {
     out("\n--keep: everything stays up for a look at the console. Ctrl-C stops it and cleans up.");
     await new Promise<void>((resolve) => interrupt.signal.addEventListener("abort", () => resolve()));
+  } else if (exitCode === 0) {
+    out("\n(the console stops with the demo: run `bash scripts/demo.sh --keep` to look at it)");
   }
 }
 
