@@ -11,9 +11,10 @@ if [ "$node_major" -lt 20 ]; then
 fi
 
 # docker.io: the engine; busybox-static: what the demo images are built from (no registry needed);
-# postgresql: initdb/pg_ctl/pg_dump for throwaway clusters; chromium: the console tests; git: code revert.
+# postgresql: initdb/pg_ctl/pg_dump for throwaway clusters; chromium: the console tests; git: code revert;
+# time: GNU time, which `npm run bench` uses to measure peak memory.
 need_pkgs=()
-for pkg in docker.io busybox-static postgresql chromium git; do
+for pkg in docker.io busybox-static postgresql chromium git time; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_pkgs+=("$pkg")
 done
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
