@@ -15,6 +15,7 @@ import {
   buildContext,
   type DemoService,
   type DemoVersion,
+  demoServices,
   perService,
 } from "./services.ts";
 
@@ -55,6 +56,21 @@ export async function writeDemoContext(dir: string, context: BuildContext, busyb
     const target = path.join(dir, "rootfs", file);
     await mkdir(path.dirname(target), { recursive: true });
     await writeFile(target, content);
+  }
+}
+
+/**
+ * Writes a version of the demo project's sources into a git checkout: VERSION and each service's
+ * build context at `<service>/`, as a compose project keeps its Dockerfiles (a rollback rebuilds
+ * from them when an image is gone).
+ */
+export async function writeProjectSources(dir: string, version: DemoVersion): Promise<void> {
+  await writeFile(path.join(dir, "VERSION"), `${version}\n`);
+  const busybox = await readFile(BUSYBOX);
+  for (const service of demoServices) {
+    await rm(path.join(dir, service), { recursive: true, force: true });
+    await mkdir(path.join(dir, service));
+    await writeDemoContext(path.join(dir, service), buildContext(service, version), busybox);
   }
 }
 

@@ -1,11 +1,11 @@
 // The demo application's git checkout: each release commits its VERSION and every service's build
 // context (Dockerfile and files), as a compose project keeps them, so a rollback can revert the code.
 import { execFile } from "node:child_process";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
-import { BUSYBOX, writeDemoContext } from "../../infra/demo-stack/images.ts";
-import { buildContext, type DemoVersion, demoServices } from "../../infra/demo-stack/services.ts";
+import { writeProjectSources } from "../../infra/demo-stack/images.ts";
+import type { DemoVersion } from "../../infra/demo-stack/services.ts";
 
 const run = promisify(execFile);
 
@@ -23,13 +23,7 @@ export async function initProject(dir: string): Promise<void> {
 
 /** Commits `version`'s sources as "release <version>"; returns the commit id. */
 export async function commitRelease(dir: string, version: DemoVersion): Promise<string> {
-  await writeFile(path.join(dir, "VERSION"), `${version}\n`);
-  const busybox = await readFile(BUSYBOX);
-  for (const service of demoServices) {
-    await rm(path.join(dir, service), { recursive: true, force: true });
-    await mkdir(path.join(dir, service));
-    await writeDemoContext(path.join(dir, service), buildContext(service, version), busybox);
-  }
+  await writeProjectSources(dir, version);
   await git(dir, "add", "-A");
   await git(dir, "-c", "user.name=Rewind demo", "-c", "user.email=demo@rewind.invalid", "commit", "-q", "-m", `release ${version}`);
   return git(dir, "rev-parse", "HEAD");

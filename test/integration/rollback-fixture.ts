@@ -9,8 +9,8 @@ import { promisify } from "node:util";
 import type Docker from "dockerode";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
-import { BUSYBOX, buildDemoImages, writeDemoContext } from "../../infra/demo-stack/images.ts";
-import { buildContext, DEMO_BUCKET, type DemoVersion, demoServices } from "../../infra/demo-stack/services.ts";
+import { buildDemoImages, writeProjectSources } from "../../infra/demo-stack/images.ts";
+import { DEMO_BUCKET, type DemoVersion, } from "../../infra/demo-stack/services.ts";
 import { deployVersion, type DemoStack, downStack, upStack, volumeDir } from "../../infra/demo-stack/stack.ts";
 import type { AgentConfig } from "../../agent/src/config.ts";
 import { parseAgentConfig } from "../../agent/src/config.ts";
@@ -92,16 +92,8 @@ async function git(dir: string, ...args: string[]): Promise<string> {
 }
 
 async function commitVersion(dir: string, version: DemoVersion, withSources: boolean): Promise<string> {
-  await writeFile(path.join(dir, "VERSION"), `${version}\n`);
-  if (withSources) {
-    // Each service's build context at `<service>/`, as a compose project keeps its Dockerfiles.
-    const busybox = await readFile(BUSYBOX);
-    for (const service of demoServices) {
-      await rm(path.join(dir, service), { recursive: true, force: true });
-      await mkdir(path.join(dir, service));
-      await writeDemoContext(path.join(dir, service), buildContext(service, version), busybox);
-    }
-  }
+  if (withSources) await writeProjectSources(dir, version);
+  else await writeFile(path.join(dir, "VERSION"), `${version}\n`);
   await git(dir, "add", "-A");
   await git(dir, "-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-q", "-m", `release ${version}`);
   return git(dir, "rev-parse", "HEAD");
