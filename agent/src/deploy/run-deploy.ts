@@ -11,7 +11,7 @@ import { listProjectContainers } from "../host/compose.ts";
 import type { RollbackProgress } from "../rollback/executor.ts";
 import { runRollback } from "../rollback/run-rollback.ts";
 import type { CheckResult, FailureCounts } from "./health-watch.ts";
-import { type DeployFailure, type DeployOutcome, describeFailure } from "./outcome.ts";
+import { type DeployFailure, type DeployOutcome, describeFailure, type RollbackPath } from "./outcome.ts";
 import { awaitRollbackReport, requestRemoteRollback } from "./remote-rollback.ts";
 import { runDeployCommand } from "./run-command.ts";
 import { watchDeployment } from "./watch.ts";
@@ -96,14 +96,7 @@ export async function runDeploy(config: AgentConfig, options: DeployOptions, ctx
           message: `no final report of rollback ${remote.rollbackId} on this host after ${Math.round(options.rollbackTimeoutMs / 1000)} s: is the agent running? Check it in the console or roll back with rewind rollback --local`,
         };
       }
-      return {
-        result: report.state === "succeeded" ? "rolled-back" : "rollback-failed",
-        ...base,
-        path: "control-plane",
-        rollbackId: remote.rollbackId,
-        rollbackState: report.state,
-        ...(report.error === undefined ? {} : { message: `${report.error.step}: ${report.error.message}` }),
-      };
+      return rollbackOutcome(base, "control-plane", { ...report, rollbackId: remote.rollbackId });
     }
     phase(`control plane did not take the rollback (${remote.reason}): rolling back locally`);
   }
@@ -118,10 +111,19 @@ export async function runDeploy(config: AgentConfig, options: DeployOptions, ctx
       onProgress: (event) => ctx.onEvent({ kind: "rollback-progress", event }),
     },
   );
+  return rollbackOutcome(base, "local", report);
+}
+
+/** The outcome of a deploy that was rolled back, by either path, from the rollback's final report. */
+function rollbackOutcome(
+  base: { backupId: string; failure: DeployFailure },
+  path: RollbackPath,
+  report: { rollbackId: string; state: string; error?: { step: string; message: string } | undefined },
+): DeployOutcome {
   return {
     result: report.state === "succeeded" ? "rolled-back" : "rollback-failed",
     ...base,
-    path: "local",
+    path,
     rollbackId: report.rollbackId,
     rollbackState: report.state,
     ...(report.error === undefined ? {} : { message: `${report.error.step}: ${report.error.message}` }),
