@@ -28,6 +28,19 @@ if [ "${#need_pkgs[@]}" -gt 0 ]; then
   apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
 fi
 
+# A Compose CLI: rollbacks of backups without recorded container configuration rebuild and start the
+# project with it, and the demo runs on it. Debian's docker-compose (1.29) when no v2 plugin answers.
+if ! docker compose version >/dev/null 2>&1 && ! docker-compose version >/dev/null 2>&1; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: no Compose CLI; run as root or: sudo apt-get install -y docker-compose" >&2
+    exit 1
+  fi
+  echo "setup: installing Debian's docker-compose"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq docker-compose >/dev/null
+fi
+
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci"
   npm ci --no-audit --no-fund --loglevel=error

@@ -1,0 +1,105 @@
+// The Compose command line the host has: the v2 plugin (`docker compose`) when it answers, else the
+// standalone `docker-compose` (Debian's 1.29). Found once per call, always run with a timeout, from
+// the project directory, so what it builds and starts is what that checkout's compose file says.
+import { execFile } from "node:child_process";
+import { RewindError } from "../../../shared/errors.ts";
+
+export type ComposeFlavor = "v2" | "v1";
+
+export interface ComposeCli {
+  flavor: ComposeFlavor;
+  /** Executable and the arguments before the compose subcommand: `docker compose` or `docker-compose`. */
+  file: string;
+  prefix: string[];
+  /** e.g. "2.24.5" or "1.29.2". */
+  version: string;
+}
+
+export interface ComposeRunOptions {
+  /** The checkout holding the compose file; Compose resolves build contexts and `.env` from it. */
+  projectDir: string;
+  /** `-p`: the project name the containers are labelled with. */
+  projectName: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+interface Output {
+  stdout: string;
+  stderr: string;
+}
+
+function run(file: string, args: readonly string[], options: { cwd?: string; timeoutMs: number; signal?: AbortSignal }): Promise<Output> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      file,
+      args,
+      { cwd: options.cwd, timeout: options.timeoutMs, killSignal: "SIGKILL", maxBuffer: 64 * 1024 * 1024, signal: options.signal },
+      (error, stdout, stderr) => (error ? reject(Object.assign(error, { stdout, stderr })) : resolve({ stdout, stderr })),
+    );
+  });
+}
+
+/** The version number in `docker compose version` / `docker-compose version` output, if it is one. */
+export function parseComposeVersion(output: string): string | undefined {
+  return /version v?(\d+\.\d+\.\d+[\w.+-]*)/i.exec(output)?.[1]?.replace(/,$/, "");
+}
+
+async function versionOf(file: string, args: string[], timeoutMs: number): Promise<string | undefined> {
+  try {
+    const { stdout } = await run(file, args, { timeoutMs });
+    return parseComposeVersion(stdout);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The host's Compose CLI, or undefined when neither `docker compose` nor `docker-compose` answers. */
+export async function detectComposeCli(timeoutMs = 20_000): Promise<ComposeCli | undefined> {
+  const v2 = await versionOf("docker", ["compose", "version"], timeoutMs);
+  if (v2 !== undefined) return { flavor: "v2", file: "docker", prefix: ["compose"], version: v2 };
+  const v1 = await versionOf("docker-compose", ["version"], timeoutMs);
+  if (v1 !== undefined) return { flavor: "v1", file: "docker-compose", prefix: [], version: v1 };
+  return undefined;
+}
+
+export async function requireComposeCli(timeoutMs?: number): Promise<ComposeCli> {
+  const cli = await detectComposeCli(timeoutMs);
+  if (!cli) {
+    throw new RewindError(
+      "PRECONDITION_FAILED",
+      "no Compose CLI on this host: neither `docker compose version` nor `docker-compose version` answers; install the compose plugin or Debian's docker-compose",
+    );
+  }
+  return cli;
+}
+
+/** The full command line, for messages and for running. */
+export function composeArgs(cli: ComposeCli, projectName: string, args: readonly string[]): string[] {
+  return [...cli.prefix, "--project-name", projectName, ...args];
+}
+
+/** Run a compose subcommand in the project directory; a failure or timeout is STEP_FAILED with Compose's own words. */
+export async function runCompose(cli: ComposeCli, options: ComposeRunOptions, args: readonly string[]): Promise<Output> {
+  const full = composeArgs(cli, options.projectName, args);
+  const shown = `${cli.file} ${full.join(" ")}`;
+  try {
+    return await run(cli.file, full, { cwd: options.projectDir, timeoutMs: options.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
+  } catch (error) {
+    const failure = error as Error & { killed?: boolean; stderr?: string; code?: unknown };
+    const timedOut = failure.killed === true && !options.signal?.aborted;
+    const stderr = (failure.stderr ?? "").trim().split("\n").slice(-15).join("\n");
+    throw new RewindError(
+      "STEP_FAILED",
+      timedOut
+        ? `\`${shown}\` in ${options.projectDir} did not finish within ${Math.round(options.timeoutMs / 1000)} s`
+        : `\`${shown}\` in ${options.projectDir} failed: ${stderr || failure.message}`,
+      { cause: error },
+    );
+  }
+}
+
+/** The name Compose gives a service's n-th container: `project_service_1` (1.x) or `project-service-1` (v2). */
+export function composeContainerName(flavor: ComposeFlavor, project: string, service: string, index = 1): string {
+  return flavor === "v1" ? `${project}_${service}_${index}` : `${project}-${service}-${index}`;
+}
