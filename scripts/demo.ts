@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
-import { z } from "zod";
+import * as z from "zod";
 import { buildDemoImages } from "../infra/demo-stack/images.ts";
 import { DEMO_BUCKET, demoServices } from "../infra/demo-stack/services.ts";
 import { type DemoStack, downStack, settledHealth, upStack, volumeDir } from "../infra/demo-stack/stack.ts";

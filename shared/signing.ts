@@ -13,7 +13,7 @@ import {
   jwtVerify,
   SignJWT,
 } from "jose";
-import { z } from "zod";
+import * as z from "zod";
 import { RewindError } from "./errors.ts";
 import { type CommandClaims, commandClaims } from "./schemas/command.ts";
 import { type ConnectClaims, connectClaims, type Report, type ReportClaims, reportClaims } from "./schemas/report.ts";

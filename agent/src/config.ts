@@ -2,7 +2,7 @@
 // Every bad field is named with its path so the operator knows exactly what to fix.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { RewindError } from "../../shared/errors.ts";
 import { hostName } from "../../shared/schemas/common.ts";
 import { describeIssues } from "../../shared/schemas/zod-error.ts";

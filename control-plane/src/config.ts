@@ -1,6 +1,6 @@
 // The Worker's secrets and vars, validated once per isolate into a frozen object. A bad field is a
 // CONFIG_INVALID error naming the field (logged once); it never leaks a secret's value.
-import { z } from "zod";
+import * as z from "zod";
 import { RewindError } from "../../shared/errors.ts";
 import { describeIssues } from "../../shared/schemas/zod-error.ts";
 import { type PrivateJwk, privateJwk } from "../../shared/signing.ts";

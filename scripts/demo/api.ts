@@ -1,6 +1,6 @@
 // A small typed client for the control plane's HTTP API, as the demo and the fault suite use it:
 // every answer parsed with a schema, every error answer turned into a RewindError with its code.
-import { z } from "zod";
+import * as z from "zod";
 import { type ErrorCode, errorCodes, RewindError } from "../../shared/errors.ts";
 
 const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }) });

@@ -1,6 +1,6 @@
 // What the demo hands its deploy script (through a JSON file, since `rewind deploy` runs it as a
 // separate process): where the checkout, the database and MinIO's data are, and the running stack.
-import { z } from "zod";
+import * as z from "zod";
 import { demoServices } from "../../infra/demo-stack/services.ts";
 
 const container = z.strictObject({ service: z.enum(demoServices), id: z.string(), name: z.string(), image: z.string() });

@@ -4,7 +4,7 @@
 //   checkpoint.txt      the newest signed checkpoint (compare with the copy in S3/R2)
 //   jwks.json           the control plane's public keys `{ "keys": [...] }` (signs checkpoints)
 //   agent-keys.json     `{ "hosts": { "<host>": [<public JWK>, ...] } }` (verifies embedded reports)
-import { z } from "zod";
+import * as z from "zod";
 import { hostName } from "../schemas/common.ts";
 import { publicJwk } from "../signing.ts";
 

@@ -1,6 +1,6 @@
 // Inbound alert webhooks (Alertmanager v4, Grafana unified alerting, Rewind's small generic JSON)
 // and what the alert policy makes of them: normalized signals and recorded decisions.
-import { z } from "zod";
+import * as z from "zod";
 import { hostName, isoTime } from "./common.ts";
 
 export const alertStatus = z.enum(["firing", "resolved"]);

@@ -1,6 +1,6 @@
 // One entry of the append-only audit log. The leaf hashed into the Merkle tree is the UTF-8 of
 // `canonicalJson(entry)`; the NDJSON export carries exactly that text, one entry per line.
-import { z } from "zod";
+import * as z from "zod";
 import { hostName, isoTime } from "./common.ts";
 
 export const roles = ["admin", "operator", "viewer", "auditor", "alert-source", "enroll"] as const;

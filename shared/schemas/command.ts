@@ -1,6 +1,6 @@
 // Commands the control plane signs for one host. A closed set of typed actions, never a shell
 // string: a stolen control plane can at worst ask for a rollback to a backup the host has.
-import { z } from "zod";
+import * as z from "zod";
 import { epochSeconds, gitCommit, hostName, id, imageId } from "./common.ts";
 
 export const commandTypes = ["ping", "backup", "rollback", "verify", "cancel"] as const;

@@ -1,5 +1,5 @@
 // Building blocks shared by every wire schema.
-import { z } from "zod";
+import * as z from "zod";
 
 /** Host names: DNS-label-like, so they are safe in URLs, S3 keys and Durable Object names. */
 export const hostName = z

@@ -1,6 +1,6 @@
 // Frames on the agent's WebSocket. Text frames of JSON; every frame is parsed with these schemas
 // on arrival. Commands and reports ride inside as signed compact JWS strings.
-import { z } from "zod";
+import * as z from "zod";
 import { id } from "./common.ts";
 
 /** Largest frame either side accepts; a bigger one is refused, not parsed. */

@@ -1,7 +1,7 @@
 // A request a host makes of the control plane outside its WebSocket (the `rewind deploy` CLI is a
 // separate process from the agent): signed by the agent's own key, short-lived, single-use, and
 // binding exactly what it asks for.
-import { z } from "zod";
+import * as z from "zod";
 import { epochSeconds, hostName, id } from "./common.ts";
 import { backupManifest } from "./manifest.ts";
 

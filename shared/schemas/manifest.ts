@@ -1,6 +1,6 @@
 // The backup manifest: what a pre-deployment backup holds, written beside the archives on the host
 // and sent up (signed) to the control plane, which stores it in S3 and indexes it.
-import { z } from "zod";
+import * as z from "zod";
 import { gitCommit, hostName, id, imageId, isoTime, sha256Hex } from "./common.ts";
 
 export const backupFile = z.strictObject({

@@ -1,6 +1,6 @@
 // What an agent says about its work. Every report travels as a JWT signed by the agent's own key,
 // so the audit log can carry the host's statement verifiable with the host's public key alone.
-import { z } from "zod";
+import * as z from "zod";
 import { epochSeconds, gitCommit, hostName, id, imageId } from "./common.ts";
 import { backupManifest } from "./manifest.ts";
 import { reportedStepId, stepState } from "./rollback.ts";

@@ -1,5 +1,5 @@
 // The rollback's vocabulary: step ids in the order the engine runs them, and their states.
-import { z } from "zod";
+import * as z from "zod";
 
 export const rollbackStepIds = [
   "preflight",

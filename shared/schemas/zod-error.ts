@@ -1,6 +1,6 @@
 // Turns a zod failure into a RewindError whose message names the first bad field path,
 // so a 400 or a config error tells the operator exactly what to fix.
-import type { z } from "zod";
+import type * as z from "zod";
 import { type ErrorCode, RewindError } from "../errors.ts";
 
 export function describeIssues(error: z.ZodError): string {

@@ -4,7 +4,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 
 export interface NetworkLink {
   /** http://127.0.0.1:<port>: what the agent config points at instead of the control plane. */

@@ -3,7 +3,7 @@
 // Messages are read back through the SQS API with @aws-sdk/client-sqs, not through emulator internals.
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { startFauxqs } from "fauxqs";
-import { z } from "zod";
+import * as z from "zod";
 
 export interface SnsEnvelope {
   messageId: string;

@@ -5,7 +5,7 @@ import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
-import { z } from "zod";
+import * as z from "zod";
 import { type AgentKeys, agentKeysFile, type CheckpointLine, checkpointLine, exportFiles, jwksFile } from "../../../shared/audit/export.ts";
 import type { VerifyInput } from "../../../shared/audit/verify.ts";
 import { RewindError } from "../../../shared/errors.ts";

@@ -1,7 +1,7 @@
 // One backup at a time per host: `<stateDir>/backup.lock` holds the owner's pid, so a lock left
 // by a killed process is recognised as stale and replaced.
 import path from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { RewindError } from "../../../shared/errors.ts";
 import { createLockFile, pidAlive, readLockFile, removeLockFile } from "../host/pid-lock.ts";
 

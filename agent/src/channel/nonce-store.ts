@@ -2,7 +2,7 @@
 // pass the expiry check anyway (exp + allowed clock skew). A restart therefore does not reopen replay.
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { RewindError } from "../../../shared/errors.ts";
 import { clockToleranceSeconds, nowSeconds } from "../../../shared/signing.ts";
 import { writeFileAtomic } from "./atomic-file.ts";

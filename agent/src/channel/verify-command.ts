@@ -1,7 +1,7 @@
 // The agent's gate: a frame from the socket becomes a command it may run only after size, JSON,
 // frame schema, signature (pinned keys), audience host, expiry, claims schema and nonce all pass.
 // Anything else becomes a rejection with a stable code and a reason for the signed `rejected` report.
-import type { z } from "zod";
+import type * as z from "zod";
 import { isRewindError } from "../../../shared/errors.ts";
 import type { CommandClaims } from "../../../shared/schemas/command.ts";
 import { type DownFrame, downFrame, maxFrameBytes } from "../../../shared/schemas/frames.ts";

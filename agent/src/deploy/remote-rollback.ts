@@ -4,7 +4,7 @@
 // rolls back locally instead.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import type { BackupManifest } from "../../../shared/schemas/manifest.ts";
 import { signHostRequest } from "../../../shared/signing.ts";
 import type { AgentConfig } from "../config.ts";

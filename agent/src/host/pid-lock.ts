@@ -3,7 +3,7 @@
 // killed process is recognised. What a stale lock means is the caller's decision.
 import { mkdir, open, readFile, unlink } from "node:fs/promises";
 import path from "node:path";
-import type { z } from "zod";
+import type * as z from "zod";
 import { RewindError } from "../../../shared/errors.ts";
 import { writeFileDurably } from "./durable-file.ts";
 

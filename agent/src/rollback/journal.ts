@@ -1,6 +1,6 @@
 // The journal's vocabulary and its replay: one JSON line before and after every step, so a killed
 // agent knows which steps finished (with their outputs), which one was running, and how it ended.
-import { z } from "zod";
+import * as z from "zod";
 import { RewindError } from "../../../shared/errors.ts";
 import { reportedStepId } from "../../../shared/schemas/rollback.ts";
 import type { ReportedStepId } from "../../../shared/schemas/rollback.ts";

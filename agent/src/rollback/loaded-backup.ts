@@ -1,7 +1,7 @@
 // The backup a rollback restores, whatever it was described by: a manifest (preferred: sha256s,
 // image ids, row counts) or the seed's `.last-deployment-backup` (paths and commit only).
 import path from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { gitCommit, imageId, sha256Hex } from "../../../shared/schemas/common.ts";
 import type { BackupManifest, LastDeploymentBackup } from "../../../shared/schemas/manifest.ts";
 import { serviceImage, tableCount } from "../../../shared/schemas/manifest.ts";

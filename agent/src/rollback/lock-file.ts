@@ -2,7 +2,7 @@
 // preflight knows it, the backup directory in use (backup retention keeps that one). It survives
 // restarts; creation is exclusive, so two processes racing for a free host cannot both win.
 import path from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { RewindError } from "../../../shared/errors.ts";
 import { createLockFile, pidAlive, readLockFile, removeLockFile, replaceLockFile } from "../host/pid-lock.ts";
 import { journalPath, readJournal } from "./journal-file.ts";

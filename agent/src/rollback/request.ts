@@ -1,6 +1,6 @@
 // What a caller asks the engine for (the CLI, or the channel's signed `rollback` command), as a
 // schema: the journal stores it so a resumed run does exactly what was asked, nothing looser.
-import { z } from "zod";
+import * as z from "zod";
 import { gitCommit, id } from "../../../shared/schemas/common.ts";
 
 export const backupSelector = z.discriminatedUnion("kind", [

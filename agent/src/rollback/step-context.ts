@@ -1,7 +1,7 @@
 // What every step handler receives, Temporal-activity style: the request, the injected clients, the
 // abort signal, a progress callback, and the journaled outputs of the steps before it.
 import type Docker from "dockerode";
-import { z } from "zod";
+import * as z from "zod";
 import { RewindError } from "../../../shared/errors.ts";
 import type { ReportedStepId } from "../../../shared/schemas/rollback.ts";
 import type { AgentConfig } from "../config.ts";

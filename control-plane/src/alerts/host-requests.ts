@@ -4,7 +4,7 @@
 // A host whose agent is not connected gets UNAVAILABLE: nobody would run it, so it rolls back locally.
 import { eq, lt } from "drizzle-orm";
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { isRewindError, RewindError } from "../../../shared/errors.ts";
 import { hostName } from "../../../shared/schemas/common.ts";
 import { publicJwk, unverifiedIssuer, verifyHostRequest } from "../../../shared/signing.ts";

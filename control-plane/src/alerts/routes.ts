@@ -4,7 +4,7 @@
 // acting that lets automatic rollbacks of a host resume after the streak limit.
 import type { Context } from "hono";
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { RewindError } from "../../../shared/errors.ts";
 import type { AlertSignal } from "../../../shared/schemas/alerts.ts";
 import { hostName } from "../../../shared/schemas/common.ts";

@@ -2,7 +2,7 @@
 // signed checkpoints, RFC 9162 inclusion and consistency proofs (hashes in hex), and the public keys
 // an offline verification needs.
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { consistencyProof, inclusionProof, rootOf, toHex } from "../../../shared/audit/merkle.ts";
 import type { AuditKeysResponse } from "../../../shared/audit/export.ts";
 import { toNdjson } from "../../../shared/audit/export.ts";

@@ -2,7 +2,7 @@
 // stored (read back from object storage). PUT /v1/hosts/:host/settings (admin): approval rules.
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { RewindError } from "../../../shared/errors.ts";
 import { hostName, id as idSchema } from "../../../shared/schemas/common.ts";
 import { backupManifest } from "../../../shared/schemas/manifest.ts";

@@ -1,6 +1,6 @@
 // How the Worker hands a verified agent connection to the host's Durable Object: the facts it
 // verified travel as request headers (the DO trusts them because only the Worker can reach it).
-import { z } from "zod";
+import * as z from "zod";
 import { hostName } from "../../../shared/schemas/common.ts";
 import { publicJwk } from "../../../shared/signing.ts";
 

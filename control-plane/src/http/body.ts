@@ -2,7 +2,7 @@
 // zod schema (400 naming the first bad field).
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { z } from "zod";
+import type * as z from "zod";
 import { RewindError } from "../../../shared/errors.ts";
 import { parseOrThrow } from "../../../shared/schemas/zod-error.ts";
 

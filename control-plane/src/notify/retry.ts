@@ -1,6 +1,6 @@
 // How often and how patiently a notification is retried: validated data and a pure delay table,
 // so the publisher's loop holds no numbers of its own.
-import { z } from "zod";
+import * as z from "zod";
 import { parseOrThrow } from "../../../shared/schemas/zod-error.ts";
 
 export const retryPolicy = z.strictObject({

@@ -1,7 +1,7 @@
 // Which hosts need a person: an agent offline longer than a threshold, a newest backup older than
 // one. Pure: the caller (a cron trigger or alarm) passes the fleet snapshot and what was already
 // told, and gets the events to notify plus the new memory, so each condition pages once, not every tick.
-import { z } from "zod";
+import * as z from "zod";
 import { parseOrThrow } from "../../../shared/schemas/zod-error.ts";
 import type { NotifyEvent } from "./events.ts";
 

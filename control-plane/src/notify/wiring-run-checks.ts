@@ -3,7 +3,7 @@
 // POST /v1/notifications/checks (admin), which runs them now.
 import { eq, sql } from "drizzle-orm";
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { RewindError } from "../../../shared/errors.ts";
 import { notificationMarks } from "../alerts/schema.ts";
 import { requireRole } from "../auth/middleware.ts";

@@ -1,6 +1,6 @@
 // The alert policy's tunables (seed thresholds, safety caps), validated once into a frozen object;
 // a bad value is CONFIG_INVALID naming the field.
-import { z } from "zod";
+import * as z from "zod";
 import { parseOrThrow } from "../../../shared/schemas/zod-error.ts";
 
 const alertNames = z.array(z.string().min(1)).min(1);

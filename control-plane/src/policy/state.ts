@@ -1,7 +1,7 @@
 // The facts the policy remembers between deliveries, as plain data the caller stores (D1 / Durable
 // Object) and passes back in: in-flight hosts, streaks, fleet trips, decided episodes. Every
 // transition returns a new state; nothing here does I/O or reads the clock.
-import { z } from "zod";
+import * as z from "zod";
 import type { AlertDecision } from "../../../shared/schemas/alerts.ts";
 import { hostName, isoTime } from "../../../shared/schemas/common.ts";
 import type { AlertPolicyConfig } from "./config.ts";

@@ -1,7 +1,7 @@
 // /v1/rollbacks: operators request (typing the host name to confirm), approve and cancel rollbacks;
 // viewers list them and watch one step by step. Decisions happen in the host's Durable Object.
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { RewindError } from "../../../shared/errors.ts";
 import { hostName, id as idSchema } from "../../../shared/schemas/common.ts";
 import { rollbackState } from "../../../shared/schemas/rollback.ts";

@@ -2,7 +2,7 @@
 // and learns the control plane's keys to pin. A used, expired or other-host token is refused (403).
 import { and, eq, gt, isNull } from "drizzle-orm";
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { RewindError } from "../../../shared/errors.ts";
 import { hostName } from "../../../shared/schemas/common.ts";
 import { keyFingerprint, publicJwk } from "../../../shared/signing.ts";

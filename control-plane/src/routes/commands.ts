@@ -3,7 +3,7 @@
 // its state, outcome and the agent's reports.
 import { asc, eq } from "drizzle-orm";
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { RewindError } from "../../../shared/errors.ts";
 import { commandAction, preconditions } from "../../../shared/schemas/command.ts";
 import { hostName, id as idSchema } from "../../../shared/schemas/common.ts";

@@ -1,6 +1,6 @@
 // POST /v1/enrollments (operator, enroll): a one-time token that lets one host register its key.
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { hostName } from "../../../shared/schemas/common.ts";
 import { randomId } from "../../../shared/signing.ts";
 import { appendAudit } from "../audit/append.ts";

@@ -2,7 +2,7 @@
 // DELETE /v1/tokens/:id (admin): revoke one; it stops working on the next request.
 import { and, eq, isNull } from "drizzle-orm";
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { RewindError } from "../../../shared/errors.ts";
 import { id as idSchema } from "../../../shared/schemas/common.ts";
 import { parseOrThrow } from "../../../shared/schemas/zod-error.ts";

@@ -4,7 +4,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { z } from "zod";
+import * as z from "zod";
 import { RewindError } from "../../../../shared/errors.ts";
 import { describeIssues } from "../../../../shared/schemas/zod-error.ts";
 import { generateSigningKey, keyFingerprint, type PublicJwk, publicJwk } from "../../../../shared/signing.ts";

@@ -1,6 +1,6 @@
 // The operator CLI's HTTP client: bearer-authenticated JSON calls to the control plane. Every answer
 // is parsed with a schema; every failure becomes a RewindError with the server's own code.
-import type { z } from "zod";
+import type * as z from "zod";
 import { type ErrorCode, errorCodes, RewindError } from "../../../../shared/errors.ts";
 import { describeIssues } from "../../../../shared/schemas/zod-error.ts";
 import type { RemoteSettings } from "./settings.ts";

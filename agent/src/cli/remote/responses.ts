@@ -1,6 +1,6 @@
 // What the operator CLI expects back from the control plane's API. Loose objects: a newer server may
 // add fields; the ones the CLI shows are checked.
-import { z } from "zod";
+import * as z from "zod";
 
 const nullableText = z.string().nullable().optional();
 

@@ -4,7 +4,7 @@
 import { readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { RewindError } from "../../../../shared/errors.ts";
 import { describeIssues } from "../../../../shared/schemas/zod-error.ts";
 

@@ -1,6 +1,6 @@
 // Step 2: pin the backup preflight checked, and where the rollback goes (commit, image per service),
 // into the journal, so a resumed run restores exactly the same thing.
-import { z } from "zod";
+import * as z from "zod";
 import { RewindError } from "../../../../shared/errors.ts";
 import { loadedBackup, targetOf } from "../loaded-backup.ts";
 import type { StepContext, StepOutput } from "../step-context.ts";
