@@ -58,6 +58,8 @@ export interface RunningAgent {
    * and its reports and final result go up under the original command id. No second ack is sent.
    */
   adopt(commandId: string, type: CommandType, work: (ctx: HandlerContext) => Promise<HandlerResult>): Promise<void>;
+  /** Announces one backup found after connecting (signed, kept in the outbox until the control plane has it). */
+  announceBackup(manifest: BackupManifest): Promise<void>;
   /** Closes the socket, aborts running handlers and waits up to graceMs for their results. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -275,6 +277,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     },
     adopt(commandId, type, work) {
       return runAs(commandId, type, work, async () => log.info({ commandId, action: type }, "command resumed after a restart"));
+    },
+    announceBackup(manifest) {
+      return report({ kind: "manifest", manifest });
     },
     async stop(graceMs = 20_000) {
       await connection?.close();

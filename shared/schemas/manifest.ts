@@ -25,8 +25,17 @@ export const tableCount = z.strictObject({
   rows: z.number().int().nonnegative(),
 });
 
+/**
+ * Who made a backup: `rewind` (its own backup, with images and row counts) or `seed` (the seed's
+ * scripts: `pg_dump | gzip` and a MinIO tarball, verified and described by the agent afterwards).
+ */
+export const backupOrigin = z.enum(["rewind", "seed"]);
+export type BackupOrigin = z.output<typeof backupOrigin>;
+
 export const backupManifest = z.strictObject({
   version: z.literal(1),
+  /** Absent in manifests written before origins existed: those are all Rewind's. */
+  origin: backupOrigin.optional(),
   backupId: id,
   host: hostName,
   composeProject: z.string().min(1),
@@ -58,13 +67,24 @@ export type ServiceImage = z.output<typeof serviceImage>;
 export type TableCount = z.output<typeof tableCount>;
 export type BackupManifest = z.output<typeof backupManifest>;
 
-/** The seed runbook's `.last-deployment-backup` (KEY=VALUE lines). */
-export const lastDeploymentBackup = z.strictObject({
-  DEPLOYMENT_TIMESTAMP: z.string().regex(/^\d{8}_\d{6}$/, "must look like 20241130_143022"),
-  BACKUP_DIR: z.string().min(1),
-  DB_BACKUP_FILE: z.string().min(1),
-  MINIO_BACKUP_FILE: z.string().min(1),
-  GIT_COMMIT: gitCommit,
-  GIT_BRANCH: z.string().min(1),
-});
+export const originOf = (manifest: Pick<BackupManifest, "origin">): BackupOrigin => manifest.origin ?? "rewind";
+
+/**
+ * The seed runbook's `.last-deployment-backup` (KEY=VALUE lines). A project without MinIO (or
+ * without a database) writes that file's key empty: `source` then sets it to "" (safe under
+ * `set -u`), and the seed's `[ -f "$MINIO_BACKUP_FILE" ]` is simply false. Empty and absent mean
+ * the backup has no such archive; one of the two archives is always there.
+ */
+export const lastDeploymentBackup = z
+  .strictObject({
+    DEPLOYMENT_TIMESTAMP: z.string().regex(/^\d{8}_\d{6}$/, "must look like 20241130_143022"),
+    BACKUP_DIR: z.string().min(1),
+    DB_BACKUP_FILE: z.string().default(""),
+    MINIO_BACKUP_FILE: z.string().default(""),
+    GIT_COMMIT: gitCommit,
+    GIT_BRANCH: z.string().min(1),
+  })
+  .refine((file) => file.DB_BACKUP_FILE !== "" || file.MINIO_BACKUP_FILE !== "", {
+    message: "names neither a DB_BACKUP_FILE nor a MINIO_BACKUP_FILE",
+  });
 export type LastDeploymentBackup = z.output<typeof lastDeploymentBackup>;

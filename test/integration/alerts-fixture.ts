@@ -9,7 +9,7 @@ import { type AgentProcess, spawnAgent } from "../world/agent.ts";
 import { type ControlPlaneOptions, type ControlPlaneWorld, startControlPlane } from "../world/control-plane.ts";
 import { requireDocker } from "../world/docker.ts";
 import { type PgCluster, startPostgres } from "../world/postgres.ts";
-import { prepareScenario, type Scenario } from "./rollback-fixture.ts";
+import { prepareScenario, type Scenario, type ScenarioOptions } from "./rollback-fixture.ts";
 
 const run = promisify(execFile);
 const repoRoot = path.resolve(import.meta.dirname, "../..");
@@ -34,7 +34,13 @@ export interface TriggerWorld {
 
 const finalStates = new Set(["succeeded", "failed", "undone", "cancelled", "expired"]);
 
-export async function startTriggerWorld(options: ControlPlaneOptions = {}): Promise<TriggerWorld> {
+export interface TriggerHostOptions {
+  scenario?: ScenarioOptions;
+  /** Changes the host (its backups, files) after the scenario is ready and before the agent starts. */
+  beforeAgent?: (scenario: Scenario) => Promise<void>;
+}
+
+export async function startTriggerWorld(options: ControlPlaneOptions = {}, hostOptions: TriggerHostOptions = {}): Promise<TriggerWorld> {
   const docker = await requireDocker();
   const [cluster, controlPlane] = await Promise.all([startPostgres(), startControlPlane(options)]);
   let scenario: Scenario | undefined;
@@ -46,8 +52,9 @@ export async function startTriggerWorld(options: ControlPlaneOptions = {}): Prom
     await cluster.stop();
   };
   try {
-    scenario = await prepareScenario(docker, cluster);
+    scenario = await prepareScenario(docker, cluster, hostOptions.scenario);
     const current = scenario;
+    await hostOptions.beforeAgent?.(current);
     const host = current.config.host;
     const json = async (apiPath: string, init?: RequestInit): Promise<Json> => {
       const response = await controlPlane.api(apiPath, init);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { BackupManifest } from "../../../shared/schemas/manifest.ts";
 import { parseLastDeploymentBackup } from "../rollback/last-deployment-backup.ts";
+import { fromLastDeployment } from "../rollback/loaded-backup.ts";
 import { formatLastDeploymentBackup, lastDeploymentValues } from "./last-deployment-file.ts";
 
 const sha = "a".repeat(64);
@@ -42,8 +43,27 @@ describe(".last-deployment-backup", () => {
     expect(parseLastDeploymentBackup(formatLastDeploymentBackup(values), "test")).toEqual(values);
   });
 
-  it("is not written for a backup without both a database dump and a MinIO archive", () => {
+  it("is written for a database-only project, MINIO_BACKUP_FILE empty, and reads back without a MinIO archive", () => {
     const { minio: _minio, ...databaseOnly } = manifest;
-    expect(lastDeploymentValues("/srv/app", "/srv/app/backups/x", databaseOnly)).toBeUndefined();
+    const values = lastDeploymentValues("/srv/app", "/srv/app/backups/pre-deployment-20241130_143022", databaseOnly);
+    expect(values).toBeDefined();
+    if (values === undefined) return;
+    const text = formatLastDeploymentBackup(values);
+    expect(text).toContain("\nMINIO_BACKUP_FILE=\n");
+    expect(text).toContain("DB_BACKUP_FILE=./backups/pre-deployment-20241130_143022/db_20241130_143022.sql.gz\n");
+    expect(parseLastDeploymentBackup(text, "test")).toEqual(values);
+    expect(fromLastDeployment(values, "/srv/app", []).minio).toBeUndefined();
+  });
+
+  it("is not written for a backup holding no archive at all", () => {
+    const { minio: _minio, database: _database, ...nothing } = manifest;
+    expect(lastDeploymentValues("/srv/app", "/srv/app/backups/x", nothing)).toBeUndefined();
+  });
+
+  it("refuses a hand-written file naming neither archive", () => {
+    const text = "DEPLOYMENT_TIMESTAMP=20241130_143022\nBACKUP_DIR=./b\nGIT_COMMIT=abc1234\nGIT_BRANCH=main\n";
+    expect(() => parseLastDeploymentBackup(text, "f")).toThrow(
+      expect.objectContaining({ code: "BACKUP_INVALID", message: expect.stringContaining("neither a DB_BACKUP_FILE nor a MINIO_BACKUP_FILE") }),
+    );
   });
 });

@@ -13,19 +13,22 @@ function projectPath(projectDir: string, file: string): string {
   return relative.startsWith("..") || path.isAbsolute(relative) ? file : `./${relative}`;
 }
 
-/** The seed's values for a finished backup; undefined when it lacks the database or MinIO archive the format requires. */
+/**
+ * The seed's values for a finished backup (undefined when it holds no archive at all). A project without MinIO (or without a database) gets the
+ * missing archive's key written empty, so `rewind rollback --last` and the seed's scripts find it too.
+ */
 export function lastDeploymentValues(
   projectDir: string,
   backupDir: string,
   manifest: BackupManifest,
 ): LastDeploymentBackup | undefined {
-  if (manifest.database === undefined || manifest.minio === undefined) return undefined;
+  if (manifest.database === undefined && manifest.minio === undefined) return undefined;
   const dir = projectPath(projectDir, backupDir);
   return lastDeploymentBackup.parse({
     DEPLOYMENT_TIMESTAMP: manifest.timestamp,
     BACKUP_DIR: dir,
-    DB_BACKUP_FILE: `${dir}/${manifest.database.file.path}`,
-    MINIO_BACKUP_FILE: `${dir}/${manifest.minio.file.path}`,
+    DB_BACKUP_FILE: manifest.database ? `${dir}/${manifest.database.file.path}` : "",
+    MINIO_BACKUP_FILE: manifest.minio ? `${dir}/${manifest.minio.file.path}` : "",
     GIT_COMMIT: manifest.git.commit,
     GIT_BRANCH: manifest.git.branch,
   });
@@ -33,7 +36,7 @@ export function lastDeploymentValues(
 
 /** Plain words stay bare as in the seed; anything a shell would split or expand is single-quoted. */
 function shellValue(key: string, value: string): string {
-  if (/^[A-Za-z0-9_./:@+-]+$/.test(value)) return value;
+  if (/^[A-Za-z0-9_./:@+-]*$/.test(value)) return value;
   if (value.includes("'") || value.includes("\n")) {
     throw new RewindError("PRECONDITION_FAILED", `${key} '${value}' cannot be written to ${lastDeploymentFileName}: rename it`);
   }

@@ -45,7 +45,7 @@ export interface BackupOptions {
 export interface BackupResult {
   dir: string;
   manifest: BackupManifest;
-  /** The seed's `.last-deployment-backup`, when the backup has both a database and a MinIO archive. */
+  /** The seed's `.last-deployment-backup`, written for every backup holding a database dump or a MinIO archive. */
   lastDeploymentFile?: string;
   offsite?: OffsiteCopy;
   retention: RetentionResult;

@@ -4,7 +4,7 @@ import path from "node:path";
 import * as z from "zod";
 import { gitCommit, imageId, sha256Hex } from "../../../shared/schemas/common.ts";
 import type { BackupManifest, LastDeploymentBackup } from "../../../shared/schemas/manifest.ts";
-import { serviceImage, tableCount } from "../../../shared/schemas/manifest.ts";
+import { originOf, serviceImage, tableCount } from "../../../shared/schemas/manifest.ts";
 
 export const loadedBackup = z.strictObject({
   /** `commit`: a code-only rollback to a named commit on a host with no backup at all. */
@@ -61,7 +61,8 @@ export function fromManifest(manifest: BackupManifest, dir: string): LoadedBacku
             format: manifest.database.format,
             sha256: manifest.database.file.sha256,
             bytes: manifest.database.file.bytes,
-            tables: manifest.database.tables,
+            // The seed's scripts count no rows: its manifest's empty list means "unknown", not "no tables".
+            ...(originOf(manifest) === "seed" ? {} : { tables: manifest.database.tables }),
           },
         }
       : {}),
@@ -87,8 +88,8 @@ export function fromLastDeployment(file: LastDeploymentBackup, projectDir: strin
     commit: file.GIT_COMMIT,
     branch: file.GIT_BRANCH,
     services: [],
-    database: { file: path.resolve(projectDir, file.DB_BACKUP_FILE) },
-    minio: { file: path.resolve(projectDir, file.MINIO_BACKUP_FILE), buckets: [...minioBuckets] },
+    ...(file.DB_BACKUP_FILE === "" ? {} : { database: { file: path.resolve(projectDir, file.DB_BACKUP_FILE) } }),
+    ...(file.MINIO_BACKUP_FILE === "" ? {} : { minio: { file: path.resolve(projectDir, file.MINIO_BACKUP_FILE), buckets: [...minioBuckets] } }),
   };
 }
 

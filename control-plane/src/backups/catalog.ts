@@ -1,7 +1,9 @@
 // The D1 index of a host's verified backup manifests: store one (JSON to object storage, facts to
 // D1, idempotent for the same manifest), list them newest first, find one by id or the newest.
+// Rewind's backups and the seed's (described by the agent) are listed together: the newest by
+// creation time wins, whichever made it.
 import { and, desc, eq } from "drizzle-orm";
-import type { BackupManifest } from "../../../shared/schemas/manifest.ts";
+import { type BackupManifest, originOf } from "../../../shared/schemas/manifest.ts";
 import { sha256Hex } from "../auth/secrets.ts";
 import { database } from "../db/client.ts";
 import { backups } from "../db/schema.ts";
@@ -56,6 +58,7 @@ export async function indexManifest(env: Env, manifest: BackupManifest, now: num
     objectKey: key,
     sha256,
     verified: true,
+    origin: originOf(manifest),
     indexedAt: now,
   };
   const { host, backupId, ...changes } = row;

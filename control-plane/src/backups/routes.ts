@@ -36,6 +36,7 @@ function summary(row: BackupRow) {
     gitBranch: row.gitBranch,
     sha256: row.sha256,
     verified: row.verified,
+    origin: row.origin,
     key: row.objectKey,
   };
 }

@@ -83,7 +83,7 @@ export class RollbackDesk {
         throw new RewindError(
           "NOT_FOUND",
           input.backupId === undefined
-            ? `host ${input.host} has no verified backup yet: run a backup (rewind backup, or a backup command) first`
+            ? `host ${input.host} has no verified backup yet: run a backup (rewind backup, or a backup command) first, or check the agent's log for why the seed's backup named by .last-deployment-backup was not adopted`
             : `host ${input.host} has no backup ${input.backupId}; list its backups with GET /v1/hosts/${input.host}/backups`,
           { details: { host: input.host, ...(input.backupId === undefined ? {} : { backupId: input.backupId }) } },
         );

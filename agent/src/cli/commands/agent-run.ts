@@ -6,6 +6,7 @@ import Docker from "dockerode";
 import { type RunningAgent, startAgent } from "../../agent.ts";
 import { backupHandler } from "../../backup/command-handler.ts";
 import { localManifests } from "../../backup/local-manifests.ts";
+import { watchSeedBackups } from "../../backup/seed-watch.ts";
 import { hostStateProvider } from "../../channel/host-state.ts";
 import { type AgentConfig, loadAgentConfig } from "../../config.ts";
 import { createLogger, type Logger } from "../../log.ts";
@@ -95,11 +96,14 @@ export const run: Subcommand = async (argv, io) => {
       return found.manifests;
     },
   });
+  // A backup the seed's scripts take (before a deploy) becomes one the control plane can choose.
+  const seedWatch = watchSeedBackups(config, log, (manifest) => agent.announceBackup(manifest));
   const resumed = resumeLeftBehind(config, docker, agent, log).catch((error: unknown) =>
     log.error({ err: error }, "could not resume the interrupted rollback; run `rewind rollback --local --resume`"),
   );
   const received = await signal;
   log.info({ signal: received }, "stopping on signal");
+  await seedWatch.stop();
   await agent.stop();
   await resumed;
   return 0;

@@ -1,0 +1,133 @@
+// Adopts the backup the seed's own scripts made (named by `.last-deployment-backup`, no manifest):
+// the agent reads every file whole (sha256, gzip to the end, pg_dump's completion trailer) and only
+// then writes a manifest of origin `seed` beside it, so the backup is announced, listed by the
+// control plane and chosen like any other, and any later change to its files is caught by sha256.
+import { createReadStream } from "node:fs";
+import { readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { pipeline } from "node:stream/promises";
+import { createGunzip } from "node:zlib";
+import { RewindError, isRewindError } from "../../../shared/errors.ts";
+import type { BackupFile, BackupManifest, LastDeploymentBackup } from "../../../shared/schemas/manifest.ts";
+import type { AgentConfig } from "../config.ts";
+import { parseLastDeploymentBackup } from "../rollback/last-deployment-backup.ts";
+import { agentVersion } from "../version.ts";
+import { buildManifest } from "./build-manifest.ts";
+import { DigestStream } from "./digest.ts";
+import { lastDeploymentFileName } from "./last-deployment-file.ts";
+import { isBackupDirName } from "./layout.ts";
+import { readManifest, writeManifest } from "./manifest-file.ts";
+import { endsWithDumpTrailer, TailSink } from "./seed-dump-trailer.ts";
+
+export type SeedAdoption =
+  | { kind: "none"; reason: string }
+  | { kind: "adopted"; dir: string; manifest: BackupManifest }
+  | { kind: "refused"; dir: string; reason: string };
+
+interface ReadFile extends Omit<BackupFile, "path"> {
+  mtimeMs: number;
+}
+
+function refuse(message: string): never {
+  throw new RewindError("BACKUP_INVALID", message);
+}
+
+/** One streamed read: sha256 and size of the file, gzip decompressed to the end, the dump's tail. */
+async function readWhole(file: string, trailer: boolean, signal?: AbortSignal): Promise<ReadFile> {
+  const info = await stat(file).catch((error: NodeJS.ErrnoException) => refuse(`${file}: ${error.message}`));
+  const digest = new DigestStream();
+  const tail = new TailSink();
+  try {
+    await pipeline(createReadStream(file, { highWaterMark: 1024 * 1024 }), digest, createGunzip(), tail, { signal });
+  } catch (error) {
+    if (signal?.aborted) throw new RewindError("CANCELLED", `reading ${file} was cancelled`, { cause: error });
+    refuse(`${file} is not a whole gzip file: ${(error as Error).message}`);
+  }
+  if (trailer && !endsWithDumpTrailer(tail.text())) {
+    refuse(`${file} has no '-- PostgreSQL database dump complete' trailer: pg_dump stopped before the end`);
+  }
+  return { ...digest.digest(), mtimeMs: info.mtimeMs };
+}
+
+/** A file the seed's file names, which must sit in the backup directory itself. */
+function fileInDir(projectDir: string, dir: string, value: string, key: string): string {
+  const file = path.resolve(projectDir, value);
+  if (path.dirname(file) !== dir) refuse(`${key} ${value} is not inside the backup directory ${dir}`);
+  return file;
+}
+
+async function hasManifest(dir: string): Promise<boolean> {
+  try {
+    await readManifest(dir);
+    return true;
+  } catch (error) {
+    if (isRewindError(error, "NOT_FOUND")) return false;
+    throw error;
+  }
+}
+
+/** The manifest the agent vouches for, from the seed's file and what reading each archive proved. */
+async function describe(config: AgentConfig, dir: string, last: LastDeploymentBackup, signal?: AbortSignal): Promise<BackupManifest> {
+  const { project } = config;
+  const read: ReadFile[] = [];
+  let database: BackupManifest["database"];
+  if (last.DB_BACKUP_FILE !== "" && project.database) {
+    const file = fileInDir(project.dir, dir, last.DB_BACKUP_FILE, "DB_BACKUP_FILE");
+    if (!file.endsWith(".sql.gz")) refuse(`${file} is not a gzipped plain dump (.sql.gz), the only kind the seed's scripts write`);
+    const whole = await readWhole(file, true, signal);
+    read.push(whole);
+    database = { name: project.database.name, format: "plain-gzip", file: { path: path.basename(file), bytes: whole.bytes, sha256: whole.sha256 }, tables: [] };
+  }
+  let minio: BackupManifest["minio"];
+  if (last.MINIO_BACKUP_FILE !== "" && project.minio) {
+    const file = fileInDir(project.dir, dir, last.MINIO_BACKUP_FILE, "MINIO_BACKUP_FILE");
+    const whole = await readWhole(file, false, signal);
+    read.push(whole);
+    minio = { volume: project.minio.volume, file: { path: path.basename(file), bytes: whole.bytes, sha256: whole.sha256 }, buckets: [...project.minio.buckets] };
+  }
+  if (read.length === 0) refuse(`${lastDeploymentFileName} names no archive this agent's config restores (database or MinIO)`);
+  // Created when its first archive was finished: the files' own time, whatever zone named the directory.
+  const createdAt = new Date(Math.min(...read.map((r) => r.mtimeMs))).toISOString();
+  return buildManifest({
+    origin: "seed",
+    backupId: path.basename(dir),
+    host: config.host,
+    composeProject: project.name,
+    timestamp: last.DEPLOYMENT_TIMESTAMP,
+    createdAt,
+    git: { commit: last.GIT_COMMIT, branch: last.GIT_BRANCH },
+    // The seed's scripts record no images: a rollback to it builds from the reverted checkout, as they do.
+    services: [],
+    ...(database ? { database } : {}),
+    ...(minio ? { minio } : {}),
+    agentVersion,
+  });
+}
+
+/**
+ * Adopts the backup `.last-deployment-backup` names when it has no manifest yet. `none`: nothing to
+ * adopt; `refused`: the backup is not whole (or not where backups live), and stays unannounced.
+ */
+export async function adoptSeedBackup(config: AgentConfig, signal?: AbortSignal): Promise<SeedAdoption> {
+  const source = path.join(config.project.dir, lastDeploymentFileName);
+  const text = await readFile(source, "utf8").catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return undefined;
+    throw error;
+  });
+  if (text === undefined) return { kind: "none", reason: `no ${source}` };
+  let dir = source;
+  try {
+    const last = parseLastDeploymentBackup(text, source);
+    dir = path.resolve(config.project.dir, last.BACKUP_DIR);
+    if (path.dirname(dir) !== config.project.backupsDir || !isBackupDirName(path.basename(dir))) {
+      refuse(`BACKUP_DIR ${last.BACKUP_DIR} is not a pre-deployment-<timestamp> directory of ${config.project.backupsDir}`);
+    }
+    if (await hasManifest(dir)) return { kind: "none", reason: `${dir} already has a manifest` };
+    const manifest = await describe(config, dir, last, signal);
+    await writeManifest(dir, manifest);
+    return { kind: "adopted", dir, manifest };
+  } catch (error) {
+    if (!isRewindError(error, "BACKUP_INVALID")) throw error;
+    return { kind: "refused", dir, reason: error.message };
+  }
+}

@@ -1,0 +1,1 @@
+ALTER TABLE `backups` ADD `origin` text DEFAULT 'rewind' NOT NULL;
