@@ -1,7 +1,7 @@
 // Commands the control plane signs for one host. A closed set of typed actions, never a shell
 // string: a stolen control plane can at worst ask for a rollback to a backup the host has.
 import * as z from "zod";
-import { epochSeconds, gitCommit, hostName, id, imageId } from "./common.ts";
+import { epochSeconds, gitCommit, hostName, id, imageId, sha256Hex } from "./common.ts";
 
 export const commandTypes = ["ping", "backup", "rollback", "verify", "cancel"] as const;
 export const commandType = z.enum(commandTypes);
@@ -18,6 +18,11 @@ export const rollbackAction = z.strictObject({
   rollbackId: id,
   /** Backup to restore; absent means the host's newest verified backup. */
   backupId: id.optional(),
+  /**
+   * SHA-256 of the host-signed manifest the control plane stored for `backupId` (shared
+   * manifestSha256). A manifest fetched back from the off-site bucket is used only if it matches.
+   */
+  manifestSha256: sha256Hex.optional(),
   /** `code-only` reverts commit and images without touching data (the seed's emergency path). */
   mode: z.enum(["full", "code-only"]).default("full"),
   reason: z.string().min(1).max(500),

@@ -3,9 +3,22 @@
 import * as z from "zod";
 import { gitCommit, hostName, id, imageId, isoTime, sha256Hex } from "./common.ts";
 
+/**
+ * A path inside the backup directory: relative, no `..` segment, no backslash or NUL. The agent
+ * writes files there as root, and a manifest may come back from an off-site bucket.
+ */
+export const backupRelativePath = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine(
+    (value) => !value.startsWith("/") && !/[\\\0]/.test(value) && value.split("/").every((segment) => segment !== ".." && segment !== "." && segment !== ""),
+    "must be a relative path inside the backup directory (no leading '/', no '.' or '..' segment, no backslash)",
+  );
+
 export const backupFile = z.strictObject({
   /** Path relative to the backup directory. */
-  path: z.string().min(1),
+  path: backupRelativePath,
   bytes: z.number().int().nonnegative(),
   sha256: sha256Hex,
 });

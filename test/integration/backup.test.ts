@@ -12,11 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDemoImages } from "../../infra/demo-stack/images.ts";
 import { downStack, type DemoStack, upStack, volumeDir } from "../../infra/demo-stack/stack.ts";
 import { isRewindError } from "../../shared/errors.ts";
+import { manifestSha256 } from "../../shared/manifest-digest.ts";
+import { generateSigningKey } from "../../shared/signing.ts";
 import type { CommandClaims } from "../../shared/schemas/command.ts";
 import { type BackupManifest, backupManifest } from "../../shared/schemas/manifest.ts";
 import type { Report } from "../../shared/schemas/report.ts";
 import { backupHandler } from "../../agent/src/backup/command-handler.ts";
 import { fetchBackup, fetchMissingFiles } from "../../agent/src/backup/fetch-missing.ts";
+import { copyOffsite } from "../../agent/src/backup/offsite-copy.ts";
 import { verifyBackupFiles } from "../../agent/src/backup/integrity.ts";
 import { readManifest } from "../../agent/src/backup/manifest-file.ts";
 import { listBackupNames } from "../../agent/src/backup/retention.ts";
@@ -264,11 +267,39 @@ describe("rewind backup", () => {
     expect(await readdir(first.dir)).not.toContain(`${dbFile}.fetching`);
     await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: original }));
 
-    // The whole directory gone: manifest and archives come back from the bucket.
+    // The whole directory gone: manifest and archives come back from the bucket, but only with
+    // something vouching for the manifest (here the sha256 a signed command would carry).
     await rm(first.dir, { recursive: true });
-    const fetched = await fetchBackup(config, path.basename(first.dir));
+    const unvouched = await rejection(fetchBackup(config, path.basename(first.dir), {}));
+    expect(isRewindError(unvouched, "BACKUP_INVALID")).toBe(true);
+    expect((unvouched as Error).message).toContain("no signed command names its sha256");
+    const fetched = await fetchBackup(config, path.basename(first.dir), { manifestSha256: manifestSha256(first.manifest) });
     expect(fetched).toEqual(first.manifest);
     await expect(verifyBackupFiles(first.dir, first.manifest)).resolves.toHaveLength(2);
+  });
+
+  it("brings a whole backup back without a command only when the host's own signature vouches for its manifest", async () => {
+    const { privateJwk } = await generateSigningKey("agent-key");
+    const enrolled = parseAgentConfig({ ...rawConfig, agentKey: privateJwk }, "test", root);
+    const name = path.basename(first.dir);
+    const copy = await copyOffsite(enrolled, first.dir, first.manifest);
+    expect(copy.keys).toContain(`backups/backup-host/${name}/manifest.jws`);
+    await rm(first.dir, { recursive: true });
+    expect(await fetchBackup(enrolled, name, {})).toEqual(first.manifest);
+
+    // Changed in the bucket after the host signed it: refused before anything is written.
+    const genuine = await readFile(path.join(first.dir, "manifest.json"), "utf8");
+    await rm(first.dir, { recursive: true });
+    const changed = { ...first.manifest, git: { ...first.manifest.git, branch: "attacker" } };
+    const manifestKey = `backups/backup-host/${name}/manifest.json`;
+    await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: manifestKey, Body: JSON.stringify(changed) }));
+    const refused = await rejection(fetchBackup(enrolled, name, {}));
+    expect(isRewindError(refused, "BACKUP_INVALID")).toBe(true);
+    expect((refused as Error).message).toContain("it differs from the manifest this host signed");
+    expect(await readdir(path.dirname(first.dir))).not.toContain(name);
+
+    await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: manifestKey, Body: genuine }));
+    expect(await fetchBackup(enrolled, name, {})).toEqual(first.manifest);
   });
 
   it("without an off-site copy configured, a missing archive is BACKUP_INVALID", async () => {

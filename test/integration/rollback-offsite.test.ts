@@ -8,6 +8,7 @@ import path from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RollbackProgress } from "../../agent/src/rollback/executor.ts";
+import { manifestSha256 } from "../../shared/manifest-digest.ts";
 import { type S3World, startS3 } from "../world/s3.ts";
 import { containerStates, expectRefusedInPreflight, gitHeadOf, scenarioPerTest, snapshotDatabase } from "./rollback-fixture.ts";
 
@@ -44,7 +45,9 @@ describe("a rollback with the backup's files gone from the host", () => {
     const s = await world.prepare({ offsite: s3 });
     await rm(s.backupDir, { recursive: true });
 
-    const report = await world.rollback(s, "fetch-dir", { backup: { kind: "id", backupId: s.manifest.backupId } });
+    // As the signed command names it: the manifest's sha256 vouches for the copy in the bucket.
+    const backup = { kind: "id" as const, backupId: s.manifest.backupId, manifestSha256: manifestSha256(s.manifest) };
+    const report = await world.rollback(s, "fetch-dir", { backup });
 
     expect(report.error).toBeUndefined();
     expect(report.state).toBe("succeeded");

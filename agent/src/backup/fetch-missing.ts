@@ -1,5 +1,6 @@
 // When a backup's local archives are gone and the off-site copy is on, fetch them back, and let a
-// file take its place only once its size and sha256 match the manifest.
+// file take its place only once its size and sha256 match the manifest. A whole backup directory
+// comes back only with a manifest something the host trusts vouches for (offsite-manifest.ts).
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { RewindError } from "../../../shared/errors.ts";
@@ -7,8 +8,8 @@ import type { BackupManifest } from "../../../shared/schemas/manifest.ts";
 import type { AgentConfig } from "../config.ts";
 import { downloadFile, offsiteClient, offsiteKey } from "../host/offsite.ts";
 import { manifestFiles } from "./integrity.ts";
-import { manifestFileName } from "./layout.ts";
-import { manifestPath, readManifest } from "./manifest-file.ts";
+import { manifestPath, readManifest, writeManifest } from "./manifest-file.ts";
+import { type ManifestTrust, trustedOffsiteManifest } from "./offsite-manifest.ts";
 
 async function present(file: string): Promise<boolean> {
   try {
@@ -20,11 +21,24 @@ async function present(file: string): Promise<boolean> {
   }
 }
 
+/**
+ * `relative` joined to `dir`, refused (BACKUP_INVALID) when it would land outside it. The manifest
+ * schema already refuses such paths; this holds even for a manifest that skipped it.
+ */
+export function pathInside(dir: string, relative: string): string {
+  const full = path.resolve(dir, relative);
+  const back = path.relative(path.resolve(dir), full);
+  if (path.isAbsolute(relative) || back === "" || back.startsWith("..") || path.isAbsolute(back)) {
+    throw new RewindError("BACKUP_INVALID", `the manifest names ${JSON.stringify(relative)}, which is outside the backup directory ${dir}; refused`);
+  }
+  return full;
+}
+
 /** Paths (relative to `dir`) of the manifest's files that are not on disk. */
 export async function missingFiles(dir: string, manifest: BackupManifest): Promise<string[]> {
   const missing: string[] = [];
   for (const { file } of manifestFiles(manifest)) {
-    if (!(await present(path.join(dir, file.path)))) missing.push(file.path);
+    if (!(await present(pathInside(dir, file.path)))) missing.push(file.path);
   }
   return missing;
 }
@@ -55,7 +69,7 @@ export async function fetchMissingFiles(
     for (const relative of missing) {
       const file = expected.get(relative);
       if (file === undefined) continue;
-      const dest = path.join(dir, relative);
+      const dest = pathInside(dir, relative);
       const partial = `${dest}.fetching`;
       const key = offsiteKey(target, config.host, path.basename(dir), relative);
       const got = await downloadFile(client, target.bucket, key, partial, signal);
@@ -76,25 +90,27 @@ export async function fetchMissingFiles(
 }
 
 /**
- * Brings back a backup whose whole directory is gone: its manifest first (validated by the shared
- * schema), then its files. Returns the manifest.
+ * Brings back a backup whose whole directory is gone: its manifest first (schema-checked and vouched
+ * for by `trust` or this host's signature), then its files. Returns the manifest.
  */
-export async function fetchBackup(config: AgentConfig, name: string, signal?: AbortSignal): Promise<BackupManifest> {
+export async function fetchBackup(config: AgentConfig, name: string, trust: ManifestTrust, signal?: AbortSignal): Promise<BackupManifest> {
   const dir = path.join(config.project.backupsDir, name);
   if (!(await present(manifestPath(dir)))) {
     const target = offsiteFor(config, `backup ${name}`);
-    const created = (await mkdir(dir, { recursive: true })) !== undefined;
     const client = offsiteClient(target);
+    let fetched: BackupManifest;
     try {
-      const partial = `${manifestPath(dir)}.fetching`;
-      await downloadFile(client, target.bucket, offsiteKey(target, config.host, name, manifestFileName), partial, signal);
-      await rename(partial, manifestPath(dir));
+      fetched = await trustedOffsiteManifest(config, client, target, name, trust, signal);
+    } finally {
+      client.destroy();
+    }
+    const created = (await mkdir(dir, { recursive: true })) !== undefined;
+    try {
+      await writeManifest(dir, fetched);
     } catch (error) {
       // An empty directory would pass for a backup; leave the host as it was.
       if (created) await rm(dir, { recursive: true, force: true });
       throw error;
-    } finally {
-      client.destroy();
     }
   }
   const manifest = await readManifest(dir);

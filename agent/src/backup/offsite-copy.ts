@@ -1,12 +1,14 @@
-// Copies a finished backup off the host: its archives first, then manifest.json last, so a
-// manifest in the bucket means every file it lists is there too.
+// Copies a finished backup off the host: its archives first, then the host's signature of the
+// manifest (when enrolled), then manifest.json last, so a manifest in the bucket means every file
+// it lists is there too.
 import path from "node:path";
 import { RewindError } from "../../../shared/errors.ts";
 import type { BackupManifest } from "../../../shared/schemas/manifest.ts";
 import type { AgentConfig } from "../config.ts";
-import { type OffsiteTarget, offsiteClient, offsiteKey, uploadFile } from "../host/offsite.ts";
+import { type OffsiteTarget, offsiteClient, offsiteKey, uploadFile, uploadText } from "../host/offsite.ts";
 import { manifestFiles } from "./integrity.ts";
 import { manifestFileName } from "./layout.ts";
+import { manifestSignatureFileName, offsiteManifestSignature } from "./offsite-manifest.ts";
 
 export function requireOffsite(config: AgentConfig): OffsiteTarget {
   if (config.offsite === undefined) {
@@ -35,6 +37,12 @@ export async function copyOffsite(
       const key = offsiteKey(target, config.host, name, file.path);
       await uploadFile(client, target.bucket, key, path.join(dir, file.path), { sha256: file.sha256, signal });
       keys.push(key);
+    }
+    const signature = await offsiteManifestSignature(config, manifest);
+    if (signature !== undefined) {
+      const signatureKey = offsiteKey(target, config.host, name, manifestSignatureFileName);
+      await uploadText(client, target.bucket, signatureKey, signature, signal);
+      keys.push(signatureKey);
     }
     const key = offsiteKey(target, config.host, name, manifestFileName);
     await uploadFile(client, target.bucket, key, path.join(dir, manifestFileName), { signal });

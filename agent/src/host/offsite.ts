@@ -117,21 +117,20 @@ export async function uploadFile(
   }
 }
 
-/** Streams an object to `dest`, returning its size and sha256. A missing object is NOT_FOUND. */
-export async function downloadFile(
-  client: S3Client,
-  bucket: string,
-  key: string,
-  dest: string,
-  signal?: AbortSignal,
-): Promise<Digest> {
-  let body: Readable;
+/** A small object (a manifest, a signature) as one request. */
+export async function uploadText(client: S3Client, bucket: string, key: string, body: string, signal?: AbortSignal): Promise<void> {
+  await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }), { abortSignal: signal }).catch((error: unknown) => {
+    throw unavailable(`uploading ${key} to s3://${bucket} failed`, error);
+  });
+}
+
+async function objectBody(client: S3Client, bucket: string, key: string, signal?: AbortSignal): Promise<Readable> {
   try {
     const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
     if (!(object.Body instanceof Readable)) {
       throw new RewindError("UNAVAILABLE", `s3://${bucket}/${key} returned no readable body`);
     }
-    body = object.Body;
+    return object.Body;
   } catch (error) {
     if (error instanceof RewindError) throw error;
     const name = (error as { name?: string }).name;
@@ -142,6 +141,41 @@ export async function downloadFile(
     }
     throw unavailable(`fetching s3://${bucket}/${key} failed`, error);
   }
+}
+
+/**
+ * A small object read into memory, refused past `maxBytes`: whoever can write the bucket must not be
+ * able to make the agent buffer an arbitrary amount.
+ */
+export async function downloadText(client: S3Client, bucket: string, key: string, maxBytes: number, signal?: AbortSignal): Promise<string> {
+  const body = await objectBody(client, bucket, key, signal);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      size += (chunk as Buffer).length;
+      if (size > maxBytes) {
+        body.destroy();
+        throw new RewindError("BACKUP_INVALID", `s3://${bucket}/${key} is larger than ${maxBytes} bytes; refused`);
+      }
+      chunks.push(chunk as Buffer);
+    }
+  } catch (error) {
+    if (error instanceof RewindError) throw error;
+    throw unavailable(`downloading s3://${bucket}/${key} failed`, error);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Streams an object to `dest`, returning its size and sha256. A missing object is NOT_FOUND. */
+export async function downloadFile(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  dest: string,
+  signal?: AbortSignal,
+): Promise<Digest> {
+  const body = await objectBody(client, bucket, key, signal);
   const digest = new DigestStream();
   try {
     await pipeline(body, digest, createWriteStream(dest), { signal });

@@ -60,7 +60,9 @@ export function rollbackCommandHandler(config: AgentConfig, docker: Docker): Com
         config,
         {
           rollbackId: action.rollbackId,
-          backup: action.backupId ? { kind: "id", backupId: action.backupId } : { kind: "last" },
+          backup: action.backupId
+            ? { kind: "id", backupId: action.backupId, ...(action.manifestSha256 === undefined ? {} : { manifestSha256: action.manifestSha256 }) }
+            : { kind: "last" },
           mode: action.mode,
           reason: action.reason,
           commandId: claims.jti,

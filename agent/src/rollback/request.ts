@@ -1,12 +1,13 @@
 // What a caller asks the engine for (the CLI, or the channel's signed `rollback` command), as a
 // schema: the journal stores it so a resumed run does exactly what was asked, nothing looser.
 import * as z from "zod";
-import { gitCommit, id } from "../../../shared/schemas/common.ts";
+import { gitCommit, id, sha256Hex } from "../../../shared/schemas/common.ts";
 
 export const backupSelector = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("manifest"), dir: z.string().min(1) }),
   z.strictObject({ kind: z.literal("last") }),
-  z.strictObject({ kind: z.literal("id"), backupId: id }),
+  /** `manifestSha256`: what a manifest fetched back from the off-site copy must hash to (signed command). */
+  z.strictObject({ kind: z.literal("id"), backupId: id, manifestSha256: sha256Hex.optional() }),
 ]);
 export type BackupSelector = z.output<typeof backupSelector>;
 

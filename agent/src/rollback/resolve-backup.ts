@@ -6,6 +6,7 @@ import path from "node:path";
 import { RewindError, isRewindError } from "../../../shared/errors.ts";
 import type { BackupManifest } from "../../../shared/schemas/manifest.ts";
 import { fetchBackup } from "../backup/fetch-missing.ts";
+import type { ManifestTrust } from "../backup/offsite-manifest.ts";
 import { isBackupDirName } from "../backup/layout.ts";
 import { readManifest } from "../backup/manifest-file.ts";
 import type { AgentConfig } from "../config.ts";
@@ -39,14 +40,14 @@ async function manifestIn(dir: string): Promise<BackupManifest | undefined> {
  * from the off-site copy; undefined when the directory is here, or there is no off-site copy to
  * ask, or `dir` is not one of Rewind's backup directories.
  */
-async function fetchedIfGone(config: AgentConfig, dir: string, signal?: AbortSignal): Promise<BackupManifest | undefined> {
+async function fetchedIfGone(config: AgentConfig, dir: string, trust: ManifestTrust, signal?: AbortSignal): Promise<BackupManifest | undefined> {
   const name = path.basename(dir);
   if (config.offsite === undefined || path.dirname(dir) !== config.project.backupsDir || !isBackupDirName(name)) return undefined;
   if (await exists(dir)) return undefined;
-  return fetchBackup(config, name, signal);
+  return fetchBackup(config, name, trust, signal);
 }
 
-async function byId(config: AgentConfig, backupId: string, signal?: AbortSignal): Promise<LoadedBackup> {
+async function byId(config: AgentConfig, backupId: string, trust: ManifestTrust, signal?: AbortSignal): Promise<LoadedBackup> {
   const backupsDir = config.project.backupsDir;
   const entries = await readdir(backupsDir, { withFileTypes: true }).catch(() => []);
   for (const entry of entries.filter((e) => e.isDirectory())) {
@@ -56,7 +57,7 @@ async function byId(config: AgentConfig, backupId: string, signal?: AbortSignal)
   }
   // Rewind names a backup's directory after its id.
   const dir = path.join(backupsDir, backupId);
-  const fetched = await fetchedIfGone(config, dir, signal);
+  const fetched = await fetchedIfGone(config, dir, trust, signal);
   if (fetched?.backupId === backupId) return fromManifest(fetched, dir);
   throw new RewindError("NOT_FOUND", `no backup with id ${backupId} under ${backupsDir}`);
 }
@@ -64,11 +65,13 @@ async function byId(config: AgentConfig, backupId: string, signal?: AbortSignal)
 export async function resolveBackup(config: AgentConfig, selector: BackupSelector, signal?: AbortSignal): Promise<LoadedBackup> {
   if (selector.kind === "manifest") {
     const dir = path.resolve(selector.dir.endsWith("manifest.json") ? path.dirname(selector.dir) : selector.dir);
-    const manifest = (await manifestIn(dir)) ?? (await fetchedIfGone(config, dir, signal));
+    const manifest = (await manifestIn(dir)) ?? (await fetchedIfGone(config, dir, {}, signal));
     if (!manifest) throw new RewindError("NOT_FOUND", `no manifest.json in ${dir}`);
     return fromManifest(manifest, dir);
   }
-  if (selector.kind === "id") return byId(config, selector.backupId, signal);
+  if (selector.kind === "id") {
+    return byId(config, selector.backupId, selector.manifestSha256 === undefined ? {} : { manifestSha256: selector.manifestSha256 }, signal);
+  }
   const file = path.join(config.project.dir, ".last-deployment-backup");
   const text = await readText(file);
   if (text === undefined) {
@@ -77,7 +80,7 @@ export async function resolveBackup(config: AgentConfig, selector: BackupSelecto
   const last = parseLastDeploymentBackup(text, file);
   const seed = fromLastDeployment(last, config.project.dir, config.project.minio?.buckets ?? []);
   // A backup Rewind took carries a manifest beside the archives: richer (sha256s, images, row counts).
-  const manifest = (await manifestIn(seed.dir)) ?? (await fetchedIfGone(config, seed.dir, signal));
+  const manifest = (await manifestIn(seed.dir)) ?? (await fetchedIfGone(config, seed.dir, {}, signal));
   if (manifest?.git.commit.startsWith(last.GIT_COMMIT.slice(0, 7))) return fromManifest(manifest, seed.dir);
   return seed;
 }

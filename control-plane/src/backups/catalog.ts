@@ -3,8 +3,9 @@
 // Rewind's backups and the seed's (described by the agent) are listed together: the newest by
 // creation time wins, whichever made it.
 import { and, desc, eq } from "drizzle-orm";
+import { canonicalJson } from "../../../shared/canonical-json.ts";
+import { manifestSha256 } from "../../../shared/manifest-digest.ts";
 import { type BackupManifest, originOf } from "../../../shared/schemas/manifest.ts";
-import { sha256Hex } from "../auth/secrets.ts";
 import { database } from "../db/client.ts";
 import { backups } from "../db/schema.ts";
 import type { Env } from "../env.ts";
@@ -41,8 +42,9 @@ export async function newestBackup(env: Env, host: string): Promise<BackupRow | 
 }
 
 export async function indexManifest(env: Env, manifest: BackupManifest, now: number): Promise<IndexedManifest> {
-  const json = JSON.stringify(manifest);
-  const sha256 = await sha256Hex(json);
+  // Canonical JSON, so the stored bytes hash to the value rollback commands carry (manifestSha256).
+  const json = canonicalJson(manifest);
+  const sha256 = manifestSha256(manifest);
   const existing = await findBackup(env, manifest.host, manifest.backupId);
   if (existing !== undefined && existing.sha256 === sha256) return { row: existing, stored: false };
   const key = manifestKey(manifest.host, manifest.backupId);

@@ -128,7 +128,7 @@ export const backups = sqliteTable(
     gitBranch: text("git_branch").notNull(),
     storage: text("storage").notNull(),
     objectKey: text("object_key").notNull(),
-    /** Hex SHA-256 of the stored JSON. */
+    /** Hex SHA-256 of the stored JSON (canonical: shared manifestSha256), signed into rollback commands. */
     sha256: text("sha256").notNull(),
     /** Signed by the host's key and checked on arrival. */
     verified: integer("verified", { mode: "boolean" }).notNull(),

@@ -147,10 +147,14 @@ export class RollbackDesk {
   }
 
   private async sendCommand(record: RollbackRecord, actor: AuditActor): Promise<void> {
+    // The host may have to fetch this backup's manifest back from its off-site bucket: the signed
+    // hash of the manifest it reported is what lets it tell the genuine one from a planted one.
+    const backup = await findBackup(this.env, record.host, record.backupId);
     const action: CommandAction = {
       type: "rollback",
       rollbackId: record.rollbackId,
       backupId: record.backupId,
+      ...(backup === undefined ? {} : { manifestSha256: backup.sha256 }),
       mode: record.mode,
       reason: record.reason,
     };
