@@ -124,6 +124,8 @@ export interface ScenarioOptions {
    * name it `project.database.service`, the service a full rollback keeps running.
    */
   databaseService?: boolean;
+  /** The live database's name, from the run id (default `schedgen_<runId>`); cleanup drops every database naming the run id. */
+  databaseName?: (runId: string) => string;
 }
 
 /** A long-running container labelled as the project's `postgres` service, healthy once started. */
@@ -168,7 +170,7 @@ export async function prepareScenario(docker: Docker, cluster: PgCluster, option
 
   await buildDemoImages(docker);
   const labels = testLabels(runId);
-  const database = `schedgen_${runId}`;
+  const database = options.databaseName?.(runId) ?? `schedgen_${runId}`;
   const databaseUrl = await createDemoDatabase(cluster, "v1", database);
   if (options.extraDataMB) await addPayload(databaseUrl, options.extraDataMB);
   let stack = await upStack(docker, { project, version: "v1", labels });
@@ -239,7 +241,8 @@ export async function prepareScenario(docker: Docker, cluster: PgCluster, option
       await downStack(docker, project, { volumes: true });
       await removeLabelled(docker, runId);
       await removeProjectTags(docker, project);
-      for (const name of (await databaseNames(cluster)).filter((n) => n.startsWith(database))) {
+      // Derived names of a long database name are cut at 63 bytes: they keep the run id, not always the whole name.
+      for (const name of (await databaseNames(cluster)).filter((n) => n.startsWith(database) || n.includes(runId))) {
         const admin = new pg.Client({ connectionString: cluster.adminUrl });
         await admin.connect();
         await admin.query(`DROP DATABASE ${admin.escapeIdentifier(name)} WITH (FORCE)`).finally(() => admin.end());

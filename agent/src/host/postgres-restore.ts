@@ -1,5 +1,5 @@
 // PostgreSQL side of a rollback: restore a dump into a side database while the live one keeps
-// serving, then swap the two by renaming (seconds, whatever the size). A gzipped plain dump is
+// serving (the swap by renames is in postgres-swap.ts). A gzipped plain dump is
 // streamed file → gunzip → psql (ON_ERROR_STOP: a broken dump fails, not half-loads); pg_dump's
 // custom format goes through `pg_restore -j` so tables and indexes load in parallel.
 import { spawn } from "node:child_process";
@@ -25,7 +25,7 @@ export function urlForDatabase(adminUrl: string, db: string): string {
   return url.toString();
 }
 
-async function withAdmin<T>(adminUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function withAdmin<T>(adminUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: adminUrl });
   try {
     await client.connect();
@@ -59,15 +59,6 @@ export async function databaseExists(adminUrl: string, db: string): Promise<bool
     const result = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [db]);
     return (result.rowCount ?? 0) > 0;
   });
-}
-
-async function exists(client: pg.Client, db: string): Promise<boolean> {
-  const result = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [db]);
-  return (result.rowCount ?? 0) > 0;
-}
-
-async function terminate(client: pg.Client, db: string): Promise<void> {
-  await client.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [db]);
 }
 
 /** Drop a database, closing its sessions first (PostgreSQL 13+: WITH (FORCE)). */
@@ -169,54 +160,6 @@ export async function restoreIntoStage(
     await dropDatabase(target.adminUrl, stage);
     throw error;
   }
-}
-
-async function rename(client: pg.Client, from: string, to: string): Promise<void> {
-  // Sessions can sneak back in between terminate and rename (a pooler reconnecting); retry a few times.
-  for (let attempt = 1; ; attempt++) {
-    await terminate(client, from);
-    try {
-      await client.query(`ALTER DATABASE ${client.escapeIdentifier(from)} RENAME TO ${client.escapeIdentifier(to)}`);
-      return;
-    } catch (error) {
-      const busy = (error as { code?: string }).code === "55006";
-      if (!busy || attempt >= 5) {
-        throw new RewindError("STEP_FAILED", `renaming database ${from} to ${to} failed: ${(error as Error).message}`, { cause: error });
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
-    }
-  }
-}
-
-export interface DatabaseSwapNames {
-  live: string;
-  stage: string;
-  aside: string;
-}
-
-/** live → aside, stage → live. Idempotent: resumes a swap cut between its two renames. */
-export async function swapDatabases(adminUrl: string, names: DatabaseSwapNames): Promise<void> {
-  await withAdmin(adminUrl, async (client) => {
-    const [live, stage, aside] = [await exists(client, names.live), await exists(client, names.stage), await exists(client, names.aside)];
-    if (aside && live && !stage) return;
-    if (!stage) throw new RewindError("STEP_FAILED", `the staged database ${names.stage} is missing; run the stage step again`);
-    if (live && aside) {
-      throw new RewindError("STEP_FAILED", `both ${names.live} and ${names.aside} exist beside the staged copy; inspect them by hand`);
-    }
-    if (live) await rename(client, names.live, names.aside);
-    await rename(client, names.stage, names.live);
-  });
-}
-
-/** The reverse: drop the restored copy now live, and rename the set-aside database back. */
-export async function unswapDatabases(adminUrl: string, names: DatabaseSwapNames): Promise<void> {
-  await withAdmin(adminUrl, async (client) => {
-    if (!(await exists(client, names.aside))) return;
-    if (await exists(client, names.live)) {
-      await client.query(`DROP DATABASE ${client.escapeIdentifier(names.live)} WITH (FORCE)`);
-    }
-    await rename(client, names.aside, names.live);
-  });
 }
 
 /** Databases whose name starts with `prefix`, oldest first (by oid, i.e. creation order). */

@@ -1,5 +1,5 @@
 // Exact row counts of every user table in a database: what a backup records in its manifest and
-// what a rollback's verify step compares against after the restore. A backup takes its counts
+// what a rollback's stage step compares against on the staged copy. A backup takes its counts
 // inside an exported snapshot that pg_dump shares, so the counts describe exactly the dump.
 import pg from "pg";
 import { RewindError } from "../../../shared/errors.ts";
@@ -54,6 +54,17 @@ export async function tableCounts(url: string): Promise<TableCount[]> {
     const counts = await countTables(client);
     await client.query("COMMIT");
     return counts;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Every user table as `schema.table`, without counting rows: cheap on a live database. */
+export async function tableNames(url: string): Promise<Set<string>> {
+  const client = await connect(url);
+  try {
+    const tables = await client.query<{ schema: string; table: string }>(listTables);
+    return new Set(tables.rows.map((t) => `${t.schema}.${t.table}`));
   } finally {
     await client.end();
   }

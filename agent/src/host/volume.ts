@@ -30,12 +30,15 @@ export interface VolumeSwapPaths {
   /** The volume's live `_data`. */
   live: string;
   staged: string;
+  /** Where the swap sets the pre-rollback data aside. */
   aside: string;
+  /** Where an undo sets the rolled-back data aside once services ran on it. */
+  post: string;
 }
 
-export function swapPaths(dataDir: string, stagedName: string, asideName: string): VolumeSwapPaths {
+export function swapPaths(dataDir: string, names: { staged: string; aside: string; post: string }): VolumeSwapPaths {
   const root = path.dirname(dataDir);
-  return { live: dataDir, staged: path.join(root, stagedName), aside: path.join(root, asideName) };
+  return { live: dataDir, staged: path.join(root, names.staged), aside: path.join(root, names.aside), post: path.join(root, names.post) };
 }
 
 /**
@@ -51,11 +54,26 @@ export async function swapVolumeData(paths: VolumeSwapPaths): Promise<void> {
   await rename(paths.staged, paths.live);
 }
 
-/** The reverse: the rolled-back data is removed (it is a copy of the backup) and the aside data goes back live. */
-export async function unswapVolumeData(paths: VolumeSwapPaths): Promise<void> {
-  if (!(await exists(paths.aside))) return;
-  if (await exists(paths.live)) await rm(paths.live, { recursive: true, force: true });
+/**
+ * The reverse: the aside data goes back live. The rolled-back data then live is renamed to `post`
+ * when services ran on it (MinIO may hold new objects), else removed (an untouched copy of the backup).
+ * Idempotent; says whether this call brought the aside data back and where the rolled-back data is set aside.
+ */
+export async function unswapVolumeData(paths: VolumeSwapPaths, served: boolean): Promise<{ restored: boolean; setAside?: string }> {
+  const post = paths.post;
+  if (!(await exists(paths.aside))) return { restored: false, ...((await exists(post)) ? { setAside: post } : {}) };
+  let setAside: string | undefined;
+  if (await exists(paths.live)) {
+    if (served) {
+      if (await exists(post)) throw new RewindError("STEP_FAILED", `both ${paths.live} and ${post} exist; inspect them by hand before undoing`);
+      await rename(paths.live, post);
+      setAside = post;
+    } else {
+      await rm(paths.live, { recursive: true, force: true });
+    }
+  }
   await rename(paths.aside, paths.live);
+  return { restored: true, ...(setAside ? { setAside } : {}) };
 }
 
 /** A fresh, empty staging directory (a previous interrupted attempt's leftovers are removed). */

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { setAsideDatabase, stagedDatabase } from "./names.ts";
 import { startOrder, stopOrder } from "./order.ts";
 import { prunable } from "./retention.ts";
-import { compareTableCounts } from "./verify-checks.ts";
+import { compareTableCounts, missingTables } from "./verify-checks.ts";
 
 const services = [{ service: "minio" }, { service: "backend" }, { service: "postgres" }, { service: "frontend" }];
 
@@ -14,15 +13,6 @@ describe("stop and start order", () => {
 
   it("starts infrastructure first", () => {
     expect(startOrder(services, ["postgres", "minio"]).map((s) => s.service)).toEqual(["minio", "postgres", "backend", "frontend"]);
-  });
-});
-
-describe("set-aside names", () => {
-  it("fit PostgreSQL's 63-byte identifiers and differ per rollback", () => {
-    const long = "x".repeat(80);
-    expect(setAsideDatabase(long, "AbC_def-123456789xyz").length).toBeLessThanOrEqual(63);
-    expect(stagedDatabase(long).length).toBeLessThanOrEqual(63);
-    expect(setAsideDatabase("schedgen", "rollback-one")).not.toBe(setAsideDatabase("schedgen", "rollback-two"));
   });
 });
 
@@ -47,5 +37,13 @@ describe("compareTableCounts", () => {
       { table: "public.users", expected: 3 },
       { table: "public.extra", actual: 1 },
     ]);
+  });
+});
+
+describe("missingTables", () => {
+  it("names manifest tables absent from the live database, whatever their row counts", () => {
+    const t = (table: string, rows: number) => ({ schema: "public", table, rows });
+    expect(missingTables([t("jobs", 5), t("users", 3)], new Set(["public.jobs", "public.users", "public.extra"]))).toEqual([]);
+    expect(missingTables([t("jobs", 5), t("users", 3)], new Set(["public.jobs"]))).toEqual(["public.users"]);
   });
 });

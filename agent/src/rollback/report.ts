@@ -26,7 +26,10 @@ export interface RollbackReport {
   /** First container stopped → every service healthy again; absent when services never went down. */
   downtimeMs?: number;
   error?: { step: ReportedStepId; code: string; message: string };
+  /** Where the swap set the pre-rollback data aside (absent once an undo brought it back). */
   setAside?: { database?: string; minio?: string };
+  /** Where an undo set aside the restored data the application had served on (never dropped). */
+  undoSetAside?: { database?: string; minio?: string };
   degraded?: string[];
   /** Older rollbacks whose set-aside copies retention removed after this one succeeded. */
   prunedSetAside?: string[];
@@ -66,7 +69,10 @@ export function buildReport(replay: Replay, logExcerpts: Record<string, string>,
     steps,
     ...(stopStarted && healthyAt ? { downtimeMs: ms(stopStarted, healthyAt) } : {}),
     ...(replay.failed ? { error: replay.failed } : {}),
-    ...(outputs.swap ? { setAside: { database: str(outputs.swap.databaseAside), minio: str(outputs.swap.minioAside) } } : {}),
+    ...(outputs.swap && !outputs.undo ? { setAside: { database: str(outputs.swap.databaseAside), minio: str(outputs.swap.minioAside) } } : {}),
+    ...(outputs.undo && (outputs.undo.databaseAside || outputs.undo.minioAside)
+      ? { undoSetAside: { database: str(outputs.undo.databaseAside), minio: str(outputs.undo.minioAside) } }
+      : {}),
     ...(Array.isArray(degraded) ? { degraded: degraded.filter((d): d is string => typeof d === "string") } : {}),
     logExcerpts,
   };

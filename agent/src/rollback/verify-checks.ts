@@ -1,4 +1,6 @@
-// Pure comparisons for the verify step: restored row counts against the manifest's.
+// Pure comparisons of a restored database with the manifest: exact tables and row counts on the
+// staged copy (stage step, before downtime), and only that every table exists once the application
+// runs on it again (verify step: live rows change, tables do not vanish).
 import type { TableCount } from "../../../shared/schemas/manifest.ts";
 
 export interface TableMismatch {
@@ -24,3 +26,8 @@ export function compareTableCounts(expected: readonly TableCount[], actual: read
 
 export const describeMismatches = (mismatches: readonly TableMismatch[]): string =>
   mismatches.map((m) => `${m.table}: expected ${m.expected ?? "absent"}, found ${m.actual ?? "absent"}`).join("; ");
+
+/** `schema.table` of every manifest table absent from `present` (names as `schema.table`). */
+export function missingTables(expected: readonly TableCount[], present: ReadonlySet<string>): string[] {
+  return expected.map((t) => `${t.schema}.${t.table}`).filter((name) => !present.has(name));
+}

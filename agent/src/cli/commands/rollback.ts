@@ -55,6 +55,8 @@ function printReport(io: CliIo, report: RollbackReport): void {
   if (report.downtimeMs !== undefined) io.stdout.write(`downtime: ${(report.downtimeMs / 1000).toFixed(1)} s\n`);
   if (report.setAside?.database) io.stdout.write(`pre-rollback database kept as ${report.setAside.database}\n`);
   if (report.setAside?.minio) io.stdout.write(`pre-rollback MinIO data kept at ${report.setAside.minio}\n`);
+  if (report.undoSetAside?.database) io.stdout.write(`restored database, written to after start, kept as ${report.undoSetAside.database}\n`);
+  if (report.undoSetAside?.minio) io.stdout.write(`restored MinIO data, written to after start, kept at ${report.undoSetAside.minio}\n`);
   if (report.degraded && report.degraded.length > 0) io.stdout.write(`degraded while watching: ${report.degraded.join(", ")}\n`);
   if (report.error) io.stderr.write(`rewind: ${report.error.code} in ${report.error.step}: ${report.error.message}\n`);
 }

@@ -1,19 +1,31 @@
 // Removes staged copies that never went live (a failed or cancelled rollback): the side database and
-// the unpacked MinIO directory. Live data and set-aside copies are never touched here.
+// the unpacked MinIO directory. The database is dropped only while it still has the OID the stage
+// step journaled; live data and set-aside copies are never touched here.
 import { rm } from "node:fs/promises";
-import { dropDatabase } from "../../host/postgres-restore.ts";
+import { z } from "zod";
+import { dropDatabaseWithOid } from "../../host/postgres-swap.ts";
 import { swapPaths, volumeDataDir } from "../../host/volume.ts";
-import { setAsideDataDir, stagedDataDir, stagedDatabase } from "../names.ts";
+import { dataDirNames, stagedDatabase } from "../names.ts";
 import type { StepContext } from "../step-context.ts";
+
+const oidField = z.object({ databaseOid: z.number().int() });
+
+/** The OID of the staged database, as the stage step journaled it (undefined if the step never finished). */
+export function stagedDatabaseOid(ctx: StepContext): number | undefined {
+  const parsed = oidField.safeParse(ctx.outputs.stage);
+  return parsed.success ? parsed.data.databaseOid : undefined;
+}
 
 export async function discardStaged(ctx: StepContext): Promise<void> {
   const { config, request } = ctx;
   if (request.mode !== "full") return;
   const database = config.project.database;
-  if (database) await dropDatabase(database.adminUrl, stagedDatabase(database.name));
+  const oid = stagedDatabaseOid(ctx);
+  // Without a journaled OID the stage step did not finish, and it removed its own copy on the way out.
+  if (database && oid !== undefined) await dropDatabaseWithOid(database.adminUrl, stagedDatabase(database.name), oid);
   const minio = config.project.minio;
   if (minio) {
-    const paths = swapPaths(await volumeDataDir(ctx.docker, minio.volume), stagedDataDir(request.rollbackId), setAsideDataDir(request.rollbackId));
+    const paths = swapPaths(await volumeDataDir(ctx.docker, minio.volume), dataDirNames(request.rollbackId));
     await rm(paths.staged, { recursive: true, force: true });
   }
 }

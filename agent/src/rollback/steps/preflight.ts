@@ -1,18 +1,23 @@
 // Step 1: every check before anything changes. Docker answers, the backup is complete and intact
 // (missing archives fetched back from the off-site copy; every file read whole: gzip decompression,
 // sha256 against the manifest; a custom-format dump's table of contents), disk has room for the
-// staged copies, PostgreSQL answers, git knows the target commit. Any failure is PREFLIGHT_FAILED.
+// staged copies, PostgreSQL answers, git knows the target commit, and the names the rollback will
+// create (staged, set aside before and after) are distinct and free. Any failure is PREFLIGHT_FAILED.
+// The live database's OID is journaled: an undo brings back exactly that database.
 import path from "node:path";
 import { RewindError, isRewindError } from "../../../../shared/errors.ts";
 import { freeBytes } from "../../host/disk.ts";
 import { gitHead, hasCommit } from "../../host/git.ts";
 import { dataDirectory, listCustomDump, pingPostgres } from "../../host/postgres-restore.ts";
-import { exists, volumeDataDir } from "../../host/volume.ts";
+import { databaseNamesOnServer, databaseOid } from "../../host/postgres-swap.ts";
+import { exists, swapPaths, volumeDataDir } from "../../host/volume.ts";
 import { checkBackupFiles } from "../backup-files.ts";
 import type { LoadedBackup } from "../loaded-backup.ts";
 import { recordLockBackup } from "../lock-file.ts";
+import { dataDirNames, derivedDatabaseNames, derivedNamesProblem } from "../names.ts";
 import { resolveForRequest } from "../resolve-backup.ts";
 import type { StepContext, StepOutput } from "../step-context.ts";
+import { stagedDatabaseOid } from "./discard-staged.ts";
 
 const mb = (bytes: number): string => `${Math.round(bytes / 1024 ** 2)} MB`;
 
@@ -35,6 +40,27 @@ async function checkDisk(label: string, dir: string, need: number, threshold: nu
   if (free < required) fail(`not enough free disk for ${label} at ${dir}: ${mb(free)} free, ${mb(required)} needed`);
 }
 
+type Database = NonNullable<StepContext["config"]["project"]["database"]>;
+
+/** The derived database names are usable (see names.ts); returns the live database's OID, if it exists. */
+async function checkDatabaseNames(ctx: StepContext, database: Database): Promise<number | undefined> {
+  const names = derivedDatabaseNames(database.name, ctx.request.rollbackId);
+  const existing = await check("PostgreSQL cannot list its databases", () => databaseNamesOnServer(database.adminUrl));
+  // A resumed run may find the staged copy it made itself: that one it owns (same OID as journaled).
+  const ownedOid = stagedDatabaseOid(ctx);
+  const owned = ownedOid !== undefined && (await databaseOid(database.adminUrl, names.stage)) === ownedOid;
+  const problem = derivedNamesProblem(database.name, names, existing, owned);
+  if (problem) fail(problem);
+  return check("PostgreSQL cannot look up the live database", () => databaseOid(database.adminUrl, database.name));
+}
+
+async function checkDataDirNames(ctx: StepContext, dataDir: string): Promise<void> {
+  const paths = swapPaths(dataDir, dataDirNames(ctx.request.rollbackId));
+  for (const dir of [paths.aside, paths.post]) {
+    if (await exists(dir)) fail(`${dir} already exists (a set-aside name of this rollback); it is probably left by an earlier rollback: inspect it, then move it away`);
+  }
+}
+
 export async function preflight(ctx: StepContext): Promise<StepOutput> {
   const { config, request } = ctx;
   const full = request.mode === "full";
@@ -54,6 +80,7 @@ export async function preflight(ctx: StepContext): Promise<StepOutput> {
   const files = await check("the backup's files are not whole", () => checkBackupFiles(config, backup, ctx.signal));
   if (files.fetched.length > 0) ctx.progress(`fetched from the off-site copy (sha256 checked): ${files.fetched.join(", ")}`);
   const database = config.project.database;
+  const databaseOidOutput: { databaseOid?: number } = {};
   if (backup.database && database && files.database) {
     const dump = backup.database;
     if ((dump.format ?? "plain-gzip") !== "plain-gzip") {
@@ -66,7 +93,9 @@ export async function preflight(ctx: StepContext): Promise<StepOutput> {
     const dataDir = await check("PostgreSQL's data directory is unknown", () => dataDirectory(database.adminUrl));
     // The server may be elsewhere (its data directory not on this host): then only the threshold applies here.
     if (dataDir && (await exists(dataDir))) await checkDisk("the staged database", dataDir, need, threshold);
-    checks.push("database-dump", "postgres");
+    const oid = await checkDatabaseNames(ctx, database);
+    if (oid !== undefined) databaseOidOutput.databaseOid = oid;
+    checks.push("database-dump", "postgres", "names");
   }
   const minio = config.project.minio;
   if (backup.minio && minio && files.minio) {
@@ -74,7 +103,8 @@ export async function preflight(ctx: StepContext): Promise<StepOutput> {
     ctx.progress(`MinIO archive ${path.basename(backup.minio.file)} intact (${mb(need)} unpacked)`);
     const dataDir = await check(`MinIO volume ${minio.volume}`, () => volumeDataDir(ctx.docker, minio.volume));
     await check("free disk cannot be measured", () => checkDisk("the staged MinIO data", path.dirname(dataDir), need, threshold));
+    await checkDataDirNames(ctx, dataDir);
     checks.push("minio-archive");
   }
-  return { checks, backup, head };
+  return { checks, backup, head, ...databaseOidOutput };
 }

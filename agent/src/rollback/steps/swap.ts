@@ -1,8 +1,8 @@
 // Step 6: rename the live database and MinIO data aside and the staged copies in. Seconds, whatever
 // the size; the set-aside copies stay so the rollback itself can be undone.
-import { swapDatabases } from "../../host/postgres-restore.ts";
+import { swapDatabases } from "../../host/postgres-swap.ts";
 import { swapPaths, swapVolumeData, volumeDataDir } from "../../host/volume.ts";
-import { setAsideDataDir, setAsideDatabase, stagedDataDir, stagedDatabase } from "../names.ts";
+import { dataDirNames, setAsideDatabase, stagedDatabase } from "../names.ts";
 import type { StepContext, StepOutput } from "../step-context.ts";
 import { targetOfRun } from "../step-context.ts";
 
@@ -19,7 +19,7 @@ export async function swap(ctx: StepContext): Promise<StepOutput> {
   }
   const minio = config.project.minio;
   if (backup.minio && minio) {
-    const paths = swapPaths(await volumeDataDir(ctx.docker, minio.volume), stagedDataDir(request.rollbackId), setAsideDataDir(request.rollbackId));
+    const paths = swapPaths(await volumeDataDir(ctx.docker, minio.volume), dataDirNames(request.rollbackId));
     await swapVolumeData(paths);
     ctx.progress(`MinIO data set aside as ${paths.aside}; restored copy is live`);
     output.minioAside = paths.aside;

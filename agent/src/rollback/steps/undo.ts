@@ -1,18 +1,29 @@
 // After a failure past the point of no return: put the previous state back. Stop whatever the
 // rollback started, swap the set-aside database and MinIO data back, return git to the documented
 // commit, recreate the pre-rollback containers from their journaled specs. Idempotent, like the steps.
+// Once services started on the restored data it may hold what the application wrote since: it is
+// set aside (`<db>__rewind_post_<id>`, `_data.rewind-post-<id>`) and named in the output, never dropped.
+import { z } from "zod";
 import type { ReportedStepId } from "../../../../shared/schemas/rollback.ts";
 import { listProjectContainers } from "../../host/compose.ts";
 import { stopContainer } from "../../host/docker-start.ts";
 import { checkoutCommit, gitHead } from "../../host/git.ts";
-import { dropDatabase, unswapDatabases } from "../../host/postgres-restore.ts";
+import { unswapDatabases } from "../../host/postgres-swap.ts";
 import { swapPaths, unswapVolumeData, volumeDataDir } from "../../host/volume.ts";
-import { setAsideDataDir, setAsideDatabase, stagedDataDir, stagedDatabase } from "../names.ts";
+import { dataDirNames, setAsideDatabase, setAsidePostDatabase } from "../names.ts";
 import { keptRunning, stopOrder } from "../order.ts";
 import type { StepContext, StepOutput } from "../step-context.ts";
 import { documentedOf } from "../step-context.ts";
-import { discardStaged } from "./discard-staged.ts";
+import { discardStaged, stagedDatabaseOid } from "./discard-staged.ts";
 import { startContainers } from "./start.ts";
+
+const preflightOid = z.object({ databaseOid: z.number().int() });
+
+/** The live database's OID at preflight: the database the undo brings back under the live name. */
+function preflightDatabaseOid(ctx: StepContext): number | undefined {
+  const parsed = preflightOid.safeParse(ctx.outputs.preflight);
+  return parsed.success ? parsed.data.databaseOid : undefined;
+}
 
 export async function undo(ctx: StepContext, reached: ReadonlySet<ReportedStepId>): Promise<StepOutput> {
   const { config, request, docker } = ctx;
@@ -20,19 +31,36 @@ export async function undo(ctx: StepContext, reached: ReadonlySet<ReportedStepId
   const touched = stopOrder(documented.containers, config.project.infraServices, keptRunning(request.mode, config.project.database?.service));
   for (const spec of touched) await stopContainer(docker, spec.name, config.thresholds.stopTimeoutSeconds);
   const actions: string[] = [];
+  const output: StepOutput = {};
+  // The start step's first container may already have written: from its start on, the data served.
+  const served = reached.has("start");
   if (reached.has("swap")) {
     const database = config.project.database;
     if (database) {
-      const names = { live: database.name, stage: stagedDatabase(database.name), aside: setAsideDatabase(database.name, request.rollbackId) };
-      await unswapDatabases(database.adminUrl, names);
-      await dropDatabase(database.adminUrl, names.stage);
-      actions.push(`database ${names.aside} back as ${names.live}`);
+      const result = await unswapDatabases(database.adminUrl, {
+        live: database.name,
+        aside: setAsideDatabase(database.name, request.rollbackId),
+        post: setAsidePostDatabase(database.name, request.rollbackId),
+        preOid: preflightDatabaseOid(ctx),
+        stagedOid: stagedDatabaseOid(ctx),
+        served,
+      });
+      if (result.setAside) {
+        output.databaseAside = result.setAside;
+        actions.push(`restored database set aside as ${result.setAside}`);
+      }
+      if (result.dropped) actions.push(`restored database ${result.dropped} dropped (it never served)`);
+      if (result.restored) actions.push(`pre-rollback database back as ${database.name}`);
     }
     const minio = config.project.minio;
     if (minio) {
-      const paths = swapPaths(await volumeDataDir(docker, minio.volume), stagedDataDir(request.rollbackId), setAsideDataDir(request.rollbackId));
-      await unswapVolumeData(paths);
-      actions.push(`MinIO data ${paths.aside} back as ${paths.live}`);
+      const paths = swapPaths(await volumeDataDir(docker, minio.volume), dataDirNames(request.rollbackId));
+      const result = await unswapVolumeData(paths, served);
+      if (result.setAside) {
+        output.minioAside = result.setAside;
+        actions.push(`restored MinIO data set aside at ${result.setAside}`);
+      }
+      if (result.restored) actions.push(`pre-rollback MinIO data back at ${paths.live}`);
     }
   }
   await discardStaged(ctx);
@@ -51,5 +79,5 @@ export async function undo(ctx: StepContext, reached: ReadonlySet<ReportedStepId
   await startContainers(docker, toRecreate, config.project.infraServices, async (spec) => ({ id: spec.imageId, refs: [] }), (m) => ctx.progress(m));
   actions.push(`${toRecreate.length} containers recreated with their pre-rollback images`);
   ctx.progress(actions.join("; "));
-  return { actions };
+  return { ...output, actions };
 }
