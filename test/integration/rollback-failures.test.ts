@@ -5,11 +5,13 @@ import { createHash } from "node:crypto";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
+import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { listProjectContainers } from "../../agent/src/host/compose.ts";
 import { volumeDataDir } from "../../agent/src/host/volume.ts";
+import { dataDirNames, setAsidePostDatabase } from "../../agent/src/rollback/names.ts";
 import type { BackupManifest } from "../../shared/schemas/manifest.ts";
-import { containerStates, databaseNames, gitHeadOf, type Scenario, scenarioPerTest, snapshotDatabase, snapshotFiles } from "./rollback-fixture.ts";
+import { containerStates, databaseNames, expectRefusedInPreflight, gitHeadOf, type Scenario, scenarioPerTest, snapshotDatabase, snapshotFiles } from "./rollback-fixture.ts";
 
 const world = scenarioPerTest();
 
@@ -76,6 +78,42 @@ describe("rollback failures", () => {
     expect(await snapshotFiles(await volumeDataDir(world.docker, s.config.project.minio?.volume ?? ""))).toEqual(s.v2.files);
   });
 
+  it("a restored copy whose row counts differ from the manifest fails in stage, before any downtime", async () => {
+    const s = await world.prepare();
+    await rewriteManifest(s, (m) => ({
+      ...m,
+      ...(m.database
+        ? { database: { ...m.database, tables: m.database.tables?.map((t) => (t.table === "jobs" ? { ...t, rows: t.rows + 1 } : t)) } }
+        : {}),
+    }));
+    const before = await containerStates(world.docker, s);
+
+    const report = await world.rollback(s, "counts");
+
+    expect(report.state).toBe("failed");
+    expect(report.error).toMatchObject({ step: "stage", code: "STEP_FAILED" });
+    expect(report.error?.message).toContain("public.jobs: expected 6, found 5");
+    expect(report.steps.map((step) => step.id)).not.toContain("stop-services");
+    expect(await containerStates(world.docker, s)).toEqual(before);
+    expect(await snapshotDatabase(s.databaseUrl)).toEqual(s.v2.tables);
+    expect((await databaseNames(world.cluster)).filter((n) => n.startsWith(s.database))).toEqual([s.database]);
+    expect(await volumeSiblings(s)).toEqual(["_data"]);
+  });
+
+  it("a database already named like a copy the rollback would create stops it in preflight", async () => {
+    const s = await world.prepare();
+    const leftover = setAsidePostDatabase(s.database, `rb-taken-${s.runId}`);
+    const admin = new pg.Client({ connectionString: world.cluster.adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(leftover)}`).finally(() => admin.end());
+    const before = await containerStates(world.docker, s);
+
+    const report = await world.rollback(s, "taken");
+
+    await expectRefusedInPreflight(world.docker, s, report, `a database named ${leftover} already exists`, before);
+    expect((await databaseNames(world.cluster)).filter((n) => n.startsWith(s.database))).toEqual([s.database, leftover].sort());
+  });
+
   it("a failure after services stopped is undone: v2 data, code and containers come back", async () => {
     const s = await world.prepare({ thresholds: { healthTimeoutSeconds: 8 } });
     // The backup claims the backend ran the broken v2 image: verify cannot get it healthy.
@@ -97,7 +135,11 @@ describe("rollback failures", () => {
     const after = await listProjectContainers(world.docker, s.config.project.name);
     expect(after.map((c) => [c.service, c.imageId])).toEqual(imagesBefore);
     expect(after.every((c) => c.state === "running")).toBe(true);
-    expect((await databaseNames(world.cluster)).filter((n) => n.startsWith(s.database))).toEqual([s.database]);
-    expect(await volumeSiblings(s)).toEqual(["_data"]);
+    // Services ran on the restored data before verify failed: it is set aside and named, not dropped.
+    const rollbackId = `rb-undo-${s.runId}`;
+    expect(report.undoSetAside?.database).toBe(setAsidePostDatabase(s.database, rollbackId));
+    expect(await snapshotDatabase(world.cluster.urlFor(report.undoSetAside?.database ?? ""))).toEqual(s.v1.tables);
+    expect((await databaseNames(world.cluster)).filter((n) => n.startsWith(s.database))).toEqual([s.database, report.undoSetAside?.database].sort());
+    expect(await volumeSiblings(s)).toEqual(["_data", dataDirNames(rollbackId).post]);
   });
 });
