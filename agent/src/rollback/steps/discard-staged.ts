@@ -2,7 +2,7 @@
 // the unpacked MinIO directory. The database is dropped only while it still has the OID the stage
 // step journaled; live data and set-aside copies are never touched here.
 import { rm } from "node:fs/promises";
-import { z } from "zod";
+import * as z from "zod";
 import { dropDatabaseWithOid } from "../../host/postgres-swap.ts";
 import { swapPaths, volumeDataDir } from "../../host/volume.ts";
 import { dataDirNames, stagedDatabase } from "../names.ts";

@@ -3,7 +3,7 @@
 // commit, recreate the pre-rollback containers from their journaled specs. Idempotent, like the steps.
 // Once services started on the restored data it may hold what the application wrote since: it is
 // set aside (`<db>__rewind_post_<id>`, `_data.rewind-post-<id>`) and named in the output, never dropped.
-import { z } from "zod";
+import * as z from "zod";
 import type { ReportedStepId } from "../../../../shared/schemas/rollback.ts";
 import { listProjectContainers } from "../../host/compose.ts";
 import { stopContainer } from "../../host/docker-start.ts";
