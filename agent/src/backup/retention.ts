@@ -1,14 +1,17 @@
-// Applies the retention plan on disk: lists the backups, finds which one a running rollback uses
-// (from its lock file), deletes the rest beyond the newest N and drops their images' keep tags.
+// Applies the retention plan on disk: lists the backups with their creation times, finds which one a
+// running rollback uses (from its lock file) and which one `.last-deployment-backup` names, deletes
+// the rest beyond the newest N and drops their images' keep tags.
 import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
 import type { AgentConfig } from "../config.ts";
+import { readLastDeploymentBackup } from "../rollback/last-deployment-backup.ts";
 import { readRollbackLock } from "../rollback/lock-file.ts";
+import { datedBackup } from "./created-at.ts";
 import { untagImages } from "./keep-images.ts";
 import { isBackupDirName } from "./layout.ts";
 import { readManifest } from "./manifest-file.ts";
-import { type InUse, planRetention } from "./retention-plan.ts";
+import { type BackupEntry, type InUse, planRetention } from "./retention-plan.ts";
 
 export async function listBackupNames(backupsDir: string): Promise<string[]> {
   try {
@@ -35,6 +38,24 @@ export async function backupInUse(config: AgentConfig): Promise<InUse> {
   return { kind: "backup", name: path.basename(path.resolve(config.project.dir, lock.backupDir)), rollbackId: lock.rollbackId };
 }
 
+/** The backup directory `.last-deployment-backup` names, by name; unknown when the file cannot be read. */
+async function lastDeploymentName(config: AgentConfig): Promise<{ name?: string; unknown?: string }> {
+  try {
+    const last = await readLastDeploymentBackup(config.project.dir);
+    return last === undefined ? {} : { name: path.basename(path.resolve(config.project.dir, last.BACKUP_DIR)) };
+  } catch (error) {
+    return { unknown: (error as Error).message };
+  }
+}
+
+export async function datedBackups(backupsDir: string): Promise<BackupEntry[]> {
+  const entries: BackupEntry[] = [];
+  for (const name of await listBackupNames(backupsDir)) {
+    entries.push({ name, createdAt: (await datedBackup(path.join(backupsDir, name))).createdAt });
+  }
+  return entries;
+}
+
 export interface RetentionResult {
   kept: string[];
   removed: string[];
@@ -43,7 +64,11 @@ export interface RetentionResult {
 
 export async function pruneBackups(config: AgentConfig, docker: Docker): Promise<RetentionResult> {
   const backupsDir = config.project.backupsDir;
-  const plan = planRetention(await listBackupNames(backupsDir), config.retention.backups, await backupInUse(config));
+  const last = await lastDeploymentName(config);
+  let inUse = await backupInUse(config);
+  // A file we cannot read may name any backup (the seed may be writing it): keep them all this time.
+  if (last.unknown !== undefined && inUse.kind === "none") inUse = { kind: "unknown", reason: last.unknown };
+  const plan = planRetention(await datedBackups(backupsDir), config.retention.backups, inUse, last.name);
   const notes = [...plan.notes];
   for (const name of plan.remove) {
     const dir = path.join(backupsDir, name);

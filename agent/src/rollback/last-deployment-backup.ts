@@ -1,5 +1,7 @@
 // The seed runbook's `.last-deployment-backup`: shell-style KEY=VALUE lines, parsed (never sourced)
 // and validated with the shared schema, so hosts that follow the runbook work unchanged.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { RewindError } from "../../../shared/errors.ts";
 import type { LastDeploymentBackup } from "../../../shared/schemas/manifest.ts";
 import { lastDeploymentBackup } from "../../../shared/schemas/manifest.ts";
@@ -27,4 +29,19 @@ export function parseLastDeploymentBackup(text: string, source: string): LastDep
   const result = lastDeploymentBackup.safeParse(known);
   if (!result.success) throw new RewindError("BACKUP_INVALID", `${source}: ${describeIssues(result.error)}`);
   return result.data;
+}
+
+export const lastDeploymentFile = (projectDir: string): string => path.join(projectDir, ".last-deployment-backup");
+
+/** The project's `.last-deployment-backup`; undefined when there is none, BACKUP_INVALID when unreadable. */
+export async function readLastDeploymentBackup(projectDir: string): Promise<LastDeploymentBackup | undefined> {
+  const file = lastDeploymentFile(projectDir);
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new RewindError("BACKUP_INVALID", `cannot read ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  return parseLastDeploymentBackup(text, file);
 }

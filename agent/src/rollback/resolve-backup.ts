@@ -1,29 +1,23 @@
 // Finds the backup a request names on this host's disk: a backup directory (with manifest.json), a
-// backup id (searched under the backups directory), or "last" (the seed's `.last-deployment-backup`).
+// backup id (searched under the backups directory), or "last": the seed's `.last-deployment-backup`,
+// unless it is missing or older than the newest verified backup (one with a manifest), which wins.
 // A backup directory gone from the host comes back from the off-site copy when one is configured.
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { RewindError, isRewindError } from "../../../shared/errors.ts";
 import type { BackupManifest } from "../../../shared/schemas/manifest.ts";
+import { type DatedBackup, datedBackup } from "../backup/created-at.ts";
 import { fetchBackup } from "../backup/fetch-missing.ts";
 import type { ManifestTrust } from "../backup/offsite-manifest.ts";
 import { isBackupDirName } from "../backup/layout.ts";
 import { readManifest } from "../backup/manifest-file.ts";
+import { listBackupNames } from "../backup/retention.ts";
 import type { AgentConfig } from "../config.ts";
 import { exists } from "../host/volume.ts";
-import { parseLastDeploymentBackup } from "./last-deployment-backup.ts";
+import { lastDeploymentFile, readLastDeploymentBackup } from "./last-deployment-backup.ts";
 import type { LoadedBackup } from "./loaded-backup.ts";
 import { commitOnly, fromLastDeployment, fromManifest } from "./loaded-backup.ts";
 import type { BackupSelector, RollbackRequest } from "./request.ts";
-
-async function readText(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new RewindError("BACKUP_INVALID", `cannot read ${file}: ${(error as Error).message}`, { cause: error });
-  }
-}
 
 /** The manifest in `dir`, undefined when it has none (the seed's backups have none). */
 async function manifestIn(dir: string): Promise<BackupManifest | undefined> {
@@ -62,6 +56,37 @@ async function byId(config: AgentConfig, backupId: string, trust: ManifestTrust,
   throw new RewindError("NOT_FOUND", `no backup with id ${backupId} under ${backupsDir}`);
 }
 
+/** The newest backup of this host with a manifest (Rewind's, or a seed backup the agent verified), by creation time. */
+async function newestVerified(config: AgentConfig): Promise<(DatedBackup & { manifest: BackupManifest }) | undefined> {
+  let newest: (DatedBackup & { manifest: BackupManifest }) | undefined;
+  for (const name of await listBackupNames(config.project.backupsDir)) {
+    const dated = await datedBackup(path.join(config.project.backupsDir, name));
+    const manifest = dated.manifest;
+    if (manifest === undefined || manifest.host !== config.host) continue;
+    if (newest === undefined || dated.createdAt > newest.createdAt) newest = { ...dated, manifest };
+  }
+  return newest;
+}
+
+async function last(config: AgentConfig, signal?: AbortSignal): Promise<LoadedBackup> {
+  const file = lastDeploymentFile(config.project.dir);
+  const [named, newest] = await Promise.all([readLastDeploymentBackup(config.project.dir), newestVerified(config)]);
+  if (named === undefined) {
+    if (newest !== undefined) return fromManifest(newest.manifest, newest.dir);
+    throw new RewindError("NOT_FOUND", `no backup information at ${file} and no backup with a manifest under ${config.project.backupsDir}; name a backup with --backup DIR`);
+  }
+  const seed = fromLastDeployment(named, config.project.dir, config.project.minio?.buckets ?? []);
+  // A directory gone from the host is left to the off-site fetch below (or to preflight's clear refusal).
+  const namedAt = await datedBackup(seed.dir).then((d) => d.createdAt, () => undefined);
+  if (newest !== undefined && namedAt !== undefined && newest.dir !== seed.dir && newest.createdAt > namedAt) {
+    return fromManifest(newest.manifest, newest.dir);
+  }
+  // A backup Rewind took carries a manifest beside the archives: richer (sha256s, images, row counts).
+  const manifest = (await manifestIn(seed.dir)) ?? (await fetchedIfGone(config, seed.dir, {}, signal));
+  if (manifest?.git.commit.startsWith(named.GIT_COMMIT.slice(0, 7))) return fromManifest(manifest, seed.dir);
+  return seed;
+}
+
 export async function resolveBackup(config: AgentConfig, selector: BackupSelector, signal?: AbortSignal): Promise<LoadedBackup> {
   if (selector.kind === "manifest") {
     const dir = path.resolve(selector.dir.endsWith("manifest.json") ? path.dirname(selector.dir) : selector.dir);
@@ -72,17 +97,7 @@ export async function resolveBackup(config: AgentConfig, selector: BackupSelecto
   if (selector.kind === "id") {
     return byId(config, selector.backupId, selector.manifestSha256 === undefined ? {} : { manifestSha256: selector.manifestSha256 }, signal);
   }
-  const file = path.join(config.project.dir, ".last-deployment-backup");
-  const text = await readText(file);
-  if (text === undefined) {
-    throw new RewindError("NOT_FOUND", `no backup information at ${file}; name a backup with --backup DIR`);
-  }
-  const last = parseLastDeploymentBackup(text, file);
-  const seed = fromLastDeployment(last, config.project.dir, config.project.minio?.buckets ?? []);
-  // A backup Rewind took carries a manifest beside the archives: richer (sha256s, images, row counts).
-  const manifest = (await manifestIn(seed.dir)) ?? (await fetchedIfGone(config, seed.dir, {}, signal));
-  if (manifest?.git.commit.startsWith(last.GIT_COMMIT.slice(0, 7))) return fromManifest(manifest, seed.dir);
-  return seed;
+  return last(config, signal);
 }
 
 /**

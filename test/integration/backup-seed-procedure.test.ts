@@ -1,0 +1,126 @@
+// Backups kept, on a database-only project (no MinIO) whose host also holds the seed's own backups:
+// retention orders by creation time, not by directory name (the seed names its backups in local
+// time); `.last-deployment-backup` is written without a MinIO archive and the seed's manual restore
+// (`source .last-deployment-backup; gunzip -c "$DB_BACKUP_FILE" | psql`) reads Rewind's dump; and
+// `--last` means the newest verified backup when that file is missing or older.
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { gzipSync } from "node:zlib";
+import type Docker from "dockerode";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatTimestamp } from "../../agent/src/backup/layout.ts";
+import { listBackupNames } from "../../agent/src/backup/retention.ts";
+import { type BackupResult, runBackup } from "../../agent/src/backup/run-backup.ts";
+import { type AgentConfig, parseAgentConfig } from "../../agent/src/config.ts";
+import { tableCounts } from "../../agent/src/host/postgres-stats.ts";
+import { resolveBackup } from "../../agent/src/rollback/resolve-backup.ts";
+import { createDemoDatabase } from "../world/demo-data.ts";
+import { newRunId, requireDocker } from "../world/docker.ts";
+import { type PgCluster, startPostgres } from "../world/postgres.ts";
+
+const run = promisify(execFile);
+const day = 24 * 3600 * 1000;
+
+let docker: Docker;
+let cluster: PgCluster;
+let root: string;
+let projectDir: string;
+let config: AgentConfig;
+let taken: BackupResult;
+/** The seed's backups, named in local time 10 hours ahead of UTC: their names sort after Rewind's. */
+const seedOlder = `pre-deployment-${formatTimestamp(new Date(Date.now() + 10 * 3600 * 1000))}`;
+const seedNewer = `pre-deployment-${formatTimestamp(new Date(Date.now() + 11 * 3600 * 1000))}`;
+
+/** A seed backup as its scripts leave it, its files dated `ageMs` ago. */
+async function seedBackup(name: string, ageMs: number): Promise<void> {
+  const dir = path.join(config.project.backupsDir, name);
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `db_${name.slice("pre-deployment-".length)}.sql.gz`);
+  await writeFile(file, gzipSync("--\n-- PostgreSQL database dump complete\n--\n"));
+  const when = new Date(Date.now() - ageMs);
+  await utimes(file, when, when);
+}
+
+beforeAll(async () => {
+  docker = await requireDocker();
+  cluster = await startPostgres();
+  const database = `seedproc_${newRunId()}`;
+  await createDemoDatabase(cluster, "v1", database);
+  root = await mkdtemp(path.join(tmpdir(), "rewind-seed-procedure-"));
+  projectDir = path.join(root, "project");
+  await mkdir(projectDir);
+  await run("git", ["-C", projectDir, "init", "--quiet", "--initial-branch=main"]);
+  await writeFile(path.join(projectDir, "README"), "db only\n");
+  await run("git", ["-C", projectDir, "add", "."]);
+  await run("git", ["-C", projectDir, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "--quiet", "-m", "v1"]);
+  config = parseAgentConfig(
+    {
+      host: "seed-procedure",
+      stateDir: path.join(root, "state"),
+      project: { name: `seedproc${newRunId()}`, dir: projectDir, database: { adminUrl: cluster.adminUrl, name: database, binDir: cluster.bin } },
+      retention: { backups: 2, setAside: 3 },
+    },
+    "test",
+    root,
+  );
+  await seedBackup(seedOlder, 3 * day);
+  await seedBackup(seedNewer, 2 * day);
+  taken = await runBackup(config, { docker, onProgress: () => undefined });
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+describe("backups kept on a database-only host with the seed's own backups", () => {
+  it("retention keeps the backup just taken and the newest seed one by creation time, not by name", async () => {
+    expect((await listBackupNames(config.project.backupsDir)).sort()).toEqual([path.basename(taken.dir), seedNewer].sort());
+    expect(taken.retention.removed).toEqual([seedOlder]);
+  });
+
+  it("writes .last-deployment-backup with an empty MINIO_BACKUP_FILE, and the seed's manual restore reads the dump", async () => {
+    const text = await readFile(path.join(projectDir, ".last-deployment-backup"), "utf8");
+    expect(text).toContain("\nMINIO_BACKUP_FILE=\n");
+    const restored = "seed_manual_restore";
+    const admin = new pg.Client({ connectionString: cluster.adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${restored}`).finally(() => admin.end());
+    // The runbook's "Manual Database Restore", step 6, on the file the seed's own file names.
+    await run("bash", ["-c", `set -euo pipefail; source .last-deployment-backup; gunzip -c "$DB_BACKUP_FILE" | '${cluster.bin}/psql' -q -v ON_ERROR_STOP=1 '${cluster.urlFor(restored)}'`], {
+      cwd: projectDir,
+    });
+    expect(await tableCounts(cluster.urlFor(restored))).toEqual(taken.manifest.database?.tables);
+  });
+
+  it("--last is the backup .last-deployment-backup names, or the newest verified one when that file is missing or older", async () => {
+    const file = path.join(projectDir, ".last-deployment-backup");
+    const written = await readFile(file, "utf8");
+    expect(await resolveBackup(config, { kind: "last" })).toMatchObject({ source: "manifest", dir: taken.dir, backupId: taken.manifest.backupId });
+
+    await rm(file);
+    expect(await resolveBackup(config, { kind: "last" })).toMatchObject({ source: "manifest", dir: taken.dir });
+
+    // The seed's file naming its own, older backup: the newer verified one wins.
+    const seedTs = seedNewer.slice("pre-deployment-".length);
+    await writeFile(
+      file,
+      [
+        `DEPLOYMENT_TIMESTAMP=${seedTs}`,
+        `BACKUP_DIR=./backups/${seedNewer}`,
+        `DB_BACKUP_FILE=./backups/${seedNewer}/db_${seedTs}.sql.gz`,
+        `MINIO_BACKUP_FILE=`,
+        `GIT_COMMIT=${taken.manifest.git.commit}`,
+        "GIT_BRANCH=main",
+        "",
+      ].join("\n"),
+    );
+    expect(await resolveBackup(config, { kind: "last" })).toMatchObject({ source: "manifest", dir: taken.dir });
+
+    await writeFile(file, written);
+  });
+});
