@@ -27,6 +27,16 @@ export const enrollmentTokens = sqliteTable("enrollment_tokens", {
   createdBy: text("created_by").notNull(),
   expiresAt: integer("expires_at").notNull(),
   usedAt: integer("used_at"),
+  /**
+   * Replaces the key of a host already enrolled (a takeover if misused): minted only by an admin, or
+   * by an operator with a second approver when the host requires approvals. A token without it can
+   * only enroll a host name that is not enrolled yet.
+   */
+  reenroll: integer("reenroll", { mode: "boolean" }).notNull().default(false),
+  /** A re-enrollment an operator minted waits for another operator's approval before it works. */
+  needsApproval: integer("needs_approval", { mode: "boolean" }).notNull().default(false),
+  approvedBy: text("approved_by"),
+  approvedAt: integer("approved_at"),
 });
 
 export const hosts = sqliteTable("hosts", {

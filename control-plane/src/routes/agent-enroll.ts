@@ -1,12 +1,14 @@
 // POST /v1/agents/enroll: a host trades a one-time enrollment token for registering its public key,
-// and learns the control plane's keys to pin. A used, expired or other-host token is refused (403).
-import { and, eq, gt, isNull } from "drizzle-orm";
+// and learns the control plane's keys to pin. A used, expired or other-host token is refused (403), and
+// so is a token that would replace an enrolled host's key without being minted for that (policy).
+import { and, eq, gt, isNotNull, isNull, or } from "drizzle-orm";
 import { Hono } from "hono";
 import * as z from "zod";
 import { RewindError } from "../../../shared/errors.ts";
 import { hostName } from "../../../shared/schemas/common.ts";
 import { keyFingerprint, publicJwk } from "../../../shared/signing.ts";
 import { appendAudit } from "../audit/append.ts";
+import { usableFor } from "../auth/enrollment-policy.ts";
 import { sha256Hex } from "../auth/secrets.ts";
 import { loadConfig } from "../config.ts";
 import { type Database, database } from "../db/client.ts";
@@ -31,7 +33,17 @@ async function refusalReason(db: Database, secretHash: string, host: string, now
   if (row.usedAt !== null) return "enrollment token was already used";
   if (row.expiresAt <= now) return "enrollment token has expired";
   if (row.host !== host) return `enrollment token was issued for another host, not ${host}`;
-  return "enrollment token is not valid";
+  return usableFor(row, await hostEnrolled(db, host)) ?? "enrollment token is not valid";
+}
+
+async function hostEnrolled(db: Database, host: string): Promise<boolean> {
+  const [row] = await db.select({ name: hosts.name }).from(hosts).where(eq(hosts.name, host)).limit(1);
+  return row !== undefined;
+}
+
+async function refuse(env: AppEnv["Bindings"], host: string, reason: string): Promise<never> {
+  await appendAudit(env, { actor: { kind: "system" }, action: "enrollment.refused", subject: `host:${host}`, details: { reason } });
+  throw new RewindError("ENROLLMENT_INVALID", `${reason}: ask an operator for a new one (POST /v1/enrollments)`);
 }
 
 export const agentEnrollRoutes = new Hono<AppEnv>().post("/", async (c) => {
@@ -40,6 +52,11 @@ export const agentEnrollRoutes = new Hono<AppEnv>().post("/", async (c) => {
   const db = database(c.env);
   const now = Date.now();
   const secretHash = await sha256Hex(body.token);
+  const [candidate] = await db.select().from(enrollmentTokens).where(eq(enrollmentTokens.secretHash, secretHash)).limit(1);
+  // Checked before the token is spent, so a re-enrollment awaiting its approval stays usable.
+  const live = candidate !== undefined && candidate.host === body.host && candidate.usedAt === null && candidate.expiresAt > now;
+  const unusable = live ? usableFor(candidate, await hostEnrolled(db, body.host)) : undefined;
+  if (unusable !== undefined) return refuse(c.env, body.host, unusable);
   // One conditional UPDATE consumes the token, so two racing enrollments cannot both succeed.
   const [consumed] = await db
     .update(enrollmentTokens)
@@ -50,31 +67,44 @@ export const agentEnrollRoutes = new Hono<AppEnv>().post("/", async (c) => {
         eq(enrollmentTokens.host, body.host),
         isNull(enrollmentTokens.usedAt),
         gt(enrollmentTokens.expiresAt, now),
+        or(eq(enrollmentTokens.needsApproval, false), isNotNull(enrollmentTokens.approvedBy)),
       ),
     )
-    .returning({ id: enrollmentTokens.id });
-  if (consumed === undefined) {
-    const reason = await refusalReason(db, secretHash, body.host, now);
-    await appendAudit(c.env, { actor: { kind: "system" }, action: "enrollment.refused", subject: `host:${body.host}`, details: { reason } });
-    throw new RewindError("ENROLLMENT_INVALID", `${reason}: ask an operator for a new one (POST /v1/enrollments)`);
-  }
-  const [existing] = await db.select({ name: hosts.name }).from(hosts).where(eq(hosts.name, body.host)).limit(1);
+    .returning({ id: enrollmentTokens.id, reenroll: enrollmentTokens.reenroll, createdBy: enrollmentTokens.createdBy, approvedBy: enrollmentTokens.approvedBy });
+  if (consumed === undefined) return refuse(c.env, body.host, await refusalReason(db, secretHash, body.host, now));
   const key = { kty: body.publicJwk.kty, crv: body.publicJwk.crv, x: body.publicJwk.x };
   const fingerprint = await keyFingerprint(key);
   const stored = { publicJwk: JSON.stringify(key), fingerprint, enrolledAt: now, agentVersion: body.agentVersion };
-  await db
-    .insert(hosts)
-    .values({ name: body.host, ...stored })
-    .onConflictDoUpdate({ target: hosts.name, set: stored });
+  if (consumed.reenroll) {
+    await db
+      .insert(hosts)
+      .values({ name: body.host, ...stored })
+      .onConflictDoUpdate({ target: hosts.name, set: stored });
+  } else {
+    // A new-host token never replaces a key, even when the host was enrolled after it was minted.
+    const [inserted] = await db
+      .insert(hosts)
+      .values({ name: body.host, ...stored })
+      .onConflictDoNothing()
+      .returning({ name: hosts.name });
+    if (inserted === undefined) return refuse(c.env, body.host, usableFor({ ...consumed, needsApproval: false }, true) ?? "the host is already enrolled");
+  }
   await appendAudit(c.env, {
     actor: { kind: "host", host: body.host },
     action: "enrollment.completed",
     subject: `host:${body.host}`,
     // The key itself is in the log, so an export carries every key a host ever had (see audit /keys).
-    details: { enrollmentId: consumed.id, fingerprint, publicJwk: key, agentVersion: body.agentVersion, reenrolled: existing !== undefined },
+    details: {
+      enrollmentId: consumed.id,
+      fingerprint,
+      publicJwk: key,
+      agentVersion: body.agentVersion,
+      reenrolled: consumed.reenroll,
+      ...(consumed.reenroll ? { authorizedBy: consumed.createdBy, ...(consumed.approvedBy === null ? {} : { approvedBy: consumed.approvedBy }) } : {}),
+    },
   });
-  if (existing !== undefined) {
-    // A socket authenticated with the replaced key must not keep talking for the host.
+  if (consumed.reenroll) {
+    // Only now does the old key stop working: a socket authenticated with it must not keep talking for the host.
     await c.env.HOST.get(c.env.HOST.idFromName(body.host)).disconnect("host re-enrolled with a new key");
   }
   const controlPlaneKeys = jwksOf(config);

@@ -76,7 +76,7 @@ async function register(url: string, body: Record<string, unknown>): Promise<{ h
     if (response.status === 401 || response.status === 403) {
       throw new RewindError(
         "ENROLLMENT_INVALID",
-        `the control plane refused the enrollment (${response.status} ${detail}); the token may be used, expired or for another host: ask an operator for a new one`,
+        `the control plane refused the enrollment (${response.status} ${detail}); the token may be used, expired, for another host, awaiting approval, or not allowed to replace an enrolled host's key: ask an operator`,
       );
     }
     throw new RewindError(response.status === 400 ? "BAD_REQUEST" : "UNAVAILABLE", `enrollment failed with HTTP ${response.status}: ${detail}`);
