@@ -68,6 +68,16 @@ describe("undoing a swap", () => {
     expect(await unswapDatabases(cluster.adminUrl, { ...undo, served: true })).toEqual({ restored: false, setAside: names.post });
   });
 
+  it("finishes an undo cut between its two renames and still names the set-aside copy", async () => {
+    const live = `app_${newRunId()}`;
+    const { names, undo } = await swapped(live, "rb-cut");
+    await sql(cluster.adminUrl, `ALTER DATABASE ${pg.escapeIdentifier(live)} RENAME TO ${pg.escapeIdentifier(names.post)}`);
+
+    expect(await unswapDatabases(cluster.adminUrl, { ...undo, served: true })).toEqual({ restored: true, setAside: names.post });
+    expect(await markerOf(live)).toBe("pre-rollback");
+    expect(await markerOf(names.post)).toBe("restored");
+  });
+
   it("drops the restored copy that never served, by its recorded OID", async () => {
     const live = `app_${newRunId()}`;
     const { names, undo } = await swapped(live, "rb-unserved");

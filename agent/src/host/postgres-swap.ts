@@ -120,7 +120,8 @@ export async function unswapDatabases(adminUrl: string, input: UnswapInput): Pro
         `${input.aside} is not the database that was live before the rollback (OID ${aside}, expected ${input.preOid}); inspect the databases by hand`,
       );
     }
-    const result: UnswapResult = { restored: true };
+    // A run cut between its two renames already set the restored copy aside: say so again.
+    const result: UnswapResult = { restored: true, ...(live === undefined && postNow.setAside ? { setAside: postNow.setAside } : {}) };
     if (live !== undefined) {
       if (!input.served && input.stagedOid !== undefined && live === input.stagedOid && (await dropIfOid(client, input.live, live))) {
         result.dropped = input.live;

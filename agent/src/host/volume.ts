@@ -61,11 +61,12 @@ export async function swapVolumeData(paths: VolumeSwapPaths): Promise<void> {
  */
 export async function unswapVolumeData(paths: VolumeSwapPaths, served: boolean): Promise<{ restored: boolean; setAside?: string }> {
   const post = paths.post;
-  if (!(await exists(paths.aside))) return { restored: false, ...((await exists(post)) ? { setAside: post } : {}) };
-  let setAside: string | undefined;
+  // A run cut between its two renames (or done already) set the rolled-back data aside: say so again.
+  let setAside = (await exists(post)) ? post : undefined;
+  if (!(await exists(paths.aside))) return { restored: false, ...(setAside ? { setAside } : {}) };
   if (await exists(paths.live)) {
     if (served) {
-      if (await exists(post)) throw new RewindError("STEP_FAILED", `both ${paths.live} and ${post} exist; inspect them by hand before undoing`);
+      if (setAside) throw new RewindError("STEP_FAILED", `both ${paths.live} and ${post} exist; inspect them by hand before undoing`);
       await rename(paths.live, post);
       setAside = post;
     } else {
