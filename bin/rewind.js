@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Entry point of the `rewind` CLI: loads the TypeScript sources through tsx (a runtime dependency).
+// Entry point of the `rewind` CLI in a checkout: runs the TypeScript sources through tsx (a runtime
+// dependency). Hosts run the bundle instead (npm run build:agent → dist/rewind.mjs).
 import { register } from "tsx/esm/api";
 
 register();
-const { main } = await import("../agent/src/cli/main.ts");
-process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
+await import("../agent/src/cli/entry.ts");

@@ -161,7 +161,7 @@ describe("rewind backup", () => {
 
   it("writes the seed's layout: gzip-valid archives whose sha256 match the manifest, a dump psql restores with the same row counts", async () => {
     const result = await rewind(["backup", "--config", configFile, "--offsite", "--json"]);
-    expect(result.stderr).toContain("[database] succeeded");
+    expect(result.stderr).toMatch(/^✓ database +succeeded/m);
     expect(result.code).toBe(0);
     const output = JSON.parse(result.stdout) as { dir: string; manifest: unknown };
     const manifest = backupManifest.parse(output.manifest);

@@ -212,7 +212,7 @@ describe("rewind deploy", () => {
     expect(result.code, result.stderr).toBe(3);
     expect(result.stderr).toContain("deploy command exited with code 7");
     expect(result.stderr).toMatch(/rolled back to \S+ locally/);
-    expect(result.stderr).toContain("[rollback verify] succeeded");
+    expect(result.stderr).toMatch(/^✓ verify +succeeded/m);
     expect(await allHealthy()).toBe(true);
     expect(await snapshotDatabase(databaseUrl)).toEqual(v1Tables);
     expect(await gitHeadOf(projectDir)).toBe(v1Commit);

@@ -113,7 +113,7 @@ describe("rollback killed with SIGKILL, then resumed", () => {
       const resumed = await rewind(["rollback", "--local", "--config", s.configFile, "--resume"]).done;
       expect(resumed.stderr).toBe("");
       expect(resumed.code).toBe(0);
-      expect(resumed.stdout).toContain("[verify] succeeded");
+      expect(resumed.stdout).toMatch(/^✓ verify +succeeded/m);
       const report = await expectRolledBack(s);
       expect(report.steps.find((r) => r.id === step)?.state).toBe("succeeded");
     });
@@ -139,8 +139,8 @@ describe("rewind rollback --local", () => {
     const dry = await rewind(["rollback", "--local", "--config", s.configFile, "--backup", s.backupDir, "--dry-run"], { ROLLBACK_CONFIRM: "yes" }).done;
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain("preflight → load-backup → document-state → stage → stop-services → swap → revert-code → start → verify");
-    expect(dry.stdout).toContain("[preflight] succeeded");
-    expect(dry.stdout).not.toContain("[stage]");
+    expect(dry.stdout).toMatch(/^✓ preflight +succeeded/m);
+    expect(dry.stdout).not.toMatch(/^. stage /m);
     expect(await containers()).toEqual(before);
     expect(await snapshotDatabase(s.databaseUrl)).toEqual(s.v2.tables);
     expect((await databaseNames(world.cluster)).filter((n) => n.startsWith(s.database))).toEqual([s.database]);

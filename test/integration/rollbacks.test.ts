@@ -97,14 +97,14 @@ describe("operator rollbacks", () => {
     expect(raw.body.error.message).toBe("rollbacks are requested with POST /v1/rollbacks, not as a raw command");
     expect((await apiJson(world, "/v1/me", { token: alice.token })).body).toEqual({ tokenId: alice.id, role: "operator" });
     const unknown = await rewindCli(world, viewer.token, ["status", "rb-unknown-01"]);
-    expect(unknown).toMatchObject({ code: 1, stderr: "rewind: NOT_FOUND: no rollback rb-unknown-01\n" });
+    expect(unknown).toMatchObject({ code: 4, stderr: "rewind: NOT_FOUND: no rollback rb-unknown-01\n" });
     const cancelUnknown = await apiJson<ErrorBody>(world, "/v1/rollbacks/rb-unknown-01/cancel", { method: "POST", token: alice.token });
     expect(cancelUnknown.status).toBe(404);
   });
 
   it("says so when the host has no verified backup yet, and a viewer may not request at all", async () => {
     const none = await rewindCli(world, alice.token, ["rollback", host, "--reason", "v2 failing", "--yes"]);
-    expect(none.code).toBe(1);
+    expect(none.code).toBe(4);
     expect(none.stderr).toContain("NOT_FOUND: host rollback-test has no verified backup yet");
     const asViewer = await rewindCli(world, viewer.token, ["rollback", host, "--reason", "v2 failing", "--yes"]);
     expect(asViewer.code).toBe(1);
@@ -121,7 +121,7 @@ describe("operator rollbacks", () => {
     expect(listed).toEqual([expect.objectContaining({ backupId: scenario.manifest.backupId, verified: true })]);
     const hosts = await rewindCli(world, viewer.token, ["hosts"]);
     expect(hosts.code).toBe(0);
-    expect(hosts.stdout).toMatch(new RegExp(`${host}\\s+online\\s+\\S+\\s+${scenario.manifest.backupId}`));
+    expect(hosts.stdout).toMatch(new RegExp(`${host}\\s+online\\s+(just now|\\d+ (s|min) ago)\\s+${scenario.manifest.backupId} \\((just now|\\d+ (s|min|h) ago)\\)`));
   });
 
   it("cancels a rollback still queued for an offline host, and the command is never sent", async () => {

@@ -1,4 +1,4 @@
-import { Writable } from "node:stream";
+import { PassThrough, Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { main } from "../../agent/src/cli/main.ts";
 import { privateJwk } from "../../shared/signing.ts";
@@ -17,7 +17,7 @@ function sink(): { stream: Writable; text(): string } {
 async function cli(argv: string[]) {
   const out = sink();
   const err = sink();
-  const code = await main(argv, { stdout: out.stream, stderr: err.stream, env: {} });
+  const code = await main(argv, { stdin: new PassThrough(), stdout: out.stream, stderr: err.stream, env: {} });
   return { code, stdout: out.text(), stderr: err.text() };
 }
 
@@ -42,7 +42,8 @@ describe("rewind keygen", () => {
   it("refuses a missing kid with exit 2 and says what to pass", async () => {
     const { code, stderr } = await cli(["keygen"]);
     expect(code).toBe(2);
-    expect(stderr).toContain("BAD_REQUEST: keygen: --kid NAME is required");
+    expect(stderr).toContain("rewind: BAD_REQUEST: --kid NAME is required");
+    expect(stderr).toContain("run 'rewind keygen --help' for its usage");
   });
 
   it("refuses an unknown command with exit 2", async () => {

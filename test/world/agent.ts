@@ -30,10 +30,11 @@ export interface AgentProcess {
   exited: Promise<number | null>;
 }
 
-export function spawnAgent(configPath: string, opts: { pretty?: boolean; env?: NodeJS.ProcessEnv } = {}): AgentProcess {
-  const args = [path.join(repoRoot, "bin/rewind.js"), "agent", "run", "--config", configPath];
+/** `opts.entry`: the file node runs, bin/rewind.js unless a test runs the bundle (dist/rewind.mjs). */
+export function spawnAgent(configPath: string, opts: { pretty?: boolean; env?: NodeJS.ProcessEnv; entry?: string; cwd?: string } = {}): AgentProcess {
+  const args = [opts.entry ?? path.join(repoRoot, "bin/rewind.js"), "agent", "run", "--config", configPath];
   if (opts.pretty === true) args.push("--pretty");
-  const child = spawn(process.execPath, args, { cwd: repoRoot, env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, args, { cwd: opts.cwd ?? repoRoot, env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
   if (child.pid === undefined) throw new Error("could not spawn the agent process");
   const lines: string[] = [];
   const waiters = new Set<() => void>();

@@ -13,16 +13,24 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runRewindCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+/**
+ * `entry`: the file node runs, bin/rewind.js unless a test runs the bundle (dist/rewind.mjs).
+ * `input`: written to the CLI's stdin, which is then closed (a token for `rewind login`).
+ */
+export function runRewindCli(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; entry?: string; input?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
-      [rewindBin, ...args],
+      [options.entry ?? rewindBin, ...args],
       { cwd: options.cwd ?? repoRoot, env: options.env ?? process.env, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
         resolve({ code, stdout, stderr });
       },
     );
+    child.stdin?.end(options.input ?? "");
   });
 }

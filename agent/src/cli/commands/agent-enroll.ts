@@ -3,32 +3,35 @@
 // public keys pinned. Fingerprints are printed so the operator can compare them out of band.
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import * as z from "zod";
-import { RewindError } from "../../../../shared/errors.ts";
-import { describeIssues } from "../../../../shared/schemas/zod-error.ts";
+import { isRewindError, RewindError } from "../../../../shared/errors.ts";
 import { generateSigningKey, keyFingerprint, type PublicJwk, publicJwk } from "../../../../shared/signing.ts";
 import { writeFileAtomic } from "../../channel/atomic-file.ts";
 import { parseAgentConfig } from "../../config.ts";
 import { agentVersion } from "../../version.ts";
-import type { Subcommand } from "../main.ts";
+import { configOption, configPath, parseCommand, usageError } from "../args.ts";
+import type { CliIo, Command } from "../io.ts";
+import { ApiClient } from "../remote/client.ts";
 
-const usage = `usage: rewind agent enroll --url URL --token TOKEN --host NAME --config PATH
-                           [--state-dir DIR] [--project-dir DIR] [--project NAME]
-
-Creates this host's key pair, registers it with the control plane using a one-time enrollment
-token (POST /v1/enrollments on the control plane makes one), and writes the agent config.
-An existing config file keeps its other settings; its host, control plane and key are replaced.
-Exit codes: 0 enrolled, 1 refused or unreachable, 2 bad arguments.
-`;
+const options = {
+  url: { type: "string", value: "URL", description: "the control plane's URL (required)" },
+  token: {
+    type: "string",
+    value: "TOKEN",
+    description: "one-time enrollment token (required; POST /v1/enrollments or the console makes one; it is void once used)",
+  },
+  host: { type: "string", value: "NAME", description: "this host's name, as the token was issued for (required)" },
+  ...configOption,
+  "state-dir": { type: "string", value: "DIR", description: "where the agent keeps its journal and backups (default: state/ beside the config)" },
+  "project-dir": { type: "string", value: "DIR", description: "the Compose project's checkout (default: the current directory)" },
+  project: { type: "string", value: "NAME", description: "the Compose project name (default: the project directory's name)" },
+} as const;
 
 const enrollResponse = z.object({
   host: z.string(),
   controlPlaneKeys: z.union([z.object({ keys: z.array(publicJwk).min(1) }), z.array(publicJwk).min(1)]),
   fingerprint: z.string().optional(),
 });
-
-const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 async function readExisting(file: string): Promise<Record<string, unknown>> {
   let text: string;
@@ -48,93 +51,33 @@ async function readExisting(file: string): Promise<Record<string, unknown>> {
 }
 
 async function register(url: string, body: Record<string, unknown>): Promise<{ host: string; keys: PublicJwk[]; fingerprint?: string }> {
-  const endpoint = `${url.replace(/\/+$/, "")}/v1/agents/enroll`;
-  let response: Response;
+  let answer: z.output<typeof enrollResponse>;
   try {
-    response = await fetch(endpoint, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
-    });
+    answer = await new ApiClient({ url }).post("/v1/agents/enroll", enrollResponse, body);
   } catch (error) {
-    throw new RewindError("UNAVAILABLE", `cannot reach the control plane at ${endpoint}: ${(error as Error).message}`, {
-      cause: error,
-      retryable: true,
-    });
-  }
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  if (!response.ok) {
-    const parsed = errorBody.safeParse(json);
-    const detail = parsed.success ? `${parsed.data.error.code}: ${parsed.data.error.message}` : text.slice(0, 300);
-    if (response.status === 401 || response.status === 403) {
+    if (isRewindError(error) && ["UNAUTHORIZED", "FORBIDDEN", "ENROLLMENT_INVALID", "EXPIRED"].includes(error.code)) {
       throw new RewindError(
         "ENROLLMENT_INVALID",
-        `the control plane refused the enrollment (${response.status} ${detail}); the token may be used, expired, for another host, awaiting approval, or not allowed to replace an enrolled host's key: ask an operator`,
+        `the control plane refused the enrollment (${error.code}: ${error.message}); the token may be used, expired, for another host, awaiting approval, or not allowed to replace an enrolled host's key: ask an operator`,
+        { cause: error },
       );
     }
-    throw new RewindError(response.status === 400 ? "BAD_REQUEST" : "UNAVAILABLE", `enrollment failed with HTTP ${response.status}: ${detail}`);
+    throw error;
   }
-  const parsed = enrollResponse.safeParse(json);
-  if (!parsed.success) {
-    throw new RewindError("MALFORMED", `unexpected enrollment response: ${describeIssues(parsed.error)}`);
-  }
-  const keys = Array.isArray(parsed.data.controlPlaneKeys) ? parsed.data.controlPlaneKeys : parsed.data.controlPlaneKeys.keys;
-  return { host: parsed.data.host, keys, ...(parsed.data.fingerprint === undefined ? {} : { fingerprint: parsed.data.fingerprint }) };
+  const keys = Array.isArray(answer.controlPlaneKeys) ? answer.controlPlaneKeys : answer.controlPlaneKeys.keys;
+  return { host: answer.host, keys, ...(answer.fingerprint === undefined ? {} : { fingerprint: answer.fingerprint }) };
 }
 
-export const run: Subcommand = async (argv, io) => {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        url: { type: "string" },
-        token: { type: "string" },
-        host: { type: "string" },
-        config: { type: "string" },
-        "state-dir": { type: "string" },
-        "project-dir": { type: "string" },
-        project: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    io.stderr.write(`rewind agent enroll: ${(error as Error).message}\n\n${usage}`);
-    return 2;
-  }
-  if (values.help === true) {
-    io.stdout.write(usage);
-    return 0;
-  }
-  const str = (name: string): string | undefined => (typeof values[name] === "string" ? (values[name] as string) : undefined);
-  const url = str("url");
-  const token = str("token");
-  const host = str("host");
-  const configPath = str("config");
-  const missing = [
-    ["--url", url],
-    ["--token", token],
-    ["--host", host],
-    ["--config", configPath],
-  ].filter(([, v]) => v === undefined);
-  if (url === undefined || token === undefined || host === undefined || configPath === undefined) {
-    io.stderr.write(`rewind agent enroll: missing ${missing.map(([n]) => n).join(", ")}\n\n${usage}`);
-    return 2;
-  }
-  const file = path.resolve(configPath);
+async function run(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseCommand(options, argv);
+  const { url, token, host } = values;
+  const missing = Object.entries({ "--url": url, "--token": token, "--host": host }).filter(([, value]) => value === undefined);
+  if (url === undefined || token === undefined || host === undefined) throw usageError(`missing ${missing.map(([name]) => name).join(", ")}`);
+  const file = path.resolve(configPath(values.config, io.env));
   const existing = await readExisting(file);
-  const existingProject =
-    typeof existing.project === "object" && existing.project !== null ? (existing.project as Record<string, unknown>) : {};
-  const projectDir = path.resolve(str("project-dir") ?? (typeof existingProject.dir === "string" ? existingProject.dir : process.cwd()));
-  const stateDir = path.resolve(str("state-dir") ?? (typeof existing.stateDir === "string" ? existing.stateDir : path.join(path.dirname(file), "state")));
+  const existingProject = typeof existing.project === "object" && existing.project !== null ? (existing.project as Record<string, unknown>) : {};
+  const projectDir = path.resolve(values["project-dir"] ?? (typeof existingProject.dir === "string" ? existingProject.dir : process.cwd()));
+  const stateDir = path.resolve(values["state-dir"] ?? (typeof existing.stateDir === "string" ? existing.stateDir : path.join(path.dirname(file), "state")));
 
   const key = await generateSigningKey();
   const ownFingerprint = await keyFingerprint(key.publicJwk);
@@ -154,7 +97,7 @@ export const run: Subcommand = async (argv, io) => {
     stateDir,
     project: {
       ...existingProject,
-      name: str("project") ?? (typeof existingProject.name === "string" ? existingProject.name : path.basename(projectDir)),
+      name: values.project ?? (typeof existingProject.name === "string" ? existingProject.name : path.basename(projectDir)),
       dir: projectDir,
     },
   };
@@ -171,4 +114,19 @@ export const run: Subcommand = async (argv, io) => {
   }
   io.stdout.write(`config written to ${file} (mode 0600); compare the pinned fingerprints with the operator's\n`);
   return 0;
+}
+
+export const command: Command = {
+  help: {
+    usage: ["rewind agent enroll --url URL --token TOKEN --host NAME [--config PATH] [--state-dir DIR] [--project-dir DIR] [--project NAME]"],
+    description:
+      "Creates this host's Ed25519 key pair, registers its public half with the control plane using a one-time\nenrollment token, and writes the agent config (mode 0600) with the control plane's public keys pinned.\nAn existing config keeps its other settings; its host, control plane and key are replaced. Compare the\nprinted fingerprints with the ones the operator sees.",
+    options,
+    exitCodes: [
+      [0, "enrolled; the config is written"],
+      [1, "refused (token used, expired or for another host) or the control plane is unreachable"],
+      [2, "bad arguments, or the resulting config would be invalid"],
+    ],
+  },
+  run,
 };

@@ -1,8 +1,8 @@
 // `rewind agent run`: runs the agent in the foreground (systemd or a terminal) until SIGTERM or
 // SIGINT, then closes the socket, lets running handlers record their outcome, and exits 0. A
 // rollback a killed agent left behind is resumed at start-up, without waiting for a new command.
-import { parseArgs } from "node:util";
 import Docker from "dockerode";
+import { RewindError } from "../../../../shared/errors.ts";
 import { type RunningAgent, startAgent } from "../../agent.ts";
 import { backupHandler } from "../../backup/command-handler.ts";
 import { localManifests } from "../../backup/local-manifests.ts";
@@ -12,13 +12,13 @@ import { type AgentConfig, loadAgentConfig } from "../../config.ts";
 import { createLogger, type Logger } from "../../log.ts";
 import { resumeAsCommand, rollbackCommandHandler } from "../../rollback/command-handler.ts";
 import { findInterrupted, resumeRollback } from "../../rollback/run-rollback.ts";
-import type { Subcommand } from "../main.ts";
+import { configOption, configPath, parseCommand } from "../args.ts";
+import type { CliIo, Command } from "../io.ts";
 
-const usage = `usage: rewind agent run --config PATH [--pretty]
-
-Connects out to the control plane named in the config and executes the commands it signed for
-this host. Opens no listening socket. Logs JSON lines; --pretty prints readable lines instead.
-`;
+const options = {
+  ...configOption,
+  pretty: { type: "boolean", default: false, description: "readable log lines instead of JSON (for a terminal)" },
+} as const;
 
 function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
@@ -53,33 +53,15 @@ async function resumeLeftBehind(config: AgentConfig, docker: Docker, agent: Runn
   log.info({ rollbackId: report.rollbackId, state: report.state }, "interrupted rollback ended");
 }
 
-export const run: Subcommand = async (argv, io) => {
-  let values: { config?: string | undefined; pretty?: boolean | undefined; help?: boolean | undefined };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { config: { type: "string" }, pretty: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-      strict: true,
-    }));
-  } catch (error) {
-    io.stderr.write(`rewind agent run: ${(error as Error).message}\n\n${usage}`);
-    return 2;
-  }
-  if (values.help === true) {
-    io.stdout.write(usage);
-    return 0;
-  }
-  if (values.config === undefined) {
-    io.stderr.write(`rewind agent run: missing --config\n\n${usage}`);
-    return 2;
-  }
-  const config = await loadAgentConfig(values.config);
+async function run(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseCommand(options, argv);
+  const file = configPath(values.config, io.env);
+  const config = await loadAgentConfig(file);
   if (config.controlPlane === undefined || config.agentKey === undefined) {
-    io.stderr.write(`rewind agent run: ${values.config} has no control plane or agent key; run \`rewind agent enroll\` first\n`);
-    return 2;
+    throw new RewindError("CONFIG_INVALID", `${file} has no control plane or agent key; run \`rewind agent enroll\` first`);
   }
   const log = createLogger({
-    format: values.pretty === true ? "pretty" : config.log.format,
+    format: values.pretty ? "pretty" : config.log.format,
     destination: io.stdout,
     base: { host: config.host },
   });
@@ -107,4 +89,19 @@ export const run: Subcommand = async (argv, io) => {
   await agent.stop();
   await resumed;
   return 0;
+}
+
+export const command: Command = {
+  help: {
+    usage: ["rewind agent run [--config PATH] [--pretty]"],
+    description:
+      "Runs the agent in the foreground (under systemd, or in a terminal) until SIGTERM or SIGINT. It connects\nout to the control plane named in the config and executes only the commands the control plane signed for\nthis host; it opens no listening socket. A rollback a killed agent left behind is resumed at start-up.\nLogs JSON lines on stdout (the config's log.format, or --pretty).",
+    options,
+    exitCodes: [
+      [0, "stopped on a signal"],
+      [1, "failed to start"],
+      [2, "bad arguments, or the config is missing, invalid or not enrolled"],
+    ],
+  },
+  run,
 };

@@ -1,60 +1,35 @@
 // `rewind audit verify` checks an exported audit log offline and `rewind audit export` downloads one.
-// verify exits 0 when the log is valid, 1 when it is not (naming the first bad sequence number),
-// and 2 when the input cannot be used (missing files, unreadable keys, bad arguments).
-import { parseArgs } from "node:util";
 import { verifyAuditExport } from "../../../../shared/audit/verify.ts";
-import { isRewindError, RewindError } from "../../../../shared/errors.ts";
+import { isRewindError } from "../../../../shared/errors.ts";
 import { fetchExport } from "../../audit/fetch-export.ts";
 import { loadVerifyInput } from "../../audit/read-export.ts";
-import type { CliIo, Subcommand } from "../main.ts";
+import { parseCommand, usageError } from "../args.ts";
+import type { CliIo, Command } from "../io.ts";
 
-const usage = `usage:
-  rewind audit verify EXPORT --key FILE|URL [--keys AGENT_KEYS_FILE] [--checkpoint FILE]
-                      [--checkpoints FILE] [--previous-checkpoint FILE] [--json]
-  rewind audit export --url URL [--token TOKEN] --out DIR
+const verifyOptions = {
+  key: { type: "string", value: "FILE|URL", description: "the control plane's JWKS file or URL (https://…/.well-known/jwks.json); required" },
+  keys: { type: "string", value: "FILE", description: "the agents' public keys (default: agent-keys.json beside the export)" },
+  checkpoint: { type: "string", value: "FILE", description: "the newest signed checkpoint (default: checkpoint.txt beside the export)" },
+  checkpoints: { type: "string", value: "FILE", description: "every signed checkpoint (default: checkpoints.ndjson beside the export)" },
+  "previous-checkpoint": { type: "string", value: "FILE", description: "an older checkpoint you kept: the log must extend it" },
+  json: { type: "boolean", default: false, description: "print the result as JSON" },
+} as const;
 
-verify (offline): EXPORT is an export directory or its audit.ndjson. --key is the control plane's
-  JWKS file or its URL (https://…/.well-known/jwks.json). --keys, --checkpoint and --checkpoints
-  default to agent-keys.json, checkpoint.txt and checkpoints.ndjson beside the export.
-  --previous-checkpoint is an older checkpoint you kept: the log must extend it.
-  Exit code: 0 valid, 1 invalid, 2 unusable input.
-export: downloads the log, its checkpoints and the public keys with an auditor token
-  (--token or REWIND_TOKEN).
-`;
-
-function badArgs(message: string): RewindError {
-  return new RewindError("BAD_REQUEST", `${message}\n${usage}`);
-}
+const exportOptions = {
+  url: { type: "string", value: "URL", description: "the control plane's URL (required)" },
+  token: { type: "string", value: "TOKEN", description: "an auditor token (default: $REWIND_TOKEN)" },
+  out: { type: "string", value: "DIR", description: "where to write the export (required)" },
+} as const;
 
 function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      options: {
-        key: { type: "string" },
-        keys: { type: "string" },
-        checkpoint: { type: "string" },
-        checkpoints: { type: "string" },
-        "previous-checkpoint": { type: "string" },
-        json: { type: "boolean", default: false },
-        url: { type: "string" },
-        token: { type: "string" },
-        out: { type: "string" },
-        help: { type: "boolean", default: false },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (error) {
-    throw badArgs((error as Error).message);
-  }
+  return parseCommand({ ...verifyOptions, ...exportOptions }, argv, true);
 }
 
 async function verify(args: ReturnType<typeof parse>, io: CliIo): Promise<number> {
   const [exportPath, ...extra] = args.positionals.slice(1);
-  if (exportPath === undefined || extra.length > 0) throw badArgs("verify takes exactly one EXPORT path");
+  if (exportPath === undefined || extra.length > 0) throw usageError("verify takes exactly one EXPORT path");
   const { values } = args;
-  if (values.key === undefined) throw badArgs("--key is required (the control plane's JWKS file or URL)");
+  if (values.key === undefined) throw usageError("--key is required (the control plane's JWKS file or URL)");
   let result: Awaited<ReturnType<typeof verifyAuditExport>>;
   try {
     const input = await loadVerifyInput({
@@ -69,7 +44,7 @@ async function verify(args: ReturnType<typeof parse>, io: CliIo): Promise<number
   } catch (error) {
     // An unreadable newest/previous checkpoint is unusable input, not evidence of tampering.
     if (!isRewindError(error) && !(error instanceof TypeError)) throw error;
-    io.stderr.write(`rewind audit verify: unusable input: ${error.message}\n`);
+    io.stderr.write(`rewind: ${isRewindError(error) ? error.code : "BAD_REQUEST"}: unusable input: ${error.message}\n`);
     return 2;
   }
   if (values.json) {
@@ -90,23 +65,36 @@ async function verify(args: ReturnType<typeof parse>, io: CliIo): Promise<number
 async function exportLog(args: ReturnType<typeof parse>, io: CliIo): Promise<number> {
   const { url, out } = args.values;
   const token = args.values.token ?? io.env.REWIND_TOKEN;
-  if (url === undefined || out === undefined) throw badArgs("export needs --url and --out");
-  if (token === undefined || token === "") throw badArgs("export needs an auditor token: --token or REWIND_TOKEN");
+  if (url === undefined || out === undefined) throw usageError("export needs --url and --out");
+  if (token === undefined || token === "") throw usageError("export needs an auditor token: --token or REWIND_TOKEN");
   const summary = await fetchExport(url, token, out);
-  io.stdout.write(
-    `exported ${summary.entries} entries, ${summary.checkpoints} checkpoints and keys of ${summary.hosts} hosts to ${summary.dir}\n`,
-  );
+  io.stdout.write(`exported ${summary.entries} entries, ${summary.checkpoints} checkpoints and keys of ${summary.hosts} hosts to ${summary.dir}\n`);
   return 0;
 }
 
-export const run: Subcommand = async (argv, io) => {
+async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parse(argv);
   const action = args.positionals[0];
-  if (args.values.help || action === undefined) {
-    io.stdout.write(usage);
-    return action === undefined && !args.values.help ? 2 : 0;
-  }
   if (action === "verify") return verify(args, io);
   if (action === "export") return exportLog(args, io);
-  throw badArgs(`unknown audit action '${action}'`);
+  throw usageError(action === undefined ? "name an action: verify or export" : `unknown audit action '${action}': verify or export`);
+}
+
+export const command: Command = {
+  help: {
+    usage: [
+      "rewind audit verify EXPORT --key FILE|URL [--keys FILE] [--checkpoint FILE] [--checkpoints FILE] [--previous-checkpoint FILE] [--json]",
+      "rewind audit export --url URL [--token TOKEN] --out DIR",
+    ],
+    description:
+      "verify (offline) checks an exported audit log: every entry's hash chain and signature, the agents'\nsigned reports, and the signed checkpoints. EXPORT is an export directory or its audit.ndjson.\nexport downloads the log, its checkpoints and the public keys with an auditor token.",
+    options: verifyOptions,
+    moreOptions: [{ title: "export options", options: exportOptions }],
+    exitCodes: [
+      [0, "verify: the log is valid; export: written"],
+      [1, "verify: the log is invalid (the first bad sequence number is named); export: refused or unreachable"],
+      [2, "bad arguments or unusable input (missing files, unreadable keys)"],
+    ],
+  },
+  run,
 };

@@ -1,58 +1,39 @@
 // `rewind backup`: takes a pre-deployment backup on this host by hand (the agent runs the same
 // code for the control plane's `backup` command). Progress goes to stderr; the result to stdout,
 // as text or, with --json, as one JSON object (backup dir, manifest, off-site keys, retention).
-import { parseArgs } from "node:util";
 import Docker from "dockerode";
-import { RewindError } from "../../../../shared/errors.ts";
 import { runBackup } from "../../backup/run-backup.ts";
 import { loadAgentConfig } from "../../config.ts";
 import type { DumpFormat } from "../../host/pg-dump.ts";
-import type { Subcommand } from "../main.ts";
+import { configOption, configPath, parseCommand, usageError } from "../args.ts";
+import { stepLine } from "../format.ts";
+import type { CliIo, Command } from "../io.ts";
 
-const usage = `usage: rewind backup --config PATH [--offsite] [--format plain|custom] [--json]
-
-  --offsite        also copy the archives and manifest to the config's off-site S3 bucket
-  --format custom  dump with pg_dump -Fc (parallel pg_restore -j); default: the seed's .sql.gz
-  --json           print the result as JSON
-`;
+const options = {
+  ...configOption,
+  offsite: { type: "boolean", default: false, description: "also copy the archives and manifest to the config's off-site S3 bucket" },
+  format: {
+    type: "string",
+    value: "plain|custom",
+    default: "plain",
+    description: "database dump format: plain, the seed's .sql.gz (default), or custom, pg_dump -Fc (parallel restore)",
+  },
+  json: { type: "boolean", default: false, description: "print the result as one JSON object (dir, manifest, off-site keys, retention)" },
+} as const;
 
 const formats: Record<string, DumpFormat> = { plain: "plain-gzip", "plain-gzip": "plain-gzip", custom: "custom" };
 
-function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      options: {
-        config: { type: "string" },
-        offsite: { type: "boolean", default: false },
-        format: { type: "string", default: "plain" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (error) {
-    throw new RewindError("BAD_REQUEST", `${(error as Error).message}\n${usage}`);
-  }
-}
-
 const mb = (bytes: number): string => `${(bytes / 1024 ** 2).toFixed(1)} MB`;
 
-export const run: Subcommand = async (argv, io) => {
-  const args = parse(argv);
-  if (args.help) {
-    io.stdout.write(usage);
-    return 0;
-  }
-  if (args.config === undefined) throw new RewindError("BAD_REQUEST", `--config is required\n${usage}`);
+async function run(argv: string[], io: CliIo): Promise<number> {
+  const { values: args } = parseCommand(options, argv);
   const format = formats[args.format];
-  if (format === undefined) throw new RewindError("BAD_REQUEST", `--format must be plain or custom, not '${args.format}'\n${usage}`);
-  const config = await loadAgentConfig(args.config);
+  if (format === undefined) throw usageError(`--format must be plain or custom, not '${args.format}'`);
+  const config = await loadAgentConfig(configPath(args.config, io.env));
   const docker = new Docker();
   const result = await runBackup(
     config,
-    { docker, onProgress: (event) => io.stderr.write(`[${event.phase}] ${event.state}: ${event.message}\n`) },
+    { docker, onProgress: (event) => io.stderr.write(`${stepLine({ step: event.phase, state: event.state, message: event.message })}\n`) },
     { offsite: args.offsite, format },
   );
   if (args.json) {
@@ -68,7 +49,9 @@ export const run: Subcommand = async (argv, io) => {
     );
   }
   if (manifest.minio) {
-    lines.push(`minio ${manifest.minio.volume}: ${manifest.minio.file.path} ${mb(manifest.minio.file.bytes)}, buckets ${manifest.minio.buckets.join(", ") || "(none)"}`);
+    lines.push(
+      `minio ${manifest.minio.volume}: ${manifest.minio.file.path} ${mb(manifest.minio.file.bytes)}, buckets ${manifest.minio.buckets.join(", ") || "(none)"}`,
+    );
   }
   for (const service of manifest.services) lines.push(`image ${service.service}: ${service.imageId} kept as ${service.keepTag ?? "(untagged)"}`);
   if (result.lastDeploymentFile) lines.push(`wrote ${result.lastDeploymentFile}`);
@@ -77,4 +60,19 @@ export const run: Subcommand = async (argv, io) => {
   for (const note of result.retention.notes) lines.push(`retention: ${note}`);
   io.stdout.write(`${lines.join("\n")}\n`);
   return 0;
+}
+
+export const command: Command = {
+  help: {
+    usage: ["rewind backup [--config PATH] [--offsite] [--format plain|custom] [--json]"],
+    description:
+      "Takes a pre-deployment backup on this host by hand, as the agent does for the control plane's backup\ncommand: the database dump and MinIO archive in the seed's layout, the images kept by tag, and a manifest\nwith the commit, row counts, sizes and checksums. Progress goes to stderr, the result to stdout.",
+    options,
+    exitCodes: [
+      [0, "the backup is written (and copied off-site with --offsite)"],
+      [1, "the backup failed; nothing half-written is left in the backup directory"],
+      [2, "bad arguments or agent config"],
+    ],
+  },
+  run,
 };

@@ -1,64 +1,28 @@
 // `rewind deploy [--config PATH] [--window SECONDS] -- <deploy command…>`: the seed's
 // deploy-with-rollback.sh. Progress goes to stderr (the deploy command keeps the terminal's
 // stdout); the outcome is the exit code: 0 deployed, 3 rolled back, 4 rollback failed, 5 no backup.
-import { parseArgs } from "node:util";
 import Docker from "dockerode";
-import { RewindError } from "../../../../shared/errors.ts";
 import { loadAgentConfig } from "../../config.ts";
 import { type DeployOutcome, describeFailure, exitCodeOf } from "../../deploy/outcome.ts";
 import { type DeployEvent, runDeploy } from "../../deploy/run-deploy.ts";
-import type { CliIo, Subcommand } from "../main.ts";
+import { configOption, configPath, numberOption, parseCommand, usageError } from "../args.ts";
+import { stepLine } from "../format.ts";
+import type { CliIo, Command } from "../io.ts";
 
-const usage = `usage: rewind deploy [--config PATH] [--window SECONDS] [--interval SECONDS] [--failures N]
-                     [--local] [--json] -- <deploy command> [args…]
-
-  Backs up first, runs the deploy command (no shell unless you name one: -- sh -c '…'), then
-  watches the compose project's health. A failed command, N consecutive failed checks of any
-  service or smoke check, or a failed verification at the end of the window rolls back at once:
-  through the control plane when it takes the request, locally otherwise.
-
-  --config PATH        agent config (default: $REWIND_CONFIG or /etc/rewind/agent.json)
-  --window SECONDS     how long to watch after the command succeeded (default 300)
-  --interval SECONDS   time between health-check rounds (default 10)
-  --failures N         consecutive failed checks that mean a rollback (default 3, the seed's)
-  --local              never ask the control plane: roll back on this host directly
-  --rollback-timeout SECONDS  how long to follow a rollback the agent runs (default 1800)
-  --json               print the outcome as JSON on stdout
-
-  exit codes: 0 deployed and healthy, 3 failed and rolled back, 4 failed and the rollback did not
-  restore the host, 5 the backup failed (nothing was deployed), 2 usage.
-`;
-
-function seconds(raw: string, name: string, min: number): number {
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min) throw new RewindError("BAD_REQUEST", `--${name} must be a number ≥ ${min}, not '${raw}'\n${usage}`);
-  return value;
-}
+const options = {
+  ...configOption,
+  window: { type: "string", value: "SECONDS", default: "300", description: "how long to watch after the command succeeded (default 300)" },
+  interval: { type: "string", value: "SECONDS", default: "10", description: "time between health-check rounds (default 10)" },
+  failures: { type: "string", value: "N", default: "3", description: "consecutive failed checks that mean a rollback (default 3, the seed's)" },
+  local: { type: "boolean", default: false, description: "never ask the control plane: roll back on this host directly" },
+  "rollback-timeout": { type: "string", value: "SECONDS", default: "1800", description: "how long to follow a rollback the agent runs (default 1800)" },
+  json: { type: "boolean", default: false, description: "print the outcome as JSON on stdout" },
+} as const;
 
 function parse(argv: string[]) {
   const split = argv.indexOf("--");
-  const own = split < 0 ? argv : argv.slice(0, split);
-  const command = split < 0 ? [] : argv.slice(split + 1);
-  try {
-    const { values } = parseArgs({
-      args: own,
-      options: {
-        config: { type: "string" },
-        window: { type: "string", default: "300" },
-        interval: { type: "string", default: "10" },
-        failures: { type: "string", default: "3" },
-        "rollback-timeout": { type: "string", default: "1800" },
-        local: { type: "boolean", default: false },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-    return { values, command };
-  } catch (error) {
-    throw new RewindError("BAD_REQUEST", `${(error as Error).message}\n${usage}`);
-  }
+  const { values } = parseCommand(options, split < 0 ? argv : argv.slice(0, split));
+  return { values, command: split < 0 ? [] : argv.slice(split + 1) };
 }
 
 function printEvent(io: CliIo, event: DeployEvent): void {
@@ -74,11 +38,9 @@ function printEvent(io: CliIo, event: DeployEvent): void {
       );
       return;
     }
-    case "rollback-progress": {
-      const e = event.event;
-      io.stderr.write(`[rollback ${e.step}] ${e.state}${e.message ? ` ${e.message}` : ""}\n`);
+    case "rollback-progress":
+      io.stderr.write(`${stepLine(event.event)}\n`);
       return;
-    }
   }
 }
 
@@ -100,28 +62,41 @@ function summary(outcome: DeployOutcome): string {
   }
 }
 
-export const run: Subcommand = async (argv, io) => {
+async function run(argv: string[], io: CliIo): Promise<number> {
   const { values: args, command } = parse(argv);
-  if (args.help) {
-    io.stdout.write(usage);
-    return 0;
-  }
-  if (command.length === 0) throw new RewindError("BAD_REQUEST", `no deploy command: put it after --\n${usage}`);
-  const configPath = args.config ?? io.env.REWIND_CONFIG ?? "/etc/rewind/agent.json";
-  const config = await loadAgentConfig(configPath);
+  if (command.length === 0) throw usageError("no deploy command: put it after --");
+  const config = await loadAgentConfig(configPath(args.config, io.env));
   const outcome = await runDeploy(
     config,
     {
       command,
-      windowMs: seconds(args.window, "window", 0) * 1000,
-      intervalMs: seconds(args.interval, "interval", 0.1) * 1000,
-      failureThreshold: seconds(args.failures, "failures", 1),
+      windowMs: numberOption(args.window, "window", 0) * 1000,
+      intervalMs: numberOption(args.interval, "interval", 0.1) * 1000,
+      failureThreshold: numberOption(args.failures, "failures", 1),
       viaControlPlane: !args.local,
-      rollbackTimeoutMs: seconds(args["rollback-timeout"], "rollback-timeout", 1) * 1000,
+      rollbackTimeoutMs: numberOption(args["rollback-timeout"], "rollback-timeout", 1) * 1000,
     },
     { docker: new Docker(), env: io.env, onEvent: (event) => printEvent(io, event) },
   );
   if (args.json) io.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
   io.stderr.write(`rewind deploy: ${summary(outcome)}\n`);
   return exitCodeOf(outcome);
+}
+
+export const command: Command = {
+  help: {
+    usage: ["rewind deploy [--config PATH] [--window SECONDS] [--interval SECONDS] [--failures N] [--local] [--json] -- <deploy command> [args…]"],
+    description:
+      "The seed's deploy-with-rollback.sh. Backs up first, runs the deploy command (no shell unless you name\none: -- sh -c '…'), then watches the compose project's health. A failed command, N consecutive failed\nchecks of any service or smoke check, or a failed verification at the end of the window rolls back at\nonce: through the control plane when it takes the request, locally otherwise. Progress goes to stderr;\nthe deploy command keeps the terminal's stdout.",
+    options,
+    exitCodes: [
+      [0, "deployed and healthy through the watch window"],
+      [1, "could not start (e.g. the agent config is unreadable)"],
+      [2, "bad arguments"],
+      [3, "the deployment failed and was rolled back"],
+      [4, "the deployment failed and the rollback did not restore the host"],
+      [5, "the backup failed; nothing was deployed"],
+    ],
+  },
+  run,
 };

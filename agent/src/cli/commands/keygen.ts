@@ -1,19 +1,22 @@
 // `rewind keygen`: makes an Ed25519 signing key for the control plane's SIGNING_KEYS secret, so an
 // operator never needs another tool (or a web page) to hold the key that signs every command.
-import { parseArgs } from "node:util";
-import { RewindError } from "../../../../shared/errors.ts";
 import { generateSigningKey, keyFingerprint } from "../../../../shared/signing.ts";
-import type { Subcommand } from "../main.ts";
+import { parseCommand, usageError } from "../args.ts";
+import type { CliIo, Command } from "../io.ts";
 
-export const run: Subcommand = async (argv, io) => {
-  let values: { kid?: string | undefined; rotate?: string | undefined };
-  try {
-    ({ values } = parseArgs({ args: argv, options: { kid: { type: "string" }, rotate: { type: "string" } } }));
-  } catch (error) {
-    throw new RewindError("BAD_REQUEST", `keygen: ${(error as Error).message}; usage: rewind keygen --kid NAME [--rotate EXISTING_JSON]`);
-  }
-  if (!values.kid || !/^[A-Za-z0-9._-]{1,64}$/.test(values.kid)) {
-    throw new RewindError("BAD_REQUEST", "keygen: --kid NAME is required (1-64 chars of A-Z a-z 0-9 . _ -), e.g. --kid cp-2026-11");
+const options = {
+  kid: { type: "string", value: "NAME", description: "the key's id, 1-64 of A-Z a-z 0-9 . _ - (required), e.g. cp-2026-11" },
+  rotate: {
+    type: "string",
+    value: "JSON",
+    description: "the current SIGNING_KEYS array: the new key signs from now on, the old ones stay published",
+  },
+} as const;
+
+async function run(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseCommand(options, argv);
+  if (values.kid === undefined || !/^[A-Za-z0-9._-]{1,64}$/.test(values.kid)) {
+    throw usageError("--kid NAME is required (1-64 chars of A-Z a-z 0-9 . _ -), e.g. --kid cp-2026-11");
   }
   const key = await generateSigningKey(values.kid);
   let keys: unknown[] = [key.privateJwk];
@@ -23,13 +26,27 @@ export const run: Subcommand = async (argv, io) => {
     try {
       existing = JSON.parse(values.rotate);
     } catch {
-      throw new RewindError("BAD_REQUEST", "keygen: --rotate must be the current SIGNING_KEYS JSON array");
+      throw usageError("--rotate must be the current SIGNING_KEYS JSON array");
     }
-    if (!Array.isArray(existing)) throw new RewindError("BAD_REQUEST", "keygen: --rotate must be a JSON array");
+    if (!Array.isArray(existing)) throw usageError("--rotate must be a JSON array");
     keys = [key.privateJwk, ...existing];
   }
   io.stderr.write(`new key ${values.kid}, fingerprint ${await keyFingerprint(key.publicJwk)}\n`);
   io.stderr.write("store the line below with: npx wrangler secret put SIGNING_KEYS\n");
   io.stdout.write(`${JSON.stringify(keys)}\n`);
   return 0;
+}
+
+export const command: Command = {
+  help: {
+    usage: ["rewind keygen --kid NAME [--rotate CURRENT_SIGNING_KEYS_JSON]"],
+    description:
+      "Makes an Ed25519 key for the control plane's SIGNING_KEYS secret and prints the secret's new value (a\nJSON array of private JWKs) on stdout; the fingerprint goes to stderr. Pipe it straight into\n`npx wrangler secret put SIGNING_KEYS` so the private key never lands in a file.",
+    options,
+    exitCodes: [
+      [0, "printed"],
+      [2, "bad arguments"],
+    ],
+  },
+  run,
 };

@@ -1,8 +1,7 @@
-// `rewind rollback --local`: the break-glass rollback run on the host itself, without the control
-// plane. Asks for confirmation (showing the backup's timestamp and commit) unless --yes or
-// ROLLBACK_CONFIRM=yes, as the seed's script does; --dry-run prints the plan and runs only the checks.
-import { createInterface } from "node:readline/promises";
-import { parseArgs } from "node:util";
+// `rewind rollback`: through the control plane (remote/rollback.ts), or `--local`, the break-glass
+// rollback run on the host itself without the control plane. The local form asks for confirmation
+// (showing the backup's timestamp and commit) unless --yes or ROLLBACK_CONFIRM=yes, as the seed's
+// script does; --dry-run prints the plan and runs only the checks.
 import Docker from "dockerode";
 import { RewindError } from "../../../../shared/errors.ts";
 import { randomId } from "../../../../shared/signing.ts";
@@ -13,86 +12,52 @@ import type { RollbackReport } from "../../rollback/report.ts";
 import type { BackupSelector, RollbackRequest } from "../../rollback/request.ts";
 import { resolveForRequest } from "../../rollback/resolve-backup.ts";
 import { resumeRollback, runRollback } from "../../rollback/run-rollback.ts";
-import type { CliIo, Subcommand } from "../main.ts";
+import { configOption, configPath, parseCommand, usageError } from "../args.ts";
+import { exit, hostCommandExit, remoteCommandExit } from "../exit-codes.ts";
+import { formatDuration, stepLine } from "../format.ts";
+import type { CliIo, Command } from "../io.ts";
+import { ask } from "../prompt.ts";
+import { remoteRollbackOptions, runRemoteRollback } from "../remote/rollback.ts";
 
-const usage = `usage: rewind rollback --local --config PATH [--backup DIR | --last] [--dry-run] [--yes]
-                       [--code-only [--commit SHA]] [--reason TEXT]
-       rewind rollback --local --config PATH --resume
-`;
-
-function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      options: {
-        local: { type: "boolean", default: false },
-        config: { type: "string" },
-        backup: { type: "string" },
-        last: { type: "boolean", default: false },
-        "dry-run": { type: "boolean", default: false },
-        yes: { type: "boolean", default: false },
-        resume: { type: "boolean", default: false },
-        "code-only": { type: "boolean", default: false },
-        commit: { type: "string" },
-        reason: { type: "string" },
-        help: { type: "boolean", default: false },
-      },
-      strict: true,
-    }).values;
-  } catch (error) {
-    throw new RewindError("BAD_REQUEST", `${(error as Error).message}\n${usage}`);
-  }
-}
-
-function printProgress(io: CliIo, event: RollbackProgress): void {
-  const duration = event.durationMs === undefined ? "" : ` (${(event.durationMs / 1000).toFixed(1)} s)`;
-  const message = event.message ? ` ${event.message}` : "";
-  io.stdout.write(`[${event.step}] ${event.state}${duration}${message}\n`);
-}
+const localOptions = {
+  local: { type: "boolean", default: false, description: "roll back on this host directly, without the control plane (break-glass)" },
+  ...configOption,
+  backup: { type: "string", value: "DIR", description: "the backup directory to return to (default: the newest, as --last)" },
+  last: { type: "boolean", default: false, description: "the newest backup (the default)" },
+  "dry-run": { type: "boolean", default: false, description: "print the plan and run only the checks; nothing stops or changes" },
+  yes: { type: "boolean", short: "y", default: false, description: "do not ask (also ROLLBACK_CONFIRM=yes); needed when stdin is not a terminal" },
+  resume: { type: "boolean", default: false, description: "finish (or undo) the rollback a killed agent or CLI left behind" },
+  "code-only": { type: "boolean", default: false, description: "restore images and code only; data stays as it is" },
+  commit: { type: "string", value: "SHA", description: "with --code-only: return the code to this commit instead of the backup's" },
+  reason: { type: "string", value: "TEXT", description: "why, kept in the rollback's journal (default: local break-glass rollback)" },
+} as const;
 
 function printReport(io: CliIo, report: RollbackReport): void {
   io.stdout.write(`rollback ${report.rollbackId}: ${report.state}\n`);
-  if (report.downtimeMs !== undefined) io.stdout.write(`downtime: ${(report.downtimeMs / 1000).toFixed(1)} s\n`);
+  if (report.downtimeMs !== undefined) io.stdout.write(`downtime: ${formatDuration(report.downtimeMs)}\n`);
   if (report.setAside?.database) io.stdout.write(`pre-rollback database kept as ${report.setAside.database}\n`);
   if (report.setAside?.minio) io.stdout.write(`pre-rollback MinIO data kept at ${report.setAside.minio}\n`);
   if (report.undoSetAside?.database) io.stdout.write(`restored database, written to after start, kept as ${report.undoSetAside.database}\n`);
   if (report.undoSetAside?.minio) io.stdout.write(`restored MinIO data, written to after start, kept at ${report.undoSetAside.minio}\n`);
   if (report.degraded && report.degraded.length > 0) io.stdout.write(`degraded while watching: ${report.degraded.join(", ")}\n`);
-  if (report.error) io.stderr.write(`rewind: ${report.error.code} in ${report.error.step}: ${report.error.message}\n`);
+  if (report.error) io.stderr.write(`rewind: ${report.error.code}: ${report.error.message} (in step ${report.error.step})\n`);
 }
 
-async function confirm(io: CliIo, question: string): Promise<boolean> {
-  if (!process.stdin.isTTY) return false;
-  const rl = createInterface({ input: process.stdin, output: io.stdout });
-  try {
-    return (await rl.question(question)).trim().toLowerCase() === "yes";
-  } finally {
-    rl.close();
-  }
-}
-
-export const run: Subcommand = async (argv, io) => {
-  // Without --local, the operator form: ask the control plane (agent/src/cli/remote/rollback.ts).
-  if (!argv.includes("--local")) return (await import("../remote/rollback.ts")).run(argv, io);
-  const args = parse(argv);
-  if (args.help) {
-    io.stdout.write(usage);
-    return 0;
-  }
-  if (!args.config) throw new RewindError("BAD_REQUEST", `--config PATH is required\n${usage}`);
-  if (args.backup && args.last) throw new RewindError("BAD_REQUEST", "give --backup DIR or --last, not both");
-  if (args.commit && !args["code-only"]) throw new RewindError("BAD_REQUEST", "--commit only goes with --code-only (a full rollback returns to the backup's commit)");
-  const config = await loadAgentConfig(args.config);
+async function runLocal(argv: string[], io: CliIo): Promise<number> {
+  const { values: args } = parseCommand(localOptions, argv);
+  if (args.backup && args.last) throw usageError("give --backup DIR or --last, not both");
+  if (args.commit && !args["code-only"]) throw usageError("--commit only goes with --code-only (a full rollback returns to the backup's commit)");
+  const config = await loadAgentConfig(configPath(args.config, io.env));
   const controller = new AbortController();
   // Ctrl-C cancels before services stop; after that the engine finishes or undoes.
   const onSigint = (): void => controller.abort();
   process.once("SIGINT", onSigint);
-  const ctx = { docker: new Docker(), signal: controller.signal, onProgress: (e: RollbackProgress) => printProgress(io, e) };
+  const ctx = { docker: new Docker(), signal: controller.signal, onProgress: (e: RollbackProgress) => io.stdout.write(`${stepLine(e)}\n`) };
   try {
     if (args.resume) {
       const report = await resumeRollback(config, ctx);
       printReport(io, report);
-      return report.state === "succeeded" ? 0 : 1;
+      return report.state === "succeeded" ? exit.ok : exit.failed;
     }
     const selector: BackupSelector = args.backup ? { kind: "manifest", dir: args.backup } : { kind: "last" };
     const request: RollbackRequest = {
@@ -107,20 +72,40 @@ export const run: Subcommand = async (argv, io) => {
     io.stdout.write(`plan (${request.mode}): ${plan.map((s) => s.id).join(" → ")}\n`);
     if (!args["dry-run"] && !args.yes && io.env.ROLLBACK_CONFIRM !== "yes") {
       const backup = await resolveForRequest(config, request);
-      const question = `Roll ${config.host} back to backup ${backup.timestamp}, commit ${(request.commit ?? backup.commit).slice(0, 12)} (${backup.branch})? Type yes to proceed: `;
-      if (!process.stdin.isTTY) {
-        io.stderr.write(`rewind: refusing to roll back without confirmation: stdin is not a terminal; pass --yes or set ROLLBACK_CONFIRM=yes\n  (${question.replace(/ Type yes.*$/, "")})\n`);
-        return 2;
+      const target = `${config.host} back to backup ${backup.timestamp}, commit ${(request.commit ?? backup.commit).slice(0, 12)} (${backup.branch})`;
+      const answer = await ask(io, `Roll ${target}? Type yes to proceed: `);
+      if (answer === undefined) {
+        throw usageError(`refusing to roll ${target} without confirmation: stdin is not a terminal; pass --yes or set ROLLBACK_CONFIRM=yes`);
       }
-      if (!(await confirm(io, question))) {
-        io.stderr.write("rewind: rollback not confirmed; nothing changed\n");
-        return 1;
-      }
+      if (answer.toLowerCase() !== "yes") throw new RewindError("CANCELLED", "rollback not confirmed; nothing changed");
     }
     const report = await runRollback(config, request, ctx);
     printReport(io, report);
-    return report.state === "succeeded" ? 0 : 1;
+    return report.state === "succeeded" ? exit.ok : exit.failed;
   } finally {
     process.off("SIGINT", onSigint);
   }
+}
+
+export const command: Command = {
+  help: {
+    usage: [
+      "rewind rollback HOST --reason TEXT [--backup ID] [--code-only] [--yes] [--follow] [--json]",
+      "rewind rollback --local [--config PATH] [--backup DIR | --last] [--dry-run] [--yes] [--code-only [--commit SHA]] [--reason TEXT]",
+      "rewind rollback --local [--config PATH] --resume",
+    ],
+    description:
+      "Rolls a host back to a verified backup: images, container configuration, code, and (unless --code-only)\nthe database and MinIO data; the data it replaces is set aside, never dropped. Through the control\nplane, the host name must be typed to confirm (or --yes), and the host may require a second operator\n(rewind approve). With --local it runs on this host from its agent config, without the control plane.",
+    options: remoteRollbackOptions,
+    moreOptions: [{ title: "with --local (on the host itself)", options: localOptions }],
+    exitCodes: [
+      [0, "requested (with --follow or --local: the rollback succeeded)"],
+      [1, "refused or not confirmed; with --follow or --local: the rollback failed or was undone"],
+      [2, "bad arguments, CLI settings or agent config; or no terminal to confirm on without --yes"],
+      [4, "through the control plane: no such host or backup"],
+      [5, "through the control plane: no usable answer (unreachable, token refused, unexpected reply)"],
+    ],
+  },
+  exitCodeFor: (error, argv) => (argv.includes("--local") ? hostCommandExit(error) : remoteCommandExit(error)),
+  run: (argv, io) => (argv.includes("--local") ? runLocal(argv, io) : runRemoteRollback(argv, io)),
 };

@@ -1,36 +1,20 @@
-// Argument parsing shared by the operator commands: each one's own options plus --url, --token,
-// --cli-config and --json; a usage error is BAD_REQUEST (exit 2) with the command's usage.
-import { type ParseArgsConfig, parseArgs } from "node:util";
-import { RewindError } from "../../../../shared/errors.ts";
-import type { CliIo } from "../main.ts";
+// What the operator commands share: the connection options (--url, --token, --cli-config), --json,
+// and the API client made from them. Settings come from flags, then REWIND_URL / REWIND_TOKEN, then
+// the file `rewind login` writes (settings.ts).
+import type { CliIo, OptionSpecs } from "../io.ts";
 import { ApiClient } from "./client.ts";
 import { resolveSettings } from "./settings.ts";
 
-const common = {
-  url: { type: "string" },
-  token: { type: "string" },
-  "cli-config": { type: "string" },
-  json: { type: "boolean", default: false },
-  help: { type: "boolean", short: "h", default: false },
-} as const satisfies ParseArgsConfig["options"];
-
-export const commonUsage = `connection: --url URL --token TOKEN (or REWIND_URL / REWIND_TOKEN, or --cli-config FILE,
-            default ~/.config/rewind/cli.json holding { "url": ..., "token": ... }); --json for scripts`;
-
-export function parseRemote<O extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: O, usage: string) {
-  try {
-    return parseArgs({ args: argv, options: { ...common, ...options }, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new RewindError("BAD_REQUEST", `${(error as Error).message}\n${usage}`);
-  }
-}
-
-export function positional(positionals: string[], count: number, usage: string): string[] {
-  if (positionals.length !== count) {
-    throw new RewindError("BAD_REQUEST", `expected ${count} argument${count === 1 ? "" : "s"}, got ${positionals.length}\n${usage}`);
-  }
-  return positionals;
-}
+export const remoteOptions = {
+  json: { type: "boolean", default: false, description: "print the control plane's answer as JSON, for scripts" },
+  url: { type: "string", value: "URL", description: "control plane URL (default: $REWIND_URL, else the one `rewind login` stored)" },
+  token: {
+    type: "string",
+    value: "TOKEN",
+    description: "API token (default: $REWIND_TOKEN, else the one `rewind login` stored; a flag shows up in ps and shell history)",
+  },
+  "cli-config": { type: "string", value: "FILE", description: "CLI settings file (default: ~/.config/rewind/cli.json)" },
+} as const satisfies OptionSpecs;
 
 export async function clientFor(
   values: { url?: string | undefined; token?: string | undefined; "cli-config"?: string | undefined },

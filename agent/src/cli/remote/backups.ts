@@ -1,28 +1,37 @@
 // `rewind backups HOST`: the host's verified backups, newest first, as the control plane indexed them.
-import type { Subcommand } from "../main.ts";
-import { clientFor, commonUsage, parseRemote, positional, printJson } from "./args.ts";
-import { table } from "./format.ts";
+import { parseCommand, positionals } from "../args.ts";
+import { remoteCommandExit, remoteExitCodes } from "../exit-codes.ts";
+import { formatAge, table } from "../format.ts";
+import type { Command } from "../io.ts";
+import { clientFor, printJson, remoteOptions } from "./args.ts";
 import { backupList } from "./responses.ts";
 
-const usage = `usage: rewind backups HOST [--json]\n${commonUsage}\n`;
+const options = { ...remoteOptions } as const;
 
-export const run: Subcommand = async (argv, io) => {
-  const { values, positionals } = parseRemote(argv, {}, usage);
-  if (values.help) {
-    io.stdout.write(usage);
+export const command: Command = {
+  help: {
+    usage: ["rewind backups HOST [--json]"],
+    description:
+      "Lists HOST's verified backups, newest first, as its agent announced them: the id to pass to\n`rewind rollback HOST --backup ID`, its age, and the commit and branch it was taken at.",
+    options,
+    exitCodes: remoteExitCodes,
+  },
+  exitCodeFor: remoteCommandExit,
+  async run(argv, io) {
+    const { values, positionals: given } = parseCommand(options, argv, true);
+    const [host = ""] = positionals(given, ["HOST"]);
+    const { backups } = await (await clientFor(values, io)).get(`/v1/hosts/${encodeURIComponent(host)}/backups`, backupList);
+    if (values.json) {
+      printJson(io, { backups });
+      return 0;
+    }
+    if (backups.length === 0) {
+      io.stdout.write(`${host} has no verified backup yet\n`);
+      return 0;
+    }
+    const now = Date.now();
+    const rows = backups.map((b) => [b.backupId, formatAge(b.createdAt, now), b.gitCommit.slice(0, 12), b.gitBranch, b.verified ? "yes" : "no"]);
+    io.stdout.write(table(["BACKUP", "CREATED", "COMMIT", "BRANCH", "VERIFIED"], rows));
     return 0;
-  }
-  const [host = ""] = positional(positionals, 1, usage);
-  const { backups } = await (await clientFor(values, io)).get(`/v1/hosts/${encodeURIComponent(host)}/backups`, backupList);
-  if (values.json) {
-    printJson(io, { backups });
-    return 0;
-  }
-  if (backups.length === 0) {
-    io.stdout.write(`${host} has no verified backup yet\n`);
-    return 0;
-  }
-  const rows = backups.map((b) => [b.backupId, b.createdAt, b.gitCommit.slice(0, 12), b.gitBranch, b.verified ? "yes" : "no"]);
-  io.stdout.write(table(["BACKUP", "CREATED", "COMMIT", "BRANCH", "VERIFIED"], rows));
-  return 0;
+  },
 };

@@ -1,9 +1,11 @@
 // Watching one rollback: fetch it, print it, and with `follow` keep polling until it reaches a final
 // state. On a terminal the block is redrawn in place with a spinner; otherwise (pipes, CI logs) each
 // step line is printed once whenever it changes. --json prints one JSON document per change.
-import type { CliIo } from "../main.ts";
+import { rollbackStateExit } from "../exit-codes.ts";
+import type { CliIo } from "../io.ts";
 import type { ApiClient } from "./client.ts";
-import { statusBlock, statusFooter, statusHeader, stepLine } from "./format.ts";
+import { stepLine } from "../format.ts";
+import { statusBlock, statusFooter, statusHeader } from "./format.ts";
 import { finalStates, type RollbackDetail, rollbackDetail } from "./responses.ts";
 
 export interface FollowOptions {
@@ -16,7 +18,7 @@ function isTty(stream: NodeJS.WritableStream): boolean {
   return (stream as NodeJS.WriteStream).isTTY === true;
 }
 
-/** Resolves with the exit code: 0 when the rollback succeeded, 1 otherwise. */
+/** Resolves with `rewind status`'s exit code for the state it saw last (rollbackStateExit). */
 export async function watchRollback(client: ApiClient, id: string, io: CliIo, options: FollowOptions): Promise<number> {
   const interval = options.intervalMs ?? 1000;
   const tty = isTty(io.stdout) && !options.json;
@@ -48,7 +50,7 @@ export async function watchRollback(client: ApiClient, id: string, io: CliIo, op
     }
     if (done || !options.follow) {
       if (!options.json && done) io.stdout.write(statusFooter(detail));
-      return detail.state === "succeeded" ? 0 : 1;
+      return rollbackStateExit(detail.state);
     }
     await new Promise((resolve) => setTimeout(resolve, interval));
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration, statusBlock, statusFooter, stepLine, table } from "./format.ts";
+import { statusBlock, statusFooter } from "./format.ts";
 import type { RollbackDetail } from "./responses.ts";
 
 const detail: RollbackDetail = {
@@ -17,15 +17,7 @@ const detail: RollbackDetail = {
   ],
 };
 
-describe("operator CLI output", () => {
-  it("prints a line per step with a mark, state and duration", () => {
-    expect(stepLine({ step: "preflight", state: "succeeded", durationMs: 1234, message: "disk ok" })).toBe(
-      "✓ preflight       succeeded 1.2 s     disk ok",
-    );
-    expect(stepLine({ step: "stage", state: "running" }, 1)).toBe("⠙ stage           running");
-    expect(stepLine({ step: "swap", state: "failed", durationMs: 80 })).toBe("✗ swap            failed    80 ms");
-  });
-
+describe("rewind status output", () => {
   it("shows the rollback, then its steps, then the outcome", () => {
     const block = statusBlock(detail);
     expect(block.split("\n")[0]).toBe("rollback rb-00000001 on web-1: running");
@@ -35,11 +27,5 @@ describe("operator CLI output", () => {
     expect(statusFooter({ ...detail, state: "undone", downtimeMs: 65_000, outcome: { code: "STEP_FAILED", message: "verify failed" } })).toBe(
       "downtime: 1 min 05 s\nSTEP_FAILED: verify failed\nfinal state: undone\n",
     );
-  });
-
-  it("aligns tables and formats durations", () => {
-    expect(table(["NAME", "STATUS"], [["web-1", "online"], ["db", "offline"]])).toBe("NAME   STATUS\nweb-1  online\ndb     offline\n");
-    expect(formatDuration(undefined)).toBe("");
-    expect(formatDuration(999)).toBe("999 ms");
   });
 });

@@ -1,34 +1,7 @@
-// How the operator CLI prints: aligned tables, one line per rollback step (a spinner frame while
-// it runs), durations. Pure string building, no I/O.
-import type { RollbackDetail, StepLine } from "./responses.ts";
-
-const spinner = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
-const marks: Record<string, string> = { succeeded: "✓", failed: "✗", skipped: "-", pending: "·" };
-
-export function formatDuration(ms: number | undefined): string {
-  if (ms === undefined) return "";
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${Math.floor(ms / 60_000)} min ${String(Math.round((ms % 60_000) / 1000)).padStart(2, "0")} s`;
-}
-
-export function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => (row[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join("  ")
-      .trimEnd();
-  return `${[line(headers), ...rows.map(line)].join("\n")}\n`;
-}
-
-/** `✓ preflight       succeeded  1.2 s  disk ok`; a running step shows spinner frame `frame`. */
-export function stepLine(step: StepLine, frame = 0): string {
-  const mark = step.state === "running" ? (spinner[frame % spinner.length] ?? "*") : (marks[step.state] ?? "?");
-  const duration = formatDuration(step.durationMs);
-  const parts = [mark, step.step.padEnd(15), step.state.padEnd(9), duration.padEnd(9), step.message ?? ""];
-  return parts.join(" ").trimEnd();
-}
+// How `rewind status` shows one rollback: a header, a line per step (../format.ts), and the outcome.
+// Pure string building, no I/O.
+import { formatDuration, stepLine } from "../format.ts";
+import type { RollbackDetail } from "./responses.ts";
 
 export function statusHeader(detail: RollbackDetail): string {
   const lines = [

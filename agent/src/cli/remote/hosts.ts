@@ -1,30 +1,39 @@
 // `rewind hosts`: every enrolled host, online or not, and its newest verified backup.
-import type { Subcommand } from "../main.ts";
-import { clientFor, commonUsage, parseRemote, positional, printJson } from "./args.ts";
-import { table } from "./format.ts";
+import { parseCommand, positionals } from "../args.ts";
+import { remoteCommandExit, remoteExitCodes } from "../exit-codes.ts";
+import { formatAge, table } from "../format.ts";
+import type { Command } from "../io.ts";
+import { clientFor, printJson, remoteOptions } from "./args.ts";
 import { hostList } from "./responses.ts";
 
-const usage = `usage: rewind hosts [--json]\n${commonUsage}\n`;
+const options = { ...remoteOptions } as const;
 
-export const run: Subcommand = async (argv, io) => {
-  const { values, positionals } = parseRemote(argv, {}, usage);
-  if (values.help) {
-    io.stdout.write(usage);
+export const command: Command = {
+  help: {
+    usage: ["rewind hosts [--json]"],
+    description:
+      "Lists every enrolled host: online or offline, when its agent was last seen, its newest verified backup\nand its agent version. Times are shown as ages; --json has the exact timestamps.",
+    options,
+    exitCodes: remoteExitCodes,
+  },
+  exitCodeFor: remoteCommandExit,
+  async run(argv, io) {
+    const { values, positionals: given } = parseCommand(options, argv, true);
+    positionals(given, []);
+    const { hosts } = await (await clientFor(values, io)).get("/v1/hosts", hostList);
+    if (values.json) {
+      printJson(io, { hosts });
+      return 0;
+    }
+    const now = Date.now();
+    const rows = hosts.map((host) => [
+      host.name,
+      host.status,
+      formatAge(host.lastSeenAt, now),
+      host.newestBackup ? `${host.newestBackup.backupId} (${formatAge(host.newestBackup.createdAt, now)})` : "none",
+      host.agentVersion,
+    ]);
+    io.stdout.write(table(["HOST", "STATUS", "LAST SEEN", "NEWEST BACKUP", "AGENT"], rows));
     return 0;
-  }
-  positional(positionals, 0, usage);
-  const { hosts } = await (await clientFor(values, io)).get("/v1/hosts", hostList);
-  if (values.json) {
-    printJson(io, { hosts });
-    return 0;
-  }
-  const rows = hosts.map((host) => [
-    host.name,
-    host.status,
-    host.lastSeenAt ?? "never",
-    host.newestBackup ? `${host.newestBackup.backupId} (${host.newestBackup.createdAt})` : "none",
-    host.agentVersion,
-  ]);
-  io.stdout.write(table(["HOST", "STATUS", "LAST SEEN", "NEWEST BACKUP", "AGENT"], rows));
-  return 0;
+  },
 };

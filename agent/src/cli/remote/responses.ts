@@ -39,7 +39,20 @@ export const step = z.looseObject({
   durationMs: z.number().optional(),
   message: z.string().optional(),
 });
-export type StepLine = z.output<typeof step>;
+
+export const rollbackSummary = z.looseObject({
+  rollbackId: z.string(),
+  host: z.string(),
+  backupId: z.string(),
+  mode: z.string().optional(),
+  state: z.string(),
+  reason: z.string(),
+  requestedBy: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const rollbackList = z.looseObject({ rollbacks: z.array(rollbackSummary) });
 
 export const rollbackDetail = z.looseObject({
   rollbackId: z.string(),

@@ -1,57 +1,33 @@
 // `rewind rollback HOST --reason TEXT`: asks the control plane to roll a host back (the newest
 // verified backup, or --backup ID). Asks the operator to type the host name first, unless --yes,
 // as the seed's script asks for "yes"; --follow then watches it to the end.
-import { createInterface } from "node:readline/promises";
 import { RewindError } from "../../../../shared/errors.ts";
-import type { CliIo, Subcommand } from "../main.ts";
-import { clientFor, commonUsage, parseRemote, positional, printJson } from "./args.ts";
+import { parseCommand, positionals, usageError } from "../args.ts";
+import type { CliIo, OptionSpecs } from "../io.ts";
+import { ask } from "../prompt.ts";
+import { clientFor, printJson, remoteOptions } from "./args.ts";
 import { watchRollback } from "./follow.ts";
 import { accepted } from "./responses.ts";
 
-const usage = `usage: rewind rollback HOST --reason TEXT [--backup ID] [--code-only] [--yes] [--follow] [--json]
-       rewind rollback --local ...   (on the host itself, without the control plane: see rewind rollback --local --help)
-${commonUsage}
-`;
+export const remoteRollbackOptions = {
+  reason: { type: "string", value: "TEXT", description: "why (required; kept in the audit log and shown to approvers)" },
+  backup: { type: "string", value: "ID", description: "the backup to return to (default: the host's newest verified one; see rewind backups HOST)" },
+  "code-only": { type: "boolean", default: false, description: "restore images and code only; the database and MinIO data stay as they are" },
+  yes: { type: "boolean", short: "y", default: false, description: "do not ask to type the host name (needed when stdin is not a terminal)" },
+  follow: { type: "boolean", short: "f", default: false, description: "watch it to the end, as rewind status --follow (and exit as it does)" },
+  ...remoteOptions,
+} as const satisfies OptionSpecs;
 
-async function typedHostName(io: CliIo, host: string): Promise<string | undefined> {
-  if (!process.stdin.isTTY) return undefined;
-  const rl = createInterface({ input: process.stdin, output: io.stdout });
-  try {
-    return (await rl.question(`Roll ${host} back? Its services stop while data and code are restored. Type the host name to confirm: `)).trim();
-  } finally {
-    rl.close();
-  }
-}
-
-export const run: Subcommand = async (argv, io) => {
-  const { values, positionals } = parseRemote(
-    argv,
-    {
-      reason: { type: "string" },
-      backup: { type: "string" },
-      "code-only": { type: "boolean", default: false },
-      yes: { type: "boolean", short: "y", default: false },
-      follow: { type: "boolean", short: "f", default: false },
-    },
-    usage,
-  );
-  if (values.help) {
-    io.stdout.write(usage);
-    return 0;
-  }
-  const [host = ""] = positional(positionals, 1, usage);
-  if (values.reason === undefined || values.reason.trim() === "") throw new RewindError("BAD_REQUEST", `--reason TEXT is required\n${usage}`);
+export async function runRemoteRollback(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals: given } = parseCommand(remoteRollbackOptions, argv, true);
+  const [host = ""] = positionals(given, ["HOST"]);
+  if (values.reason === undefined || values.reason.trim() === "") throw usageError("--reason TEXT is required");
   const client = await clientFor(values, io);
   let confirm = host;
   if (!values.yes) {
-    const typed = await typedHostName(io, host);
-    if (typed === undefined) {
-      throw new RewindError("BAD_REQUEST", "refusing to roll back without confirmation: stdin is not a terminal; pass --yes");
-    }
-    if (typed !== host) {
-      io.stderr.write(`rewind: "${typed}" is not "${host}"; nothing was requested\n`);
-      return 1;
-    }
+    const typed = await ask(io, `Roll ${host} back? Its services stop while data and code are restored. Type the host name to confirm: `);
+    if (typed === undefined) throw usageError("refusing to roll back without confirmation: stdin is not a terminal; pass --yes");
+    if (typed !== host) throw new RewindError("CANCELLED", `"${typed}" is not "${host}"; nothing was requested`);
     confirm = typed;
   }
   const answer = await client.post("/v1/rollbacks", accepted, {
@@ -72,4 +48,4 @@ export const run: Subcommand = async (argv, io) => {
   }
   if (!values.follow) return 0;
   return watchRollback(client, answer.rollbackId, io, { follow: true, json: values.json });
-};
+}

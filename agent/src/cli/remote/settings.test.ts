@@ -39,7 +39,10 @@ describe("operator CLI settings", () => {
   });
 
   it("reads ~/.config/rewind/cli.json by default and ignores its absence", async () => {
-    expect(await refusal(resolveSettings({ flags: {}, env: {}, home }))).toMatchObject({ code: "CONFIG_INVALID", message: expect.stringContaining("no control plane URL") });
+    expect(await refusal(resolveSettings({ flags: {}, env: {}, home }))).toMatchObject({
+      code: "CONFIG_INVALID",
+      message: expect.stringContaining("no control plane URL"),
+    });
     await mkdir(path.dirname(defaultConfigFile(home)), { recursive: true });
     await writeFile(defaultConfigFile(home), JSON.stringify({ url: "http://default.example", token: "default-token" }));
     expect(await resolveSettings({ flags: {}, env: {}, home })).toEqual({ url: "http://default.example", token: "default-token" });

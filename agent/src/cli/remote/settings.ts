@@ -1,6 +1,7 @@
 // Where the operator CLI finds the control plane and its token: flags first, then REWIND_URL /
-// REWIND_TOKEN, then a config file (--cli-config, or ~/.config/rewind/cli.json). Each field is
-// validated where it came from, so the message says which flag, variable or file to fix.
+// REWIND_TOKEN, then a config file (--cli-config, or ~/.config/rewind/cli.json, which `rewind login`
+// writes). Each field is validated where it came from, so the message says which flag, variable or
+// file to fix.
 import { readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -20,13 +21,12 @@ export interface SettingsSources {
   home?: string;
 }
 
-const url = z
-  .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
-  .transform((value) => value.replace(/\/+$/, ""));
-const token = z.string().trim().min(8, "must be a Rewind API token (at least 8 characters)");
+export const url = z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).transform((value) => value.replace(/\/+$/, ""));
+export const token = z.string().trim().min(8, "must be a Rewind API token (at least 8 characters)");
 const fileSchema = z.strictObject({ url: z.string().optional(), token: z.string().optional() });
 
-function field(schema: z.ZodType<string>, value: string, where: string): string {
+/** `value` parsed with `schema`, or CONFIG_INVALID naming `where` it came from. */
+export function field(schema: z.ZodType<string>, value: string, where: string): string {
   const result = schema.safeParse(value);
   if (!result.success) {
     throw new RewindError("CONFIG_INVALID", `${where} ${result.error.issues[0]?.message ?? "is invalid"}`, { details: { field: where } });
@@ -75,10 +75,14 @@ export async function resolveSettings(sources: SettingsSources): Promise<RemoteS
   const chosenUrl = pick(sources.flags.url, "url", "REWIND_URL", fromFile.url);
   const chosenToken = pick(sources.flags.token, "token", "REWIND_TOKEN", fromFile.token);
   if (chosenUrl === undefined) {
-    throw new RewindError("CONFIG_INVALID", `no control plane URL: pass --url, set REWIND_URL, or put "url" in ${file}`, { details: { field: "url" } });
+    throw new RewindError("CONFIG_INVALID", `no control plane URL: run \`rewind login --url URL\` (stores it in ${file}), or pass --url, or set REWIND_URL`, {
+      details: { field: "url" },
+    });
   }
   if (chosenToken === undefined) {
-    throw new RewindError("CONFIG_INVALID", `no API token: pass --token, set REWIND_TOKEN, or put "token" in ${file}`, { details: { field: "token" } });
+    throw new RewindError("CONFIG_INVALID", `no API token: run \`rewind login --url URL\` (stores it in ${file}), or set REWIND_TOKEN, or pass --token`, {
+      details: { field: "token" },
+    });
   }
   return { url: field(url, chosenUrl.value, chosenUrl.where), token: field(token, chosenToken.value, chosenToken.where) };
 }
