@@ -88,9 +88,19 @@ export const agentConfig = z.strictObject({
   retention: z
     .strictObject({
       backups: z.number().int().positive().default(5),
-      setAside: z.number().int().nonnegative().default(3),
+      /**
+       * Rollbacks whose set-aside copies (the live data they replaced: the only copy of what was
+       * written under the bad release) are kept whatever their age; younger ones are kept anyway.
+       */
+      setAside: z
+        .number()
+        .int()
+        .min(1, "must be at least 1: set-aside copies are the only copy of the data written under the bad release; lower setAsideMinAgeDays instead")
+        .default(3),
+      /** No set-aside copy younger than this is removed, whatever the count. */
+      setAsideMinAgeDays: z.number().positive().default(7),
     })
-    .default({ backups: 5, setAside: 3 }),
+    .default({ backups: 5, setAside: 3, setAsideMinAgeDays: 7 }),
   offsite: s3Target.optional(),
   log: z.strictObject({ format: z.enum(["json", "pretty"]).default("json") }).default({ format: "json" }),
 });

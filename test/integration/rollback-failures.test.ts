@@ -9,6 +9,7 @@ import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { listProjectContainers } from "../../agent/src/host/compose.ts";
 import { volumeDataDir } from "../../agent/src/host/volume.ts";
+import { setAsideDirOf } from "../../agent/src/host/set-aside-dir.ts";
 import { dataDirNames, setAsidePostDatabase } from "../../agent/src/rollback/names.ts";
 import type { BackupManifest } from "../../shared/schemas/manifest.ts";
 import { containerStates, databaseNames, expectRefusedInPreflight, gitHeadOf, type Scenario, scenarioPerTest, snapshotDatabase, snapshotFiles } from "./rollback-fixture.ts";
@@ -140,6 +141,8 @@ describe("rollback failures", () => {
     expect(report.undoSetAside?.database).toBe(setAsidePostDatabase(s.database, rollbackId));
     expect(await snapshotDatabase(world.cluster.urlFor(report.undoSetAside?.database ?? ""))).toEqual(s.v1.tables);
     expect((await databaseNames(world.cluster)).filter((n) => n.startsWith(s.database))).toEqual([s.database, report.undoSetAside?.database].sort());
-    expect(await volumeSiblings(s)).toEqual(["_data", dataDirNames(rollbackId).post]);
+    expect(await volumeSiblings(s)).toEqual(["_data"]);
+    const live = await volumeDataDir(world.docker, s.config.project.minio?.volume ?? "");
+    expect(await readdir(setAsideDirOf(live))).toEqual([dataDirNames(rollbackId).post]);
   });
 });

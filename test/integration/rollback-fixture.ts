@@ -15,6 +15,7 @@ import { deployVersion, type DemoStack, downStack, upStack, volumeDir } from "..
 import type { AgentConfig } from "../../agent/src/config.ts";
 import { parseAgentConfig } from "../../agent/src/config.ts";
 import { listProjectContainers } from "../../agent/src/host/compose.ts";
+import { setAsideDirOf } from "../../agent/src/host/set-aside-dir.ts";
 import { runBackup } from "../../agent/src/backup/run-backup.ts";
 import type { DumpFormat } from "../../agent/src/host/pg-dump.ts";
 import { demoImageTag } from "../../infra/demo-stack/images.ts";
@@ -238,6 +239,8 @@ export async function prepareScenario(docker: Docker, cluster: PgCluster, option
     v1,
     v2,
     async cleanup() {
+      // The rollbacks' set-aside copies live outside the volume (set-aside-dir.ts): removed with the run.
+      await rm(setAsideDirOf(dataDir), { recursive: true, force: true });
       await downStack(docker, project, { volumes: true });
       await removeLabelled(docker, runId);
       await removeProjectTags(docker, project);

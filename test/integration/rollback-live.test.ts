@@ -10,6 +10,7 @@ import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { listProjectContainers } from "../../agent/src/host/compose.ts";
 import { volumeDataDir } from "../../agent/src/host/volume.ts";
+import { setAsideDirOf } from "../../agent/src/host/set-aside-dir.ts";
 import { dataDirNames, setAsideDatabase, setAsidePostDatabase } from "../../agent/src/rollback/names.ts";
 import type { BackupManifest } from "../../shared/schemas/manifest.ts";
 import { databaseNames, type Scenario, scenarioPerTest, snapshotDatabase, snapshotFiles } from "./rollback-fixture.ts";
@@ -156,8 +157,8 @@ describe("a rollback on a host whose application keeps writing", () => {
     expect((await snapshotDatabase(s.databaseUrl))["table:users"]).toEqual(s.v2.tables["table:users"]);
     const live = await volumeDataDir(world.docker, s.config.project.minio?.volume ?? "");
     expect(await snapshotFiles(live)).toEqual(s.v2.files);
-    expect(report.undoSetAside?.minio).toBe(path.join(path.dirname(live), dataDirNames(rollbackId).post));
+    expect(report.undoSetAside?.minio).toBe(path.join(setAsideDirOf(live), dataDirNames(rollbackId).post));
     expect(await snapshotFiles(report.undoSetAside?.minio ?? "")).toEqual(s.v1.files);
-    expect((await readdir(path.dirname(live))).sort()).toEqual(["_data", path.basename(report.undoSetAside?.minio ?? "")].sort());
+    expect(await readdir(path.dirname(live))).toEqual(["_data"]);
   });
 });

@@ -1,12 +1,14 @@
 // A full rollback of the demo stack on real Docker, PostgreSQL, volumes and git: the broken v2
 // with changed data goes back to the v1 backup, and the v2 state is kept aside, not dropped. The
 // project also runs a `postgres` service (config `project.database.service`), kept running throughout.
-import { readdir } from "node:fs/promises";
+import { readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listProjectContainers } from "../../agent/src/host/compose.ts";
+import { setAsideDirOf } from "../../agent/src/host/set-aside-dir.ts";
 import { volumeDataDir } from "../../agent/src/host/volume.ts";
+import { pruneSetAside } from "../../agent/src/rollback/prune-set-aside.ts";
 import type { RollbackProgress } from "../../agent/src/rollback/executor.ts";
 import { runRollback } from "../../agent/src/rollback/run-rollback.ts";
 import type { RollbackReport } from "../../agent/src/rollback/report.ts";
@@ -92,10 +94,11 @@ describe("a full rollback of the demo stack", () => {
     expect(await databaseNames(cluster)).toContain(aside);
     expect(await snapshotDatabase(cluster.urlFor(aside))).toEqual(scenario.v2.tables);
     expect(await snapshotFiles(report.setAside?.minio ?? "")).toEqual(scenario.v2.files);
-    expect(path.dirname(report.setAside?.minio ?? "")).toBe(path.dirname(await volumeDataDir(docker, scenario.config.project.minio?.volume ?? "")));
+    // Outside the volume's own directory: `docker volume rm` must not take it (set-aside-kept.test.ts).
+    expect(path.dirname(report.setAside?.minio ?? "")).toBe(setAsideDirOf(await volumeDataDir(docker, scenario.config.project.minio?.volume ?? "")));
   });
 
-  it("prunes set-aside copies beyond retention on the next rollback", async () => {
+  it("keeps set-aside copies younger than the minimum age beyond the count, and prunes them once older", async () => {
     const config = { ...scenario.config, retention: { ...scenario.config.retention, setAside: 1 } };
     const second = await runRollback(
       config,
@@ -103,12 +106,22 @@ describe("a full rollback of the demo stack", () => {
       { docker, signal: new AbortController().signal, onProgress: () => undefined },
     );
     expect(second.state).toBe("succeeded");
-    expect(second.prunedSetAside).toEqual([report.rollbackId]);
+    // One rollback's worth is the count, but the first copies are minutes old: a week is the minimum.
+    expect(second.prunedSetAside).toEqual([]);
+    expect(await databaseNames(cluster)).toContain(report.setAside?.database);
+    const asideDir = setAsideDirOf(await volumeDataDir(docker, scenario.config.project.minio?.volume ?? ""));
+    expect((await readdir(asideDir)).sort()).toEqual([path.basename(report.setAside?.minio ?? ""), path.basename(second.setAside?.minio ?? "")].sort());
+
+    // Eight days later, the first rollback's copies go; the newest rollback's stay.
+    const firstReport = path.join(scenario.config.stateDir, "rollbacks", report.rollbackId, "report.json");
+    const aged = { ...report, finishedAt: new Date(Date.now() - 8 * 24 * 3600 * 1000).toISOString() };
+    await writeFile(firstReport, JSON.stringify(aged));
+    expect(await pruneSetAside(config, docker, `rb-none-${scenario.runId}`)).toEqual([report.rollbackId]);
     const names = await databaseNames(cluster);
     expect(names).not.toContain(report.setAside?.database);
     expect(names).toContain(second.setAside?.database);
-    const siblings = await readdir(path.dirname(await volumeDataDir(docker, scenario.config.project.minio?.volume ?? "")));
-    expect(siblings.sort()).toEqual(["_data", path.basename(second.setAside?.minio ?? "")].sort());
+    expect(await readdir(asideDir)).toEqual([path.basename(second.setAside?.minio ?? "")]);
+    expect(await readdir(path.dirname(await volumeDataDir(docker, scenario.config.project.minio?.volume ?? "")))).toEqual(["_data"]);
     expect(await snapshotDatabase(scenario.databaseUrl)).toEqual(scenario.v1.tables);
   });
 

@@ -4,6 +4,7 @@ import { mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
 import { RewindError } from "../../../shared/errors.ts";
+import { setAsideDirOf } from "./set-aside-dir.ts";
 
 export async function volumeDataDir(docker: Docker, volume: string): Promise<string> {
   try {
@@ -36,9 +37,15 @@ export interface VolumeSwapPaths {
   post: string;
 }
 
+/** The staged copy beside `_data` (a copy of the backup); the set-aside copies outside the volume (set-aside-dir.ts). */
 export function swapPaths(dataDir: string, names: { staged: string; aside: string; post: string }): VolumeSwapPaths {
-  const root = path.dirname(dataDir);
-  return { live: dataDir, staged: path.join(root, names.staged), aside: path.join(root, names.aside), post: path.join(root, names.post) };
+  const asideDir = setAsideDirOf(dataDir);
+  return {
+    live: dataDir,
+    staged: path.join(path.dirname(dataDir), names.staged),
+    aside: path.join(asideDir, names.aside),
+    post: path.join(asideDir, names.post),
+  };
 }
 
 /**
@@ -49,7 +56,11 @@ export async function swapVolumeData(paths: VolumeSwapPaths): Promise<void> {
   const [live, staged, aside] = await Promise.all([exists(paths.live), exists(paths.staged), exists(paths.aside)]);
   if (aside && live && !staged) return;
   if (!staged) throw new RewindError("STEP_FAILED", `the staged MinIO data ${paths.staged} is missing; run the stage step again`);
-  if (live && !aside) await rename(paths.live, paths.aside);
+  if (live && !aside) {
+    // Preflight made the set-aside directory; a resumed run after someone removed it makes it again.
+    await mkdir(path.dirname(paths.aside), { recursive: true, mode: 0o700 });
+    await rename(paths.live, paths.aside);
+  }
   else if (live && aside) throw new RewindError("STEP_FAILED", `both ${paths.live} and ${paths.aside} exist beside the staged copy; inspect them by hand`);
   await rename(paths.staged, paths.live);
 }
@@ -67,6 +78,7 @@ export async function unswapVolumeData(paths: VolumeSwapPaths, served: boolean):
   if (await exists(paths.live)) {
     if (served) {
       if (setAside) throw new RewindError("STEP_FAILED", `both ${paths.live} and ${post} exist; inspect them by hand before undoing`);
+      await mkdir(path.dirname(post), { recursive: true, mode: 0o700 });
       await rename(paths.live, post);
       setAside = post;
     } else {

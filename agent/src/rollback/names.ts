@@ -9,7 +9,7 @@ export const databaseSuffix = { stage: "__rewind_stage", pre: "__rewind_pre_", p
 /** MinIO data directory names beside the volume's `_data`, same roles. */
 export const dataDirPrefix = { stage: "_data.rewind-stage-", pre: "_data.rewind-", post: "_data.rewind-post-" } as const;
 
-function shortId(rollbackId: string): string {
+export function shortId(rollbackId: string): string {
   return rollbackId.replace(/[^A-Za-z0-9]/g, "").slice(0, 16).toLowerCase();
 }
 

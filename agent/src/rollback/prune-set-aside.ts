@@ -1,48 +1,79 @@
-// Applies `retention.setAside`: drops the set-aside database and MinIO data of older rollbacks, read
-// from the reports kept under the state dir: the pre-rollback copies a swap set aside, and the
-// post-start copies an undo set aside. The newest ones stay, so a rollback can still be undone.
+// Applies `retention.setAside` and `retention.setAsideMinAgeDays`: finds every set-aside copy on the
+// host (pre-rollback and post-undo databases in PostgreSQL; MinIO directories in the set-aside
+// directory and, from older versions, beside the volume's `_data`), dates each by its rollback's
+// report under the state dir, and removes those the plan allows. Returns the rollback ids whose
+// copies were removed.
 import { readdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
 import type { AgentConfig } from "../config.ts";
-import { dropDatabase } from "../host/postgres-restore.ts";
-import { swapPaths, volumeDataDir } from "../host/volume.ts";
-import { dataDirNames, setAsideDatabase, setAsidePostDatabase } from "./names.ts";
+import { databasesWithPrefix, dropDatabase } from "../host/postgres-restore.ts";
+import { setAsideDirOf } from "../host/set-aside-dir.ts";
+import { volumeDataDir } from "../host/volume.ts";
+import { shortId } from "./names.ts";
 import type { RollbackReport } from "./report.ts";
-import type { FinishedRollback } from "./retention.ts";
-import { prunable } from "./retention.ts";
+import { type DatedRollback, planSetAsidePrune, type SetAsideCopy, setAsideDatabaseId, setAsideDirId } from "./retention.ts";
 
-async function finishedRollbacks(stateDir: string): Promise<FinishedRollback[]> {
+const dayMs = 24 * 3600 * 1000;
+
+async function datedRollbacks(stateDir: string): Promise<DatedRollback[]> {
   const root = path.join(stateDir, "rollbacks");
-  const finished: FinishedRollback[] = [];
+  const dated: DatedRollback[] = [];
   for (const id of await readdir(root).catch(() => [])) {
     const text = await readFile(path.join(root, id, "report.json"), "utf8").catch(() => undefined);
     if (text === undefined) continue;
-    const report = JSON.parse(text) as Pick<RollbackReport, "state" | "mode" | "dryRun" | "startedAt" | "setAside" | "undoSetAside">;
-    const keptData = (report.state === "succeeded" && report.setAside) || (report.state === "undone" && report.undoSetAside);
-    if (report.mode === "full" && !report.dryRun && keptData) {
-      finished.push({ rollbackId: id, startedAt: report.startedAt });
+    let report: Partial<Pick<RollbackReport, "startedAt" | "finishedAt">>;
+    try {
+      report = JSON.parse(text) as typeof report;
+    } catch {
+      // An unreadable report dates nothing: its copies are kept, never guessed at.
+      continue;
     }
+    const at = Date.parse(report.finishedAt ?? report.startedAt ?? "");
+    if (Number.isFinite(at)) dated.push({ rollbackId: id, shortId: shortId(id), at });
   }
-  return finished;
+  return dated;
 }
 
-/** Returns the ids whose set-aside copies were removed. */
-export async function pruneSetAside(config: AgentConfig, docker: Docker, currentId: string): Promise<string[]> {
-  const ids = prunable(await finishedRollbacks(config.stateDir), config.retention.setAside).filter((id) => id !== currentId);
+async function minioCopies(dir: string): Promise<SetAsideCopy[]> {
+  const names = await readdir(dir).catch(() => []);
+  return names.flatMap((name) => {
+    const id = setAsideDirId(name);
+    return id === undefined ? [] : [{ kind: "minio" as const, location: path.join(dir, name), shortId: id }];
+  });
+}
+
+async function setAsideCopies(config: AgentConfig, docker: Docker): Promise<SetAsideCopy[]> {
+  const copies: SetAsideCopy[] = [];
   const database = config.project.database;
-  const minio = config.project.minio;
-  const liveData = minio ? await volumeDataDir(docker, minio.volume) : undefined;
-  for (const id of ids) {
-    if (database) {
-      await dropDatabase(database.adminUrl, setAsideDatabase(database.name, id));
-      await dropDatabase(database.adminUrl, setAsidePostDatabase(database.name, id));
-    }
-    if (liveData) {
-      const paths = swapPaths(liveData, dataDirNames(id));
-      await rm(paths.aside, { recursive: true, force: true });
-      await rm(paths.post, { recursive: true, force: true });
+  if (database) {
+    // The base of a long name is cut to fit 63 bytes: list by a prefix every cut keeps, match exactly after.
+    for (const name of await databasesWithPrefix(database.adminUrl, database.name.slice(0, 16))) {
+      const id = setAsideDatabaseId(name, database.name);
+      if (id !== undefined) copies.push({ kind: "database", location: name, shortId: id });
     }
   }
-  return ids;
+  const minio = config.project.minio;
+  if (minio) {
+    const live = await volumeDataDir(docker, minio.volume);
+    copies.push(...(await minioCopies(setAsideDirOf(live))), ...(await minioCopies(path.dirname(live))));
+  }
+  return copies;
+}
+
+export async function pruneSetAside(config: AgentConfig, docker: Docker, currentId: string): Promise<string[]> {
+  const rollbacks = await datedRollbacks(config.stateDir);
+  const remove = planSetAsidePrune(await setAsideCopies(config, docker), rollbacks, {
+    keep: config.retention.setAside,
+    minAgeMs: config.retention.setAsideMinAgeDays * dayMs,
+    now: Date.now(),
+    currentShortId: shortId(currentId),
+  });
+  const adminUrl = config.project.database?.adminUrl;
+  for (const copy of remove) {
+    if (copy.kind === "database" && adminUrl) await dropDatabase(adminUrl, copy.location);
+    if (copy.kind === "minio") await rm(copy.location, { recursive: true, force: true });
+  }
+  const removed = new Set(remove.map((c) => c.shortId));
+  return rollbacks.filter((r) => removed.has(r.shortId)).map((r) => r.rollbackId);
 }

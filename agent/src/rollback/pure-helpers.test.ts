@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { startOrder, stopOrder } from "./order.ts";
-import { prunable } from "./retention.ts";
 import { compareTableCounts, missingTables } from "./verify-checks.ts";
 
 const services = [{ service: "minio" }, { service: "backend" }, { service: "postgres" }, { service: "frontend" }];
@@ -13,18 +12,6 @@ describe("stop and start order", () => {
 
   it("starts infrastructure first", () => {
     expect(startOrder(services, ["postgres", "minio"]).map((s) => s.service)).toEqual(["minio", "postgres", "backend", "frontend"]);
-  });
-});
-
-describe("retention of set-aside copies", () => {
-  it("keeps the newest ones", () => {
-    const finished = [
-      { rollbackId: "a", startedAt: "2026-01-01T00:00:00Z" },
-      { rollbackId: "c", startedAt: "2026-01-03T00:00:00Z" },
-      { rollbackId: "b", startedAt: "2026-01-02T00:00:00Z" },
-    ];
-    expect(prunable(finished, 2)).toEqual(["a"]);
-    expect(prunable(finished, 0)).toEqual(["c", "b", "a"]);
   });
 });
 

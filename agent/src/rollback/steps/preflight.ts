@@ -10,6 +10,7 @@ import { freeBytes } from "../../host/disk.ts";
 import { gitHead, hasCommit } from "../../host/git.ts";
 import { dataDirectory, listCustomDump, pingPostgres } from "../../host/postgres-restore.ts";
 import { databaseNamesOnServer, databaseOid } from "../../host/postgres-swap.ts";
+import { prepareSetAsideDir } from "../../host/set-aside-dir.ts";
 import { exists, swapPaths, volumeDataDir } from "../../host/volume.ts";
 import { checkBackupFiles } from "../backup-files.ts";
 import type { LoadedBackup } from "../loaded-backup.ts";
@@ -103,6 +104,7 @@ export async function preflight(ctx: StepContext): Promise<StepOutput> {
     ctx.progress(`MinIO archive ${path.basename(backup.minio.file)} intact (${mb(need)} unpacked)`);
     const dataDir = await check(`MinIO volume ${minio.volume}`, () => volumeDataDir(ctx.docker, minio.volume));
     await check("free disk cannot be measured", () => checkDisk("the staged MinIO data", path.dirname(dataDir), need, threshold));
+    await check("the MinIO data cannot be set aside outside its volume", () => prepareSetAsideDir(dataDir));
     await checkDataDirNames(ctx, dataDir);
     checks.push("minio-archive");
   }

@@ -1,0 +1,51 @@
+// The pre-rollback MinIO data a rollback sets aside (the only copy of what was written under the bad
+// release) survives the volume: `docker compose down --volumes` / `docker volume rm` after a rollback
+// leaves it whole, because it lives outside the volume's directory (<docker root>/rewind-set-aside/).
+import path from "node:path";
+import type Docker from "dockerode";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setAsideDirOf } from "../../agent/src/host/set-aside-dir.ts";
+import { volumeDataDir } from "../../agent/src/host/volume.ts";
+import type { RollbackReport } from "../../agent/src/rollback/report.ts";
+import { runRollback } from "../../agent/src/rollback/run-rollback.ts";
+import { downStack } from "../../infra/demo-stack/stack.ts";
+import { requireDocker } from "../world/docker.ts";
+import { type PgCluster, startPostgres } from "../world/postgres.ts";
+import { prepareScenario, type Scenario, snapshotFiles } from "./rollback-fixture.ts";
+
+describe("set-aside MinIO data after a rollback", () => {
+  let docker: Docker;
+  let cluster: PgCluster;
+  let scenario: Scenario;
+  let report: RollbackReport;
+  let liveDir: string;
+
+  beforeAll(async () => {
+    docker = await requireDocker();
+    cluster = await startPostgres();
+    scenario = await prepareScenario(docker, cluster);
+    liveDir = await volumeDataDir(docker, scenario.config.project.minio?.volume ?? "");
+    report = await runRollback(
+      scenario.config,
+      { rollbackId: `rb-kept-${scenario.runId}`, backup: { kind: "manifest", dir: scenario.backupDir }, mode: "full", reason: "v2 is broken" },
+      { docker, signal: new AbortController().signal, onProgress: () => undefined },
+    );
+  });
+
+  afterAll(async () => {
+    await scenario?.cleanup();
+    await cluster?.stop();
+  });
+
+  it("survives docker volume rm of the volume", async () => {
+    expect(report.state).toBe("succeeded");
+    const aside = report.setAside?.minio ?? "";
+    expect(path.dirname(aside)).toBe(setAsideDirOf(liveDir));
+    expect(path.relative(path.dirname(liveDir), aside).startsWith("..")).toBe(true);
+
+    // What `docker compose down --volumes` does: the project's containers, then its volumes, go.
+    await downStack(docker, scenario.config.project.name, { volumes: true });
+    await expect(docker.getVolume(scenario.config.project.minio?.volume ?? "").inspect()).rejects.toMatchObject({ statusCode: 404 });
+    expect(await snapshotFiles(aside)).toEqual(scenario.v2.files);
+  });
+});
