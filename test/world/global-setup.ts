@@ -4,6 +4,7 @@ import { access } from "node:fs/promises";
 import { BUSYBOX } from "../../infra/demo-stack/images.ts";
 import { removeStale, requireDocker } from "./docker.ts";
 import { removeStaleClusters, requirePostgresBinaries } from "./postgres.ts";
+import { removeStaleSetAside } from "./set-aside.ts";
 
 const CHROMIUM = "/usr/lib/chromium/chromium";
 export const STALE_MS = 2 * 60 * 60 * 1000;
@@ -40,5 +41,6 @@ export default async function setup(): Promise<void> {
     );
   }
   await removeStale(await requireDocker(), STALE_MS);
+  await removeStaleSetAside(await requireDocker(), STALE_MS);
   await removeStaleClusters(STALE_MS);
 }
