@@ -7,6 +7,7 @@ import { RewindError } from "../../shared/errors.ts";
 import { hostName } from "../../shared/schemas/common.ts";
 import { describeIssues } from "../../shared/schemas/zod-error.ts";
 import { privateJwk, publicJwk } from "../../shared/signing.ts";
+import { pgTimeoutDefaults } from "./host/pg-timeouts.ts";
 
 const GB = 1024 ** 3;
 
@@ -61,6 +62,14 @@ export const agentConfig = z.strictObject({
          * Absent: PostgreSQL is outside the project, and every project service is stopped.
          */
         service: z.string().min(1).optional(),
+        /** Bounds on every connection, statement and pg_dump/psql/pg_restore run (host/pg-timeouts.ts). */
+        timeouts: z
+          .strictObject({
+            connectSeconds: z.number().int().positive().default(pgTimeoutDefaults.connectSeconds),
+            statementSeconds: z.number().int().positive().default(pgTimeoutDefaults.statementSeconds),
+            toolSeconds: z.number().int().positive().default(pgTimeoutDefaults.toolSeconds),
+          })
+          .default({ ...pgTimeoutDefaults }),
       })
       .optional(),
     minio: z

@@ -127,6 +127,10 @@ export interface ScenarioOptions {
   databaseService?: boolean;
   /** The live database's name, from the run id (default `schedgen_<runId>`); cleanup drops every database naming the run id. */
   databaseName?: (runId: string) => string;
+  /** CREATE DATABASE options for the live database (`TEMPLATE template0 ENCODING 'LATIN1' ...`). */
+  createDatabase?: string;
+  /** Runs on the v1 database just before the backup (large objects, grants...). */
+  beforeBackup?: (url: string) => Promise<void>;
 }
 
 /** A long-running container labelled as the project's `postgres` service, healthy once started. */
@@ -172,8 +176,9 @@ export async function prepareScenario(docker: Docker, cluster: PgCluster, option
   await buildDemoImages(docker);
   const labels = testLabels(runId);
   const database = options.databaseName?.(runId) ?? `schedgen_${runId}`;
-  const databaseUrl = await createDemoDatabase(cluster, "v1", database);
+  const databaseUrl = await createDemoDatabase(cluster, "v1", database, options.createDatabase);
   if (options.extraDataMB) await addPayload(databaseUrl, options.extraDataMB);
+  await options.beforeBackup?.(databaseUrl);
   let stack = await upStack(docker, { project, version: "v1", labels });
   if (options.databaseService) await startDatabaseService(docker, project, labels);
   const dataDir = await volumeDir(docker, stack.minioVolume);

@@ -83,16 +83,20 @@ export async function seedDemoDatabase(url: string, version: DemoVersion): Promi
   }
 }
 
-/** Creates the demo database (the seed's `schedgen`) on a cluster and seeds it; returns its URL. */
+/**
+ * Creates the demo database (the seed's `schedgen`) on a cluster and seeds it; returns its URL.
+ * `createOptions` are CREATE DATABASE options (`TEMPLATE template0 ENCODING 'LATIN1' ...`).
+ */
 export async function createDemoDatabase(
   cluster: { adminUrl: string; urlFor(db: string): string },
   version: DemoVersion,
   name = DEMO_DATABASE,
+  createOptions = "",
 ): Promise<string> {
   const admin = new pg.Client({ connectionString: cluster.adminUrl });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} ${createOptions}`);
   } finally {
     await admin.end();
   }

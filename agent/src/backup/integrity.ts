@@ -1,5 +1,6 @@
-// Proves a backup's files are whole: each is present, has the manifest's size and sha256, and
-// every gzip stream decompresses to the end (a flipped byte fails the CRC). One streamed read per
+// Proves a backup's files are whole: each is present, has the manifest's size and sha256, every
+// gzip stream decompresses to the end (a flipped byte fails the CRC), and a plain SQL dump ends
+// with pg_dump's completion trailer (a dump cut short is still valid gzip). One streamed read per
 // file. The rollback's preflight uses the same checks, also for the seed's backups (no sha256).
 import { createReadStream } from "node:fs";
 import path from "node:path";
@@ -9,14 +10,18 @@ import { createGunzip } from "node:zlib";
 import { RewindError } from "../../../shared/errors.ts";
 import type { BackupFile, BackupManifest } from "../../../shared/schemas/manifest.ts";
 import { type Digest, DigestStream, discard } from "./digest.ts";
+import { DUMP_COMPLETE_TRAILER, DumpTail } from "./dump-trailer.ts";
 
 export interface ManifestFile {
   role: "database" | "minio";
   /** `path` relative to the backup directory (or absolute); size and sha256 when known. */
   file: Pick<BackupFile, "path"> & Partial<Pick<BackupFile, "bytes" | "sha256">>;
-  /** Whether the file is a gzip stream to test in full. */
+  /** Whether the file is a gzip stream to test in full (for the database: a plain SQL dump). */
   gzip: boolean;
 }
+
+/** A gzipped database file is pg_dump's plain format, which must end with the completion trailer. */
+const isPlainDump = (entry: ManifestFile): boolean => entry.role === "database" && entry.gzip;
 
 /** The archive files a manifest lists, with how each is checked. */
 export function manifestFiles(manifest: BackupManifest): ManifestFile[] {
@@ -28,7 +33,7 @@ export function manifestFiles(manifest: BackupManifest): ManifestFile[] {
   return files;
 }
 
-export type FileProblem = "missing" | "unreadable" | "size" | "sha256" | "gzip";
+export type FileProblem = "missing" | "unreadable" | "size" | "sha256" | "gzip" | "incomplete";
 
 export interface FileCheck {
   path: string;
@@ -38,7 +43,7 @@ export interface FileCheck {
   unpackedBytes?: number;
 }
 
-type Read = Digest & { unpackedBytes?: number; gzipError?: string };
+type Read = Digest & { unpackedBytes?: number; gzipError?: string; dumpComplete?: boolean };
 
 /** A sink that counts what it is given and drops it. */
 function counter(): { sink: Writable; bytes(): number } {
@@ -62,13 +67,14 @@ async function readDigest(file: string, gzip: boolean, signal?: AbortSignal): Pr
     return digest.digest();
   }
   const unpacked = counter();
+  const tail = new DumpTail();
   try {
-    await pipeline(source, digest, createGunzip(), unpacked.sink, { signal });
+    await pipeline(source, digest, createGunzip(), tail, unpacked.sink, { signal });
   } catch (error) {
     if (signal?.aborted || (error as NodeJS.ErrnoException).code?.startsWith("Z_") !== true) throw error;
     return { ...digest.digest(), gzipError: (error as Error).message };
   }
-  return { ...digest.digest(), unpackedBytes: unpacked.bytes() };
+  return { ...digest.digest(), unpackedBytes: unpacked.bytes(), dumpComplete: tail.complete() };
 }
 
 export async function checkFile(dir: string, entry: ManifestFile, signal?: AbortSignal): Promise<FileCheck> {
@@ -89,6 +95,10 @@ export async function checkFile(dir: string, entry: ManifestFile, signal?: Abort
   }
   if (entry.file.sha256 !== undefined && read.sha256 !== entry.file.sha256) {
     return { path: entry.file.path, problem: "sha256", detail: `sha256 ${read.sha256}, manifest says ${entry.file.sha256}` };
+  }
+  if (isPlainDump(entry) && read.dumpComplete !== true) {
+    const detail = `no "${DUMP_COMPLETE_TRAILER}" trailer at its end: pg_dump was cut short while writing it (rows, keys or sequences missing)`;
+    return { path: entry.file.path, problem: "incomplete", detail };
   }
   return { path: entry.file.path, ...(read.unpackedBytes === undefined ? {} : { unpackedBytes: read.unpackedBytes }) };
 }

@@ -111,10 +111,10 @@ async function dumpWithCounts(
   signal: AbortSignal | undefined,
 ): Promise<{ file: Omit<BackupFile, "path">; tables: TableCount[] }> {
   const url = urlForDatabase(database.adminUrl, database.name);
-  const snapshot = await exportSnapshot(url);
+  const snapshot = await exportSnapshot(url, database.timeouts);
   // Both run inside the snapshot, so the row counts describe exactly what the dump holds.
   const [dumped, counted] = await Promise.allSettled([
-    dumpDatabase({ binDir: database.binDir, url, format, outFile, snapshot: snapshot.id, signal }),
+    dumpDatabase({ binDir: database.binDir, url, format, outFile, snapshot: snapshot.id, timeouts: database.timeouts, signal }),
     snapshot.counts(),
   ]);
   await snapshot.close();

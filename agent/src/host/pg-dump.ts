@@ -1,7 +1,8 @@
 // Runs pg_dump and streams its output to the backup file: through gzip for the seed's plain
 // `.sql.gz`, or as pg_dump's own compressed custom format (`-Fc`) for a parallel `pg_restore -j`.
-// The dump is hashed and counted on its way to disk and never held in memory.
-import { spawn } from "node:child_process";
+// The dump is hashed and counted on its way to disk and never held in memory. A dump is complete
+// only when pg_dump exited 0, every stream stage finished, and (plain format) its output ends with
+// pg_dump's completion trailer; anything less removes the file.
 import { createWriteStream } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
@@ -9,6 +10,9 @@ import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import { RewindError } from "../../../shared/errors.ts";
 import { type Digest, DigestStream } from "../backup/digest.ts";
+import { DUMP_COMPLETE_TRAILER, DumpTail } from "../backup/dump-trailer.ts";
+import { runPgTool } from "./pg-tool.ts";
+import { type PgTimeouts, pgTimeoutDefaults } from "./pg-timeouts.ts";
 
 export type DumpFormat = "plain-gzip" | "custom";
 
@@ -21,11 +25,9 @@ export interface DumpOptions {
   outFile: string;
   /** A snapshot exported by `pg_export_snapshot()`, so the dump sees exactly what the row counts saw. */
   snapshot?: string;
+  timeouts?: PgTimeouts;
   signal?: AbortSignal;
 }
-
-/** Keep only the tail of stderr: enough for the error message, bounded whatever pg_dump prints. */
-const stderrLimit = 8 * 1024;
 
 /**
  * Splits a URL into a password-free URL for the command line and PGPASSWORD for the environment,
@@ -38,74 +40,50 @@ export function connectionFor(url: string): { dbname: string; env: Record<string
   return { dbname: parsed.toString(), env: password === "" ? {} : { PGPASSWORD: password } };
 }
 
-export function dumpArgs(options: Pick<DumpOptions, "format" | "snapshot">, dbname: string): string[] {
-  const args = ["--no-password", `--dbname=${dbname}`];
+/** Environment every client tool gets: the password, and a bounded connect (libpq's PGCONNECT_TIMEOUT). */
+export function toolEnv(url: string, timeouts: Pick<PgTimeouts, "connectSeconds">): { dbname: string; env: Record<string, string> } {
+  const { dbname, env } = connectionFor(url);
+  return { dbname, env: { ...env, PGCONNECT_TIMEOUT: String(timeouts.connectSeconds) } };
+}
+
+export function dumpArgs(options: Pick<DumpOptions, "format" | "snapshot">, dbname: string, timeouts: Pick<PgTimeouts, "statementSeconds"> = pgTimeoutDefaults): string[] {
+  // A table lock pg_dump cannot get (a migration holding ACCESS EXCLUSIVE) fails the dump instead of hanging it.
+  const args = ["--no-password", `--dbname=${dbname}`, `--lock-wait-timeout=${timeouts.statementSeconds}s`];
   if (options.format === "custom") args.push("--format=custom");
   if (options.snapshot !== undefined) args.push(`--snapshot=${options.snapshot}`);
   return args;
 }
 
 export async function dumpDatabase(options: DumpOptions): Promise<Digest> {
-  const { dbname, env } = connectionFor(options.url);
-  const bin = path.join(options.binDir, "pg_dump");
-  const child = spawn(bin, dumpArgs(options, dbname), {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (text: string) => {
-    stderr = (stderr + text).slice(-stderrLimit);
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
-    child.once("error", (error) => resolve({ code: null, signal: null, error }));
-    child.once("close", (code, signal) => resolve({ code, signal }));
-  });
-  const onAbort = (): void => {
-    child.kill("SIGTERM");
-  };
-  if (options.signal?.aborted) onAbort();
-  else options.signal?.addEventListener("abort", onAbort, { once: true });
-
+  const timeouts = options.timeouts ?? pgTimeoutDefaults;
+  const { dbname, env } = toolEnv(options.url, timeouts);
   const digest = new DigestStream();
-  // pg_dump's custom format is already compressed; gzip is for the plain SQL stream only.
+  const tail = new DumpTail();
   const out = createWriteStream(options.outFile);
-  const streamed =
-    options.format === "plain-gzip"
-      ? pipeline(child.stdout, createGzip(), digest, out)
-      : pipeline(child.stdout, digest, out);
-  const written = streamed.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  const [streamError, exit] = await Promise.all([written, exited]);
-  options.signal?.removeEventListener("abort", onAbort);
-
-  if (exit.error || exit.code !== 0 || streamError !== undefined) {
-    await rm(options.outFile, { force: true });
-    if (options.signal?.aborted) {
-      throw new RewindError("CANCELLED", "the database dump was cancelled", { cause: options.signal.reason });
-    }
-    if (exit.error) {
-      const missing = (exit.error as NodeJS.ErrnoException).code === "ENOENT";
+  try {
+    await runPgTool({
+      bin: path.join(options.binDir, "pg_dump"),
+      args: dumpArgs(options, dbname, timeouts),
+      what: `dumping ${new URL(options.url).pathname.slice(1) || "the database"}`,
+      timeoutSeconds: timeouts.toolSeconds,
+      env,
+      retryable: true,
+      ...(options.signal ? { signal: options.signal } : {}),
+      // pg_dump's custom format is already compressed; gzip is for the plain SQL stream only.
+      stdout: (stdout) =>
+        options.format === "plain-gzip" ? pipeline(stdout, tail, createGzip(), digest, out) : pipeline(stdout, digest, out),
+    });
+    if (options.format === "plain-gzip" && !tail.complete()) {
       throw new RewindError(
-        missing ? "CONFIG_INVALID" : "STEP_FAILED",
-        missing
-          ? `pg_dump not found at ${bin}: install the PostgreSQL client (apt-get install postgresql-client) or set project.database.binDir`
-          : `cannot run ${bin}: ${exit.error.message}`,
-        { cause: exit.error },
+        "STEP_FAILED",
+        `pg_dump exited 0 but its output ends without "${DUMP_COMPLETE_TRAILER}": the dump was cut short, so it is not kept`,
+        { retryable: true },
       );
     }
-    if (exit.code !== 0) {
-      const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-      throw new RewindError("STEP_FAILED", `pg_dump ${how}: ${stderr.trim() || "no error output"}`, {
-        retryable: true,
-        details: { stderr: stderr.trim() },
-      });
-    }
-    throw new RewindError("STEP_FAILED", `writing the dump to ${options.outFile} failed: ${(streamError as Error).message}`, {
-      cause: streamError,
-    });
+  } catch (error) {
+    out.destroy();
+    await rm(options.outFile, { force: true });
+    throw error;
   }
   return digest.digest();
 }

@@ -1,9 +1,10 @@
 // Exact row counts of every user table in a database: what a backup records in its manifest and
 // what a rollback's stage step compares against on the staged copy. A backup takes its counts
 // inside an exported snapshot that pg_dump shares, so the counts describe exactly the dump.
-import pg from "pg";
+import type pg from "pg";
 import { RewindError } from "../../../shared/errors.ts";
 import type { TableCount } from "../../../shared/schemas/manifest.ts";
+import { type ConnectTimeouts, connectPg } from "./pg-connect.ts";
 
 export type { TableCount };
 
@@ -19,18 +20,6 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-async function connect(url: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url });
-  try {
-    await client.connect();
-    return client;
-  } catch (error) {
-    throw new RewindError("UNAVAILABLE", `cannot connect to PostgreSQL: ${(error as Error).message}`, {
-      retryable: true,
-      cause: error,
-    });
-  }
-}
 
 /** Counts inside the client's current transaction. */
 async function countTables(client: pg.Client): Promise<TableCount[]> {
@@ -46,8 +35,8 @@ async function countTables(client: pg.Client): Promise<TableCount[]> {
 }
 
 /** Every user table with its exact `count(*)` (not the planner's estimate), sorted by schema then table. */
-export async function tableCounts(url: string): Promise<TableCount[]> {
-  const client = await connect(url);
+export async function tableCounts(url: string, timeouts?: ConnectTimeouts): Promise<TableCount[]> {
+  const client = await connectPg(url, timeouts);
   try {
     // One snapshot for all counts, so they describe the same moment as each other.
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
@@ -60,8 +49,8 @@ export async function tableCounts(url: string): Promise<TableCount[]> {
 }
 
 /** Every user table as `schema.table`, without counting rows: cheap on a live database. */
-export async function tableNames(url: string): Promise<Set<string>> {
-  const client = await connect(url);
+export async function tableNames(url: string, timeouts?: ConnectTimeouts): Promise<Set<string>> {
+  const client = await connectPg(url, timeouts);
   try {
     const tables = await client.query<{ schema: string; table: string }>(listTables);
     return new Set(tables.rows.map((t) => `${t.schema}.${t.table}`));
@@ -79,8 +68,8 @@ export interface ExportedSnapshot {
 }
 
 /** Opens a read-only transaction and exports its snapshot for pg_dump to share. */
-export async function exportSnapshot(url: string): Promise<ExportedSnapshot> {
-  const client = await connect(url);
+export async function exportSnapshot(url: string, timeouts?: ConnectTimeouts): Promise<ExportedSnapshot> {
+  const client = await connectPg(url, timeouts);
   try {
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     const result = await client.query<{ id: string }>("SELECT pg_export_snapshot() AS id");

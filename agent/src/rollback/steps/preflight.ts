@@ -8,7 +8,8 @@ import path from "node:path";
 import { RewindError, isRewindError } from "../../../../shared/errors.ts";
 import { freeBytes } from "../../host/disk.ts";
 import { gitHead, hasCommit } from "../../host/git.ts";
-import { dataDirectory, listCustomDump, pingPostgres } from "../../host/postgres-restore.ts";
+import { dataDirectory, pingPostgres } from "../../host/postgres-restore.ts";
+import { listCustomDump } from "../../host/postgres-stage.ts";
 import { databaseNamesOnServer, databaseOid } from "../../host/postgres-swap.ts";
 import { prepareSetAsideDir } from "../../host/set-aside-dir.ts";
 import { exists, swapPaths, volumeDataDir } from "../../host/volume.ts";
@@ -85,7 +86,7 @@ export async function preflight(ctx: StepContext): Promise<StepOutput> {
   if (backup.database && database && files.database) {
     const dump = backup.database;
     if ((dump.format ?? "plain-gzip") !== "plain-gzip") {
-      await check("the database dump cannot be read by pg_restore", () => listCustomDump(database.binDir, dump.file, ctx.signal));
+      await check("the database dump cannot be read by pg_restore", () => listCustomDump(database.binDir, dump.file, ctx.signal, database.timeouts));
     }
     // A custom dump is compressed inside: the restored database needs at least its size.
     const need = files.database.unpackedBytes ?? dump.bytes ?? 0;

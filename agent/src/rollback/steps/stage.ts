@@ -6,7 +6,8 @@
 import { chmod, chown, rm, stat } from "node:fs/promises";
 import { RewindError } from "../../../../shared/errors.ts";
 import { tableCounts } from "../../host/postgres-stats.ts";
-import { restoreIntoStage, urlForDatabase } from "../../host/postgres-restore.ts";
+import { urlForDatabase } from "../../host/postgres-restore.ts";
+import { restoreIntoStage } from "../../host/postgres-stage.ts";
 import { databaseOid, dropDatabaseWithOid } from "../../host/postgres-swap.ts";
 import { freshDir, swapPaths, volumeDataDir } from "../../host/volume.ts";
 import { unpackTarGz } from "../backup-files.ts";

@@ -1,0 +1,109 @@
+// Runs one PostgreSQL client tool (pg_dump, psql, pg_restore) to its end under a deadline: the
+// caller's abort (CANCELLED) or the tool timeout (STEP_FAILED) stops it with SIGTERM, then
+// SIGKILL, sent to its whole process group (pg_restore -j forks workers that hold the pipes). Success
+// means exit 0 AND the caller's stream work (feeding stdin, draining stdout) finished cleanly:
+// every stage of the pipe is checked, never only the last one.
+import { spawn } from "node:child_process";
+import path from "node:path";
+import type { Readable, Writable } from "node:stream";
+import { RewindError } from "../../../shared/errors.ts";
+
+export interface ToolRun {
+  bin: string;
+  args: string[];
+  /** What the run does, for messages: "restoring db.sql.gz into app__rewind_stage". */
+  what: string;
+  timeoutSeconds: number;
+  env?: Record<string, string>;
+  signal?: AbortSignal;
+  /** Feeds the tool's stdin; when the tool exits early (psql's ON_ERROR_STOP), its exit code says why, not our EPIPE. */
+  stdin?: (stdin: Writable) => Promise<unknown>;
+  /** Drains the tool's stdout; a failure here (disk full) is the cause of the tool's own broken pipe. */
+  stdout?: (stdout: Readable) => Promise<unknown>;
+  /** Whether a non-zero exit may pass on a retry (a dump of a live database), reported on the error. */
+  retryable?: boolean;
+}
+
+/** Keep only the tail of stderr: enough for the error message, bounded whatever the tool prints. */
+const stderrLimit = 8 * 1024;
+
+/** How long a stopped tool gets to exit on SIGTERM (pg_restore cancels its workers' queries) before SIGKILL. */
+const killGraceMs = 10_000;
+
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch (error) {
+    // ESRCH: the group is already gone, which is what stopping it wants.
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+  }
+}
+
+type Exit = { code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException };
+
+const settle = (work: Promise<unknown>): Promise<unknown> =>
+  work.then(
+    () => undefined,
+    (error: unknown) => error ?? new Error("stream failed"),
+  );
+
+export async function runPgTool(run: ToolRun): Promise<void> {
+  const deadline = AbortSignal.timeout(run.timeoutSeconds * 1000);
+  const stop = run.signal ? AbortSignal.any([run.signal, deadline]) : deadline;
+  const child = spawn(run.bin, run.args, {
+    stdio: [run.stdin ? "pipe" : "ignore", run.stdout ? "pipe" : "ignore", "pipe"],
+    env: { ...process.env, ...run.env },
+    // Its own process group, so stopping it reaches every process it forked.
+    detached: true,
+  });
+  let stderr = "";
+  child.stderr?.setEncoding("utf8");
+  child.stderr?.on("data", (text: string) => {
+    stderr = (stderr + text).slice(-stderrLimit);
+  });
+  const exited = new Promise<Exit>((resolve) => {
+    child.once("error", (error) => resolve({ code: null, signal: null, error }));
+    child.once("close", (code, signal) => resolve({ code, signal }));
+  });
+  let escalation: NodeJS.Timeout | undefined;
+  const onStop = (): void => {
+    signalGroup(child.pid, "SIGTERM");
+    escalation = setTimeout(() => signalGroup(child.pid, "SIGKILL"), killGraceMs);
+  };
+  if (stop.aborted) onStop();
+  else stop.addEventListener("abort", onStop, { once: true });
+  const fed = run.stdin && child.stdin ? settle(run.stdin(child.stdin)) : Promise.resolve(undefined);
+  const drained = run.stdout && child.stdout ? settle(run.stdout(child.stdout)) : Promise.resolve(undefined);
+  const [feedError, drainError, exit] = await Promise.all([fed, drained, exited]);
+  stop.removeEventListener("abort", onStop);
+  clearTimeout(escalation);
+
+  const tool = path.basename(run.bin);
+  if (run.signal?.aborted) throw new RewindError("CANCELLED", `${run.what} was cancelled`, { cause: run.signal.reason });
+  if (deadline.aborted) {
+    throw new RewindError(
+      "STEP_FAILED",
+      `${run.what}: ${tool} did not finish within ${run.timeoutSeconds} s and was stopped (project.database.timeouts.toolSeconds)`,
+      { retryable: true },
+    );
+  }
+  if (exit.error) {
+    throw exit.error.code === "ENOENT"
+      ? new RewindError("CONFIG_INVALID", `${run.bin} not found: install the PostgreSQL client (apt-get install postgresql-client) or set project.database.binDir`, { cause: exit.error })
+      : new RewindError("STEP_FAILED", `${run.what}: cannot run ${run.bin}: ${exit.error.message}`, { cause: exit.error });
+  }
+  if (drainError !== undefined) {
+    throw new RewindError("STEP_FAILED", `${run.what}: writing ${tool}'s output failed: ${(drainError as Error).message}`, { cause: drainError });
+  }
+  if (exit.code !== 0) {
+    const how = exit.signal ? `was killed by ${exit.signal}` : `exit ${exit.code}`;
+    throw new RewindError("STEP_FAILED", `${run.what} failed (${tool} ${how}): ${stderr.trim() || "no error output"}`, {
+      retryable: run.retryable ?? false,
+      details: { stderr: stderr.trim() },
+    });
+  }
+  if (feedError !== undefined) {
+    throw new RewindError("STEP_FAILED", `${run.what}: reading the dump failed: ${(feedError as Error).message}`, { cause: feedError });
+  }
+}
