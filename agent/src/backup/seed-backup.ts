@@ -13,11 +13,11 @@ import type { AgentConfig } from "../config.ts";
 import { parseLastDeploymentBackup } from "../rollback/last-deployment-backup.ts";
 import { agentVersion } from "../version.ts";
 import { buildManifest } from "./build-manifest.ts";
-import { DigestStream } from "./digest.ts";
+import { DigestStream, discard } from "./digest.ts";
+import { DumpTail } from "./dump-trailer.ts";
 import { lastDeploymentFileName } from "./last-deployment-file.ts";
 import { isBackupDirName } from "./layout.ts";
 import { readManifest, writeManifest } from "./manifest-file.ts";
-import { endsWithDumpTrailer, TailSink } from "./seed-dump-trailer.ts";
 
 export type SeedAdoption =
   | { kind: "none"; reason: string }
@@ -36,14 +36,14 @@ function refuse(message: string): never {
 async function readWhole(file: string, trailer: boolean, signal?: AbortSignal): Promise<ReadFile> {
   const info = await stat(file).catch((error: NodeJS.ErrnoException) => refuse(`${file}: ${error.message}`));
   const digest = new DigestStream();
-  const tail = new TailSink();
+  const tail = new DumpTail();
   try {
-    await pipeline(createReadStream(file, { highWaterMark: 1024 * 1024 }), digest, createGunzip(), tail, { signal });
+    await pipeline(createReadStream(file, { highWaterMark: 1024 * 1024 }), digest, createGunzip(), tail, discard(), { signal });
   } catch (error) {
     if (signal?.aborted) throw new RewindError("CANCELLED", `reading ${file} was cancelled`, { cause: error });
     refuse(`${file} is not a whole gzip file: ${(error as Error).message}`);
   }
-  if (trailer && !endsWithDumpTrailer(tail.text())) {
+  if (trailer && !tail.complete()) {
     refuse(`${file} has no '-- PostgreSQL database dump complete' trailer: pg_dump stopped before the end`);
   }
   return { ...digest.digest(), mtimeMs: info.mtimeMs };
