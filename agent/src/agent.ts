@@ -1,6 +1,7 @@
 // The agent: one outbound connection, every frame through the verification gate, verified commands
 // dispatched to per-action handlers, every outcome (ack, rejection, progress, result) reported up
 // signed. Rollback and backup run one at a time; `ping` and `cancel` are built in.
+import { canonicalJson } from "../../shared/canonical-json.ts";
 import { isRewindError } from "../../shared/errors.ts";
 import type { CommandClaims, CommandType } from "../../shared/schemas/command.ts";
 import type { DownFrame } from "../../shared/schemas/frames.ts";
@@ -46,6 +47,11 @@ export interface AgentOptions {
   /** The manifests of the backups on disk, announced on every connect so the control plane knows them. */
   backupManifests?: () => Promise<BackupManifest[]>;
   backoff?: BackoffPolicy;
+  /**
+   * How often the host state is read and, when it changed (a deploy, a hand-made rollback), reported:
+   * the control plane signs the last reported state into rollback commands as their precondition.
+   */
+  stateIntervalMs?: number;
   heartbeatIntervalMs?: number;
   heartbeatTimeoutMs?: number;
 }
@@ -129,11 +135,16 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     await report({ kind: "rejected", ...rejection, reason: truncate(rejection.reason, 1000) });
   };
 
-  const sendState = async (): Promise<void> => {
+  let lastState: string | undefined;
+  /** Reports the host state; unless `always`, only when it differs from the last one reported. */
+  const sendState = async (always: boolean): Promise<void> => {
     if (options.currentState === undefined) return;
     try {
       const state = await options.currentState();
+      const text = canonicalJson(state);
+      if (!always && text === lastState) return;
       await report({ kind: "state", ...state });
+      lastState = text;
     } catch (error) {
       log.warn({ err: error }, "could not read the host state for a state report");
     }
@@ -180,6 +191,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       ...(result.message === undefined ? {} : { message: truncate(result.message, 4000) }),
       ...(result.output === undefined ? {} : { output: result.output }),
     });
+    // A rollback changed the commit and images: the next command's precondition must see that.
+    await sendState(false);
     finished();
   };
 
@@ -239,7 +252,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       case "welcome":
         if (frame.host !== config.host) log.warn({ welcomeHost: frame.host }, "control plane welcomed a different host name");
         await reporter.resendPending();
-        await sendState();
+        await sendState(true);
         await announceBackups();
         return;
       case "heartbeat":
@@ -269,6 +282,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     },
   });
   connection.start();
+  const stateTimer = setInterval(() => void sendState(false), options.stateIntervalMs ?? 10_000);
   log.info({ controlPlane: controlPlane.url, agentVersion, pendingReports: outbox.size() }, "agent started");
 
   return {
@@ -282,6 +296,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       return report({ kind: "manifest", manifest });
     },
     async stop(graceMs = 20_000) {
+      clearInterval(stateTimer);
       await connection?.close();
       for (const r of running.values()) r.controller.abort(new Error("agent stopping"));
       const all = Promise.all([...running.values()].map((r) => r.done));

@@ -5,7 +5,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { isRewindError } from "../../../shared/errors.ts";
 import type { AuditActor, NewAuditEntry } from "../../../shared/schemas/audit.ts";
-import type { CommandAction } from "../../../shared/schemas/command.ts";
+import type { CommandAction, Preconditions } from "../../../shared/schemas/command.ts";
 import { id as idSchema } from "../../../shared/schemas/common.ts";
 import type { BackupManifest } from "../../../shared/schemas/manifest.ts";
 import type { DownFrame } from "../../../shared/schemas/frames.ts";
@@ -21,6 +21,7 @@ import { outcomeOf, type RpcOutcome } from "../rollbacks/rpc-outcome.ts";
 import { awaitsAck, nextState, nextWake } from "./command-state.ts";
 import { insertCommand, insertReport, markOffline, markOnline, syncCommand, touchHost } from "./d1-mirror.ts";
 import { readHandoff } from "./handoff.ts";
+import { lastStateKey, preconditionsOf } from "./last-state.ts";
 import { QueueStore } from "./queue-store.ts";
 import { readUpFrame } from "./read-frame.ts";
 import { signHostCommand } from "./sign-command.ts";
@@ -69,7 +70,8 @@ export class HostChannel extends DurableObject<Env> {
     super(ctx, env);
     this.store = new QueueStore(ctx.storage.sql);
     this.desk = new RollbackDesk(ctx.storage.sql, env, {
-      enqueueAction: (action, createdBy, ttlSeconds) => this.enqueueAction(action, createdBy, ttlSeconds),
+      enqueueAction: (action, createdBy, ttlSeconds, pre) => this.enqueueAction(action, createdBy, ttlSeconds, pre),
+      hostState: () => this.ctx.storage.get<Preconditions>(lastStateKey),
       withdraw: (commandId) => this.withdraw(commandId),
       commandState: (commandId) => this.store.get(commandId)?.state,
     });
@@ -326,6 +328,10 @@ export class HostChannel extends DurableObject<Env> {
     if (command !== undefined) await this.syncCommandMirror(command.id);
     if (command !== undefined) await this.desk.onReport(command.id, report, attachment.host);
     if (report.kind === "manifest") await this.storeManifest(attachment.host, report.manifest, reportId);
+    if (report.kind === "state") {
+      const state = preconditionsOf(report);
+      await (state === undefined ? this.ctx.storage.delete(lastStateKey) : this.ctx.storage.put(lastStateKey, state));
+    }
     await this.audit({
       actor,
       action: "agent.report",
@@ -381,17 +387,17 @@ export class HostChannel extends DurableObject<Env> {
   }
 
   /** Signs `action` for this host and queues it like an API-queued command. */
-  private async enqueueAction(action: CommandAction, createdBy: string, ttlSeconds: number): Promise<{ commandId: string }> {
+  private async enqueueAction(action: CommandAction, createdBy: string, ttlSeconds: number, pre?: Preconditions): Promise<{ commandId: string }> {
     const host = this.store.host();
     if (host === undefined) throw new TypeError("the host channel does not know its host yet");
     const now = new Date();
-    const { claims, jws } = await signHostCommand(this.env, host, action, { ttlSeconds, now });
+    const { claims, jws } = await signHostCommand(this.env, host, action, { ttlSeconds, now, ...(pre === undefined ? {} : { preconditions: pre }) });
     await this.enqueue({ host, commandId: claims.jti, jws, action, createdAt: now.getTime(), createdBy, expiresAt: claims.exp * 1000 });
     await this.audit({
       actor: { kind: "system" },
       action: "command.queued",
       subject: `command:${claims.jti}`,
-      details: { host, action, expiresAt: new Date(claims.exp * 1000).toISOString() },
+      details: { host, action, expiresAt: new Date(claims.exp * 1000).toISOString(), ...(pre === undefined ? {} : { pre }) },
     });
     return { commandId: claims.jti };
   }

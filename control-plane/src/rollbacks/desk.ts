@@ -4,7 +4,7 @@
 import { eq } from "drizzle-orm";
 import { RewindError } from "../../../shared/errors.ts";
 import type { AuditActor } from "../../../shared/schemas/audit.ts";
-import type { CommandAction, CommandState } from "../../../shared/schemas/command.ts";
+import type { CommandAction, CommandState, Preconditions } from "../../../shared/schemas/command.ts";
 import type { Report } from "../../../shared/schemas/report.ts";
 import type { RollbackState } from "../../../shared/schemas/rollback.ts";
 import { randomId } from "../../../shared/signing.ts";
@@ -26,7 +26,9 @@ const cancelCommandTtlSeconds = 5 * 60;
 
 /** What the desk needs from its HostChannel: sign and queue a command, withdraw an unsent one. */
 export interface CommandPort {
-  enqueueAction(action: CommandAction, createdBy: string, ttlSeconds: number): Promise<{ commandId: string }>;
+  enqueueAction(action: CommandAction, createdBy: string, ttlSeconds: number, pre?: Preconditions): Promise<{ commandId: string }>;
+  /** The host's commit and images as its agent last reported them, if it did. */
+  hostState(): Promise<Preconditions | undefined>;
   withdraw(commandId: string): Promise<void>;
   commandState(commandId: string): CommandState | undefined;
 }
@@ -88,6 +90,10 @@ export class RollbackDesk {
           { details: { host: input.host, ...(input.backupId === undefined ? {} : { backupId: input.backupId }) } },
         );
       }
+      // The state this decision is made on, signed into the command: a host changed by the time the
+      // command reaches it (fixed forward, rolled back by hand) refuses it. A host asking for its
+      // own rollback (`rewind deploy`) asks from the state it is in, maybe not reported yet.
+      const pre = input.requestedBy.kind === "host" ? undefined : await this.commands.hostState();
       const now = Date.now();
       const needsApproval = host.requireApproval && !input.automatic;
       const record: RollbackRecord = {
@@ -104,6 +110,7 @@ export class RollbackDesk {
         approvals: [],
         ...(needsApproval ? { expiresAt: now + host.approvalWindowSeconds * 1000 } : {}),
         servicesStopped: false,
+        ...(pre === undefined ? {} : { pre }),
         createdAt: now,
         updatedAt: now,
       };
@@ -158,7 +165,7 @@ export class RollbackDesk {
       mode: record.mode,
       reason: record.reason,
     };
-    const { commandId } = await this.commands.enqueueAction(action, actorName(actor), rollbackCommandTtlSeconds);
+    const { commandId } = await this.commands.enqueueAction(action, actorName(actor), rollbackCommandTtlSeconds, record.pre);
     const current = this.store.get(record.rollbackId) ?? record;
     const updated: RollbackRecord = { ...current, commandId, updatedAt: Date.now() };
     this.store.put(updated);

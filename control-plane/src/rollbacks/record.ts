@@ -1,6 +1,7 @@
 // A rollback as the control plane keeps it: who asked, for which backup, its state, the command that
 // carries it to the host, and the approvals it gathered. The host's Durable Object owns these records.
 import type { AuditActor } from "../../../shared/schemas/audit.ts";
+import type { Preconditions } from "../../../shared/schemas/command.ts";
 import type { RollbackState } from "../../../shared/schemas/rollback.ts";
 
 export interface Approval {
@@ -18,6 +19,8 @@ export interface RollbackRecord {
   requestedBy: AuditActor;
   automatic: boolean;
   source?: string;
+  /** The host's reported state when it was requested, signed into its command as `pre`. */
+  pre?: Preconditions;
   /** The signed `rollback` command, once queued. */
   commandId?: string;
   approvalsRequired: number;

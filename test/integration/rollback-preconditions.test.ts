@@ -1,0 +1,149 @@
+// Issue 14.4: a rollback command carries the host state it was decided on (the commit and images the
+// agent last reported). Queued for an offline host, it must not run once someone changed the host
+// meanwhile (fixed forward by hand): the agent refuses it with PRECONDITION_FAILED, reported and
+// audited, and nothing changes. A rollback requested after the agent reported the new state runs.
+// Control plane in workerd, the real agent process, Docker, PostgreSQL, git.
+import { execFile } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
+import type Docker from "dockerode";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { type AgentProcess, spawnAgent } from "../world/agent.ts";
+import { type ControlPlaneWorld, startControlPlane } from "../world/control-plane.ts";
+import { requireDocker } from "../world/docker.ts";
+import { type PgCluster, startPostgres } from "../world/postgres.ts";
+import { gitHeadOf, prepareScenario, type Scenario, snapshotDatabase } from "./rollback-fixture.ts";
+import { apiJson, enrollWithCli, hostEntry, mintToken, waitUntil } from "./rollbacks-helpers.ts";
+
+const run = promisify(execFile);
+
+interface AuditLine {
+  action: string;
+  subject: string;
+  details: Record<string, unknown>;
+}
+interface Detail {
+  state: string;
+  commandId: string | null;
+  outcome?: { code?: string; message?: string };
+}
+
+let docker: Docker;
+let cluster: PgCluster;
+let scenario: Scenario;
+let world: ControlPlaneWorld;
+let agent: AgentProcess | undefined;
+let operator: { id: string; token: string };
+
+async function audit(): Promise<AuditLine[]> {
+  const text = await (await world.api("/v1/audit?limit=10000")).text();
+  return text
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as AuditLine);
+}
+
+const stateReports = async (): Promise<number> =>
+  (await audit()).filter((e) => e.action === "agent.report" && e.details.kind === "state").length;
+
+async function startAgent(): Promise<void> {
+  agent = spawnAgent(scenario.configFile);
+  await waitUntil(async () => ((await hostEntry(world, scenario.config.host))?.status === "online" ? true : undefined), "the host online", 60_000, agent);
+}
+
+async function request(reason: string): Promise<string> {
+  const host = scenario.config.host;
+  const { status, body } = await apiJson<{ rollbackId: string }>(world, "/v1/rollbacks", {
+    method: "POST",
+    token: operator.token,
+    body: JSON.stringify({ host, reason, confirm: host }),
+  });
+  expect(status).toBe(202);
+  return body.rollbackId;
+}
+
+async function finished(rollbackId: string): Promise<Detail> {
+  return waitUntil(
+    async () => {
+      const { body } = await apiJson<Detail>(world, `/v1/rollbacks/${rollbackId}`);
+      return ["succeeded", "failed", "undone", "expired"].includes(body.state) ? body : undefined;
+    },
+    `rollback ${rollbackId} to finish`,
+    180_000,
+    agent,
+  );
+}
+
+beforeAll(async () => {
+  docker = await requireDocker();
+  [cluster, world] = await Promise.all([startPostgres(), startControlPlane()]);
+  scenario = await prepareScenario(docker, cluster);
+  operator = await mintToken(world, "operator", "olga");
+  await enrollWithCli(world, scenario.config.host, scenario.configFile);
+  await startAgent();
+  await waitUntil(async () => ((await hostEntry(world, scenario.config.host))?.newestBackup ? true : undefined), "the backup announced");
+  await waitUntil(async () => ((await stateReports()) > 0 ? true : undefined), "the host state reported");
+}, 300_000);
+
+afterAll(async () => {
+  await agent?.stop();
+  await world?.stop();
+  await scenario?.cleanup();
+  await cluster?.stop();
+});
+
+it("refuses a queued rollback with PRECONDITION_FAILED when the host changed while its agent was away", async () => {
+  await agent?.stop();
+  agent = undefined;
+  await waitUntil(async () => ((await hostEntry(world, scenario.config.host))?.status === "offline" ? true : undefined), "the host offline");
+  const rollbackId = await request("v2 is failing");
+  const queued = (await audit()).find((e) => e.action === "command.queued" && (e.details.action as { rollbackId?: string }).rollbackId === rollbackId);
+  expect(queued?.details.pre).toMatchObject({ commit: scenario.v2Commit });
+
+  // Meanwhile someone fixes forward on the host.
+  const dir = scenario.config.project.dir;
+  await writeFile(path.join(dir, "HOTFIX"), "fixed by hand\n");
+  await run("git", ["-C", dir, "add", "HOTFIX"]);
+  await run("git", ["-C", dir, "-c", "user.name=ops", "-c", "user.email=ops@example.com", "commit", "-q", "-m", "hotfix"]);
+  const hotfix = await gitHeadOf(dir);
+  await startAgent();
+
+  const detail = await finished(rollbackId);
+
+  expect(detail.state).toBe("failed");
+  expect(detail.outcome?.code).toBe("PRECONDITION_FAILED");
+  expect(detail.outcome?.message).toContain(`commit is ${hotfix}, command expected ${scenario.v2Commit}`);
+  const entries = await audit();
+  expect(entries.some((e) => e.action === "agent.report" && e.subject === `command:${detail.commandId}` && e.details.kind === "rejected")).toBe(true);
+  expect(
+    entries.some(
+      (e) =>
+        e.action === "rollback.state-changed" &&
+        e.subject === `rollback:${rollbackId}` &&
+        (e.details.outcome as { code?: string } | undefined)?.code === "PRECONDITION_FAILED",
+    ),
+  ).toBe(true);
+  expect(await gitHeadOf(dir)).toBe(hotfix);
+  expect(await snapshotDatabase(scenario.databaseUrl)).toEqual(scenario.v2.tables);
+});
+
+it("runs a rollback requested once the agent reported the host's new state", async () => {
+  const hotfix = await gitHeadOf(scenario.config.project.dir);
+  await waitUntil(
+    async () => {
+      const states = (await audit()).filter((e) => e.action === "agent.report" && e.details.kind === "state");
+      return states.length >= 2 ? true : undefined;
+    },
+    "the new state reported",
+  );
+  const rollbackId = await request("the hotfix did not help");
+  const queued = (await audit()).find((e) => e.action === "command.queued" && (e.details.action as { rollbackId?: string }).rollbackId === rollbackId);
+  expect(queued?.details.pre).toMatchObject({ commit: hotfix });
+
+  const detail = await finished(rollbackId);
+
+  expect(detail.state).toBe("succeeded");
+  expect(await gitHeadOf(scenario.config.project.dir)).toBe(scenario.v1Commit);
+  expect(await snapshotDatabase(scenario.databaseUrl)).toEqual(scenario.v1.tables);
+});
