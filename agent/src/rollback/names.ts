@@ -6,7 +6,7 @@ const maxIdentifierBytes = 63;
 
 /** Database suffixes: staged copy, pre-rollback data set aside by the swap, post-start data set aside by an undo. */
 export const databaseSuffix = { stage: "__rewind_stage", pre: "__rewind_pre_", post: "__rewind_post_" } as const;
-/** MinIO data directory names beside the volume's `_data`, same roles. */
+/** MinIO directory names, same roles: the staged one beside the volume's `_data`, set-aside ones in the set-aside directory (volume.ts). */
 export const dataDirPrefix = { stage: "_data.rewind-stage-", pre: "_data.rewind-", post: "_data.rewind-post-" } as const;
 
 export function shortId(rollbackId: string): string {
