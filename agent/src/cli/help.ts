@@ -19,7 +19,7 @@ function aligned(rows: [string, string][], indent = "  "): string {
 export function renderHelp(help: CommandHelp): string {
   const [first = "", ...more] = help.usage;
   const sections = [[`usage: ${first}`, ...more.map((line) => `       ${line}`)].join("\n"), help.description.trimEnd()];
-  const groups = [{ title: "options", options: help.options }, ...(help.moreOptions ?? [])];
+  const groups = [{ title: help.optionsTitle ?? "options", options: help.options }, ...(help.moreOptions ?? [])];
   for (const group of groups) {
     const rows = optionRows(group.options);
     if (group === groups[0]) rows.push(["-h, --help", "show this help"]);

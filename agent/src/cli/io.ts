@@ -25,6 +25,8 @@ export interface CommandHelp {
   /** What the command does, in a few lines. */
   description: string;
   options: OptionSpecs;
+  /** The heading of `options` when the command has more than one form (default "options"). */
+  optionsTitle?: string;
   /** Options of another form of the command (`rollback --local`, `audit export`), under their own title. */
   moreOptions?: { title: string; options: OptionSpecs }[];
   /** Exit codes and their meaning; every command documents its own. */

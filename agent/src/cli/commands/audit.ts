@@ -88,6 +88,7 @@ export const command: Command = {
     ],
     description:
       "verify (offline) checks an exported audit log: every entry's hash chain and signature, the agents'\nsigned reports, and the signed checkpoints. EXPORT is an export directory or its audit.ndjson.\nexport downloads the log, its checkpoints and the public keys with an auditor token.",
+    optionsTitle: "verify options",
     options: verifyOptions,
     moreOptions: [{ title: "export options", options: exportOptions }],
     exitCodes: [

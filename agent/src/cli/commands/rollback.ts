@@ -96,6 +96,7 @@ export const command: Command = {
     ],
     description:
       "Rolls a host back to a verified backup: images, container configuration, code, and (unless --code-only)\nthe database and MinIO data; the data it replaces is set aside, never dropped. Through the control\nplane, the host name must be typed to confirm (or --yes), and the host may require a second operator\n(rewind approve). With --local it runs on this host from its agent config, without the control plane.",
+    optionsTitle: "options (through the control plane)",
     options: remoteRollbackOptions,
     moreOptions: [{ title: "with --local (on the host itself)", options: localOptions }],
     exitCodes: [
