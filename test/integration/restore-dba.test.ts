@@ -14,19 +14,10 @@ import type { AgentConfig } from "../../agent/src/config.ts";
 import { dumpDatabase } from "../../agent/src/host/pg-dump.ts";
 import { isRewindError } from "../../shared/errors.ts";
 import type { BackupManifest } from "../../shared/schemas/manifest.ts";
+import { databaseFacts, sql } from "./database-facts.ts";
 import { containerStates, databaseNames, expectRefusedInPreflight, type Scenario, scenarioPerTest, snapshotDatabase } from "./rollback-fixture.ts";
 
 const world = scenarioPerTest();
-
-async function sql<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 function database(config: AgentConfig): NonNullable<AgentConfig["project"]["database"]> {
   const db = config.project.database;
@@ -63,20 +54,6 @@ async function fakePgDump(realBin: string, ending: string): Promise<string> {
   await writeFile(path.join(dir, "pg_dump"), script);
   await chmod(path.join(dir, "pg_dump"), 0o755);
   return dir;
-}
-
-/** What a DBA checks on a database besides its rows; the oid says whether it is the same database. */
-async function databaseFacts(adminUrl: string, db: string): Promise<Record<string, unknown>> {
-  const [facts] = await sql(
-    adminUrl,
-    `SELECT d.oid::text AS oid, pg_encoding_to_char(d.encoding) AS encoding, d.datcollate, d.datctype, d.datlocprovider, d.daticulocale,
-            pg_get_userbyid(d.datdba) AS owner, d.datconnlimit, d.datacl::text AS acl, shobj_description(d.oid, 'pg_database') AS comment,
-            (SELECT array_agg(coalesce(pg_get_userbyid(nullif(s.setrole, 0)), '*') || ':' || array_to_string(s.setconfig, ';') ORDER BY s.setrole)
-               FROM pg_db_role_setting s WHERE s.setdatabase = d.oid) AS settings
-       FROM pg_database d WHERE d.datname = $1`,
-    [db],
-  );
-  return facts ?? {};
 }
 
 describe("cut-short dumps", () => {
