@@ -1,7 +1,7 @@
 // PostgreSQL admin queries of a rollback: reachability, the data directory, dropping a database.
 // The staged copy is made in postgres-stage.ts, the swap by renames is in postgres-swap.ts.
 import type pg from "pg";
-import { withPg } from "./pg-connect.ts";
+import { type ConnectTimeouts, withPg } from "./pg-connect.ts";
 
 export function urlForDatabase(adminUrl: string, db: string): string {
   const url = new URL(adminUrl);
@@ -9,24 +9,32 @@ export function urlForDatabase(adminUrl: string, db: string): string {
   return url.toString();
 }
 
-/** Admin work on one connection, with connect and statement timeouts (host/pg-connect.ts). */
-export function withAdmin<T>(adminUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  return withPg(adminUrl, work);
+/** Admin work on one connection, with connect and statement timeouts (host/pg-connect.ts; defaults unless given). */
+export function withAdmin<T>(adminUrl: string, work: (client: pg.Client) => Promise<T>, timeouts?: ConnectTimeouts): Promise<T> {
+  return withPg(adminUrl, work, timeouts);
 }
 
-export async function pingPostgres(adminUrl: string): Promise<string> {
-  return withAdmin(adminUrl, async (client) => {
-    const result = await client.query<{ version: string }>("SHOW server_version");
-    return result.rows[0]?.version ?? "unknown";
-  });
+export async function pingPostgres(adminUrl: string, timeouts?: ConnectTimeouts): Promise<string> {
+  return withAdmin(
+    adminUrl,
+    async (client) => {
+      const result = await client.query<{ version: string }>("SHOW server_version");
+      return result.rows[0]?.version ?? "unknown";
+    },
+    timeouts,
+  );
 }
 
 /** The server's data directory, to measure free disk when the server runs on this host. */
-export async function dataDirectory(adminUrl: string): Promise<string | undefined> {
-  return withAdmin(adminUrl, async (client) => {
-    const result = await client.query<{ data_directory: string }>("SHOW data_directory");
-    return result.rows[0]?.data_directory;
-  });
+export async function dataDirectory(adminUrl: string, timeouts?: ConnectTimeouts): Promise<string | undefined> {
+  return withAdmin(
+    adminUrl,
+    async (client) => {
+      const result = await client.query<{ data_directory: string }>("SHOW data_directory");
+      return result.rows[0]?.data_directory;
+    },
+    timeouts,
+  );
 }
 
 export async function databaseExists(adminUrl: string, db: string): Promise<boolean> {

@@ -91,8 +91,8 @@ export async function preflight(ctx: StepContext): Promise<StepOutput> {
     // A custom dump is compressed inside: the restored database needs at least its size.
     const need = files.database.unpackedBytes ?? dump.bytes ?? 0;
     ctx.progress(`database dump ${path.basename(dump.file)} intact (${mb(need)} to restore)`);
-    await check("PostgreSQL is not reachable", () => pingPostgres(database.adminUrl));
-    const dataDir = await check("PostgreSQL's data directory is unknown", () => dataDirectory(database.adminUrl));
+    await check("PostgreSQL is not reachable", () => pingPostgres(database.adminUrl, database.timeouts));
+    const dataDir = await check("PostgreSQL's data directory is unknown", () => dataDirectory(database.adminUrl, database.timeouts));
     // The server may be elsewhere (its data directory not on this host): then only the threshold applies here.
     if (dataDir && (await exists(dataDir))) await checkDisk("the staged database", dataDir, need, threshold);
     const oid = await checkDatabaseNames(ctx, database);

@@ -27,7 +27,7 @@ async function stageDatabase(ctx: StepContext, database: Database, dump: NonNull
   const oid = await databaseOid(database.adminUrl, staged);
   if (oid === undefined) throw new RewindError("STEP_FAILED", `the staged database ${staged} vanished right after its restore`);
   if (dump.tables) {
-    const actual = await tableCounts(urlForDatabase(database.adminUrl, staged));
+    const actual = await tableCounts(urlForDatabase(database.adminUrl, staged), database.timeouts);
     const mismatches = compareTableCounts(dump.tables, actual);
     if (mismatches.length > 0) {
       await dropDatabaseWithOid(database.adminUrl, staged, oid);

@@ -53,7 +53,7 @@ export async function verify(ctx: StepContext): Promise<StepOutput> {
   const database = config.project.database;
   let tables = 0;
   if (full && database && backup.database?.tables) {
-    const missing = missingTables(backup.database.tables, await tableNames(urlForDatabase(database.adminUrl, database.name)));
+    const missing = missingTables(backup.database.tables, await tableNames(urlForDatabase(database.adminUrl, database.name), database.timeouts));
     if (missing.length > 0) throw new RewindError("STEP_FAILED", `tables of the backup missing from the live database: ${missing.join(", ")}`);
     tables = backup.database.tables.length;
     ctx.progress(`all ${tables} tables of the manifest present`);
