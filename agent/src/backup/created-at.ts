@@ -3,6 +3,7 @@
 // was finished. Directory names are no clock: the seed names them in local time, Rewind in UTC.
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
+import { isRewindError } from "../../../shared/errors.ts";
 import type { BackupManifest } from "../../../shared/schemas/manifest.ts";
 import { manifestFileName } from "./layout.ts";
 import { readManifest } from "./manifest-file.ts";
@@ -12,6 +13,8 @@ export interface DatedBackup {
   createdAt: number;
   /** Present when the backup has a readable manifest. */
   manifest?: BackupManifest;
+  /** Why its manifest.json could not be used, when it has one. */
+  manifestProblem?: string;
 }
 
 async function filesTime(dir: string): Promise<number> {
@@ -24,7 +27,12 @@ async function filesTime(dir: string): Promise<number> {
 }
 
 export async function datedBackup(dir: string): Promise<DatedBackup> {
-  const manifest = await readManifest(dir).catch(() => undefined);
-  if (manifest !== undefined) return { dir, createdAt: Date.parse(manifest.createdAt), manifest };
-  return { dir, createdAt: await filesTime(dir) };
+  try {
+    const manifest = await readManifest(dir);
+    return { dir, createdAt: Date.parse(manifest.createdAt), manifest };
+  } catch (error) {
+    // No manifest (a seed backup not adopted yet) is no problem; a damaged one is worth saying.
+    const problem = isRewindError(error, "NOT_FOUND") ? {} : { manifestProblem: (error as Error).message };
+    return { dir, createdAt: await filesTime(dir), ...problem };
+  }
 }
