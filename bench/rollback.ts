@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import type Docker from "dockerode";
 import pg from "pg";
 import { listProjectContainers } from "../agent/src/host/compose.ts";
-import { captureSpec, recreateContainer, stopContainer } from "../agent/src/host/docker-start.ts";
+import { captureSpec, restoreContainer, stopContainer } from "../agent/src/host/docker-start.ts";
 import { waitHealthy } from "../agent/src/host/health.ts";
 import { volumeDataDir } from "../agent/src/host/volume.ts";
 import { stopOrder, startOrder } from "../agent/src/rollback/order.ts";
@@ -108,7 +108,7 @@ async function measureSeed(docker: Docker, cluster: PgCluster, s: Scenario): Pro
   await run("tar", ["xzf", path.join(s.backupDir, manifest.minio?.file.path ?? ""), "-C", dataDir]);
   await run("git", ["-C", config.project.dir, "checkout", "-q", manifest.git.commit]);
   const images = Object.fromEntries(manifest.services.map((svc) => [svc.service, svc.imageId]));
-  for (const spec of startOrder(specs, config.project.infraServices)) await recreateContainer(docker, spec, images[spec.service] ?? spec.imageId);
+  for (const spec of startOrder(specs, config.project.infraServices)) await restoreContainer(docker, spec, images[spec.service] ?? spec.imageId);
   await waitHealthy(docker, config.project.name, specs.map((spec) => spec.service), config.thresholds.healthTimeoutSeconds * 1000);
   const total = round(seconds(started));
   return { procedure: "seed runbook", databaseMB: size, totalSeconds: total, downtimeSeconds: total };

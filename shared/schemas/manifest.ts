@@ -57,6 +57,11 @@ export const backupManifest = z.strictObject({
   createdAt: isoTime,
   git: z.strictObject({ commit: gitCommit, branch: z.string().min(1) }),
   services: z.array(serviceImage),
+  /**
+   * Each container's configuration as it ran (create spec, running or exited), kept on the host in
+   * this file (it holds env values): only its size and sha256 travel. Absent in older backups.
+   */
+  containers: backupFile.optional(),
   database: z
     .strictObject({
       name: z.string().min(1),

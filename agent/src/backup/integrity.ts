@@ -13,7 +13,7 @@ import { type Digest, DigestStream, discard } from "./digest.ts";
 import { DUMP_COMPLETE_TRAILER, DumpTail } from "./dump-trailer.ts";
 
 export interface ManifestFile {
-  role: "database" | "minio";
+  role: "database" | "minio" | "containers";
   /** `path` relative to the backup directory (or absolute); size and sha256 when known. */
   file: Pick<BackupFile, "path"> & Partial<Pick<BackupFile, "bytes" | "sha256">>;
   /** Whether the file is a gzip stream to test in full (for the database: a plain SQL dump). */
@@ -30,6 +30,7 @@ export function manifestFiles(manifest: BackupManifest): ManifestFile[] {
     files.push({ role: "database", file: manifest.database.file, gzip: manifest.database.format === "plain-gzip" });
   }
   if (manifest.minio) files.push({ role: "minio", file: manifest.minio.file, gzip: true });
+  if (manifest.containers) files.push({ role: "containers", file: manifest.containers, gzip: false });
   return files;
 }
 

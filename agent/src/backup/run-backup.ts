@@ -1,7 +1,8 @@
 // A pre-deployment backup, end to end: the database dump and MinIO archive in the seed's layout,
 // the manifest (commit, images kept by tag, row counts, sizes and sha256), the seed's
-// `.last-deployment-backup`, then the optional off-site copy and retention. Files are written to a
-// staging directory and renamed into place only when complete.
+// `.last-deployment-backup`, then the optional off-site copy and retention. Each container's
+// configuration as it ran goes to `containers.json` (host-local: it holds env values). Files are
+// written to a staging directory and renamed into place only when complete.
 import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
@@ -18,6 +19,7 @@ import { volumeDataDir } from "../host/volume.ts";
 import { agentVersion } from "../version.ts";
 import { acquireBackupLock } from "./backup-lock.ts";
 import { buildManifest, serviceImages } from "./build-manifest.ts";
+import { recordContainers } from "./container-config.ts";
 import { tagImages, untagImages } from "./keep-images.ts";
 import { lastDeploymentValues, writeLastDeploymentBackup } from "./last-deployment-file.ts";
 import { backupLayout, dbFileName, formatTimestamp, minioFileName, stagingPrefix } from "./layout.ts";
@@ -146,8 +148,14 @@ export async function runBackup(config: AgentConfig, ctx: BackupContext, options
     try {
       progress("prepare", "running", `backing up compose project ${project.name} to ${layout.dir}`);
       const head = await gitHead(project.dir);
-      const services = serviceImages(await listProjectContainers(docker, project.name), project.name, timestamp);
-      progress("prepare", "succeeded", `commit ${head.commit.slice(0, 12)} on ${head.branch}, ${services.length} services`);
+      const running = await listProjectContainers(docker, project.name);
+      const services = serviceImages(running, project.name, timestamp);
+      const containers = await recordContainers(docker, running, project.name, layout.stagingDir);
+      progress(
+        "prepare",
+        "succeeded",
+        `commit ${head.commit.slice(0, 12)} on ${head.branch}, ${services.length} services; container configuration in ${containers.path}`,
+      );
 
       let database: BackupManifest["database"];
       if (project.database) {
@@ -190,6 +198,7 @@ export async function runBackup(config: AgentConfig, ctx: BackupContext, options
         createdAt: now.toISOString(),
         git: head,
         services,
+        containers,
         ...(database ? { database } : {}),
         ...(minio ? { minio } : {}),
         agentVersion,

@@ -2,6 +2,8 @@
 // standalone `docker-compose` (Debian's 1.29). Found once per call, always run with a timeout, from
 // the project directory, so what it builds and starts is what that checkout's compose file says.
 import { execFile } from "node:child_process";
+import { access } from "node:fs/promises";
+import path from "node:path";
 import { RewindError } from "../../../shared/errors.ts";
 
 export type ComposeFlavor = "v2" | "v1";
@@ -74,6 +76,9 @@ export async function requireComposeCli(timeoutMs?: number): Promise<ComposeCli>
   return cli;
 }
 
+/** How the operator types it: `docker compose` or `docker-compose`. */
+export const commandName = (cli: ComposeCli): string => [cli.file, ...cli.prefix].join(" ");
+
 /** The full command line, for messages and for running. */
 export function composeArgs(cli: ComposeCli, projectName: string, args: readonly string[]): string[] {
   return [...cli.prefix, "--project-name", projectName, ...args];
@@ -82,7 +87,7 @@ export function composeArgs(cli: ComposeCli, projectName: string, args: readonly
 /** Run a compose subcommand in the project directory; a failure or timeout is STEP_FAILED with Compose's own words. */
 export async function runCompose(cli: ComposeCli, options: ComposeRunOptions, args: readonly string[]): Promise<Output> {
   const full = composeArgs(cli, options.projectName, args);
-  const shown = `${cli.file} ${full.join(" ")}`;
+  const shown = `${commandName(cli)} ${args.join(" ")}`;
   try {
     return await run(cli.file, full, { cwd: options.projectDir, timeoutMs: options.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
   } catch (error) {
@@ -102,4 +107,16 @@ export async function runCompose(cli: ComposeCli, options: ComposeRunOptions, ar
 /** The name Compose gives a service's n-th container: `project_service_1` (1.x) or `project-service-1` (v2). */
 export function composeContainerName(flavor: ComposeFlavor, project: string, service: string, index = 1): string {
   return flavor === "v1" ? `${project}_${service}_${index}` : `${project}-${service}-${index}`;
+}
+
+/** The file names Compose looks for in a project directory, in its order of preference. */
+export const composeFileNames = ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"] as const;
+
+/** The compose file Compose would use in `dir`, if any. */
+export async function composeFileIn(dir: string): Promise<string | undefined> {
+  for (const name of composeFileNames) {
+    const file = path.join(dir, name);
+    if (await access(file).then(() => true, () => false)) return file;
+  }
+  return undefined;
 }

@@ -6,10 +6,17 @@ import path from "node:path";
 import type Docker from "dockerode";
 import { create as createTar } from "tar";
 import { RewindError } from "../../../shared/errors.ts";
+import { withCarriedVolumes } from "./carry-volumes.ts";
 
 export interface ContainerSpec {
+  /** The container captured; a container still holding this id is the very same one (start it, do not recreate it). */
+  id?: string;
   name: string;
   service: string;
+  /** Whether it ran when captured: a one-shot job that had exited is created again but not started. */
+  running?: boolean;
+  /** What `imageRef` (a tag) pointed at when captured; Compose decides by it, so a restore points it back. */
+  refImageId?: string;
   /** The image the container ran when captured (sha256:…). */
   imageId: string;
   imageRef: string;
@@ -36,9 +43,13 @@ export async function captureSpec(docker: Docker, containerId: string, service: 
   });
   const builtIn = ["bridge", "host", "none"];
   const [first, ...rest] = endpoints.filter(([network]) => !builtIn.includes(network));
+  const refImageId = info.Config.Image.startsWith("sha256:") ? undefined : await imageIdOf(docker, info.Config.Image);
   return {
+    id: info.Id,
     name: info.Name.replace(/^\//, ""),
     service,
+    running: info.State.Running || info.State.Restarting,
+    ...(refImageId ? { refImageId } : {}),
     imageId: info.Image,
     imageRef: info.Config.Image,
     create: {
@@ -113,23 +124,57 @@ export async function rebuildImage(docker: Docker, projectDir: string, service: 
   return id;
 }
 
-/**
- * Remove whatever container holds `spec.name`, create it anew from the spec with `imageId`, start it.
- * `refs` are extra names (keep tag, rebuild tag) the image may go by.
- */
-export async function recreateContainer(docker: Docker, spec: ContainerSpec, imageId: string, refs: readonly string[] = []): Promise<string> {
+async function inspectOrUndefined(docker: Docker, name: string): Promise<Docker.ContainerInspectInfo | undefined> {
   try {
-    await docker.getContainer(spec.name).remove({ force: true });
+    return await docker.getContainer(name).inspect();
   } catch (error) {
-    if (!isNotFound(error)) throw error;
+    if (isNotFound(error)) return undefined;
+    throw error;
   }
+}
+
+/** Point a tag back at `imageId` (Compose resolves `image:` by tag and recreates when the id differs). */
+export async function pointTag(docker: Docker, ref: string, imageId: string): Promise<boolean> {
+  if (ref.startsWith("sha256:") || (await imageIdOf(docker, ref)) === imageId) return false;
+  const at = ref.lastIndexOf(":");
+  const slash = ref.lastIndexOf("/");
+  const [repo, tag] = at > slash ? [ref.slice(0, at), ref.slice(at + 1)] : [ref, "latest"];
+  await docker.getImage(imageId).tag({ repo, tag });
+  return true;
+}
+
+/**
+ * Put `spec` in place with `imageId`: the captured container itself when it is still there with that
+ * image (started if it ran), otherwise whatever holds the name is removed (its anonymous volumes
+ * carried over) and the container created anew from the spec, started only if it ran when captured. `refs` are extra names (keep tag, rebuild
+ * tag) the image may go by. Returns the container id.
+ */
+export async function restoreContainer(docker: Docker, spec: ContainerSpec, imageId: string, refs: readonly string[] = []): Promise<string> {
+  const start = spec.running !== false;
+  const current = await inspectOrUndefined(docker, spec.name);
+  if (current && spec.id === current.Id && current.Image === imageId) {
+    if (start && !current.State.Running) await docker.getContainer(current.Id).start();
+    return current.Id;
+  }
+  if (current) await docker.getContainer(current.Id).remove({ force: true });
   const image = await referenceFor(docker, imageId, [...refs, spec.imageRef]);
-  const container = await docker.createContainer({ ...spec.create, name: spec.name, Image: image });
+  const create = withCarriedVolumes(spec.create, current?.Mounts ?? []);
+  const container = await docker.createContainer({ ...create, name: spec.name, Image: image });
   for (const [network, endpoint] of Object.entries(spec.extraNetworks)) {
     await docker.getNetwork(network).connect({ Container: container.id, EndpointConfig: endpoint });
   }
-  await container.start();
+  if (start) await container.start();
   return container.id;
+}
+
+/** Stop and remove a container (its named volumes stay); already gone is fine. */
+export async function removeContainer(docker: Docker, name: string, timeoutSeconds: number): Promise<void> {
+  await stopContainer(docker, name, timeoutSeconds);
+  try {
+    await docker.getContainer(name).remove();
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
 }
 
 /** A service's recent logs as text (stdout and stderr interleaved as Docker recorded them). */

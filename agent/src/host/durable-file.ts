@@ -13,10 +13,11 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-export async function writeFileDurably(file: string, content: string): Promise<void> {
+/** `mode` applies from creation: a file holding secrets is never readable by others, not even briefly. */
+export async function writeFileDurably(file: string, content: string, mode = 0o666): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const temp = `${file}.tmp-${process.pid}`;
-  const handle = await open(temp, "w");
+  const handle = await open(temp, "w", mode);
   try {
     await handle.writeFile(content);
     await handle.sync();

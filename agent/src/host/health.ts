@@ -14,7 +14,9 @@ export interface ServiceStatus {
 
 export function serviceStatuses(containers: readonly ProjectContainer[], services: readonly string[]): ServiceStatus[] {
   return services.map((service) => {
-    const container = containers.find((c) => c.service === service);
+    // A container a rollback retired (stopped, kept for its undo) may share the service: the running one counts.
+    const candidates = containers.filter((c) => c.service === service);
+    const container = candidates.find((c) => c.state === "running") ?? candidates[0];
     if (!container) return { service, state: "missing", health: "none", ok: false };
     const ok = container.state === "running" && (container.health === "healthy" || container.health === "none");
     return { service, state: container.state, health: container.health, ok };

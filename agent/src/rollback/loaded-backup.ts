@@ -5,6 +5,7 @@ import * as z from "zod";
 import { gitCommit, imageId, sha256Hex } from "../../../shared/schemas/common.ts";
 import type { BackupManifest, LastDeploymentBackup } from "../../../shared/schemas/manifest.ts";
 import { originOf, serviceImage, tableCount } from "../../../shared/schemas/manifest.ts";
+import { recordedContainer } from "../backup/container-config.ts";
 
 export const loadedBackup = z.strictObject({
   /** `commit`: a code-only rollback to a named commit on a host with no backup at all. */
@@ -15,6 +16,8 @@ export const loadedBackup = z.strictObject({
   commit: gitCommit,
   branch: z.string().min(1),
   services: z.array(serviceImage),
+  /** The manifest's `containers.json` entry: each container's configuration at backup time. */
+  containers: z.strictObject({ file: z.string().min(1), sha256: sha256Hex, bytes: z.number().int().nonnegative() }).optional(),
   database: z
     .strictObject({
       file: z.string().min(1),
@@ -42,6 +45,8 @@ export const rollbackTarget = z.strictObject({
   commit: gitCommit,
   branch: z.string().min(1),
   images: z.record(z.string(), z.strictObject({ imageId, keepTag: z.string().optional(), imageRef: z.string().optional() })),
+  /** The containers to recreate exactly (sha256-checked when loaded); absent: Compose from the checkout. */
+  containers: z.array(recordedContainer).optional(),
 });
 export type RollbackTarget = z.output<typeof rollbackTarget>;
 
@@ -54,6 +59,9 @@ export function fromManifest(manifest: BackupManifest, dir: string): LoadedBacku
     commit: manifest.git.commit,
     branch: manifest.git.branch,
     services: manifest.services,
+    ...(manifest.containers
+      ? { containers: { file: path.resolve(dir, manifest.containers.path), sha256: manifest.containers.sha256, bytes: manifest.containers.bytes } }
+      : {}),
     ...(manifest.database
       ? {
           database: {

@@ -14,6 +14,8 @@ import { buildReport } from "./report.ts";
 import type { RollbackRequest } from "./request.ts";
 import { rollbackRequest } from "./request.ts";
 import { pruneSetAside } from "./prune-set-aside.ts";
+import { removeRetired } from "./restore-containers.ts";
+import { retiredOf } from "./step-context.ts";
 
 export type { RollbackProgress, RollbackReport, RollbackRequest };
 
@@ -43,6 +45,12 @@ async function finish(config: AgentConfig, rollbackId: string, ctx: RollbackRunC
   if (!entries) throw new RewindError("NOT_FOUND", `no journal for rollback ${rollbackId} at ${file}`);
   const replay = await execute({ config, docker: ctx.docker, signal: ctx.signal, journalFile: file, dir, onProgress: ctx.onProgress }, entries);
   const report = buildReport(replay, await logExcerpts(dir), new Date().toISOString());
+  if (report.state === "succeeded") {
+    // Kept only so an undo could bring them back; the rollback succeeded, so they go.
+    await removeRetired(ctx.docker, retiredOf(replay), config.thresholds.stopTimeoutSeconds).catch((error: Error) => {
+      report.retentionError = `removing the bad release's retired containers failed: ${error.message}`;
+    });
+  }
   await writeFile(path.join(dir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
   if (report.state === "succeeded" && !report.dryRun && report.mode === "full") {
     // Retention is housekeeping: the rollback succeeded either way, so a failure here is reported, not raised.

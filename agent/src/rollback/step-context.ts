@@ -51,3 +51,14 @@ export const hasOutput = (ctx: StepContext, step: ReportedStepId): boolean => ct
 /** Names of the containers the stop step stopped (empty before it ran). */
 export const stoppedOf = (ctx: StepContext): string[] =>
   ctx.outputs["stop-services"] === undefined ? [] : outputOf(ctx, "stop-services", z.object({ stopped: z.array(z.string()) })).stopped;
+/**
+ * The services the rolled-back release runs (what verify and watch check): the start step's, or before
+ * it ran, those of the documented containers.
+ */
+export const expectedServicesOf = (ctx: StepContext): string[] =>
+  ctx.outputs.start === undefined
+    ? [...new Set(documentedOf(ctx).containers.map((c) => c.service))]
+    : outputOf(ctx, "start", z.object({ services: z.array(z.string()) })).services;
+/** Containers of the bad release the rolled-back one has no place for: stopped, kept for the undo, removed on success. */
+export const retiredOf = (ctx: Pick<StepContext, "outputs">): string[] =>
+  z.object({ retired: z.array(z.string()) }).safeParse(ctx.outputs.start).data?.retired ?? [];

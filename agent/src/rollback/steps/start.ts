@@ -1,64 +1,76 @@
-// Step 8: recreate the stopped containers with the images recorded at backup time, infrastructure
-// first. An image that is gone is rebuilt from the reverted commit when it has the service's Dockerfile.
-import type Docker from "dockerode";
+// Step 8: bring the backup's release up. With the container configuration the backup recorded:
+// exactly those containers (env, command, ports, volumes, labels, health check) with those images,
+// one-shot jobs that had exited created but not run; the bad release's other containers retired.
+// Without it, the seed's way: Compose from the reverted checkout. A checkout without a compose file
+// gets the documented containers back with the recorded images (rebuilt from `<service>/Dockerfile`).
+import { composeFileIn } from "../../host/compose-cli.ts";
 import type { ContainerSpec } from "../../host/docker-start.ts";
-import { hasBuildContext, imageIdOf, rebuildImage, recreateContainer } from "../../host/docker-start.ts";
+import { hasBuildContext, imageIdOf, rebuildImage } from "../../host/docker-start.ts";
+import { toSpec } from "../../backup/container-config.ts";
+import { composeBuild, startWithCompose } from "../compose-start.ts";
 import type { RollbackTarget } from "../loaded-backup.ts";
-import { startOrder } from "../order.ts";
+import type { ChosenImage, RestoreEnv } from "../restore-containers.ts";
+import { outside, restoreContainers, retire, runningServices } from "../restore-containers.ts";
 import type { StepContext, StepOutput } from "../step-context.ts";
 import { documentedOf, stoppedOf, targetOfRun } from "../step-context.ts";
 
-export interface ChosenImage {
-  id: string;
-  /** Names the image goes by (keep tag, rebuild tag), preferred over its id in `docker ps`. */
-  refs: string[];
+const commitOf = (target: RollbackTarget): string => target.commit.slice(0, 12);
+
+/** A recorded container's image; gone, it is built from the reverted checkout's compose file. */
+async function recordedImage(ctx: StepContext, spec: ContainerSpec, target: RollbackTarget): Promise<ChosenImage> {
+  const keepTag = target.images[spec.service]?.keepTag;
+  if (await imageIdOf(ctx.docker, spec.imageId)) return { id: spec.imageId, refs: keepTag ? [keepTag] : [] };
+  ctx.progress(`image ${spec.imageId.slice(7, 19)} for ${spec.service} is gone; building it from commit ${commitOf(target)}`);
+  if (await composeFileIn(ctx.config.project.dir)) {
+    await composeBuild(ctx, [spec.service]);
+    const built = await imageIdOf(ctx.docker, spec.imageRef);
+    if (built) return { id: built, refs: [spec.imageRef] };
+  }
+  return rebuiltImage(ctx, spec, target);
 }
 
-async function imageFor(ctx: StepContext, spec: ContainerSpec, target: RollbackTarget): Promise<ChosenImage> {
+async function rebuiltImage(ctx: StepContext, spec: ContainerSpec, target: RollbackTarget): Promise<ChosenImage> {
+  const tag = `rewind-rebuild/${ctx.config.project.name}-${spec.service}:${commitOf(target)}`;
+  return { id: await rebuildImage(ctx.docker, ctx.config.project.dir, spec.service, tag), refs: [tag] };
+}
+
+/** No compose file in the checkout: the documented containers with the recorded (or rebuilt) images. */
+async function documentedImage(ctx: StepContext, spec: ContainerSpec, target: RollbackTarget): Promise<ChosenImage> {
   const wanted = target.images[spec.service];
-  const projectDir = ctx.config.project.dir;
   if (!wanted) {
-    // The seed's file records no images: like its `docker compose up --build`, build what the reverted
-    // commit has a Dockerfile for; a service without one keeps the image it ran.
-    if (!(await hasBuildContext(projectDir, spec.service))) return { id: spec.imageId, refs: [] };
-    ctx.progress(`no image recorded for ${spec.service}; building it from commit ${target.commit.slice(0, 12)}`);
+    if (!(await hasBuildContext(ctx.config.project.dir, spec.service))) return { id: spec.imageId, refs: [] };
+    ctx.progress(`no image recorded for ${spec.service}; building it from commit ${commitOf(target)}`);
   } else if (await imageIdOf(ctx.docker, wanted.imageId)) {
     return { id: wanted.imageId, refs: [wanted.keepTag, wanted.imageRef].filter((r): r is string => r !== undefined) };
   } else {
-    ctx.progress(`image ${wanted.imageId.slice(7, 19)} for ${spec.service} is gone; rebuilding from commit ${target.commit.slice(0, 12)}`);
+    ctx.progress(`image ${wanted.imageId.slice(7, 19)} for ${spec.service} is gone; rebuilding from commit ${commitOf(target)}`);
   }
-  const tag = `rewind-rebuild/${ctx.config.project.name}-${spec.service}:${target.commit.slice(0, 12)}`;
-  return { id: await rebuildImage(ctx.docker, projectDir, spec.service, tag), refs: [tag] };
+  return rebuiltImage(ctx, spec, target);
 }
 
-export async function startContainers(
-  docker: Docker,
-  specs: readonly ContainerSpec[],
-  infraServices: readonly string[],
-  imageOf: (spec: ContainerSpec) => Promise<ChosenImage>,
-  progress: (message: string) => void,
-): Promise<Record<string, string>> {
-  const images: Record<string, string> = {};
-  for (const spec of startOrder(specs, infraServices)) {
-    const image = await imageOf(spec);
-    await recreateContainer(docker, spec, image.id, image.refs);
-    images[spec.service] = image.id;
-    progress(`started ${spec.name} (${spec.service}) from ${image.refs[0] ?? image.id.slice(7, 19)}`);
-  }
-  return images;
+export function restoreEnv(ctx: StepContext): RestoreEnv {
+  return {
+    docker: ctx.docker,
+    infraServices: ctx.config.project.infraServices,
+    stopTimeoutSeconds: ctx.config.thresholds.stopTimeoutSeconds,
+    progress: (message) => ctx.progress(message),
+  };
 }
 
 export async function start(ctx: StepContext): Promise<StepOutput> {
-  const documented = documentedOf(ctx);
+  const documented = documentedOf(ctx).containers;
   const target = targetOfRun(ctx);
+  const env = restoreEnv(ctx);
+  if (target.containers) {
+    const recorded = target.containers.map(toSpec);
+    const retired = outside(documented, recorded).map((spec) => spec.name);
+    await retire(env, retired);
+    const images = await restoreContainers(env, recorded, (spec) => recordedImage(ctx, spec, target));
+    return { images, services: runningServices(recorded), retired };
+  }
+  if (await composeFileIn(ctx.config.project.dir)) return startWithCompose(ctx, env, documented, target);
   const stopped = new Set(stoppedOf(ctx));
-  const specs = documented.containers.filter((spec) => stopped.has(spec.name));
-  const images = await startContainers(
-    ctx.docker,
-    specs,
-    ctx.config.project.infraServices,
-    (spec) => imageFor(ctx, spec, target),
-    (message) => ctx.progress(message),
-  );
-  return { images };
+  const specs = documented.filter((spec) => stopped.has(spec.name));
+  const images = await restoreContainers(env, specs, (spec) => documentedImage(ctx, spec, target));
+  return { images, services: runningServices(documented), retired: [] };
 }

@@ -1,11 +1,11 @@
 // After a failure past the point of no return: put the previous state back. Stop whatever the
 // rollback started, swap the set-aside database and MinIO data back, return git to the documented
-// commit, recreate the pre-rollback containers from their journaled specs. Idempotent, like the steps.
+// commit, put the pre-rollback containers back (recreated from their journaled specs where the
+// rollback replaced them) and remove the ones it brought back. Idempotent, like the steps.
 // Once services started on the restored data it may hold what the application wrote since: it is
 // set aside (`<db>__rewind_post_<id>`, `_data.rewind-post-<id>`) and named in the output, never dropped.
 import * as z from "zod";
 import type { ReportedStepId } from "../../../../shared/schemas/rollback.ts";
-import { listProjectContainers } from "../../host/compose.ts";
 import { stopContainer } from "../../host/docker-start.ts";
 import { checkoutCommit, gitHead } from "../../host/git.ts";
 import { unswapDatabases } from "../../host/postgres-swap.ts";
@@ -13,9 +13,10 @@ import { swapPaths, unswapVolumeData, volumeDataDir } from "../../host/volume.ts
 import { dataDirNames, setAsideDatabase, setAsidePostDatabase } from "../names.ts";
 import { keptRunning, stopOrder } from "../order.ts";
 import type { StepContext, StepOutput } from "../step-context.ts";
+import { removeOutside, restoreDocumented } from "../restore-containers.ts";
 import { documentedOf } from "../step-context.ts";
 import { discardStaged, stagedDatabaseOid } from "./discard-staged.ts";
-import { startContainers } from "./start.ts";
+import { restoreEnv } from "./start.ts";
 
 const preflightOid = z.object({ databaseOid: z.number().int() });
 
@@ -30,6 +31,7 @@ export async function undo(ctx: StepContext, reached: ReadonlySet<ReportedStepId
   const documented = documentedOf(ctx);
   const touched = stopOrder(documented.containers, config.project.infraServices, keptRunning(request.mode, config.project.database?.service));
   for (const spec of touched) await stopContainer(docker, spec.name, config.thresholds.stopTimeoutSeconds);
+  await removeOutside(restoreEnv(ctx), config.project.name, documented.containers);
   const actions: string[] = [];
   const output: StepOutput = {};
   // The start step's first container may already have written: from its start on, the data served.
@@ -71,13 +73,8 @@ export async function undo(ctx: StepContext, reached: ReadonlySet<ReportedStepId
       actions.push(`git back at ${documented.commit.slice(0, 12)}`);
     }
   }
-  const running = await listProjectContainers(docker, config.project.name);
-  const toRecreate = touched.filter((spec) => {
-    const now = running.find((c) => c.name === spec.name);
-    return !(now && now.state === "running" && now.imageId === spec.imageId);
-  });
-  await startContainers(docker, toRecreate, config.project.infraServices, async (spec) => ({ id: spec.imageId, refs: [] }), (m) => ctx.progress(m));
-  actions.push(`${toRecreate.length} containers recreated with their pre-rollback images`);
+  const restored = await restoreDocumented(restoreEnv(ctx), documented.containers);
+  actions.push(`${restored} pre-rollback containers back as they were`);
   ctx.progress(actions.join("; "));
   return { ...output, actions };
 }

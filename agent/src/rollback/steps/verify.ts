@@ -11,7 +11,7 @@ import { urlForDatabase } from "../../host/postgres-restore.ts";
 import { exists, volumeDataDir } from "../../host/volume.ts";
 import type { AgentConfig } from "../../config.ts";
 import type { StepContext, StepOutput } from "../step-context.ts";
-import { documentedOf, targetOfRun } from "../step-context.ts";
+import { expectedServicesOf, targetOfRun } from "../step-context.ts";
 import { missingTables } from "../verify-checks.ts";
 
 type MinioConfig = NonNullable<AgentConfig["project"]["minio"]>;
@@ -38,9 +38,8 @@ async function missingBuckets(ctx: StepContext, minio: MinioConfig, buckets: rea
 
 export async function verify(ctx: StepContext): Promise<StepOutput> {
   const { config } = ctx;
-  const documented = documentedOf(ctx);
   const backup = targetOfRun(ctx).backup;
-  const services = [...new Set(documented.containers.map((c) => c.service))];
+  const services = expectedServicesOf(ctx);
   const statuses = await waitHealthy(ctx.docker, config.project.name, services, config.thresholds.healthTimeoutSeconds * 1000, ctx.signal);
   const allHealthyAt = new Date().toISOString();
   ctx.progress(`all ${services.length} services healthy`);

@@ -2,13 +2,13 @@
 // "monitor for 30 minutes") and report every service that degrades.
 import { healthSnapshot } from "../../host/health.ts";
 import type { StepContext, StepOutput } from "../step-context.ts";
-import { documentedOf } from "../step-context.ts";
+import { expectedServicesOf } from "../step-context.ts";
 
 const pollMs = 5_000;
 
 export async function watch(ctx: StepContext): Promise<StepOutput> {
   const { config } = ctx;
-  const services = [...new Set(documentedOf(ctx).containers.map((c) => c.service))];
+  const services = expectedServicesOf(ctx);
   const deadline = Date.now() + config.thresholds.watchSeconds * 1000;
   const degraded = new Set<string>();
   while (Date.now() < deadline && !ctx.signal.aborted) {
