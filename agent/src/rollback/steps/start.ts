@@ -16,11 +16,16 @@ import { documentedOf, stoppedOf, targetOfRun } from "../step-context.ts";
 
 const commitOf = (target: RollbackTarget): string => target.commit.slice(0, 12);
 
-/** A recorded container's image; gone, it is built from the reverted checkout's compose file. */
+/**
+ * A recorded container's image: the one the manifest (the signed record) names for its service, the
+ * same as recorded with the container in any backup Rewind took. Gone, it is built from the reverted
+ * checkout's compose file.
+ */
 async function recordedImage(ctx: StepContext, spec: ContainerSpec, target: RollbackTarget): Promise<ChosenImage> {
-  const keepTag = target.images[spec.service]?.keepTag;
-  if (await imageIdOf(ctx.docker, spec.imageId)) return { id: spec.imageId, refs: keepTag ? [keepTag] : [] };
-  ctx.progress(`image ${spec.imageId.slice(7, 19)} for ${spec.service} is gone; building it from commit ${commitOf(target)}`);
+  const wanted = target.images[spec.service];
+  const id = wanted?.imageId ?? spec.imageId;
+  if (await imageIdOf(ctx.docker, id)) return { id, refs: wanted?.keepTag ? [wanted.keepTag] : [] };
+  ctx.progress(`image ${id.slice(7, 19)} for ${spec.service} is gone; building it from commit ${commitOf(target)}`);
   if (await composeFileIn(ctx.config.project.dir)) {
     await composeBuild(ctx, [spec.service]);
     const built = await imageIdOf(ctx.docker, spec.imageRef);
