@@ -168,7 +168,7 @@ describe("rewind backup", () => {
     first = { dir: output.dir, manifest };
     const ts = manifest.timestamp;
     expect(output.dir).toBe(path.join(projectDir, "backups", `pre-deployment-${ts}`));
-    expect((await readdir(output.dir)).sort()).toEqual([`db_${ts}.sql.gz`, "manifest.json", `minio_${ts}.tar.gz`]);
+    expect((await readdir(output.dir)).sort()).toEqual(["containers.json", `db_${ts}.sql.gz`, "manifest.json", `minio_${ts}.tar.gz`]);
     expect(await readManifest(output.dir)).toEqual(manifest);
 
     const db = path.join(output.dir, `db_${ts}.sql.gz`);
@@ -178,6 +178,10 @@ describe("rewind backup", () => {
     expect(sums.slice(0, 2)).toEqual([manifest.database?.file.sha256, manifest.minio?.file.sha256]);
     expect(manifest.database?.file.bytes).toBe((await stat(db)).size);
     expect(manifest.minio?.file.bytes).toBe((await stat(minio)).size);
+    // Each container's configuration stays on the host (env values): 0600, only its hash in the manifest.
+    const containers = path.join(output.dir, "containers.json");
+    expect((await stat(containers)).mode & 0o777).toBe(0o600);
+    expect((await run("sha256sum", [containers])).stdout.split(/\s+/)[0]).toBe(manifest.containers?.sha256);
 
     const v1 = demoRowCounts.v1;
     expect(manifest.database?.tables).toEqual([
@@ -233,7 +237,7 @@ describe("rewind backup", () => {
   });
 
   it("catches a flipped byte in an archive", async () => {
-    await expect(verifyBackupFiles(first.dir, first.manifest)).resolves.toHaveLength(2);
+    await expect(verifyBackupFiles(first.dir, first.manifest)).resolves.toHaveLength(3);
     const copy = path.join(root, "damaged");
     await cp(first.dir, copy, { recursive: true });
     const minioFile = first.manifest.minio?.file.path ?? "";
@@ -255,7 +259,7 @@ describe("rewind backup", () => {
 
     expect(await fetchMissingFiles(config, first.dir, first.manifest)).toEqual([dbFile]);
     expect(await readFile(path.join(first.dir, dbFile))).toEqual(original);
-    await expect(verifyBackupFiles(first.dir, first.manifest)).resolves.toHaveLength(2);
+    await expect(verifyBackupFiles(first.dir, first.manifest)).resolves.toHaveLength(3);
 
     // A tampered off-site copy never takes the local file's place.
     const key = `backups/backup-host/${path.basename(first.dir)}/${dbFile}`;
@@ -275,7 +279,7 @@ describe("rewind backup", () => {
     expect((unvouched as Error).message).toContain("no signed command names its sha256");
     const fetched = await fetchBackup(config, path.basename(first.dir), { manifestSha256: manifestSha256(first.manifest) });
     expect(fetched).toEqual(first.manifest);
-    await expect(verifyBackupFiles(first.dir, first.manifest)).resolves.toHaveLength(2);
+    await expect(verifyBackupFiles(first.dir, first.manifest)).resolves.toHaveLength(3);
   });
 
   it("brings a whole backup back without a command only when the host's own signature vouches for its manifest", async () => {
@@ -316,7 +320,7 @@ describe("rewind backup", () => {
     const result = await runBackup(config, { docker, onProgress: () => undefined }, { format: "custom", now: new Date("2030-06-01T12:00:00Z") });
     expect(result.manifest.database?.format).toBe("custom");
     expect(result.manifest.database?.file.path).toBe("db_20300601_120000.dump");
-    await expect(verifyBackupFiles(result.dir, result.manifest)).resolves.toHaveLength(2);
+    await expect(verifyBackupFiles(result.dir, result.manifest)).resolves.toHaveLength(3);
     const restored = await createDatabase(cluster, "restored_custom");
     await run(path.join(cluster.bin, "pg_restore"), ["--jobs=2", "--exit-on-error", `--dbname=${restored}`, path.join(result.dir, "db_20300601_120000.dump")]);
     expect(await tableCounts(restored)).toEqual(result.manifest.database?.tables);

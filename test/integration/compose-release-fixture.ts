@@ -63,11 +63,12 @@ async function writeRelease(dir: string, release: Release, runId: string): Promi
     path.join(dir, "app", "Dockerfile"),
     [
       "FROM scratch",
+      // First, so no build step's cache is shared with other runs' images (their cleanup would pull it away mid-build).
+      `LABEL ${TEST_LABEL}=1 ${RUN_LABEL}=${runId}`,
       "COPY busybox /bin/busybox",
       'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
       'RUN ["/bin/sh", "-c", "mkdir -p /tmp /data && chmod 1777 /tmp"]',
       "COPY VERSION /VERSION",
-      `LABEL ${TEST_LABEL}=1 ${RUN_LABEL}=${runId}`,
       "",
     ].join("\n"),
   );
