@@ -64,25 +64,28 @@ describe("cut-short dumps", () => {
     const quiet = { docker: world.docker, onProgress: () => undefined };
 
     const lying = await fakePgDump(db.binDir, "exit 0");
-    const cut = await runBackup(withDatabase(s, { binDir: lying }).config, quiet).then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    expect(isRewindError(cut, "STEP_FAILED")).toBe(true);
-    expect((cut as Error).message).toContain("-- PostgreSQL database dump complete");
-    expect((await readdir(s.config.project.backupsDir)).sort()).toEqual(before);
-
     const killing = await fakePgDump(db.binDir, "kill -KILL $$");
-    const outFile = path.join(s.root, "killed.sql.gz");
-    const killed = await dumpDatabase({ binDir: killing, url: s.databaseUrl, format: "plain-gzip", outFile }).then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    expect(isRewindError(killed, "STEP_FAILED")).toBe(true);
-    expect((killed as Error).message).toContain("killed by SIGKILL");
-    expect((await readdir(s.root)).filter((name) => name.startsWith("killed"))).toEqual([]);
-    await rm(lying, { recursive: true });
-    await rm(killing, { recursive: true });
+    try {
+      const cut = await runBackup(withDatabase(s, { binDir: lying }).config, quiet).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(isRewindError(cut, "STEP_FAILED")).toBe(true);
+      expect((cut as Error).message).toContain("-- PostgreSQL database dump complete");
+      expect((await readdir(s.config.project.backupsDir)).sort()).toEqual(before);
+
+      const outFile = path.join(s.root, "killed.sql.gz");
+      const killed = await dumpDatabase({ binDir: killing, url: s.databaseUrl, format: "plain-gzip", outFile }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(isRewindError(killed, "STEP_FAILED")).toBe(true);
+      expect((killed as Error).message).toContain("killed by SIGKILL");
+      expect((await readdir(s.root)).filter((name) => name.startsWith("killed"))).toEqual([]);
+    } finally {
+      await rm(lying, { recursive: true, force: true });
+      await rm(killing, { recursive: true, force: true });
+    }
   });
 
   it("a plain dump without pg_dump's trailer (valid gzip and sha256) is refused in preflight, naming the file", async () => {
