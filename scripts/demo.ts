@@ -24,7 +24,7 @@ import { type S3World, startS3 } from "../test/world/s3.ts";
 import { ControlPlaneApi, type RollbackDetail, waitUntil } from "./demo/api.ts";
 import { Cleanup } from "./demo/cleanup.ts";
 import type { DeployState } from "./demo/deploy-state.ts";
-import { commitRelease, initProject } from "./demo/project.ts";
+import { commitRelease, initProject, writeRelease } from "./demo/project.ts";
 import { differences, type Expected, readHostState, summarize } from "./demo/restored-state.ts";
 import { type CliRun, runRewind } from "./demo/rewind-cli.ts";
 import { type ConsoleAccess, formatDuration, formatEntry, formatSummary, type TimelineEntry } from "./demo/timeline.ts";
@@ -40,6 +40,10 @@ if (flags.help === true) {
   process.stdout.write(usage);
   process.exit(0);
 }
+
+// Node 20 is supported here; the AWS SDK's documented switch keeps its end-of-support notice out of the
+// demo's output (the agent and CLI processes the demo starts inherit it).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const HOST = "demo-host";
 const out = (text: string): void => {
@@ -142,10 +146,12 @@ async function bringUpV1(docker: Awaited<ReturnType<typeof requireDocker>>, clus
   cleanup.add("demo directory", () => rm(root, { recursive: true, force: true }));
   const dir = path.join(root, "project");
   await initProject(dir);
-  const v1Commit = await commitRelease(dir, "v1");
+  await writeRelease(dir, "v1");
   const databaseUrl = await createDemoDatabase(cluster, "v1");
+  let stack: DemoStack | undefined;
   cleanup.add("demo stack", async () => {
-    await downStack(docker, name, { volumes: true });
+    if (stack !== undefined) await downStack(stack);
+    // Whatever `compose down` did not remove still carries the run's label.
     await removeLabelled(docker, runId);
     // The backup tagged the shared demo images rewind-keep/<project>/… so a prune keeps them: untag those.
     const kept = await docker.listImages({ filters: JSON.stringify({ reference: [`rewind-keep/${name}/*`, `rewind-rebuild/${name}-*`] }) });
@@ -153,7 +159,9 @@ async function bringUpV1(docker: Awaited<ReturnType<typeof requireDocker>>, clus
       await docker.getImage(tag).remove({ noprune: true });
     }
   });
-  const stack = await upStack(docker, { project: name, version: "v1", labels: testLabels(runId) });
+  // A real Compose runs v1 from the compose.yaml the first commit holds (build contexts included).
+  stack = await upStack(docker, { project: name, version: "v1", labels: testLabels(runId), dir, buildContexts: true });
+  const v1Commit = await commitRelease(dir, "v1");
   const minioDir = await volumeDir(docker, stack.minioVolume);
   await seedMinioData(minioDir, "v1");
   const health = await settledHealth(docker, stack);
@@ -311,9 +319,9 @@ try {
     note(`PostgreSQL on 127.0.0.1:${pg.port}; images rewind-demo/{${demoServices.join(",")}}:{v1,v2}`);
     return { docker: dockerClient, cluster: pg, images: built };
   });
-  const project = await step("bring up the demo stack v1 with data (commit, rows, MinIO files)", async (note) => {
+  const project = await step("bring up the demo stack v1 with data (compose up, commit, rows, MinIO files)", async (note) => {
     const up = await bringUpV1(docker, cluster);
-    note(`project ${up.name}, commit ${up.v1Commit.slice(0, 12)}, backend ${up.stack.urls.backend}`);
+    note(`compose project ${up.name} (${up.dir}/compose.yaml), commit ${up.v1Commit.slice(0, 12)}, backend ${up.stack.urls.backend}`);
     return up;
   });
   const expected: Expected = {

@@ -41,7 +41,11 @@ if ! docker compose version >/dev/null 2>&1 && ! docker-compose version >/dev/nu
   apt-get install -y -qq docker-compose >/dev/null
 fi
 
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# A node_modules that is a link (a git worktree sharing another checkout's install) is not ours to
+# replace: `npm ci` would empty the shared directory under every other user of it.
+if [ -L node_modules ]; then
+  [ -f node_modules/.package-lock.json ] || { echo "setup: node_modules links to $(readlink node_modules), which has no install; run npm ci there" >&2; exit 1; }
+elif [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi

@@ -1,10 +1,5 @@
-// Docker labels the demo stack and the test world put on objects: Compose's own keys (the agent
-// finds a project's containers by them) and the test keys that scope cleanup to one run.
-
-export const COMPOSE_PROJECT = "com.docker.compose.project";
-export const COMPOSE_SERVICE = "com.docker.compose.service";
-export const COMPOSE_NETWORK = "com.docker.compose.network";
-export const COMPOSE_VOLUME = "com.docker.compose.volume";
+// The labels that scope test objects to one run: every container, network, volume and per-run image
+// a test or the demo creates carries them, so cleanup and concurrent runs never touch another's.
 
 export const TEST_LABEL = "rewind.test";
 export const RUN_LABEL = "rewind.test.run";

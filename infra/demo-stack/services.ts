@@ -84,6 +84,11 @@ function spec(service: DemoService, version: DemoVersion): ServiceSpec {
   }
 }
 
+/** The shell command a service's health check runs (the same in every version). */
+export function healthCheck(service: DemoService): string {
+  return spec(service, "v1").health;
+}
+
 /** The Dockerfile and files for one image; the VERSION file makes v1 and v2 distinct images. */
 export function buildContext(service: DemoService, version: DemoVersion): BuildContext {
   const s = spec(service, version);

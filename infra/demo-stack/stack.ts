@@ -1,232 +1,168 @@
-// Runs the demo stack as a Compose project through the Docker API (there is no compose binary
-// here): a network, the MinIO data volume and one container per service, all carrying Compose's
-// labels, so the agent finds and recreates them exactly as on a real Compose host.
+// Runs the demo stack with a real Compose (`docker compose` v2, or Debian's docker-compose 1.29):
+// the compose file is rendered into the project directory and brought up with `up -d`; a deploy
+// renders the next release into the same file and runs `up -d` again, as a deploy script would.
+// Containers are found by Compose's labels, never by name (1.29 says project_service_1, v2 project-service-1).
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type Docker from "dockerode";
+import * as z from "zod";
+import { type ComposeCli, requireComposeCli, runCompose } from "../../agent/src/host/compose-cli.ts";
+import { listProjectContainers, projectLabel } from "../../agent/src/host/compose.ts";
 import { RewindError } from "../../shared/errors.ts";
+import { type DatabaseService, type HttpService, httpServices, renderDemoCompose, sharedImageTags } from "./compose-file.ts";
 import { freePort } from "./free-port.ts";
 import { type HealthStatus, healthOf } from "./health.ts";
-import { type DemoImages, demoImageTag } from "./images.ts";
-import { COMPOSE_NETWORK, COMPOSE_PROJECT, COMPOSE_SERVICE, COMPOSE_VOLUME } from "./labels.ts";
-import {
-  appServices,
-  containerPorts,
-  type DemoService,
-  type DemoVersion,
-  perService,
-} from "./services.ts";
+import type { DemoImages } from "./images.ts";
+import { type DemoService, type DemoVersion, demoServices, demoVersions, perService } from "./services.ts";
 
-export type HttpService = "backend" | "frontend" | "minio";
+export const COMPOSE_FILE = "compose.yaml";
+const COMPOSE_TIMEOUT_MS = 180_000;
 
-export interface DemoContainer {
-  service: DemoService;
-  id: string;
-  name: string;
-  image: string;
-}
+const serviceRecord = <T extends z.ZodType>(value: T) => z.strictObject({ minio: value, backend: value, frontend: value, "pdf-worker": value });
+const httpRecord = <T extends z.ZodType>(value: T) => z.strictObject({ minio: value, backend: value, frontend: value });
 
-export interface DemoStack {
-  project: string;
-  network: string;
-  minioVolume: string;
-  /** Labels every object of the stack carries besides Compose's (e.g. the test run's). */
-  labels: Record<string, string>;
-  /** Published on 127.0.0.1; the ports survive redeploys so URLs stay valid across a rollback. */
-  urls: Record<HttpService, string>;
-  containers: Record<DemoService, DemoContainer>;
-}
+const demoContainer = z.strictObject({ service: z.enum(demoServices), id: z.string(), name: z.string(), image: z.string() });
+export type DemoContainer = z.output<typeof demoContainer>;
+
+/** The running stack, also handed to deploy scripts as JSON (they run as separate processes). */
+export const demoStack = z.strictObject({
+  project: z.string().min(1),
+  /** The project directory holding compose.yaml (a git checkout, or a temp dir the stack owns). */
+  dir: z.string().min(1),
+  /** Whether `downStack` removes `dir` (it was made for the stack). */
+  ownsDir: z.boolean(),
+  version: z.enum(demoVersions),
+  /** Labels every container, the network and the volumes carry besides Compose's (the test run's). */
+  labels: z.record(z.string(), z.string()),
+  ports: httpRecord(z.number().int().positive()),
+  images: z.strictObject({ v1: serviceRecord(z.string()), v2: serviceRecord(z.string()) }),
+  buildContexts: z.boolean(),
+  database: z.enum(["profile-full", "stand-in", "none"]),
+  minioVolume: z.string(),
+  /** Published on 127.0.0.1; the ports survive deploys and rollbacks, so URLs stay valid. */
+  urls: httpRecord(z.string()),
+  containers: serviceRecord(demoContainer),
+});
+export type DemoStack = z.output<typeof demoStack>;
+type StackFile = Pick<DemoStack, "project" | "dir" | "labels" | "ports" | "images" | "buildContexts" | "database">;
 
 export interface UpStackOptions {
   project: string;
   version: DemoVersion;
   labels: Record<string, string>;
-  /** Docker volume for MinIO's /data; default `<project>_minio_data`, created when missing. */
-  minioVolume?: string;
-  /** An existing network to join; default `<project>_default`, created and owned by the stack. */
-  network?: string;
+  /** The project directory to render compose.yaml into; default a temp dir removed by `downStack`. */
+  dir?: string;
   /** Images to run; default the shared `rewind-demo/<service>:<version>` tags. */
   images?: DemoImages;
+  /** `build: ./<service>` in the compose file: the directory holds each service's build context. */
+  buildContexts?: boolean;
+  database?: Exclude<DatabaseService, "profile-full">;
 }
 
-export function containerName(project: string, service: DemoService): string {
-  return `${project}-${service}-1`;
+let cli: Promise<ComposeCli> | undefined;
+function composeCli(): Promise<ComposeCli> {
+  cli ??= requireComposeCli();
+  return cli;
 }
 
-function statusOf(error: unknown): number | undefined {
-  return (error as { statusCode?: number }).statusCode;
+async function compose(stack: Pick<DemoStack, "project" | "dir">, args: string[]): Promise<void> {
+  await runCompose(await composeCli(), { projectDir: stack.dir, projectName: stack.project, timeoutMs: COMPOSE_TIMEOUT_MS }, [
+    "--file",
+    path.join(stack.dir, COMPOSE_FILE),
+    ...args,
+  ]);
 }
 
-async function ensureNetwork(docker: Docker, name: string, labels: Record<string, string>): Promise<void> {
-  try {
-    await docker.getNetwork(name).inspect();
-  } catch (error) {
-    if (statusOf(error) !== 404) throw error;
-    await docker.createNetwork({ Name: name, Driver: "bridge", Labels: labels });
-  }
+/** Renders `version` of the stack into `<dir>/compose.yaml` (a release commits this file). */
+export async function writeComposeFile(stack: StackFile, version: DemoVersion): Promise<void> {
+  const { labels, ports, images, buildContexts, database } = stack;
+  const text = renderDemoCompose({ version, labels, ports, images, buildContexts, database });
+  await writeFile(path.join(stack.dir, COMPOSE_FILE), text);
 }
 
-/** Removes a service's container if present and returns the host port it had published. */
-async function removeContainer(docker: Docker, name: string, containerPort: number | undefined): Promise<number | undefined> {
-  try {
-    const info = await docker.getContainer(name).inspect();
-    const bindings: Record<string, { HostPort?: string }[] | undefined> = info.HostConfig.PortBindings ?? {};
-    await docker.getContainer(name).remove({ force: true });
-    const hostPort = Number(bindings[`${containerPort}/tcp`]?.[0]?.HostPort);
-    return Number.isInteger(hostPort) && hostPort > 0 ? hostPort : undefined;
-  } catch (error) {
-    if (statusOf(error) === 404) return undefined;
-    throw error;
-  }
+async function freePorts(): Promise<Record<HttpService, number>> {
+  const [minio, backend, frontend] = await Promise.all(httpServices.map(() => freePort()));
+  return { minio: minio ?? 0, backend: backend ?? 0, frontend: frontend ?? 0 };
 }
 
-interface ServiceRun {
-  project: string;
-  service: DemoService;
-  image: string;
-  labels: Record<string, string>;
-  network: string;
-  minioVolume: string;
-  hostPort: number | undefined;
+async function projectVolume(docker: Docker, project: string, volume: string): Promise<string> {
+  const filters = JSON.stringify({ label: [`${projectLabel}=${project}`, `com.docker.compose.volume=${volume}`] });
+  const found = (await docker.listVolumes({ filters })).Volumes ?? [];
+  if (found[0] === undefined) throw new RewindError("UNAVAILABLE", `compose created no ${volume} volume for project ${project}`);
+  return found[0].Name;
 }
 
-async function createAndStart(docker: Docker, run: ServiceRun): Promise<DemoContainer> {
-  const name = containerName(run.project, run.service);
-  const port = containerPorts[run.service];
-  const portKey = `${port}/tcp`;
-  const container = await docker.createContainer({
-    name,
-    Image: run.image,
-    Labels: {
-      ...run.labels,
-      [COMPOSE_PROJECT]: run.project,
-      [COMPOSE_SERVICE]: run.service,
-      "com.docker.compose.container-number": "1",
-      "com.docker.compose.oneoff": "False",
-    },
-    ExposedPorts: port === undefined ? undefined : { [portKey]: {} },
-    HostConfig: {
-      // busybox httpd as PID 1 ignores SIGTERM; an init process makes graceful stops quick.
-      Init: true,
-      NetworkMode: run.network,
-      PortBindings:
-        port === undefined || run.hostPort === undefined
-          ? undefined
-          : { [portKey]: [{ HostIp: "127.0.0.1", HostPort: String(run.hostPort) }] },
-      Mounts: run.service === "minio" ? [{ Type: "volume", Source: run.minioVolume, Target: "/data" }] : undefined,
-    },
-    NetworkingConfig: { EndpointsConfig: { [run.network]: { Aliases: [run.service] } } },
+async function runningContainers(docker: Docker, project: string): Promise<Record<DemoService, DemoContainer>> {
+  const listed = await listProjectContainers(docker, project);
+  return perService(async (service) => {
+    const container = listed.find((c) => c.service === service && c.state === "running");
+    if (container === undefined) throw new RewindError("UNAVAILABLE", `compose project ${project} runs no ${service} container`);
+    return { service, id: container.id, name: container.name, image: container.imageRef };
   });
-  try {
-    await container.start();
-  } catch (error) {
-    await container.remove({ force: true });
-    throw error;
-  }
-  return { service: run.service, id: container.id, name, image: run.image };
 }
 
-/** A probed free port can be taken before Docker binds it: retry with a fresh one. */
-async function startService(docker: Docker, run: ServiceRun): Promise<DemoContainer> {
-  if (containerPorts[run.service] === undefined || run.hostPort !== undefined) return createAndStart(docker, run);
+function portTaken(error: unknown): boolean {
+  return /already allocated|address already in use/i.test(error instanceof Error ? error.message : String(error));
+}
+
+/** `docker compose up -d` of `version`: Compose creates what is missing and recreates what changed. */
+async function up(docker: Docker, file: StackFile, version: DemoVersion): Promise<DemoStack> {
+  await writeComposeFile(file, version);
+  await compose(file, ["up", "--detach", "--remove-orphans"]);
+  const urls = Object.fromEntries(httpServices.map((s) => [s, `http://127.0.0.1:${file.ports[s]}`])) as Record<HttpService, string>;
+  return {
+    ...file,
+    ownsDir: false,
+    version,
+    minioVolume: await projectVolume(docker, file.project, "minio_data"),
+    urls,
+    containers: await runningContainers(docker, file.project),
+  };
+}
+
+/** Renders the stack into a project directory and brings it up with Compose. */
+export async function upStack(docker: Docker, opts: UpStackOptions): Promise<DemoStack> {
+  const dir = opts.dir ?? (await mkdtemp(path.join(tmpdir(), "rewind-demo-stack-")));
+  const images = opts.images
+    ? { v1: perTag(opts.images.v1), v2: perTag(opts.images.v2) }
+    : sharedImageTags();
   let lastError: unknown;
+  // A probed free port can be taken before Docker binds it: render fresh ones and run `up` again.
   for (let attempt = 0; attempt < 3; attempt++) {
+    const file: StackFile = {
+      project: opts.project,
+      dir,
+      labels: opts.labels,
+      ports: await freePorts(),
+      images,
+      buildContexts: opts.buildContexts ?? false,
+      database: opts.database ?? "none",
+    };
     try {
-      return await createAndStart(docker, { ...run, hostPort: await freePort() });
+      return { ...(await up(docker, file, opts.version)), ownsDir: opts.dir === undefined };
     } catch (error) {
       lastError = error;
-      if (!String((error as Error).message).includes("already allocated")) throw error;
+      if (!portTaken(error)) break;
     }
   }
-  throw new RewindError("UNAVAILABLE", `no free host port for ${run.service}`, { cause: lastError });
+  if (opts.dir === undefined) await rm(dir, { recursive: true, force: true });
+  throw lastError;
 }
 
-async function publishedUrl(docker: Docker, container: DemoContainer): Promise<string> {
-  const port = containerPorts[container.service];
-  const info = await docker.getContainer(container.id).inspect();
-  const binding = info.NetworkSettings.Ports[`${port}/tcp`]?.[0];
-  if (binding === undefined) {
-    throw new RewindError("UNAVAILABLE", `${container.name} publishes no port for ${port}/tcp`);
-  }
-  return `http://127.0.0.1:${binding.HostPort}`;
+function perTag(images: DemoImages[DemoVersion]): Record<DemoService, string> {
+  return { minio: images.minio.tag, backend: images.backend.tag, frontend: images.frontend.tag, "pdf-worker": images["pdf-worker"].tag };
 }
 
-function imageFor(images: DemoImages | undefined, service: DemoService, version: DemoVersion): string {
-  return images?.[version][service].tag ?? demoImageTag(service, version);
+/** A deploy of `version`: its compose file rendered over the old one, then `up -d` (app services recreated). */
+export async function deployVersion(docker: Docker, stack: DemoStack, version: DemoVersion): Promise<DemoStack> {
+  return { ...(await up(docker, stack, version)), ownsDir: stack.ownsDir };
 }
 
-/** `docker compose up -d` for the whole stack: infrastructure first, existing containers replaced. */
-export async function upStack(docker: Docker, opts: UpStackOptions): Promise<DemoStack> {
-  const projectLabels = { ...opts.labels, [COMPOSE_PROJECT]: opts.project };
-  const network = opts.network ?? `${opts.project}_default`;
-  if (opts.network === undefined) {
-    await ensureNetwork(docker, network, { ...projectLabels, [COMPOSE_NETWORK]: "default" });
-  }
-  const minioVolume = opts.minioVolume ?? `${opts.project}_minio_data`;
-  await docker.createVolume({ Name: minioVolume, Labels: { ...projectLabels, [COMPOSE_VOLUME]: "minio_data" } });
-
-  const start = async (service: DemoService): Promise<DemoContainer> =>
-    startService(docker, {
-      project: opts.project,
-      service,
-      image: imageFor(opts.images, service, opts.version),
-      labels: opts.labels,
-      network,
-      minioVolume,
-      hostPort: await removeContainer(docker, containerName(opts.project, service), containerPorts[service]),
-    });
-  // Infrastructure (MinIO) first, as Compose's depends_on would order it.
-  const minio = await start("minio");
-  const [backend, frontend, worker] = await Promise.all([start("backend"), start("frontend"), start("pdf-worker")]);
-  return {
-    project: opts.project,
-    network,
-    minioVolume,
-    labels: opts.labels,
-    urls: {
-      minio: await publishedUrl(docker, minio),
-      backend: await publishedUrl(docker, backend),
-      frontend: await publishedUrl(docker, frontend),
-    },
-    containers: { minio, backend, frontend, "pdf-worker": worker },
-  };
-}
-
-/** A deploy: the app services recreated from `version`'s images on the same ports; infra untouched. */
-export async function deployVersion(
-  docker: Docker,
-  stack: DemoStack,
-  version: DemoVersion,
-  images?: DemoImages,
-): Promise<DemoStack> {
-  const containers = { ...stack.containers };
-  for (const service of appServices) {
-    const hostPort = await removeContainer(docker, containers[service].name, containerPorts[service]);
-    containers[service] = await startService(docker, {
-      project: stack.project,
-      service,
-      image: imageFor(images, service, version),
-      labels: stack.labels,
-      network: stack.network,
-      minioVolume: stack.minioVolume,
-      hostPort,
-    });
-  }
-  return { ...stack, containers };
-}
-
-/** `docker compose down`: the project's containers and its own network; volumes only when asked. */
-export async function downStack(docker: Docker, project: string, opts: { volumes?: boolean } = {}): Promise<void> {
-  const filters = JSON.stringify({ label: [`${COMPOSE_PROJECT}=${project}`] });
-  const gone = (error: unknown) => {
-    if (statusOf(error) !== 404) throw error;
-  };
-  const containers = await docker.listContainers({ all: true, filters });
-  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(gone)));
-  const networks = await docker.listNetworks({ filters });
-  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch(gone)));
-  if (opts.volumes) {
-    const { Volumes: volumes } = await docker.listVolumes({ filters });
-    await Promise.all((volumes ?? []).map((v) => docker.getVolume(v.Name).remove().catch(gone)));
-  }
+/** `docker compose down --volumes`: the project's containers, network and volumes; then its temp dir. */
+export async function downStack(stack: Pick<DemoStack, "project" | "dir" | "ownsDir">): Promise<void> {
+  await compose(stack, ["down", "--volumes", "--remove-orphans", "--timeout", "5"]);
+  if (stack.ownsDir) await rm(stack.dir, { recursive: true, force: true });
 }
 
 /** Waits until no service is still `starting`, then returns each service's health. */

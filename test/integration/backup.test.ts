@@ -145,7 +145,7 @@ describe("rewind backup", () => {
 
   afterAll(async () => {
     if (docker) {
-      await downStack(docker, project, { volumes: true });
+      if (stack !== undefined) await downStack(stack);
       // Only this run's keep tags: the project name carries the run id.
       for (const image of await docker.listImages()) {
         for (const tag of image.RepoTags ?? []) {

@@ -54,6 +54,8 @@ describe("bash scripts/demo.sh", () => {
     expect(timeline).toMatch(/operator token: +rwt_\S+/);
     expect(timeline).toContain("Demo passed.");
     expect(output).toContain("cleaned up:");
+    // A clean output: no AWS SDK notice about Node.js versions (issue 16 §13).
+    expect(output).not.toContain("NodeVersionSupportWarning");
 
     // Cleaned up: the control plane no longer answers and the demo's containers are gone.
     await expect(fetch(`${consoleUrl}/health`)).rejects.toThrow();

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listProjectContainers } from "../../agent/src/host/compose.ts";
 import { buildDemoImages } from "../../infra/demo-stack/images.ts";
 import { DEMO_BUCKET } from "../../infra/demo-stack/services.ts";
-import { downStack, upStack, volumeDir } from "../../infra/demo-stack/stack.ts";
+import { type DemoStack, downStack, upStack, volumeDir } from "../../infra/demo-stack/stack.ts";
 import { type AgentProcess, spawnAgent } from "../world/agent.ts";
 import { type ControlPlaneWorld, startControlPlane } from "../world/control-plane.ts";
 import { createDemoDatabase, seedMinioData } from "../world/demo-data.ts";
@@ -40,6 +40,7 @@ let project: string;
 let runId: string;
 let configFile: string;
 let stackFile: string;
+let stack: DemoStack | undefined;
 let databaseUrl: string;
 let database: string;
 let dataDir: string;
@@ -97,13 +98,14 @@ beforeAll(async () => {
   await git("init", "-q", "-b", "main");
   await writeFile(path.join(projectDir, ".gitignore"), "backups/\n.last-deployment-backup\n");
   await writeFile(path.join(projectDir, "VERSION"), "v1\n");
-  await git("add", "-A");
-  await git("-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "release v1");
 
   await buildDemoImages(docker);
   database = `schedgen_${runId}`;
   databaseUrl = await createDemoDatabase(cluster, "v1", database);
-  const stack = await upStack(docker, { project, version: "v1", labels: testLabels(runId) });
+  // Compose runs v1 from the checkout's compose.yaml, which the v1 commit holds.
+  stack = await upStack(docker, { project, version: "v1", labels: testLabels(runId), dir: projectDir });
+  await git("add", "-A");
+  await git("-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "release v1");
   dataDir = await volumeDir(docker, stack.minioVolume);
   await seedMinioData(dataDir, "v1");
   stackFile = path.join(root, "stack.json");
@@ -146,7 +148,7 @@ afterAll(async () => {
   await agent?.stop();
   await controlPlane?.stop();
   if (docker !== undefined && project !== undefined) {
-    await downStack(docker, project, { volumes: true });
+    if (stack !== undefined) await downStack(stack);
     await removeLabelled(docker, runId);
     const kept = await docker.listImages({ filters: JSON.stringify({ reference: [`rewind-keep/${project}/*`] }) });
     for (const tag of kept.flatMap((image) => image.RepoTags ?? []).filter((t) => t.startsWith(`rewind-keep/${project}/`))) {

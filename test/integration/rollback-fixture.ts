@@ -1,6 +1,7 @@
 // The rollback tests' world: the demo stack running the broken v2 with v2 data, on top of a real
-// backup (T6's runBackup) taken while v1 ran, in a git checkout with a v1 and a v2 commit.
-// Everything is real: Docker containers and volume, a throwaway PostgreSQL cluster, git.
+// backup (T6's runBackup) taken while v1 ran, in a git checkout with a v1 and a v2 commit, each
+// holding the compose.yaml a real Compose ran it from. Everything is real: Compose, Docker
+// containers and volume, a throwaway PostgreSQL cluster, git.
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -10,16 +11,14 @@ import type Docker from "dockerode";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { buildDemoImages, writeProjectSources } from "../../infra/demo-stack/images.ts";
-import { DEMO_BUCKET, type DemoVersion, } from "../../infra/demo-stack/services.ts";
-import { deployVersion, type DemoStack, downStack, upStack, volumeDir } from "../../infra/demo-stack/stack.ts";
+import { DEMO_BUCKET, type DemoVersion } from "../../infra/demo-stack/services.ts";
+import { type DemoStack, deployVersion, downStack, upStack, volumeDir, writeComposeFile } from "../../infra/demo-stack/stack.ts";
 import type { AgentConfig } from "../../agent/src/config.ts";
 import { parseAgentConfig } from "../../agent/src/config.ts";
 import { listProjectContainers } from "../../agent/src/host/compose.ts";
 import { setAsideDirOf } from "../../agent/src/host/set-aside-dir.ts";
 import { runBackup } from "../../agent/src/backup/run-backup.ts";
 import type { DumpFormat } from "../../agent/src/host/pg-dump.ts";
-import { demoImageTag } from "../../infra/demo-stack/images.ts";
-import { COMPOSE_PROJECT, COMPOSE_SERVICE } from "../../infra/demo-stack/labels.ts";
 import type { BackupManifest } from "../../shared/schemas/manifest.ts";
 import { createDemoDatabase, seedDemoDatabase, seedMinioData } from "../world/demo-data.ts";
 import type { RollbackProgress } from "../../agent/src/rollback/executor.ts";
@@ -92,9 +91,13 @@ async function git(dir: string, ...args: string[]): Promise<string> {
   return stdout.trim();
 }
 
-async function commitVersion(dir: string, version: DemoVersion, withSources: boolean): Promise<string> {
+/** A release's files besides compose.yaml: VERSION, and each service's build context when asked. */
+async function writeVersion(dir: string, version: DemoVersion, withSources: boolean): Promise<void> {
   if (withSources) await writeProjectSources(dir, version);
   else await writeFile(path.join(dir, "VERSION"), `${version}\n`);
+}
+
+async function commitVersion(dir: string, version: DemoVersion): Promise<string> {
   await git(dir, "add", "-A");
   await git(dir, "-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-q", "-m", `release ${version}`);
   return git(dir, "rev-parse", "HEAD");
@@ -133,19 +136,6 @@ export interface ScenarioOptions {
   beforeBackup?: (url: string) => Promise<void>;
 }
 
-/** A long-running container labelled as the project's `postgres` service, healthy once started. */
-async function startDatabaseService(docker: Docker, project: string, labels: Record<string, string>): Promise<void> {
-  const container = await docker.createContainer({
-    name: `${project}-postgres-1`,
-    // Any busybox image will do; the MinIO one's health check (`test -d /data`) passes at once.
-    Image: demoImageTag("minio", "v1"),
-    Cmd: ["sh", "-c", "exec sleep 100000"],
-    Labels: { ...labels, [COMPOSE_PROJECT]: project, [COMPOSE_SERVICE]: "postgres" },
-    HostConfig: { Init: true },
-  });
-  await container.start();
-}
-
 /** ~250 bytes a row on disk of hex text (compresses about as well as real text data). */
 async function addPayload(url: string, megabytes: number): Promise<void> {
   const rows = Math.ceil((megabytes * 1024 * 1024) / 250);
@@ -171,7 +161,6 @@ export async function prepareScenario(docker: Docker, cluster: PgCluster, option
   await mkdir(projectDir);
   await git(projectDir, "init", "-q", "-b", "main");
   await writeFile(path.join(projectDir, ".gitignore"), "backups/\n.last-deployment-backup\n");
-  const v1Commit = await commitVersion(projectDir, "v1", options.withSources ?? false);
 
   await buildDemoImages(docker);
   const labels = testLabels(runId);
@@ -179,8 +168,18 @@ export async function prepareScenario(docker: Docker, cluster: PgCluster, option
   const databaseUrl = await createDemoDatabase(cluster, "v1", database, options.createDatabase);
   if (options.extraDataMB) await addPayload(databaseUrl, options.extraDataMB);
   await options.beforeBackup?.(databaseUrl);
-  let stack = await upStack(docker, { project, version: "v1", labels });
-  if (options.databaseService) await startDatabaseService(docker, project, labels);
+  const withSources = options.withSources ?? false;
+  await writeVersion(projectDir, "v1", withSources);
+  // v1 runs from the compose.yaml its commit holds, as `docker compose up -d` in the checkout would.
+  let stack = await upStack(docker, {
+    project,
+    version: "v1",
+    labels,
+    dir: projectDir,
+    buildContexts: withSources,
+    database: options.databaseService ? "stand-in" : "none",
+  });
+  const v1Commit = await commitVersion(projectDir, "v1");
   const dataDir = await volumeDir(docker, stack.minioVolume);
   await seedMinioData(dataDir, "v1");
 
@@ -225,7 +224,9 @@ export async function prepareScenario(docker: Docker, cluster: PgCluster, option
 
   await seedDemoDatabase(databaseUrl, "v2");
   await seedMinioData(dataDir, "v2");
-  const v2Commit = await commitVersion(projectDir, "v2", options.withSources ?? false);
+  await writeVersion(projectDir, "v2", withSources);
+  await writeComposeFile(stack, "v2");
+  const v2Commit = await commitVersion(projectDir, "v2");
   stack = await deployVersion(docker, stack, "v2");
   const v2 = { tables: await snapshot(), files: await snapshotFiles(dataDir) };
 
@@ -246,7 +247,7 @@ export async function prepareScenario(docker: Docker, cluster: PgCluster, option
     async cleanup() {
       // The rollbacks' set-aside copies live outside the volume (set-aside-dir.ts): removed with the run.
       await rm(setAsideDirOf(dataDir), { recursive: true, force: true });
-      await downStack(docker, project, { volumes: true });
+      await downStack(stack);
       await removeLabelled(docker, runId);
       await removeProjectTags(docker, project);
       // Derived names of a long database name are cut at 63 bytes: they keep the run id, not always the whole name.

@@ -9,11 +9,12 @@ import { Client as MinioClient } from "minio";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDemoImages, type DemoImages } from "../../infra/demo-stack/images.ts";
-import { deployVersion, downStack, settledHealth, upStack, volumeDir } from "../../infra/demo-stack/stack.ts";
+import { type DemoStack, deployVersion, downStack, settledHealth, upStack, volumeDir } from "../../infra/demo-stack/stack.ts";
 import { createDemoDatabase, demoRowCounts, seedDemoDatabase, seedMinioData } from "../world/demo-data.ts";
 import {
   healthOf,
   newRunId,
+  RUN_LABEL,
   removeLabelled,
   removeStale,
   requireDocker,
@@ -94,18 +95,19 @@ describe("demo data", () => {
   });
 });
 
-describe("demo stack in Docker", () => {
+describe("demo stack on a real Compose", () => {
   const runId = newRunId();
   const project = `rwt-${runId}`;
   let docker: Awaited<ReturnType<typeof requireDocker>>;
   let images: DemoImages;
+  let stack: DemoStack | undefined;
   beforeAll(async () => {
     docker = await requireDocker();
     images = await buildDemoImages(docker, { runId });
   });
   afterAll(async () => {
     if (!docker) return;
-    await downStack(docker, project, { volumes: true });
+    if (stack) await downStack(stack);
     await removeLabelled(docker, runId);
   });
 
@@ -116,7 +118,7 @@ describe("demo stack in Docker", () => {
   });
 
   it("runs v1 healthy, turns the app services unhealthy on a v2 deploy, and stops a container", async () => {
-    let stack = await upStack(docker, { project, version: "v1", labels: testLabels(runId), images });
+    stack = await upStack(docker, { project, version: "v1", labels: testLabels(runId), images });
     expect(await settledHealth(docker, stack)).toEqual({
       minio: "healthy",
       backend: "healthy",
@@ -124,6 +126,21 @@ describe("demo stack in Docker", () => {
       "pdf-worker": "healthy",
     });
     expect(await text(`${stack.urls.backend}/health`)).toEqual({ status: 200, body: "ok" });
+    // Compose named the containers (1.29: project_service_1, v2: project-service-1).
+    expect([`${project}_backend_1`, `${project}-backend-1`]).toContain(stack.containers.backend.name);
+    // Everything Compose created for the project carries the run's label, so cleanup and the sweep find it.
+    const names = async (label: string) => {
+      const filters = JSON.stringify({ label: [label] });
+      const containers = (await docker.listContainers({ all: true, filters })).map((c) => c.Id);
+      const networks = (await docker.listNetworks({ filters })).map((n) => n.Name);
+      const volumes = ((await docker.listVolumes({ filters })).Volumes ?? []).map((v) => v.Name);
+      return { containers: containers.sort(), networks, volumes };
+    };
+    const created = await names(`com.docker.compose.project=${project}`);
+    expect(created.containers).toHaveLength(4);
+    expect(created.networks).toHaveLength(1);
+    expect(created.volumes).toEqual([stack.minioVolume]);
+    expect(await names(`${RUN_LABEL}=${runId}`)).toEqual(created);
     // The per-run sweep of leftovers must never touch a live run's objects.
     await removeStale(docker, STALE_MS);
     expect((await docker.getContainer(stack.containers.backend.id).inspect()).State.Running).toBe(true);
@@ -140,7 +157,12 @@ describe("demo stack in Docker", () => {
     expect((await text(`${stack.urls.minio}/schedgen/calendars/week-48.ics`)).body).toContain("week 48 v1");
 
     const backendUrl = stack.urls.backend;
-    stack = await deployVersion(docker, stack, "v2", images);
+    const v1Containers = stack.containers;
+    stack = await deployVersion(docker, stack, "v2");
+    // Compose recreated what the release changed (app images and environment), not MinIO.
+    expect(stack.containers.minio.id).toBe(v1Containers.minio.id);
+    expect(stack.containers.backend.id).not.toBe(v1Containers.backend.id);
+    expect((await docker.getContainer(stack.containers.backend.id).inspect()).Config.Env).toContain("SCHEDGEN_RELEASE=v2");
     await waitForHealth(docker, stack.containers.backend.id, "unhealthy");
     expect(await settledHealth(docker, stack)).toEqual({
       minio: "healthy",
