@@ -43,8 +43,8 @@ describe("set-aside MinIO data after a rollback", () => {
     expect(path.dirname(aside)).toBe(setAsideDirOf(liveDir));
     expect(path.relative(path.dirname(liveDir), aside).startsWith("..")).toBe(true);
 
-    // What `docker compose down --volumes` does: the project's containers, then its volumes, go.
-    await downStack(docker, scenario.config.project.name, { volumes: true });
+    // `docker compose down --volumes`, run by Compose itself: the project's containers, then its volumes, go.
+    await downStack(scenario.stack);
     await expect(docker.getVolume(scenario.config.project.minio?.volume ?? "").inspect()).rejects.toMatchObject({ statusCode: 404 });
     expect(await snapshotFiles(aside)).toEqual(scenario.v2.files);
   });
