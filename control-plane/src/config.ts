@@ -37,6 +37,8 @@ const rawConfig = z.object({
   SNS_SECRET_ACCESS_KEY: optionalText,
   AUDIT_ORIGIN: optionalText,
   AGENT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).optional(),
+  ROLLBACK_STEP_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(7 * 24 * 3600).optional(),
+  ROLLBACK_WATCH_SECONDS: z.coerce.number().int().min(0).max(7 * 24 * 3600).optional(),
 });
 
 export interface S3Settings {
@@ -59,6 +61,9 @@ export interface Config {
   auditOrigin: string;
   /** A socket silent this long (no heartbeat or report) is closed and its host marked offline. */
   agentTimeoutMs: number;
+  /** A running rollback silent longer than this plus the watch window becomes `lost` (rollbacks/deadline.ts). */
+  rollbackStepTimeoutMs: number;
+  rollbackWatchMs: number;
 }
 
 const s3Names = ["S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"] as const;
@@ -116,6 +121,10 @@ export function parseConfig(env: Env): Config {
     auditOrigin: raw.AUDIT_ORIGIN ?? (raw.PUBLIC_URL === undefined ? "rewind-control-plane" : new URL(raw.PUBLIC_URL).host),
     // Agents heartbeat every 15 s: six missed beats before the host counts as gone.
     agentTimeoutMs: (raw.AGENT_TIMEOUT_SECONDS ?? 90) * 1000,
+    // The agent's longest bound on one step (a pg_dump/pg_restore run, 4 h by default) and its
+    // default watch window (thresholds.watchSeconds): set both to the hosts' own values.
+    rollbackStepTimeoutMs: (raw.ROLLBACK_STEP_TIMEOUT_SECONDS ?? 4 * 3600) * 1000,
+    rollbackWatchMs: (raw.ROLLBACK_WATCH_SECONDS ?? 1800) * 1000,
   };
   return Object.freeze(config);
 }

@@ -25,4 +25,6 @@ export interface Env {
   SNS_SECRET_ACCESS_KEY?: string;
   AUDIT_ORIGIN?: string;
   AGENT_TIMEOUT_SECONDS?: string;
+  ROLLBACK_STEP_TIMEOUT_SECONDS?: string;
+  ROLLBACK_WATCH_SECONDS?: string;
 }

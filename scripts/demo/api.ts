@@ -40,7 +40,7 @@ export type CommandView = z.output<typeof commandView>;
 const backupList = z.object({ backups: z.array(z.object({ backupId: z.string(), key: z.string(), verified: z.boolean() })) });
 
 /** States a rollback never leaves. */
-export const finalRollbackStates: readonly string[] = ["succeeded", "failed", "undone", "cancelled", "expired"];
+export const finalRollbackStates: readonly string[] = ["succeeded", "failed", "undone", "cancelled", "expired", "lost"];
 const finalCommandStates: readonly string[] = ["succeeded", "failed", "rejected", "expired", "cancelled"];
 
 function codeOf(raw: string): ErrorCode {

@@ -32,8 +32,15 @@ export const rollbackState = z.enum([
   "undone",
   "cancelled",
   "expired",
+  /** Acked, then nothing from the agent past its deadline, or abandoned by an admin: no longer blocks the host. */
+  "lost",
 ]);
 export type RollbackState = z.output<typeof rollbackState>;
+
+/** A rollback in one of these blocks every other rollback of its host. */
+export const inFlightRollbackStates: readonly RollbackState[] = ["pending-approval", "queued", "running"];
+/** Nothing moves a rollback out of these, except a late result from its agent ending a `lost` one. */
+export const finalRollbackStates: readonly RollbackState[] = ["succeeded", "failed", "undone", "cancelled", "expired", "lost"];
 
 /** Cancelling is honoured only before this step starts: after it, services are down. */
 export const lastCancellableBefore: RollbackStepId = "stop-services";

@@ -32,7 +32,7 @@ export interface TriggerWorld {
   stop(): Promise<void>;
 }
 
-const finalStates = new Set(["succeeded", "failed", "undone", "cancelled", "expired"]);
+const finalStates = new Set(["succeeded", "failed", "undone", "cancelled", "expired", "lost"]);
 
 export interface TriggerHostOptions {
   scenario?: ScenarioOptions;

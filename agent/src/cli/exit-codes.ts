@@ -37,7 +37,7 @@ export function rollbackStateExit(state: string): number {
 
 export const statusExitCodes: [number, string][] = [
   [exit.ok, "the rollback succeeded"],
-  [exit.failed, "it ended without success: failed, undone, cancelled or expired"],
+  [exit.failed, "it ended without success: failed, undone, cancelled, expired or lost"],
   [exit.usage, "bad arguments or CLI settings"],
   [exit.unfinished, "not finished yet: pending-approval, queued or running (never with --follow)"],
   [exit.notFound, "no such rollback"],

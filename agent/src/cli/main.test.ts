@@ -80,7 +80,7 @@ describe("rewind --version and help", () => {
   it("documents the status exit codes", async () => {
     const { stdout } = await cli(["status", "--help"]);
     expect(stdout).toContain("  0  the rollback succeeded\n");
-    expect(stdout).toContain("  1  it ended without success: failed, undone, cancelled or expired\n");
+    expect(stdout).toContain("  1  it ended without success: failed, undone, cancelled, expired or lost\n");
     expect(stdout).toContain("  3  not finished yet");
     expect(stdout).toContain("  4  no such rollback\n");
   });
@@ -149,7 +149,7 @@ describe("--config", () => {
 describe("exit codes", () => {
   it("map every rollback state for `rewind status`", () => {
     const codes = Object.fromEntries(rollbackState.options.map((state) => [state, rollbackStateExit(state)]));
-    expect(codes).toEqual({ "pending-approval": 3, queued: 3, running: 3, succeeded: 0, failed: 1, undone: 1, cancelled: 1, expired: 1 });
+    expect(codes).toEqual({ "pending-approval": 3, queued: 3, running: 3, succeeded: 0, failed: 1, undone: 1, cancelled: 1, expired: 1, lost: 1 });
   });
 
   it("keep 1 for a rollback that ended badly: other errors of `status` are 5", () => {

@@ -74,6 +74,9 @@ export class HostChannel extends DurableObject<Env> {
       hostState: () => this.ctx.storage.get<Preconditions>(lastStateKey),
       withdraw: (commandId) => this.withdraw(commandId),
       commandState: (commandId) => this.store.get(commandId)?.state,
+    }, () => {
+      const config = loadConfig(env);
+      return { stepTimeoutMs: config.rollbackStepTimeoutMs, watchMs: config.rollbackWatchMs };
     });
   }
 
@@ -458,6 +461,10 @@ export class HostChannel extends DurableObject<Env> {
     return this.rollbackRpc(host, () => this.desk.cancel(rollbackId, actor));
   }
 
+  async abandonRollback(host: string, rollbackId: string, actor: AuditActor, reason: string): Promise<RpcOutcome<DeskAnswer>> {
+    return this.rollbackRpc(host, () => this.desk.abandon(rollbackId, actor, reason));
+  }
+
   private async scheduleAlarm(): Promise<void> {
     const timeout = loadConfig(this.env).agentTimeoutMs;
     const commandWake = nextWake(this.store.awaitingAck(), { connected: this.currentSocket() !== undefined, redeliverAfterMs });
@@ -493,6 +500,7 @@ export class HostChannel extends DurableObject<Env> {
       const timeout = loadConfig(this.env).agentTimeoutMs;
       await this.forgetLostConnection(now);
       await this.desk.expireApprovals(now);
+      await this.desk.markLost(now);
       for (const socket of this.ctx.getWebSockets()) {
         const silentMs = now - this.attachment(socket).lastFrameAt;
         if (silentMs >= timeout) await this.closeSocket(socket, 4001, `no frame from the agent for ${Math.round(silentMs / 1000)} s`);

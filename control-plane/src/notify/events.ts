@@ -16,6 +16,8 @@ export type NotifyEvent =
   | (RollbackFacts & { type: "rollback.failed"; step?: ReportedStepId; code?: string; message: string })
   /** Failed after services stopped, and the previous state was put back. */
   | (RollbackFacts & { type: "rollback.undone"; step?: ReportedStepId; message: string })
+  /** Running with no word from the agent past its deadline (LOST), or given up by an admin (ABANDONED). */
+  | (RollbackFacts & { type: "rollback.lost"; code: string; message: string })
   | { type: "decision.automatic"; alertname: string; decision: AlertDecision; rollbackId?: string }
   | { type: "agent.offline"; host: string; lastSeenAt: string; offlineMinutes: number; thresholdMinutes: number }
   | { type: "backup.stale"; host: string; backupId?: string; backupAt?: string; ageHours: number; thresholdHours: number };
@@ -29,6 +31,7 @@ export const notifyEventTypes = [
   "rollback.succeeded",
   "rollback.failed",
   "rollback.undone",
+  "rollback.lost",
   "decision.automatic",
   "agent.offline",
   "backup.stale",

@@ -16,6 +16,7 @@ describe("rendering notifications", () => {
     ["decision.automatic", "critical", "Rewind app-4: HighErrorRate -> automatic rollback: error rate 14.2 % above 10 % over 10 minutes https://rewind.example.com/#/rollbacks/rb_4DfG6hJ7dd"],
     ["agent.offline", "warning", "Rewind app-5: agent OFFLINE for 17 min: last seen 2026-11-25T10:41:07Z https://rewind.example.com/#/hosts/app-5"],
     ["backup.stale", "warning", "Rewind app-6: newest backup is 30 h old: limit 24 h https://rewind.example.com/#/hosts/app-6"],
+    ["rollback.lost", "critical", "Rewind app-7: rollback ABANDONED, host state unknown: abandoned by admin: host reinstalled https://rewind.example.com/#/rollbacks/rb_5LmN8pQ2ee"],
   ])("%s: one %s SMS naming host, what, result and link", (type, severity, sms) => {
     const event = sampleEvents.find((candidate) => candidate.type === type);
     if (event === undefined) throw new TypeError(`no sample for ${type}`);

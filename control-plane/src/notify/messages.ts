@@ -140,6 +140,19 @@ function describe(event: NotifyEvent, consoleUrl: string | undefined): Parts {
           ["Rollback", event.rollbackId],
         ],
       };
+    case "rollback.lost":
+      return {
+        ...rollbackParts(event, consoleUrl),
+        severity: "critical",
+        what: event.code === "ABANDONED" ? "rollback ABANDONED, host state unknown" : "rollback LOST, host state unknown",
+        detail: event.message,
+        facts: [
+          ["Code", event.code],
+          ["Why", event.message],
+          ["Effect", "the host takes rollbacks again; check what its services run first"],
+          ["Rollback", event.rollbackId],
+        ],
+      };
     case "decision.automatic": {
       const { decision } = event;
       const host = decision.host ?? "unknown";

@@ -31,6 +31,7 @@ describe("notifications of a rollback's transitions", () => {
     ["pending-approval", "queued", []],
     ["queued", "cancelled", []],
     ["queued", "expired", []],
+    ["running", "lost", ["rollback.lost"]],
   ] as const)("%s → %s publishes %j", (from, to, events) => {
     expect(transitionEvents({ ...record, state: to }, from, to).map((event) => event.type)).toEqual(events);
   });

@@ -45,6 +45,8 @@ export function transitionEvents(
       ];
     case "undone":
       return [...stepFailed, { type: "rollback.undone", ...facts, ...step, message }];
+    case "lost":
+      return [{ type: "rollback.lost", ...facts, code: rollback.outcome?.code ?? "LOST", message }];
     case "pending-approval":
     case "queued":
     case "cancelled":

@@ -14,6 +14,7 @@ import { database } from "../db/client.ts";
 import { hosts } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { mirrorRollback } from "./d1-mirror.ts";
+import { decideAbandon, type LostBudget, lostDeadline, lostOutcome } from "./deadline.ts";
 import { decideApproval, decideCancel, effectOfCommandState, effectOfReport, inFlightStates, type ReportEffect } from "./lifecycle.ts";
 import type { RollbackRecord } from "./record.ts";
 import type { RollbackRequestInput } from "./request.ts";
@@ -50,6 +51,7 @@ export class RollbackDesk {
     sql: SqlStorage,
     private readonly env: Env,
     private readonly commands: CommandPort,
+    private readonly lostBudget: () => LostBudget,
   ) {
     this.store = new RollbackStore(sql);
   }
@@ -292,8 +294,44 @@ export class RollbackDesk {
       const record = this.store.byCommand(commandId);
       if (record === undefined) return;
       const effect = effectOfReport(record, report);
-      if (effect.state === undefined && effect.servicesStopped === undefined) return;
-      await this.move(record, effect, { kind: "host", host }, { commandId });
+      if (effect.state === undefined && effect.servicesStopped === undefined) {
+        // Any word about the command pushes a running rollback's lost deadline out.
+        if (record.state === "running") this.store.put({ ...record, lastProgressAt: Date.now() });
+        return;
+      }
+      await this.move({ ...record, lastProgressAt: Date.now() }, effect, { kind: "host", host }, { commandId });
+    });
+  }
+
+  /** Running rollbacks whose agent stayed silent past their deadline: lost, so the host is free again. */
+  markLost(now: number): Promise<void> {
+    return this.serialized(async () => {
+      const budget = this.lostBudget();
+      for (const record of this.store.withStates(["running"])) {
+        const deadline = lostDeadline(record, budget);
+        if (deadline === undefined || deadline > now) continue;
+        await this.move(record, { state: "lost", outcome: lostOutcome(record, budget) }, { kind: "system" }, { deadline: new Date(deadline).toISOString() });
+      }
+    });
+  }
+
+  /** An admin gives up on a running rollback whose agent is gone for good, before its deadline. */
+  abandon(rollbackId: string, actor: AuditActor, reason: string): Promise<DeskAnswer> {
+    return this.serialized(async () => {
+      const record = this.mustGet(rollbackId);
+      const decision = decideAbandon(record);
+      if (decision.kind === "refuse") {
+        await appendAudit(this.env, {
+          actor,
+          action: "rollback.abandon-refused",
+          subject: `rollback:${rollbackId}`,
+          details: { host: record.host, state: record.state, reason: decision.message },
+        });
+        throw new RewindError(decision.code, decision.message, { details: { rollbackId, state: record.state } });
+      }
+      const outcome = { code: "ABANDONED", message: `abandoned by ${actorName(actor)}: ${reason}` };
+      const lost = await this.move(record, { state: "lost", outcome }, actor, { abandoned: true, by: actorName(actor), reason });
+      return { rollbackId, state: lost.state };
     });
   }
 
@@ -318,12 +356,13 @@ export class RollbackDesk {
     });
   }
 
-  /** When the Durable Object must wake for the desk: the earliest approval deadline. */
+  /** When the Durable Object must wake for the desk: the earliest approval or lost deadline. */
   nextWake(): number | undefined {
-    const deadlines = this.store
-      .withStates(["pending-approval"])
-      .map((record) => record.expiresAt)
-      .filter((at): at is number => at !== undefined);
+    const budget = this.lostBudget();
+    const deadlines = [
+      ...this.store.withStates(["pending-approval"]).map((record) => record.expiresAt),
+      ...this.store.withStates(["running"]).map((record) => lostDeadline(record, budget)),
+    ].filter((at): at is number => at !== undefined);
     return deadlines.length === 0 ? undefined : Math.min(...deadlines);
   }
 }

@@ -3,11 +3,10 @@
 import type { ErrorCode } from "../../../shared/errors.ts";
 import type { CommandState } from "../../../shared/schemas/command.ts";
 import type { Report } from "../../../shared/schemas/report.ts";
-import { lastCancellableBefore, type RollbackState } from "../../../shared/schemas/rollback.ts";
+import { inFlightRollbackStates, lastCancellableBefore, type RollbackState } from "../../../shared/schemas/rollback.ts";
 import type { RollbackRecord } from "./record.ts";
 
-export const inFlightStates: readonly RollbackState[] = ["pending-approval", "queued", "running"];
-export const finalRollbackStates: readonly RollbackState[] = ["succeeded", "failed", "undone", "cancelled", "expired"];
+export const inFlightStates = inFlightRollbackStates;
 
 export function isInFlight(state: RollbackState): boolean {
   return inFlightStates.includes(state);
@@ -42,7 +41,9 @@ const engineToRollback: Record<string, RollbackState> = {
 
 /** What one verified report about the rollback's command changes. Final states never change again. */
 export function effectOfReport(rollback: RollbackRecord, report: Report): ReportEffect {
-  if (!isInFlight(rollback.state)) return {};
+  // A lost rollback's agent came back after all: its result says what really happened on the host.
+  const lateResult = rollback.state === "lost" && report.kind === "result";
+  if (!isInFlight(rollback.state) && !lateResult) return {};
   switch (report.kind) {
     case "ack":
       return rollback.state === "queued" ? { state: "running" } : {};

@@ -32,6 +32,8 @@ export interface RollbackRecord {
   /** The signed `cancel` command sent to the agent, if any. */
   cancelCommandId?: string;
   downtimeMs?: number;
+  /** The last report about its command: a running rollback silent too long after it is lost. */
+  lastProgressAt?: number;
   outcome?: { code?: string; message?: string };
   createdAt: number;
   updatedAt: number;

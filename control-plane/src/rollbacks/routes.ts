@@ -23,6 +23,8 @@ const requestBody = z.strictObject({
   mode: z.enum(["full", "code-only"]).optional(),
 });
 
+const abandonBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
+
 const listQuery = z.strictObject({
   host: hostName.optional(),
   state: rollbackState.optional(),
@@ -66,6 +68,14 @@ export const rollbackRoutes = new Hono<AppEnv>()
     const { host } = await rollbackRow(c.env, id);
     const stub = c.env.HOST.get(c.env.HOST.idFromName(host));
     return c.json(unwrap(await stub.cancelRollback(host, id, c.get("actor"))), 202);
+  })
+  // Admin only: it frees the host for another rollback while the host's state is unknown.
+  .post("/:id/abandon", requireRole("admin"), async (c) => {
+    const id = parseOrThrow(idSchema, c.req.param("id"), "rollback id");
+    const body = await readBody(c, abandonBody, "abandon request");
+    const { host } = await rollbackRow(c.env, id);
+    const stub = c.env.HOST.get(c.env.HOST.idFromName(host));
+    return c.json(unwrap(await stub.abandonRollback(host, id, c.get("actor"), body.reason)));
   })
   .post("/:id/approve", requireRole("operator"), async (c) => {
     const id = parseOrThrow(idSchema, c.req.param("id"), "rollback id");

@@ -1,6 +1,7 @@
 // What the operator CLI expects back from the control plane's API. Loose objects: a newer server may
 // add fields; the ones the CLI shows are checked.
 import * as z from "zod";
+import { finalRollbackStates } from "../../../../shared/schemas/rollback.ts";
 
 const nullableText = z.string().nullable().optional();
 
@@ -80,4 +81,4 @@ export const approvalAnswer = z.looseObject({
 
 export const cancelAnswer = z.looseObject({ rollbackId: z.string(), state: z.string(), cancelRequested: z.boolean() });
 
-export const finalStates = new Set(["succeeded", "failed", "undone", "cancelled", "expired"]);
+export const finalStates: ReadonlySet<string> = new Set(finalRollbackStates);

@@ -10,7 +10,8 @@ import { readRollback } from "../resources.js";
 import { loading, notice, stateBadge } from "../ui.js";
 
 const refreshMs = 1_500;
-const finalStates = new Set(["succeeded", "failed", "undone", "cancelled", "expired"]);
+/** Mirrors shared/schemas/rollback.ts `finalRollbackStates`. */
+const finalStates = new Set(["succeeded", "failed", "undone", "cancelled", "expired", "lost"]);
 const activeStates = new Set(["pending-approval", "queued", "running"]);
 /** Mirrors shared/schemas/rollback.ts `lastCancellableBefore`: once services stop, only undo helps. */
 const noCancelFrom = "stop-services";
