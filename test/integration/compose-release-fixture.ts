@@ -1,7 +1,8 @@
 // A real Compose project across a release that changed compose.yaml, run by the host's Compose CLI
 // (`docker compose` or Debian's docker-compose 1.29): v1 up, a Rewind backup, then v2 deployed the
-// way an operator does (`up -d --build --remove-orphans`). v2 changes web's env value, adds `extra`,
-// removes `legacy`, and changes the app image; `migrate` is a one-shot job both releases run.
+// seed's way (`down`, then `up -d --build`). v2 changes web's env value, adds `extra`, removes
+// `legacy` and its `backoffice` network, and changes the app image; `migrate` is a one-shot job both
+// releases run.
 // Images are built by Compose from the project's own build context (./app: busybox-static FROM scratch).
 import { execFile } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -48,8 +49,10 @@ function composeFile(release: Release, runId: string): string {
     "services:",
     `  web:\n${web}`,
     `  migrate:\n${service("echo ran >> /data/runs", '    restart: "no"\n    volumes: ["data:/data"]\n')}`,
-    release === "v1" ? `  legacy:\n${service("exec sleep 100000")}` : `  extra:\n${service("exec sleep 100000")}`,
-    `networks:\n  default:\n    labels: ${labels}`,
+    release === "v1"
+      ? `  legacy:\n${service("exec sleep 100000", "    networks: [default, backoffice]\n")}`
+      : `  extra:\n${service("exec sleep 100000")}`,
+    `networks:\n  default:\n    labels: ${labels}${release === "v1" ? `\n  backoffice:\n    labels: ${labels}` : ""}`,
     `volumes:\n  data:\n    labels: ${labels}`,
   ];
   return `${parts.join("\n")}\n`;
@@ -126,9 +129,11 @@ export async function prepareComposeRelease(docker: Docker): Promise<ComposeRele
     const config = parseAgentConfig(raw, path.join(root, "agent.json"), root);
     const backup = await runBackup(config, { docker, onProgress: () => undefined });
 
+    // The seed's deploy: `down` (v1's containers and networks go, volumes stay), then v2 `up`.
+    await compose("down");
     await writeRelease(dir, "v2", runId);
     await commit(dir, "release v2");
-    await compose("up", "-d", "--build", "--remove-orphans");
+    await compose("up", "-d", "--build");
     await migrateExited(docker, project);
     return {
       runId,

@@ -9,17 +9,24 @@ import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { manifestPath, readManifest } from "../../agent/src/backup/manifest-file.ts";
 import { containerLogs } from "../../agent/src/host/docker-start.ts";
+import type { RollbackProgress } from "../../agent/src/rollback/executor.ts";
 import type { RollbackReport } from "../../agent/src/rollback/report.ts";
 import { runRollback } from "../../agent/src/rollback/run-rollback.ts";
 import { requireDocker } from "../world/docker.ts";
 import { freePort } from "../world/ports.ts";
 import { type ComposeRelease, prepareComposeRelease } from "./compose-release-fixture.ts";
 
-async function rollBack(docker: Docker, world: ComposeRelease, id: string, config = world.config): Promise<RollbackReport> {
+async function rollBack(
+  docker: Docker,
+  world: ComposeRelease,
+  id: string,
+  config = world.config,
+  onProgress: (event: RollbackProgress) => void = () => undefined,
+): Promise<RollbackReport> {
   return runRollback(
     config,
     { rollbackId: `${id}-${world.runId}`, backup: { kind: "manifest", dir: world.backupDir }, mode: "full", reason: "compose.yaml change" },
-    { docker, signal: new AbortController().signal, onProgress: () => undefined },
+    { docker, signal: new AbortController().signal, onProgress },
   );
 }
 
@@ -60,6 +67,9 @@ describe("a rollback to a backup that recorded each container's configuration", 
     expect(await containerLogs(docker, byService.web?.id ?? "")).toContain("app v1");
     expect(byService.web?.state).toBe("running");
     expect(byService.legacy?.state).toBe("running");
+    // v2's deploy removed legacy's network with it: created again as Compose had made it.
+    const legacyNetworks = (await docker.getContainer(byService.legacy?.id ?? "").inspect()).NetworkSettings.Networks;
+    expect(Object.keys(legacyNetworks).sort()).toEqual([`${world.project}_backoffice`, `${world.project}_default`]);
     // Created again from its recorded configuration, never started: the job does not run twice.
     expect(byService.migrate?.state).toBe("created");
     expect(await world.migrateRuns()).toBe(migrateRunsBefore);
@@ -138,6 +148,41 @@ describe("an undone rollback to a backup that recorded each container's configur
 
   it("leaves nothing for `compose up -d` from the v2 checkout to recreate", async () => {
     const before = Object.fromEntries((await world.containers()).map((c) => [c.service, c.id]));
+    const { stdout, stderr } = await world.compose("up", "-d");
+    expect(`${stdout}\n${stderr}`).not.toMatch(/Recreat|Creating/);
+    expect(Object.fromEntries((await world.containers()).map((c) => [c.service, c.id]))).toEqual(before);
+  });
+});
+
+describe("a rollback to a Rewind backup from before container configuration was recorded", () => {
+  let docker: Docker;
+  let world: ComposeRelease;
+  let report: RollbackReport;
+  const events: RollbackProgress[] = [];
+
+  beforeAll(async () => {
+    docker = await requireDocker();
+    world = await prepareComposeRelease(docker);
+    const { containers: _recorded, ...older } = await readManifest(world.backupDir);
+    await writeFile(manifestPath(world.backupDir), `${JSON.stringify(older, null, 2)}\n`);
+    report = await rollBack(docker, world, "rb-oldcfg", world.config, (event) => events.push(event));
+  });
+
+  afterAll(async () => {
+    await world?.cleanup();
+  });
+
+  it("starts the recorded images with Compose (their tags pointed back), building nothing", async () => {
+    expect(report.error).toBeUndefined();
+    expect(report.state).toBe("succeeded");
+    expect(events.some((e) => e.message?.startsWith("building"))).toBe(false);
+    const containers = await world.containers();
+    expect(containers.map((c) => c.service).sort()).toEqual(["legacy", "migrate", "web"]);
+    const recorded = Object.fromEntries(world.manifest.services.map((s) => [s.service, s.imageId]));
+    const web = containers.find((c) => c.service === "web");
+    expect(web?.imageId).toBe(recorded.web);
+    expect(await envOf(docker, web?.id ?? "")).toContain("GREETING=hello-v1");
+    const before = Object.fromEntries(containers.map((c) => [c.service, c.id]));
     const { stdout, stderr } = await world.compose("up", "-d");
     expect(`${stdout}\n${stderr}`).not.toMatch(/Recreat|Creating/);
     expect(Object.fromEntries((await world.containers()).map((c) => [c.service, c.id]))).toEqual(before);

@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isRewindError } from "../../../shared/errors.ts";
 import { backupManifest } from "../../../shared/schemas/manifest.ts";
-import { readRecordedContainers } from "./container-config.ts";
+import { readRecordedConfig } from "./container-config.ts";
 
 const recorded = {
   version: 1,
@@ -41,15 +41,17 @@ describe("the recorded container configuration", () => {
     const text = JSON.stringify(recorded);
     const dir = await written(text);
     const sha256 = createHash("sha256").update(text).digest("hex");
-    const containers = await readRecordedContainers(dir, { path: "containers.json", sha256 });
+    const { containers, networks } = await readRecordedConfig(dir, { path: "containers.json", sha256 });
     expect(containers.map((c) => [c.name, c.running])).toEqual([["shop_migrate_1", false]]);
+    // Recorded before networks were: none to create.
+    expect(networks).toEqual([]);
   });
 
   it("is refused once changed after the backup", async () => {
     const original = JSON.stringify(recorded);
     const dir = await written(original.replace("secret", "other"));
     const sha256 = createHash("sha256").update(original).digest("hex");
-    const error = await readRecordedContainers(dir, { path: "containers.json", sha256 }).catch((e: unknown) => e);
+    const error = await readRecordedConfig(dir, { path: "containers.json", sha256 }).catch((e: unknown) => e);
     expect(isRewindError(error, "BACKUP_INVALID")).toBe(true);
     expect((error as Error).message).toContain("changed after the backup");
   });

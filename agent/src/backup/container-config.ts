@@ -1,7 +1,7 @@
 // `containers.json` beside the archives: every container of the project as it ran at backup time
 // (the create spec rebuilt from inspect: env, command, ports, volumes, labels with Compose's config
-// hash, health check, networks) and whether it ran or had exited. It holds env values (passwords,
-// keys), so it stays on the host (mode 0600, and the off-site copy the operator owns); the manifest
+// hash, health check, networks) and whether it ran or had exited, plus the networks they join. It
+// holds env values (passwords, keys), so it stays on the host (mode 0600, and the off-site copy the operator owns); the manifest
 // that goes to the control plane carries only its size and sha256, which a rollback checks.
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
@@ -15,6 +15,7 @@ import { describeIssues } from "../../../shared/schemas/zod-error.ts";
 import type { ProjectContainer } from "../host/compose.ts";
 import { type ContainerSpec, captureSpec } from "../host/docker-start.ts";
 import { writeFileDurably } from "../host/durable-file.ts";
+import { captureNetwork, type NetworkSpec, networksOf } from "../host/networks.ts";
 
 export const containersFileName = "containers.json";
 
@@ -32,11 +33,16 @@ export const recordedContainer = z.strictObject({
 });
 export type RecordedContainer = z.output<typeof recordedContainer>;
 
+/** A user-defined network the containers join, as `POST /networks/create` takes it. */
+export const recordedNetwork = z.looseObject({ Name: z.string().min(1) });
+
 const containersFile = z.strictObject({
   version: z.literal(1),
   composeProject: z.string().min(1),
   containers: z.array(recordedContainer),
+  networks: z.array(recordedNetwork).default([]),
 });
+export type RecordedConfig = z.output<typeof containersFile>;
 
 /** Containers `docker compose run` made are throwaway, not part of the release. */
 const oneOffLabel = "com.docker.compose.oneoff";
@@ -53,14 +59,19 @@ export async function recordContainers(docker: Docker, containers: readonly Proj
     if (spec.create.Labels?.[oneOffLabel] === "True") continue;
     recorded.push(recordedContainer.parse({ ...spec, running: spec.running ?? false }));
   }
-  const text = `${JSON.stringify(containersFile.parse({ version: 1, composeProject: project, containers: recorded }), null, 2)}\n`;
+  const networks: NetworkSpec[] = [];
+  for (const name of networksOf(recorded.map(toSpec))) {
+    const network = await captureNetwork(docker, name);
+    if (network) networks.push(network);
+  }
+  const text = `${JSON.stringify(containersFile.parse({ version: 1, composeProject: project, containers: recorded, networks }), null, 2)}\n`;
   await writeFileDurably(path.join(dir, containersFileName), text, 0o600);
   const bytes = Buffer.byteLength(text);
   return { path: containersFileName, bytes, sha256: createHash("sha256").update(text).digest("hex") };
 }
 
 /** The recorded containers, refused unless the file is exactly the one the (signed) manifest names. */
-export async function readRecordedContainers(dir: string, file: { path: string; sha256: string }): Promise<RecordedContainer[]> {
+export async function readRecordedConfig(dir: string, file: { path: string; sha256: string }): Promise<RecordedConfig> {
   const location = path.resolve(dir, file.path);
   let text: Buffer;
   try {
@@ -82,5 +93,5 @@ export async function readRecordedContainers(dir: string, file: { path: string; 
   }
   const parsed = containersFile.safeParse(raw);
   if (!parsed.success) throw new RewindError("BACKUP_INVALID", `${location}: ${describeIssues(parsed.error)}`);
-  return parsed.data.containers;
+  return parsed.data;
 }

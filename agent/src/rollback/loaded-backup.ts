@@ -5,7 +5,7 @@ import * as z from "zod";
 import { gitCommit, imageId, sha256Hex } from "../../../shared/schemas/common.ts";
 import type { BackupManifest, LastDeploymentBackup } from "../../../shared/schemas/manifest.ts";
 import { originOf, serviceImage, tableCount } from "../../../shared/schemas/manifest.ts";
-import { recordedContainer } from "../backup/container-config.ts";
+import { recordedContainer, recordedNetwork } from "../backup/container-config.ts";
 
 export const loadedBackup = z.strictObject({
   /** `commit`: a code-only rollback to a named commit on a host with no backup at all. */
@@ -47,6 +47,8 @@ export const rollbackTarget = z.strictObject({
   images: z.record(z.string(), z.strictObject({ imageId, keepTag: z.string().optional(), imageRef: z.string().optional() })),
   /** The containers to recreate exactly (sha256-checked when loaded); absent: Compose from the checkout. */
   containers: z.array(recordedContainer).optional(),
+  /** The networks those containers join, created again when gone. */
+  networks: z.array(recordedNetwork).optional(),
 });
 export type RollbackTarget = z.output<typeof rollbackTarget>;
 

@@ -3,7 +3,7 @@
 // the same thing.
 import * as z from "zod";
 import { RewindError } from "../../../../shared/errors.ts";
-import { readRecordedContainers } from "../../backup/container-config.ts";
+import { readRecordedConfig } from "../../backup/container-config.ts";
 import { loadedBackup, targetOf } from "../loaded-backup.ts";
 import type { StepContext, StepOutput } from "../step-context.ts";
 
@@ -18,9 +18,9 @@ export async function loadBackup(ctx: StepContext): Promise<StepOutput> {
   // The recorded configuration belongs to the backup's commit; a code-only rollback to another
   // commit gets that commit's own compose configuration instead.
   if (backup.containers && target.commit === backup.commit) {
-    const containers = await readRecordedContainers(backup.dir, { path: backup.containers.file, sha256: backup.containers.sha256 });
-    ctx.progress(`${containers.length} containers recorded at backup time will be recreated as they ran`);
-    return { target: { ...target, containers } };
+    const recorded = await readRecordedConfig(backup.dir, { path: backup.containers.file, sha256: backup.containers.sha256 });
+    ctx.progress(`${recorded.containers.length} containers recorded at backup time will be recreated as they ran`);
+    return { target: { ...target, containers: recorded.containers, networks: recorded.networks } };
   }
   return { target };
 }

@@ -6,6 +6,7 @@
 import { composeFileIn } from "../../host/compose-cli.ts";
 import type { ContainerSpec } from "../../host/docker-start.ts";
 import { hasBuildContext, imageIdOf, rebuildImage } from "../../host/docker-start.ts";
+import { ensureNetworks, type NetworkSpec } from "../../host/networks.ts";
 import { toSpec } from "../../backup/container-config.ts";
 import { composeBuild, startWithCompose } from "../compose-start.ts";
 import type { RollbackTarget } from "../loaded-backup.ts";
@@ -70,6 +71,8 @@ export async function start(ctx: StepContext): Promise<StepOutput> {
     const recorded = target.containers.map(toSpec);
     const retired = outside(documented, recorded).map((spec) => spec.name);
     await retire(env, retired);
+    const networks = await ensureNetworks(ctx.docker, (target.networks ?? []) as NetworkSpec[]);
+    if (networks.length > 0) ctx.progress(`networks created again: ${networks.join(", ")}`);
     const images = await restoreContainers(env, recorded, (spec) => recordedImage(ctx, spec, target));
     return { images, services: runningServices(recorded), retired };
   }
