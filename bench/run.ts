@@ -5,6 +5,7 @@ import { auditVerifyThroughput } from "./audit-verify.ts";
 import { backupBench, rssGrowth } from "./backup.ts";
 import { channelLatency } from "./channel-latency.ts";
 import { rollbackBench } from "./rollback.ts";
+import { workerBundleSize } from "./worker-bundle.ts";
 
 interface Row {
   area: string;
@@ -14,6 +15,10 @@ interface Row {
 }
 
 const sections: Record<string, () => Promise<Row[]>> = {
+  worker: async () => {
+    const { kb, gzipKb } = await workerBundleSize();
+    return [{ area: "Worker", measure: "bundle, minified as deployed", setting: "npm run build:worker", value: `${kb} KB (gzip ${gzipKb} KB)` }];
+  },
   rollback: async () => {
     const { rows, ratios } = await rollbackBench();
     return [

@@ -11,6 +11,7 @@ import { promisify } from "node:util";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { workerBuildOptions } from "../../scripts/build-worker.ts";
 import { type SnsWorld, startSns } from "../world/sns.ts";
 
 const entry = new URL("../fixtures/notify/publish-worker.ts", import.meta.url).pathname;
@@ -67,22 +68,13 @@ async function startWorker(scriptPath: string, modulesRoot: string): Promise<Min
 }
 
 describe("SNS publishing from workerd", () => {
-  it("works when the SDK is bundled for Node (no 'browser' condition) with node:* left to nodejs_compat", async () => {
+  it("works when bundled as the Worker is deployed (no 'browser' condition, node:* left to nodejs_compat)", async () => {
     // The 'browser' export condition would pick @aws-sdk/core's browser index, whose Node-only
     // helpers are placeholders the Node runtime config then calls ("emitWarningIfUnsupportedVersion
     // is not a function"); the browser runtime config needs DOMParser, which workerd lacks.
     const outdir = join(workdir, "esbuild");
-    await build({
-      entryPoints: [entry],
-      bundle: true,
-      format: "esm",
-      platform: "neutral",
-      mainFields: ["module", "main"],
-      conditions: ["workerd", "worker"],
-      external: ["cloudflare:*", "node:*"],
-      outfile: join(outdir, "worker.js"),
-      logLevel: "silent",
-    });
+    // The deployed Worker's own options (minified, the SDK's credential chain stubbed out).
+    await build({ ...workerBuildOptions(join(outdir, "worker.js")), entryPoints: [entry], logLevel: "silent" });
     const worker = await startWorker(join(outdir, "worker.js"), outdir);
     try {
       const response = await worker.dispatchFetch("http://worker.test/?host=app-9");

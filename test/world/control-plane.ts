@@ -8,6 +8,7 @@ import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
+import { workerBuildOptions } from "../../scripts/build-worker.ts";
 import { generateSigningKey, type PrivateJwk, randomId } from "../../shared/signing.ts";
 import type { S3World } from "./s3.ts";
 
@@ -40,22 +41,11 @@ const compatibilityDate = "2026-04-20";
 
 let bundle: Promise<string> | undefined;
 
-/** Bundles the Worker once per test process (as `npm run build:worker` does) into a temp dir. */
+/** Bundles the Worker once per test process, as `npm run build:worker` does, into a temp dir. */
 function workerBundle(): Promise<string> {
   bundle ??= (async () => {
-    const outdir = await mkdtemp(path.join(tmpdir(), "rewind-worker-"));
-    const outfile = path.join(outdir, "worker.js");
-    await build({
-      entryPoints: [path.join(root, "control-plane/src/index.ts")],
-      bundle: true,
-      format: "esm",
-      platform: "neutral",
-      mainFields: ["module", "main"],
-      conditions: ["workerd", "worker"],
-      external: ["cloudflare:*", "node:*"],
-      outfile,
-      logLevel: "silent",
-    });
+    const outfile = path.join(await mkdtemp(path.join(tmpdir(), "rewind-worker-")), "worker.js");
+    await build({ ...workerBuildOptions(outfile), logLevel: "silent" });
     return outfile;
   })();
   return bundle;
