@@ -7,11 +7,13 @@ import type { CommandClaims, CommandType } from "../../shared/schemas/command.ts
 import type { DownFrame } from "../../shared/schemas/frames.ts";
 import type { BackupManifest } from "../../shared/schemas/manifest.ts";
 import type { Report } from "../../shared/schemas/report.ts";
+import type { PublicJwk } from "../../shared/signing.ts";
 import type { BackoffPolicy } from "./channel/backoff.ts";
 import { AgentConnection } from "./channel/connection.ts";
 import { NonceStore } from "./channel/nonce-store.ts";
 import { Outbox } from "./channel/outbox.ts";
 import { type HostState, preconditionDifferences } from "./channel/preconditions.ts";
+import { mergePinnedKeys } from "./channel/key-update.ts";
 import { Reporter } from "./channel/reporter.ts";
 import { parseDownFrame, type Rejection, verifyCommandFrame } from "./channel/verify-command.ts";
 import type { AgentConfig } from "./config.ts";
@@ -44,6 +46,8 @@ export interface AgentOptions {
   handlers?: Partial<Record<CommandType, CommandHandler>>;
   /** Reads the host's commit and images for preconditions; without it, commands carrying `pre` are refused. */
   currentState?: () => Promise<HostState>;
+  /** Writes the pinned control-plane keys back to the agent config; without it, key-update commands fail. */
+  persistKeys?: (keys: readonly PublicJwk[]) => Promise<void>;
   /** The manifests of the backups on disk, announced on every connect so the control plane knows them. */
   backupManifests?: () => Promise<BackupManifest[]>;
   backoff?: BackoffPolicy;
@@ -94,8 +98,22 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const running = new Map<string, Running>();
   /** Cancelled before they started (the cancel overtook them): never run if they arrive later. */
   const cancelledEarly = new Set<string>();
+  /** Grows only through a verified key-update command (key rotation); never learned otherwise. */
+  let pinnedKeys: readonly PublicJwk[] = controlPlane.keys;
   const handlers: Partial<Record<CommandType, CommandHandler>> = {
     ping: pingHandler,
+    "key-update": async (claims) => {
+      if (claims.action.type !== "key-update") return { ok: false, code: "MALFORMED", message: "not a key-update command" };
+      const merged = mergePinnedKeys(pinnedKeys, claims.action.keys);
+      if (merged.added.length > 0) {
+        if (options.persistKeys === undefined) return { ok: false, code: "UNAVAILABLE", message: "this agent cannot write its config to pin keys" };
+        // Written before it is used: a restart must not forget a key the control plane counts as pinned.
+        await options.persistKeys(merged.keys);
+        pinnedKeys = merged.keys;
+        log.info({ added: merged.added }, "pinned new control-plane keys");
+      }
+      return { ok: true, output: { pinnedKeys: pinnedKeys.flatMap((key) => (key.kid === undefined ? [] : [key.kid])), added: merged.added } };
+    },
     cancel: async (claims) => {
       if (claims.action.type !== "cancel") return { ok: false, code: "MALFORMED", message: "not a cancel command" };
       const target = running.get(claims.action.targetCommandId);
@@ -203,7 +221,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     });
 
   const onCommand = async (frame: { id: string; jws: string }): Promise<void> => {
-    const verdict = await verifyCommandFrame(frame, { keys: controlPlane.keys, host: config.host, nonces });
+    const verdict = await verifyCommandFrame(frame, { keys: pinnedKeys, host: config.host, nonces });
     if (!verdict.ok) {
       const { code, commandId } = verdict.rejection;
       // The control plane redelivers until our ack reaches it; a REPLAYED report would then race the

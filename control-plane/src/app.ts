@@ -8,6 +8,7 @@ import { hostBackupRoutes } from "./backups/routes.ts";
 import { consoleRoutes } from "./console/routes.ts";
 import type { AppEnv } from "./http/app-env.ts";
 import { limitBody } from "./http/body.ts";
+import { signingKeyRoutes } from "./keys/routes.ts";
 import { notFound, onError } from "./http/errors.ts";
 import { notificationCheckRoutes } from "./notify/wiring-run-checks.ts";
 import { agentConnectRoutes } from "./routes/agent-connect.ts";
@@ -39,6 +40,7 @@ export function createApp(): Hono<AppEnv> {
   app.route("/v1/hosts", hostBackupRoutes);
   app.route("/v1/commands", commandRoutes);
   app.route("/v1/me", meRoutes);
+  app.route("/v1/signing-keys", signingKeyRoutes);
   app.route("/v1/rollbacks", rollbackRoutes);
   app.use("/v1/audit", requireRole("auditor"));
   app.use("/v1/audit/*", requireRole("auditor"));

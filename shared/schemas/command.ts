@@ -3,7 +3,7 @@
 import * as z from "zod";
 import { epochSeconds, gitCommit, hostName, id, imageId, sha256Hex } from "./common.ts";
 
-export const commandTypes = ["ping", "backup", "rollback", "verify", "cancel"] as const;
+export const commandTypes = ["ping", "backup", "rollback", "verify", "cancel", "key-update"] as const;
 export const commandType = z.enum(commandTypes);
 export type CommandType = z.output<typeof commandType>;
 
@@ -34,12 +34,30 @@ export const cancelAction = z.strictObject({
   targetCommandId: id,
 });
 
+/** A control-plane public key as an agent pins it (Ed25519, named by kid). */
+export const pinnedKey = z.strictObject({
+  kty: z.literal("OKP"),
+  crv: z.literal("Ed25519"),
+  x: z.string().regex(/^[A-Za-z0-9_-]{43}$/, "must be a base64url Ed25519 public key"),
+  kid: z.string().min(1).max(64),
+});
+export type PinnedKey = z.output<typeof pinnedKey>;
+/**
+ * Key rotation: signed with a key the agent already pins, it adds these keys to the pinned set,
+ * before the control plane starts signing with them. Keys are only added, never replaced.
+ */
+export const keyUpdateAction = z.strictObject({
+  type: z.literal("key-update"),
+  keys: z.array(pinnedKey).min(1).max(8),
+});
+
 export const commandAction = z.discriminatedUnion("type", [
   pingAction,
   backupAction,
   rollbackAction,
   verifyAction,
   cancelAction,
+  keyUpdateAction,
 ]);
 export type CommandAction = z.output<typeof commandAction>;
 

@@ -24,7 +24,8 @@ export interface ControlPlaneWorld {
   d1(): ReturnType<Miniflare["getD1Database"]>;
   /** Lines the Worker and its Durable Objects logged, for diagnosing a failed test. */
   logs(): string[];
-  restart(): Promise<void>;
+  /** Restarts on the same state; `env` replaces Worker vars/secrets from then on (e.g. rotated SIGNING_KEYS). */
+  restart(env?: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -85,7 +86,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   const adminToken = opts.adminToken ?? `admin_${randomId()}${randomId()}`;
   const s3Bucket = opts.s3 === undefined ? undefined : `rewind-${randomId().slice(0, 10).toLowerCase().replace(/[^a-z0-9]/g, "x")}`;
   if (opts.s3 !== undefined && s3Bucket !== undefined) await opts.s3.createBucket(s3Bucket);
-  const bindings: Record<string, string> = {
+  let bindings: Record<string, string> = {
     SIGNING_KEYS: JSON.stringify(signingKeys),
     ADMIN_TOKEN: adminToken,
     AUDIT_ORIGIN: "rewind.test/audit",
@@ -162,7 +163,8 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     },
     d1: () => current.mf.getD1Database("DB"),
     logs: () => [...logLines],
-    async restart() {
+    async restart(env) {
+      if (env !== undefined) bindings = { ...bindings, ...env };
       await current.mf.dispose();
       // The old workerd may hold the port for a moment after dispose: retry the same port briefly.
       for (let attempt = 0; ; attempt++) {

@@ -148,3 +148,24 @@ export const backups = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.host, table.backupId] }), index("backups_host_created").on(table.host, table.createdAt)],
 );
+
+/** Control-plane signing keys allowed to sign commands (key rotation): promoted, by whom, forced or not. */
+export const signingKeyPromotions = sqliteTable("signing_key_promotions", {
+  kid: text("kid").primaryKey(),
+  promotedAt: integer("promoted_at").notNull(),
+  /** Token id, or `system` when every online agent had pinned the key. */
+  promotedBy: text("promoted_by").notNull(),
+  /** Promoted by an admin while some online agent had not pinned it yet. */
+  forced: integer("forced", { mode: "boolean" }).notNull(),
+});
+
+/** Which control-plane keys each agent pins: recorded at enrollment and from each key-update's result. */
+export const agentKeyPins = sqliteTable(
+  "agent_key_pins",
+  {
+    host: text("host").notNull(),
+    kid: text("kid").notNull(),
+    pinnedAt: integer("pinned_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.host, table.kid] })],
+);

@@ -14,6 +14,7 @@ import { appendAudit } from "../audit/append.ts";
 import { indexManifest } from "../backups/catalog.ts";
 import { loadConfig } from "../config.ts";
 import type { Env } from "../env.ts";
+import { keyUpdateFor, keyUpdateTtlSeconds, onKeyUpdateResult } from "../keys/host-keys.ts";
 import { errorFields, log } from "../log.ts";
 import { type DeskAnswer, RollbackDesk } from "../rollbacks/desk.ts";
 import type { RollbackRequestInput } from "../rollbacks/request.ts";
@@ -149,6 +150,8 @@ export class HostChannel extends DurableObject<Env> {
         details: { agentVersion: facts.agentVersion, replaced: previous.length },
       });
       await this.deliverPending(server);
+      // A failed offer must not cost the agent its connection; the next connect offers again.
+      await this.offerKeys(facts.host).catch((error: unknown) => log.error("host.key_offer_failed", { object: this.identity(), ...errorFields(error) }));
       await this.scheduleAlarm();
       return new Response(null, { status: 101, webSocket: client });
     } catch (error) {
@@ -347,6 +350,8 @@ export class HostChannel extends DurableObject<Env> {
       },
       agentJws: jws,
     });
+    // After the report's own entry: a promotion it allows follows it in the log.
+    if (command !== undefined) await onKeyUpdateResult(this.env, attachment.host, report);
     this.store.markReportSeen(reportId, now);
     this.send(ws, { t: "report-ack", reportId });
     await this.scheduleAlarm();
@@ -403,6 +408,15 @@ export class HostChannel extends DurableObject<Env> {
       details: { host, action, expiresAt: new Date(claims.exp * 1000).toISOString(), ...(pre === undefined ? {} : { pre }) },
     });
     return { commandId: claims.jti };
+  }
+
+  /** Key rotation (on connect, and RPC for a rollout): a key-update for the published keys the agent lacks. */
+  async offerKeys(host: string): Promise<string[]> {
+    this.store.setHost(host);
+    const action = await keyUpdateFor(this.env, host);
+    if (action?.type !== "key-update") return [];
+    await this.enqueueAction(action, "system", keyUpdateTtlSeconds);
+    return action.keys.map((key) => key.kid);
   }
 
   /** Takes back a command never sent to the agent (its rollback was cancelled). */

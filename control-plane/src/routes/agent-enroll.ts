@@ -14,6 +14,7 @@ import { loadConfig } from "../config.ts";
 import { type Database, database } from "../db/client.ts";
 import { enrollmentTokens, hosts } from "../db/schema.ts";
 import type { AppEnv } from "../http/app-env.ts";
+import { recordPins } from "../keys/store.ts";
 import { readBody } from "../http/body.ts";
 import { jwksOf } from "./health.ts";
 
@@ -89,6 +90,8 @@ export const agentEnrollRoutes = new Hono<AppEnv>().post("/", async (c) => {
       .returning({ name: hosts.name });
     if (inserted === undefined) return refuse(c.env, body.host, usableFor({ ...consumed, needsApproval: false }, true) ?? "the host is already enrolled");
   }
+  // The agent pins every published key it is handed below; key rotation starts from that set.
+  await recordPins(c.env, body.host, config.signingKeys.map((key) => key.kid ?? ""), now);
   await appendAudit(c.env, {
     actor: { kind: "host", host: body.host },
     action: "enrollment.completed",

@@ -39,6 +39,13 @@ export const hostCommandRoutes = new Hono<AppEnv>().post("/:host/commands", requ
       details: { field: "action.type" },
     });
   }
+  if (body.action.type === "key-update") {
+    // Agents would pin whatever key it names: only the control plane's own published keys go out,
+    // through the rotation (POST /v1/signing-keys/rollout).
+    throw new RewindError("BAD_REQUEST", "key-update commands are sent by the key rotation (POST /v1/signing-keys/rollout), not as a raw command", {
+      details: { field: "action.type" },
+    });
+  }
   const now = new Date();
   const { claims, jws } = await signHostCommand(c.env, host, body.action, {
     ttlSeconds: body.ttlSeconds,

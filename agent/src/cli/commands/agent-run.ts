@@ -8,6 +8,7 @@ import { backupHandler } from "../../backup/command-handler.ts";
 import { localManifests } from "../../backup/local-manifests.ts";
 import { watchSeedBackups } from "../../backup/seed-watch.ts";
 import { hostStateProvider } from "../../channel/host-state.ts";
+import { persistPinnedKeys } from "../../channel/key-update.ts";
 import { type AgentConfig, loadAgentConfig } from "../../config.ts";
 import { createLogger, type Logger } from "../../log.ts";
 import { resumeAsCommand, rollbackCommandHandler } from "../../rollback/command-handler.ts";
@@ -72,6 +73,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     log,
     handlers: { backup: backupHandler(config, docker), rollback: rollbackCommandHandler(config, docker) },
     currentState: hostStateProvider(docker, config.project),
+    persistKeys: (keys) => persistPinnedKeys(file, keys),
     backupManifests: async () => {
       const found = await localManifests(config);
       for (const bad of found.unreadable) log.warn({ dir: bad.dir, reason: bad.reason }, "backup manifest unreadable; not announced");

@@ -21,7 +21,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const key = await generateSigningKey(values.kid);
   let keys: unknown[] = [key.privateJwk];
   if (values.rotate !== undefined) {
-    // Rotation: the new key signs from now on, the old ones stay published until their commands expired.
+    // Rotation: the new key is published first; it signs only once every online agent pinned it
+    // (POST /v1/signing-keys/rollout) or an admin promoted it, and older keys keep signing for
+    // agents that have not pinned it yet.
     let existing: unknown;
     try {
       existing = JSON.parse(values.rotate);
@@ -33,6 +35,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   }
   io.stderr.write(`new key ${values.kid}, fingerprint ${await keyFingerprint(key.publicJwk)}\n`);
   io.stderr.write("store the line below with: npx wrangler secret put SIGNING_KEYS\n");
+  if (values.rotate !== undefined) {
+    io.stderr.write(`then hand it to the agents: POST /v1/signing-keys/rollout (admin); it signs once they all pinned it (GET /v1/signing-keys)\n`);
+  }
   io.stdout.write(`${JSON.stringify(keys)}\n`);
   return 0;
 }
