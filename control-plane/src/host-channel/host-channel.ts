@@ -75,6 +75,7 @@ export class HostChannel extends DurableObject<Env> {
       hostState: () => this.ctx.storage.get<Preconditions>(lastStateKey),
       withdraw: (commandId) => this.withdraw(commandId),
       commandState: (commandId) => this.store.get(commandId)?.state,
+      commandExpiresAt: (commandId) => this.store.get(commandId)?.expiresAt,
     }, () => {
       const config = loadConfig(env);
       return { stepTimeoutMs: config.rollbackStepTimeoutMs, watchMs: config.rollbackWatchMs };
@@ -515,6 +516,7 @@ export class HostChannel extends DurableObject<Env> {
       await this.forgetLostConnection(now);
       await this.desk.expireApprovals(now);
       await this.desk.markLost(now);
+      await this.desk.retryLocked(now);
       for (const socket of this.ctx.getWebSockets()) {
         const silentMs = now - this.attachment(socket).lastFrameAt;
         if (silentMs >= timeout) await this.closeSocket(socket, 4001, `no frame from the agent for ${Math.round(silentMs / 1000)} s`);

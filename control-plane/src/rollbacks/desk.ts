@@ -1,7 +1,6 @@
 // The rollback desk inside a host's HostChannel Durable Object: takes requests, approvals and cancels
 // for that host one at a time (a promise chain, since D1 and signing awaits would otherwise let
 // requests interleave), queues the signed command, and moves each rollback as the agent reports.
-import { eq } from "drizzle-orm";
 import { RewindError } from "../../../shared/errors.ts";
 import type { AuditActor } from "../../../shared/schemas/audit.ts";
 import type { CommandAction, CommandState, Preconditions } from "../../../shared/schemas/command.ts";
@@ -9,15 +8,15 @@ import type { Report } from "../../../shared/schemas/report.ts";
 import type { RollbackState } from "../../../shared/schemas/rollback.ts";
 import { randomId } from "../../../shared/signing.ts";
 import { appendAudit } from "../audit/append.ts";
-import { findBackup, newestBackup } from "../backups/catalog.ts";
-import { database } from "../db/client.ts";
-import { hosts } from "../db/schema.ts";
+import { findBackup } from "../backups/catalog.ts";
 import type { Env } from "../env.ts";
 import { mirrorRollback } from "./d1-mirror.ts";
 import { decideAbandon, type LostBudget, lostDeadline, lostOutcome } from "./deadline.ts";
+import { decideLockedRetry, lockedWaitAfter } from "./locked-retry.ts";
 import { decideApproval, decideCancel, effectOfCommandState, effectOfReport, inFlightStates, type ReportEffect } from "./lifecycle.ts";
 import type { RollbackRecord } from "./record.ts";
 import type { RollbackRequestInput } from "./request.ts";
+import { requestFacts } from "./request-facts.ts";
 import { RollbackStore } from "./desk-store.ts";
 import { emitRollbackTransition } from "./transitions.ts";
 
@@ -32,6 +31,7 @@ export interface CommandPort {
   hostState(): Promise<Preconditions | undefined>;
   withdraw(commandId: string): Promise<void>;
   commandState(commandId: string): CommandState | undefined;
+  commandExpiresAt(commandId: string): number | undefined;
 }
 
 export interface DeskAnswer {
@@ -71,27 +71,7 @@ export class RollbackDesk {
           details: { rollbackId: running.rollbackId, state: running.state },
         });
       }
-      const [host] = await database(this.env)
-        .select({
-          requireApproval: hosts.requireApproval,
-          approvalsRequired: hosts.approvalsRequired,
-          approvalWindowSeconds: hosts.approvalWindowSeconds,
-        })
-        .from(hosts)
-        .where(eq(hosts.name, input.host))
-        .limit(1);
-      if (host === undefined) throw new RewindError("NOT_FOUND", `host ${input.host} is not enrolled`);
-      const backup =
-        input.backupId === undefined ? await newestBackup(this.env, input.host) : await findBackup(this.env, input.host, input.backupId);
-      if (backup === undefined) {
-        throw new RewindError(
-          "NOT_FOUND",
-          input.backupId === undefined
-            ? `host ${input.host} has no verified backup yet: run a backup (rewind backup, or a backup command) first, or check the agent's log for why the seed's backup named by .last-deployment-backup was not adopted`
-            : `host ${input.host} has no backup ${input.backupId}; list its backups with GET /v1/hosts/${input.host}/backups`,
-          { details: { host: input.host, ...(input.backupId === undefined ? {} : { backupId: input.backupId }) } },
-        );
-      }
+      const { host, backup } = await requestFacts(this.env, input);
       // The state this decision is made on, signed into the command: a host changed by the time the
       // command reaches it (fixed forward, rolled back by hand) refuses it. A host asking for its
       // own rollback (`rewind deploy`) asks from the state it is in, maybe not reported yet.
@@ -144,9 +124,9 @@ export class RollbackDesk {
    * Signs and queues the `rollback` command; the rollback is (already) `queued`. If that fails the
    * rollback fails with it, so a rollback without a command never blocks the host.
    */
-  private async queueCommand(record: RollbackRecord, actor: AuditActor): Promise<void> {
+  private async queueCommand(record: RollbackRecord, actor: AuditActor, ttlSeconds = rollbackCommandTtlSeconds): Promise<void> {
     try {
-      await this.sendCommand(record, actor);
+      await this.sendCommand(record, actor, ttlSeconds);
     } catch (error) {
       const code = error instanceof RewindError ? error.code : "INTERNAL";
       const message = `could not queue the rollback command: ${error instanceof Error ? error.message : String(error)}`;
@@ -155,7 +135,7 @@ export class RollbackDesk {
     }
   }
 
-  private async sendCommand(record: RollbackRecord, actor: AuditActor): Promise<void> {
+  private async sendCommand(record: RollbackRecord, actor: AuditActor, ttlSeconds: number): Promise<void> {
     // The host may have to fetch this backup's manifest back from its off-site bucket: the signed
     // hash of the manifest it reported is what lets it tell the genuine one from a planted one.
     const backup = await findBackup(this.env, record.host, record.backupId);
@@ -167,7 +147,7 @@ export class RollbackDesk {
       mode: record.mode,
       reason: record.reason,
     };
-    const { commandId } = await this.commands.enqueueAction(action, actorName(actor), rollbackCommandTtlSeconds, record.pre);
+    const { commandId } = await this.commands.enqueueAction(action, actorName(actor), ttlSeconds, record.pre);
     const current = this.store.get(record.rollbackId) ?? record;
     const updated: RollbackRecord = { ...current, commandId, updatedAt: Date.now() };
     this.store.put(updated);
@@ -176,7 +156,7 @@ export class RollbackDesk {
       actor,
       action: "rollback.queued",
       subject: `rollback:${record.rollbackId}`,
-      details: { host: record.host, commandId, backupId: record.backupId },
+      details: { host: record.host, commandId, backupId: record.backupId, ...(record.lockedWait ? { retry: record.lockedWait.attempts } : {}) },
     });
   }
 
@@ -292,7 +272,15 @@ export class RollbackDesk {
   onReport(commandId: string, report: Report, host: string): Promise<void> {
     return this.serialized(async () => {
       const record = this.store.byCommand(commandId);
-      if (record === undefined) return;
+      if (record === undefined) {
+        // Another command of this host finished: a rollback refused LOCKED may go now.
+        if (report.kind === "result") await this.retryWaiting(Date.now(), true);
+        return;
+      }
+      if (report.kind === "rejected" && report.code === "LOCKED" && record.state === "queued") {
+        await this.waitForHost(record, commandId, report.reason);
+        return;
+      }
       const effect = effectOfReport(record, report);
       if (effect.state === undefined && effect.servicesStopped === undefined) {
         // Any word about the command pushes a running rollback's lost deadline out.
@@ -301,6 +289,37 @@ export class RollbackDesk {
       }
       await this.move({ ...record, lastProgressAt: Date.now() }, effect, { kind: "host", host }, { commandId });
     });
+  }
+
+  private async waitForHost(record: RollbackRecord, commandId: string, reason: string): Promise<void> {
+    const now = Date.now();
+    const lockedWait = lockedWaitAfter(record, reason, now, this.commands.commandExpiresAt(commandId) ?? now);
+    const updated: RollbackRecord = { ...record, lockedWait, updatedAt: now };
+    this.store.put(updated);
+    await mirrorRollback(this.env, updated);
+    await appendAudit(this.env, {
+      actor: { kind: "host", host: record.host },
+      action: "rollback.waiting-for-host",
+      subject: `rollback:${record.rollbackId}`,
+      details: { host: record.host, commandId, code: "LOCKED", reason, attempts: lockedWait.attempts, validUntil: new Date(lockedWait.validUntil).toISOString() },
+    });
+  }
+
+  /** Sends a waiting rollback again (a new signed command) when its host may be free, or gives up at its validity's end. */
+  private async retryWaiting(now: number, hostFree: boolean): Promise<void> {
+    for (const record of this.store.withStates(["queued"])) {
+      const decision = decideLockedRetry(record, now, hostFree);
+      if (decision.kind === "give-up") await this.move(record, { state: "failed", outcome: decision.outcome }, { kind: "system" });
+      if (decision.kind !== "resend" || record.lockedWait === undefined) continue;
+      const { retryAt: _sent, ...wait } = record.lockedWait;
+      const resending: RollbackRecord = { ...record, lockedWait: wait, updatedAt: now };
+      this.store.put(resending);
+      await this.queueCommand(resending, { kind: "system" }, decision.ttlSeconds).catch(() => undefined);
+    }
+  }
+
+  retryLocked(now: number): Promise<void> {
+    return this.serialized(() => this.retryWaiting(now, false));
   }
 
   /** Running rollbacks whose agent stayed silent past their deadline: lost, so the host is free again. */
@@ -362,6 +381,7 @@ export class RollbackDesk {
     const deadlines = [
       ...this.store.withStates(["pending-approval"]).map((record) => record.expiresAt),
       ...this.store.withStates(["running"]).map((record) => lostDeadline(record, budget)),
+      ...this.store.withStates(["queued"]).map((record) => record.lockedWait?.retryAt),
     ].filter((at): at is number => at !== undefined);
     return deadlines.length === 0 ? undefined : Math.min(...deadlines);
   }

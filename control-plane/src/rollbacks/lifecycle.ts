@@ -94,6 +94,8 @@ export function decideCancel(rollback: RollbackRecord, command: CommandState | u
     return { kind: "refuse", code: "CONFLICT", message: "services are already stopped; the rollback will finish or undo itself" };
   }
   if (rollback.state === "pending-approval" || rollback.commandId === undefined) return { kind: "cancel-now" };
+  // Refused LOCKED and waiting to be sent again: no command of it is out.
+  if (rollback.lockedWait?.retryAt !== undefined) return { kind: "cancel-now" };
   // Never sent: it can simply be withdrawn. Sent: only the agent can stop it, before stop-services.
   if (command === "queued") return { kind: "withdraw-command", commandId: rollback.commandId };
   if (rollback.cancelCommandId !== undefined) {

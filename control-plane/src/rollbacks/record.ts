@@ -3,6 +3,7 @@
 import type { AuditActor } from "../../../shared/schemas/audit.ts";
 import type { Preconditions } from "../../../shared/schemas/command.ts";
 import type { RollbackState } from "../../../shared/schemas/rollback.ts";
+import type { LockedWait } from "./locked-retry.ts";
 
 export interface Approval {
   tokenId: string;
@@ -29,6 +30,8 @@ export interface RollbackRecord {
   expiresAt?: number;
   /** The agent reported the stop-services step started: cancelling can no longer help. */
   servicesStopped: boolean;
+  /** The agent refused the command LOCKED (the host was busy): sent again once it is free. */
+  lockedWait?: LockedWait;
   /** The signed `cancel` command sent to the agent, if any. */
   cancelCommandId?: string;
   downtimeMs?: number;
