@@ -24,6 +24,8 @@ export const errorCodes = [
   "CANCELLED",
   "AUDIT_INVALID",
   "UNAVAILABLE",
+  /** Too many refused attempts from one client address or for one host name in a minute. */
+  "RATE_LIMITED",
   "INTERNAL",
 ] as const;
 
@@ -78,5 +80,6 @@ export const httpStatusFor: Record<ErrorCode, number> = {
   CANCELLED: 409,
   AUDIT_INVALID: 422,
   UNAVAILABLE: 503,
+  RATE_LIMITED: 429,
   INTERNAL: 500,
 };

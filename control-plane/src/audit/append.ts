@@ -18,3 +18,19 @@ export async function appendAudit(env: Pick<Env, "AUDIT">, entry: NewAuditEntry)
   const stub = env.AUDIT.get(env.AUDIT.idFromName("global"));
   return auditEntry.parse(await stub.append(checked.data));
 }
+
+/**
+ * Records an unauthenticated refusal without letting it grow the log without bound (refusals.ts):
+ * throws RATE_LIMITED when this client address or host name used up its refusals for the minute.
+ */
+export async function recordRefusal(env: Pick<Env, "AUDIT">, refusal: { entry: NewAuditEntry; address: string | undefined; host: string }): Promise<void> {
+  const checked = newEntry.safeParse(refusal.entry);
+  if (!checked.success) throw new RewindError("INTERNAL", `audit entry is malformed: ${describeIssues(checked.error)}`);
+  const stub = env.AUDIT.get(env.AUDIT.idFromName("global"));
+  // The header is the client's as Cloudflare saw it; bounded, since it is stored.
+  const address = (refusal.address ?? "unknown").slice(0, 64);
+  const { limited } = await stub.refusal({ entry: checked.data, address, host: refusal.host });
+  if (limited) {
+    throw new RewindError("RATE_LIMITED", `too many refused attempts from ${address} or for host ${refusal.host} this minute: wait a minute and check the token`);
+  }
+}

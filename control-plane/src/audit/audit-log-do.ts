@@ -13,6 +13,8 @@ import { loadConfig } from "../config.ts";
 import type { Env } from "../env.ts";
 import { errorFields, log } from "../log.ts";
 import { publishCheckpoint } from "./checkpoint-publish.ts";
+import { RefusalStore } from "./refusal-store.ts";
+import { foldedEntry, judgeRefusal, minuteOf, type Refusal } from "./refusals.ts";
 import { auditCheckpoints, auditEntries } from "./schema.ts";
 
 const publishDelayMs = 500;
@@ -23,6 +25,18 @@ export class AuditLog extends DurableObject<Env> {
   private tree: Promise<TreeBuilder> | undefined;
   /** Appends run one after another: seq = tree size only holds if no two interleave around D1 awaits. */
   private queue: Promise<unknown> = Promise.resolve();
+  private refusalStore: RefusalStore | undefined;
+
+  private refusals(): RefusalStore {
+    this.refusalStore ??= new RefusalStore(this.ctx.storage.sql);
+    return this.refusalStore;
+  }
+
+  /** Wakes the object at `at` unless an earlier wake is already set. */
+  private async wakeBy(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
 
   private db() {
     return drizzle(this.env.DB);
@@ -83,13 +97,39 @@ export class AuditLog extends DurableObject<Env> {
       throw error;
     }
     tree.push(leaf);
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + publishDelayMs);
+    await this.wakeBy(Date.now() + publishDelayMs);
     return full;
   }
 
-  /** Publishes the newest checkpoint outside D1; a throw makes the runtime retry the alarm. */
+  /**
+   * An unauthenticated refusal: written at once only when it is its action's first this minute, else
+   * counted and folded into one entry when the minute ends (refusals.ts). Says whether to answer 429.
+   */
+  async refusal(refusal: Refusal): Promise<{ limited: boolean }> {
+    const minute = minuteOf(Date.now());
+    const store = this.refusals();
+    const verdict = judgeRefusal(store.counts(minute, refusal));
+    store.add(minute, refusal);
+    if (verdict.writeNow) await this.append({ ...refusal.entry, details: { ...refusal.entry.details, address: refusal.address } });
+    await this.wakeBy((minute + 1) * 60_000 + 100);
+    return { limited: verdict.limited };
+  }
+
+  private async foldRefusals(now: number): Promise<void> {
+    const store = this.refusals();
+    for (const { minute, action } of store.due(minuteOf(now))) {
+      const entry = foldedEntry(action, minute, store.rows(minute, action));
+      if (entry !== undefined) await this.append(entry);
+      store.forget(minute, action);
+    }
+    const latest = store.latestMinute();
+    if (latest !== undefined) await this.wakeBy((latest + 1) * 60_000 + 100);
+  }
+
+  /** Folds ended minutes' refusals, then publishes the newest checkpoint outside D1; a throw makes the runtime retry the alarm. */
   override async alarm(): Promise<void> {
     try {
+      await this.foldRefusals(Date.now());
       const [latest] = await this.db()
         .select({ treeSize: auditCheckpoints.treeSize, note: auditCheckpoints.note })
         .from(auditCheckpoints)

@@ -6,12 +6,13 @@ import { Hono } from "hono";
 import { isRewindError, RewindError } from "../../../shared/errors.ts";
 import { hostName } from "../../../shared/schemas/common.ts";
 import { publicJwk, unverifiedIssuer, verifyConnectToken } from "../../../shared/signing.ts";
-import { appendAudit } from "../audit/append.ts";
+import { recordRefusal } from "../audit/append.ts";
 import { bearerOf } from "../auth/secrets.ts";
 import { database } from "../db/client.ts";
 import { hosts } from "../db/schema.ts";
 import { withHandoff } from "../host-channel/handoff.ts";
 import type { AppEnv } from "../http/app-env.ts";
+import { clientAddress } from "../http/client-address.ts";
 
 export const agentConnectRoutes = new Hono<AppEnv>().get("/", async (c) => {
   const token = bearerOf(c.req.header("authorization")) ?? c.req.query("token");
@@ -27,11 +28,11 @@ export const agentConnectRoutes = new Hono<AppEnv>().get("/", async (c) => {
     claims = await verifyConnectToken(token, { key, host });
   } catch (error) {
     if (!isRewindError(error)) throw error;
-    await appendAudit(c.env, {
-      actor: { kind: "system" },
-      action: "agent.connect-refused",
-      subject: `host:${host}`,
-      details: { code: error.code, reason: error.message },
+    // Anyone can send bad tokens: counted and folded per minute, 429 past the budget.
+    await recordRefusal(c.env, {
+      entry: { actor: { kind: "system" }, action: "agent.connect-refused", subject: `host:${host}`, details: { code: error.code, reason: error.message } },
+      address: clientAddress(c),
+      host,
     });
     throw new RewindError("UNAUTHORIZED", `connect token refused: ${error.message}`, { details: { reason: error.code } });
   }

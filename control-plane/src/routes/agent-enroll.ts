@@ -7,7 +7,7 @@ import * as z from "zod";
 import { RewindError } from "../../../shared/errors.ts";
 import { hostName } from "../../../shared/schemas/common.ts";
 import { keyFingerprint, publicJwk } from "../../../shared/signing.ts";
-import { appendAudit } from "../audit/append.ts";
+import { appendAudit, recordRefusal } from "../audit/append.ts";
 import { usableFor } from "../auth/enrollment-policy.ts";
 import { sha256Hex } from "../auth/secrets.ts";
 import { loadConfig } from "../config.ts";
@@ -16,6 +16,7 @@ import { enrollmentTokens, hosts } from "../db/schema.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { recordPins } from "../keys/store.ts";
 import { readBody } from "../http/body.ts";
+import { clientAddress } from "../http/client-address.ts";
 import { jwksOf } from "./health.ts";
 
 const enrollBody = z.strictObject({
@@ -42,8 +43,9 @@ async function hostEnrolled(db: Database, host: string): Promise<boolean> {
   return row !== undefined;
 }
 
-async function refuse(env: AppEnv["Bindings"], host: string, reason: string): Promise<never> {
-  await appendAudit(env, { actor: { kind: "system" }, action: "enrollment.refused", subject: `host:${host}`, details: { reason } });
+async function refuse(env: AppEnv["Bindings"], host: string, reason: string, address: string | undefined): Promise<never> {
+  // Anyone can send junk enrollments: counted and folded per minute, 429 past the budget.
+  await recordRefusal(env, { entry: { actor: { kind: "system" }, action: "enrollment.refused", subject: `host:${host}`, details: { reason } }, address, host });
   throw new RewindError("ENROLLMENT_INVALID", `${reason}: ask an operator for a new one (POST /v1/enrollments)`);
 }
 
@@ -57,7 +59,7 @@ export const agentEnrollRoutes = new Hono<AppEnv>().post("/", async (c) => {
   // Checked before the token is spent, so a re-enrollment awaiting its approval stays usable.
   const live = candidate !== undefined && candidate.host === body.host && candidate.usedAt === null && candidate.expiresAt > now;
   const unusable = live ? usableFor(candidate, await hostEnrolled(db, body.host)) : undefined;
-  if (unusable !== undefined) return refuse(c.env, body.host, unusable);
+  if (unusable !== undefined) return refuse(c.env, body.host, unusable, clientAddress(c));
   // One conditional UPDATE consumes the token, so two racing enrollments cannot both succeed.
   const [consumed] = await db
     .update(enrollmentTokens)
@@ -72,7 +74,7 @@ export const agentEnrollRoutes = new Hono<AppEnv>().post("/", async (c) => {
       ),
     )
     .returning({ id: enrollmentTokens.id, reenroll: enrollmentTokens.reenroll, createdBy: enrollmentTokens.createdBy, approvedBy: enrollmentTokens.approvedBy });
-  if (consumed === undefined) return refuse(c.env, body.host, await refusalReason(db, secretHash, body.host, now));
+  if (consumed === undefined) return refuse(c.env, body.host, await refusalReason(db, secretHash, body.host, now), clientAddress(c));
   const key = { kty: body.publicJwk.kty, crv: body.publicJwk.crv, x: body.publicJwk.x };
   const fingerprint = await keyFingerprint(key);
   const stored = { publicJwk: JSON.stringify(key), fingerprint, enrolledAt: now, agentVersion: body.agentVersion };
@@ -88,7 +90,7 @@ export const agentEnrollRoutes = new Hono<AppEnv>().post("/", async (c) => {
       .values({ name: body.host, ...stored })
       .onConflictDoNothing()
       .returning({ name: hosts.name });
-    if (inserted === undefined) return refuse(c.env, body.host, usableFor({ ...consumed, needsApproval: false }, true) ?? "the host is already enrolled");
+    if (inserted === undefined) return refuse(c.env, body.host, usableFor({ ...consumed, needsApproval: false }, true) ?? "the host is already enrolled", clientAddress(c));
   }
   // The agent pins every published key it is handed below; key rotation starts from that set.
   await recordPins(c.env, body.host, config.signingKeys.map((key) => key.kid ?? ""), now);

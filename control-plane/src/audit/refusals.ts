@@ -1,0 +1,76 @@
+// Unauthenticated refusals (junk enrollments, bad connect tokens) must not be an unbounded write path
+// into the permanent audit log. Per minute and action, the first refusal is written at once with its
+// details; the rest are counted and folded into one entry when the minute ends, with the count and the
+// busiest client addresses and host names. A client address or host name past its budget of refusals
+// in the minute is answered 429. Pure: the AuditLog Durable Object keeps the counts.
+import type { NewAuditEntry } from "../../../shared/schemas/audit.ts";
+
+export const refusalLimits = { perAddressPerMinute: 20, perHostPerMinute: 20 } as const;
+const listedInFold = 10;
+
+export interface Refusal {
+  /** The entry as it would have been written on its own (actor system, subject host:<name>). */
+  entry: NewAuditEntry;
+  /** CF-Connecting-IP, or "unknown" when the request came without it (local runs). */
+  address: string;
+  host: string;
+}
+
+/** Refusals seen earlier in the same minute. */
+export interface RefusalCounts {
+  sameAddress: number;
+  sameHost: number;
+  sameAction: number;
+}
+
+export interface RefusalVerdict {
+  /** Answer 429: this address or host name used its refusals for the minute. */
+  limited: boolean;
+  /** The first of its action this minute: written now, in full. */
+  writeNow: boolean;
+}
+
+export function judgeRefusal(counts: RefusalCounts): RefusalVerdict {
+  return {
+    limited: counts.sameAddress >= refusalLimits.perAddressPerMinute || counts.sameHost >= refusalLimits.perHostPerMinute,
+    writeNow: counts.sameAction === 0,
+  };
+}
+
+export function minuteOf(now: number): number {
+  return Math.floor(now / 60_000);
+}
+
+export interface FoldRow {
+  address: string;
+  host: string;
+  count: number;
+}
+
+function top(rows: readonly FoldRow[], key: "address" | "host"): { name: string; count: number }[] {
+  const totals = new Map<string, number>();
+  for (const row of rows) totals.set(row[key], (totals.get(row[key]) ?? 0) + row.count);
+  return [...totals.entries()]
+    .map(([name, count]) => ({ name, count }))
+    .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name))
+    .slice(0, listedInFold);
+}
+
+/** The one entry for a minute's refusals of `action` beyond the first (undefined when there were none). */
+export function foldedEntry(action: string, minute: number, rows: readonly FoldRow[]): NewAuditEntry | undefined {
+  const count = rows.reduce((sum, row) => sum + row.count, 0) - 1;
+  if (count <= 0) return undefined;
+  return {
+    actor: { kind: "system" },
+    action,
+    subject: "refusals",
+    details: {
+      folded: true,
+      count,
+      from: new Date(minute * 60_000).toISOString(),
+      to: new Date((minute + 1) * 60_000).toISOString(),
+      addresses: top(rows, "address"),
+      hosts: top(rows, "host"),
+    },
+  };
+}
