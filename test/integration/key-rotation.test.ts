@@ -153,6 +153,17 @@ it("an agent offline during the rotation still runs commands (old key) and pins 
   );
 });
 
+it("refuses a key-update queued through the API: no token can hand agents a key of its choosing", async () => {
+  const attacker = (await generateSigningKey("cp-evil")).publicJwk;
+  const response = await world.api("/v1/hosts/rot-online/commands", {
+    method: "POST",
+    body: JSON.stringify({ action: { type: "key-update", keys: [{ kty: "OKP", crv: "Ed25519", x: attacker.x, kid: "cp-evil" }] } }),
+  });
+  expect(response.status).toBe(400);
+  expect(((await response.json()) as { error: { message: string } }).error.message).toContain("not as a raw command");
+  expect(await pinnedKids("rot-online")).not.toContain("cp-evil");
+});
+
 it("after the old key is dropped, both agents accept commands signed with the new key alone", async () => {
   await world.restart({ SIGNING_KEYS: JSON.stringify([newKey]) });
   for (const host of ["rot-online", "rot-offline"]) {
