@@ -162,13 +162,16 @@ export async function prepareScenario(docker: Docker, cluster: PgCluster, option
   await git(projectDir, "init", "-q", "-b", "main");
   await writeFile(path.join(projectDir, ".gitignore"), "backups/\n.last-deployment-backup\n");
 
-  await buildDemoImages(docker);
+  // A checkout with build contexts gets images of its own: a rollback's `compose build` tags what it
+  // builds with the compose file's image names, which must not be the shared demo tags other runs use.
+  const withSources = options.withSources ?? false;
+  const runImages = withSources ? await buildDemoImages(docker, { runId }) : undefined;
+  if (!withSources) await buildDemoImages(docker);
   const labels = testLabels(runId);
   const database = options.databaseName?.(runId) ?? `schedgen_${runId}`;
   const databaseUrl = await createDemoDatabase(cluster, "v1", database, options.createDatabase);
   if (options.extraDataMB) await addPayload(databaseUrl, options.extraDataMB);
   await options.beforeBackup?.(databaseUrl);
-  const withSources = options.withSources ?? false;
   await writeVersion(projectDir, "v1", withSources);
   // v1 runs from the compose.yaml its commit holds, as `docker compose up -d` in the checkout would.
   let stack = await upStack(docker, {
@@ -177,6 +180,7 @@ export async function prepareScenario(docker: Docker, cluster: PgCluster, option
     labels,
     dir: projectDir,
     buildContexts: withSources,
+    ...(runImages ? { images: runImages } : {}),
     database: options.databaseService ? "stand-in" : "none",
   });
   const v1Commit = await commitVersion(projectDir, "v1");
@@ -250,6 +254,13 @@ export async function prepareScenario(docker: Docker, cluster: PgCluster, option
       await downStack(stack);
       await removeLabelled(docker, runId);
       await removeProjectTags(docker, project);
+      // What a rollback's `compose build` built from the checkout carries the run's tags but not its labels.
+      for (const tag of Object.values(runImages ?? {}).flatMap((byService) => Object.values(byService).map((image) => image.tag))) {
+        await docker
+          .getImage(tag)
+          .remove({ force: true })
+          .catch(() => undefined);
+      }
       // Derived names of a long database name are cut at 63 bytes: they keep the run id, not always the whole name.
       for (const name of (await databaseNames(cluster)).filter((n) => n.startsWith(database) || n.includes(runId))) {
         const admin = new pg.Client({ connectionString: cluster.adminUrl });
