@@ -103,11 +103,24 @@ const joseToCode: Record<string, RewindError["code"]> = {
   ERR_JOSE_NOT_SUPPORTED: "MALFORMED",
 };
 
+// An audit verification checks thousands of reports against the same few host keys: import each
+// key object once (keyed by identity, so a key parsed per request is simply not reused).
+const importedPublicKeys = new WeakMap<PublicJwk, ReturnType<typeof importJWK>>();
+
+function importPublic(jwk: PublicJwk): ReturnType<typeof importJWK> {
+  let imported = importedPublicKeys.get(jwk);
+  if (imported === undefined) {
+    imported = importJWK(jwk, algorithm);
+    importedPublicKeys.set(jwk, imported);
+  }
+  return imported;
+}
+
 async function verifyClaims(token: string, options: VerifyOptions): Promise<unknown> {
   const keys = options.keys;
   const verificationKey = Array.isArray(keys)
     ? createLocalJWKSet({ keys: keys.map((key: PublicJwk) => ({ ...key, alg: algorithm }) as JWK) })
-    : await importJWK(keys as PublicJwk, algorithm);
+    : await importPublic(keys as PublicJwk);
   try {
     const { payload } = await jwtVerify(token, verificationKey as Parameters<typeof jwtVerify>[1], {
       algorithms: [algorithm],

@@ -211,4 +211,37 @@ describe("verifyAuditExport", () => {
       firstBadSeq: 4,
     });
   });
+
+  it("names the first of several faults even while later signature checks are still running", async () => {
+    const impostor = await generateSigningKey("impostor");
+    const forgedReport = { kind: "result" as const, commandId: randomId(), ok: true };
+    const forgedJws = await signReport(forgedReport, "web-1", impostor.privateJwk);
+    const forged = replaceAt(genuine.lines, 4, (e) => ({ ...e, details: { report: forgedReport }, agentJws: forgedJws }));
+    const changed = replaceAt(forged, 6, (e) => ({ ...e, subject: "token:changed" }));
+    const broken = changed.map((line, i) => (i === 8 ? "{not json" : line));
+    const result = await verifyAuditExport(input({ lines: broken, series: (await sign(forged)).series }));
+    expect(result).toMatchObject({ ok: false, problem: "AGENT_REPORT_INVALID", firstBadSeq: 4, entries: 4, agentReports: 0, checkpointsChecked: 4 });
+
+    const resigned = await sign(genuine.lines, otherKey);
+    const badSignatureFirst = { lines: changed, series: [...genuine.series.slice(0, 2), ...resigned.series.slice(2)] };
+    expect(await verifyAuditExport(input(badSignatureFirst, { agentKeys: { hosts: {} } }))).toMatchObject({
+      ok: false,
+      problem: "CHECKPOINT_INVALID",
+      firstBadSeq: 2,
+      entries: 2,
+      checkpointsChecked: 2,
+    });
+  });
+
+  it("accepts canonical lines whose keys JavaScript would reorder, and refuses keys out of order", async () => {
+    const numericKeys = entryLines([
+      { actor: { kind: "system" }, action: "policy.decision", subject: "host:web-1", details: { "10": "a", "9": "b", list: [{ b: 1, a: 2 }] } },
+    ]);
+    expect(numericKeys[0]).toContain('{"10":"a","9":"b","list":[{"a":2,"b":1}]}');
+    const log = await sign(numericKeys);
+    expect(await verifyAuditExport(input(log))).toMatchObject({ ok: true, entries: 1 });
+
+    const swapped = numericKeys.map((line) => line.replace('{"a":2,"b":1}', '{"b":1,"a":2}'));
+    expect(await verifyAuditExport(input({ ...log, lines: swapped }))).toMatchObject({ ok: false, problem: "NOT_CANONICAL", firstBadSeq: 0 });
+  });
 });

@@ -4,14 +4,15 @@
 // details.reportId = jti, details.kind and a `command:<id>` subject agree with it), the Merkle tree recomputed from the lines
 // matches every signed checkpoint (the per-append series, the newest one, and an older one the
 // auditor kept). Checks run in seq order, so the first failure names the first bad sequence number.
-import { canonicalJson } from "../canonical-json.ts";
+import { canonicalJson, isCanonicalJsonText } from "../canonical-json.ts";
 import { isRewindError } from "../errors.ts";
 import { type AuditEntry, auditEntry } from "../schemas/audit.ts";
 import { describeIssues } from "../schemas/zod-error.ts";
 import { type PublicJwk, verifyReport } from "../signing.ts";
 import { type Checkpoint, parseCheckpoint, verifyCheckpoint } from "./checkpoint.ts";
 import type { AgentKeys, CheckpointLine } from "./export.ts";
-import { emptyRoot, equalHashes, leafHash, TreeBuilder, toHex } from "./merkle.ts";
+import { emptyRoot, equalHashes, type Hash, leafHash, TreeBuilder, toHex } from "./merkle.ts";
+import { OrderedChecks } from "./ordered-checks.ts";
 
 export type AuditProblem =
   | "CHECKPOINT_INVALID"
@@ -126,7 +127,8 @@ function parseEntry(line: string, index: number): AuditEntry {
   }
   const parsed = auditEntry.safeParse(json);
   if (!parsed.success) throw new Failure("MALFORMED_ENTRY", index, `line is not an audit entry: ${describeIssues(parsed.error)}`);
-  if (canonicalJson(parsed.data) !== line) throw new Failure("NOT_CANONICAL", index, "line is not in canonical JSON form (re-encoded?)");
+  // The schema is strict and transforms nothing, so the parsed JSON is what the entry holds.
+  if (!isCanonicalJsonText(json, line)) throw new Failure("NOT_CANONICAL", index, "line is not in canonical JSON form (re-encoded?)");
   if (parsed.data.seq !== index) {
     throw new Failure("SEQUENCE_BROKEN", index, `line ${index + 1} holds seq ${parsed.data.seq}, expected ${index}`);
   }
@@ -149,72 +151,94 @@ async function run(input: VerifyInput, progress: Progress): Promise<{ newest: Ch
       : await checkpointOrFail(input.previousCheckpoint, input.logKeys, "the older checkpoint you kept", undefined);
 
   const tree = new TreeBuilder();
-  /** Entries below this size are covered by a genuine checkpoint whose root matched. */
+  const checks = new OrderedChecks(
+    (error): error is Failure => error instanceof Failure,
+    (counts) => {
+      progress.checkpointsChecked += counts.checkpoints;
+      progress.agentReports += counts.agentReports;
+    },
+    (entriesBefore) => {
+      progress.entries = entriesBefore;
+    },
+  );
+  /** Entries below this size are covered by a checkpoint whose root matched (its signature may still be in flight). */
   let matched = 0;
-  // Signatures are checked when the tree reaches the checkpoint's size, so a failure names the
-  // first entry no genuine checkpoint vouches for.
-  const check = async (text: string, what: string, size?: number): Promise<Checkpoint> => {
-    const head = await checkpointOrFail(text, input.logKeys, what, matched);
+  // A checkpoint's signature is judged before its size and root, so a failure names the first entry
+  // no genuine checkpoint vouches for. `from` is that entry, fixed when the check is queued.
+  const vouch = async (text: string, what: string, kind: string, root: Hash, from: number, size?: number): Promise<Checkpoint> => {
+    const head = await checkpointOrFail(text, input.logKeys, what, from);
     if (size !== undefined && head.size !== size) {
-      throw new Failure("CHECKPOINT_INVALID", matched, `${what} is listed at size ${size} but signed for size ${head.size}`);
+      throw new Failure("CHECKPOINT_INVALID", from, `${what} is listed at size ${size} but signed for size ${head.size}`);
     }
-    progress.checkpointsChecked += 1;
+    if (!equalHashes(root, head.root)) {
+      throw new Failure("ROOT_MISMATCH", from, `${describeRange(from, head.size)} match the ${kind} signed at size ${head.size}`);
+    }
     return head;
   };
-  const compare = (head: Checkpoint, what: string) => {
-    if (!equalHashes(tree.root(), head.root)) {
-      throw new Failure("ROOT_MISMATCH", matched, `${describeRange(matched, head.size)} match the ${what} signed at size ${head.size}`);
+  /** Moves `matched` on when the (not yet verified) checkpoint agrees with the tree. */
+  const advance = (text: string, root: Hash, size: number): void => {
+    try {
+      const { head } = parseCheckpoint(text);
+      if (head.size === size && equalHashes(head.root, root)) matched = size;
+    } catch {
+      // Malformed: its queued check fails and is reported in order.
     }
-    matched = head.size;
   };
   const newestSize = parseCheckpoint(newestText).head.size;
-  let newest: Checkpoint | undefined;
-  if (newestSize === 0) {
-    newest = await check(newestText, "newest checkpoint");
-    compare(newest, "newest checkpoint");
-  }
+  let newest: Promise<Checkpoint> | undefined;
+  const queueNewest = async (root: Hash, entriesBefore: number): Promise<void> => {
+    const from = matched;
+    newest = vouch(newestText, "newest checkpoint", "newest checkpoint", root, from);
+    advance(newestText, root, newestSize);
+    await checks.add(newest, { checkpoints: 1, agentReports: 0 }, entriesBefore);
+  };
+  if (newestSize === 0) await queueNewest(tree.root(), 0);
 
   let index = 0;
   for await (const line of input.entries) {
-    const entry = parseEntry(line, index);
+    let entry: AuditEntry;
+    try {
+      entry = parseEntry(line, index);
+    } catch (error) {
+      throw await checks.first(error);
+    }
     if (entry.agentJws !== undefined) {
-      await checkAgentReport(entry, entry.agentJws, input.agentKeys);
-      progress.agentReports += 1;
+      await checks.add(checkAgentReport(entry, entry.agentJws, input.agentKeys), { checkpoints: 0, agentReports: 1 }, index);
     }
     tree.push(leafHash(line));
-    index += 1;
-    const size = tree.size;
+    const size = index + 1;
     const note = series.get(size);
-    if (note !== undefined) compare(await check(note, `checkpoint at size ${size}`, size), "checkpoint");
-    if (previous?.size === size && !equalHashes(tree.root(), previous.root)) {
-      throw new Failure(
-        "INCONSISTENT_HISTORY",
-        0,
-        `history was rewritten: entries 0..${size - 1} do not match the older checkpoint you kept (size ${size})`,
+    const needsRoot = note !== undefined || previous?.size === size || newestSize === size;
+    const root = needsRoot ? tree.root() : emptyRoot;
+    if (note !== undefined) {
+      const from = matched;
+      await checks.add(vouch(note, `checkpoint at size ${size}`, "checkpoint", root, from, size), { checkpoints: 1, agentReports: 0 }, index);
+      advance(note, root, size);
+    }
+    if (previous?.size === size && !equalHashes(root, previous.root)) {
+      throw await checks.first(
+        new Failure("INCONSISTENT_HISTORY", 0, `history was rewritten: entries 0..${size - 1} do not match the older checkpoint you kept (size ${size})`),
       );
     }
-    if (newestSize === size) {
-      newest = await check(newestText, "newest checkpoint");
-      compare(newest, "newest checkpoint");
-    }
+    if (newestSize === size) await queueNewest(root, index);
+    index = size;
     progress.entries = size;
   }
+  await checks.drain();
   progress.root = toHex(tree.root());
-  newest ??= await check(newestText, "newest checkpoint");
+  // Not reached by the lines (a cut-off export): still judged genuine or not before anything else.
+  const head = await (newest ?? checkpointOrFail(newestText, input.logKeys, "newest checkpoint", matched));
+  if (newest === undefined) progress.checkpointsChecked += 1;
   if (previous !== undefined && previous.size > index) {
     throw new Failure("TRUNCATED", index, `history is cut off: the older checkpoint you kept covers ${previous.size} entries, the export has ${index}`);
   }
-  if (newest.size > index) {
-    throw new Failure("TRUNCATED", index, `the export ends at ${index} entries but the checkpoint covers ${newest.size}`);
+  if (head.size > index) {
+    throw new Failure("TRUNCATED", index, `the export ends at ${index} entries but the checkpoint covers ${head.size}`);
   }
-  if (newest.size < index) {
-    throw new Failure(
-      "UNCOVERED_ENTRIES",
-      newest.size,
-      `entries ${newest.size}..${index - 1} are not covered by the signed checkpoint (size ${newest.size})`,
-    );
+  if (head.size < index) {
+    throw new Failure("UNCOVERED_ENTRIES", head.size, `entries ${head.size}..${index - 1} are not covered by the signed checkpoint (size ${head.size})`);
   }
-  return previous === undefined ? { newest } : { newest, previous };
+  return previous === undefined ? { newest: head } : { newest: head, previous };
 }
 
 export async function verifyAuditExport(input: VerifyInput): Promise<VerifyResult> {
