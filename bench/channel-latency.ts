@@ -10,9 +10,8 @@ import { pathToFileURL } from "node:url";
 import { type RunningAgent, startAgent } from "../agent/src/agent.ts";
 import { parseAgentConfig } from "../agent/src/config.ts";
 import { createLogger } from "../agent/src/log.ts";
-import { agentVersion } from "../agent/src/version.ts";
-import { generateSigningKey, publicJwk } from "../shared/signing.ts";
 import { type ControlPlaneWorld, startControlPlane } from "../test/world/control-plane.ts";
+import { enrollHost, ok } from "./enroll.ts";
 
 export interface LatencyRow {
   agents: number;
@@ -40,12 +39,6 @@ async function pool<T>(items: readonly T[], width: number, task: (item: T) => Pr
   );
 }
 
-async function ok<T>(response: Response, what: string): Promise<T> {
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${what}: HTTP ${response.status} ${text}`);
-  return JSON.parse(text) as T;
-}
-
 /** Enrolls a host through the public API (one-time token, then the agent's key) and starts its agent. */
 async function enrolledAgent(
   world: ControlPlaneWorld,
@@ -53,24 +46,12 @@ async function enrolledAgent(
   stateRoot: string,
   onAckSent: (commandId: string) => void,
 ): Promise<RunningAgent> {
-  const { token } = await ok<{ token: string }>(
-    await world.api("/v1/enrollments", { method: "POST", body: JSON.stringify({ host }) }),
-    "enrollment token",
-  );
-  const key = await generateSigningKey();
-  const enrolled = await ok<{ controlPlaneKeys: { keys: unknown[] } }>(
-    await fetch(`${world.url}/v1/agents/enroll`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ token, host, publicJwk: key.publicJwk, agentVersion }),
-    }),
-    "enroll",
-  );
+  const { key, controlPlaneKeys } = await enrollHost(world, host);
   const dir = path.join(stateRoot, host);
   const config = parseAgentConfig(
     {
       host,
-      controlPlane: { url: world.url, keys: enrolled.controlPlaneKeys.keys.map((k) => publicJwk.parse(k)) },
+      controlPlane: { url: world.url, keys: controlPlaneKeys },
       agentKey: key.privateJwk,
       stateDir: path.join(dir, "state"),
       project: { name: `bench-${host}`, dir },

@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { auditVerifyThroughput } from "./audit-verify.ts";
 import { backupBench, rssGrowth } from "./backup.ts";
 import { channelLatency } from "./channel-latency.ts";
+import { offlineDetection } from "./offline.ts";
 import { rollbackBench } from "./rollback.ts";
 import { workerBundleSize } from "./worker-bundle.ts";
 
@@ -47,13 +48,29 @@ const sections: Record<string, () => Promise<Row[]>> = {
       { area: "backup", measure: "rewind backup RSS growth", setting: "small → large db", value: `${rssGrowth(rows, "rewind backup")} MB` },
     ];
   },
-  audit: async () =>
-    (await auditVerifyThroughput()).map((r) => ({
-      area: "audit verify",
-      measure: "entries per second",
-      setting: `${r.entries.toLocaleString("en")} entries, ${r.checkpoints.toLocaleString("en")} checkpoints`,
-      value: `${Math.round(r.entriesPerSecond).toLocaleString("en")}/s`,
+  offline: async () =>
+    (await offlineDetection()).map((r) => ({
+      area: "agent channel",
+      measure: "agent gone → host shown offline",
+      setting: r.how === "SIGKILL" ? "agent SIGKILLed (socket closed)" : "agent SIGSTOPped (socket silent)",
+      value: `${r.seconds} s`,
     })),
+  audit: async () =>
+    (await auditVerifyThroughput()).flatMap((r) => {
+      const setting = `${r.entries.toLocaleString("en")} entries, ${r.checkpoints.toLocaleString("en")} checkpoints`;
+      const rate = (n: number) => `${Math.round(n).toLocaleString("en")}/s`;
+      const rows = [{ area: "audit verify", measure: "entries per second", setting, value: rate(r.entriesPerSecond) }];
+      if (r.signaturesPerSecond !== undefined) {
+        rows.push({ area: "audit verify", measure: "peer: its checkpoint signatures alone", setting, value: rate(r.signaturesPerSecond) });
+        rows.push({
+          area: "audit verify",
+          measure: "entries/s ÷ signatures-alone/s",
+          setting,
+          value: `${(r.entriesPerSecond / r.signaturesPerSecond).toFixed(2)}×`,
+        });
+      }
+      return rows;
+    }),
 };
 
 function printTable(rows: readonly Row[]): void {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isRewindError } from "../../shared/errors.ts";
+import { heartbeatIntervalMs } from "../../shared/heartbeat.ts";
 import { generateSigningKey } from "../../shared/signing.ts";
 import { parseConfig } from "./config.ts";
 import type { Env } from "./env.ts";
@@ -30,6 +31,12 @@ describe("control plane config", () => {
     expect(config.signingKeys.map((k) => k.kid)).toEqual(["cp-1"]);
     expect(config.auditOrigin).toBe("rewind.example.com");
     expect(config.s3).toBeUndefined();
+  });
+
+  it("shows a host that went silent offline within 30 s, tolerating one lost heartbeat", async () => {
+    const config = parseConfig(await env());
+    expect(config.agentTimeoutMs).toBeLessThanOrEqual(30_000);
+    expect(config.agentTimeoutMs).toBeGreaterThan(2 * heartbeatIntervalMs);
   });
 
   it("names the bad field, down to the array index", async () => {

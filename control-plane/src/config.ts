@@ -2,6 +2,7 @@
 // CONFIG_INVALID error naming the field (logged once); it never leaks a secret's value.
 import * as z from "zod";
 import { RewindError } from "../../shared/errors.ts";
+import { defaultAgentTimeoutSeconds } from "../../shared/heartbeat.ts";
 import { describeIssues } from "../../shared/schemas/zod-error.ts";
 import { type PrivateJwk, privateJwk } from "../../shared/signing.ts";
 import type { Env } from "./env.ts";
@@ -119,8 +120,7 @@ export function parseConfig(env: Env): Config {
     ...(s3 === undefined ? {} : { s3 }),
     ...(sns === undefined ? {} : { sns }),
     auditOrigin: raw.AUDIT_ORIGIN ?? (raw.PUBLIC_URL === undefined ? "rewind-control-plane" : new URL(raw.PUBLIC_URL).host),
-    // Agents heartbeat every 15 s: six missed beats before the host counts as gone.
-    agentTimeoutMs: (raw.AGENT_TIMEOUT_SECONDS ?? 90) * 1000,
+    agentTimeoutMs: (raw.AGENT_TIMEOUT_SECONDS ?? defaultAgentTimeoutSeconds) * 1000,
     // The agent's longest bound on one step (a pg_dump/pg_restore run, 4 h by default) and its
     // default watch window (thresholds.watchSeconds): set both to the hosts' own values.
     rollbackStepTimeoutMs: (raw.ROLLBACK_STEP_TIMEOUT_SECONDS ?? 4 * 3600) * 1000,

@@ -2,6 +2,7 @@
 // attempt with a fresh short-lived token signed by the agent's own key, kept alive by heartbeats
 // and re-dialled with capped, jittered backoff whenever it drops. It never listens on a port.
 import WebSocket from "ws";
+import { heartbeatIntervalMs } from "../../../shared/heartbeat.ts";
 import { maxFrameBytes, type UpFrame } from "../../../shared/schemas/frames.ts";
 import { type PrivateJwk, signConnectToken } from "../../../shared/signing.ts";
 import type { Logger } from "../log.ts";
@@ -61,7 +62,7 @@ export class AgentConnection {
     this.#backoff = validateBackoff(options.backoff ?? defaultBackoff);
     this.#url = connectUrl(options.url);
     this.#heartbeat = new Heartbeat({
-      intervalMs: options.heartbeatIntervalMs ?? 15_000,
+      intervalMs: options.heartbeatIntervalMs ?? heartbeatIntervalMs,
       timeoutMs: options.heartbeatTimeoutMs ?? 45_000,
       send: () => {
         const socket = this.#socket;

@@ -1,0 +1,28 @@
+// Enrolls a host through the public API, as `rewind enroll` does: a one-time token from the admin,
+// then the agent's own key. Returns the agent's key and the control plane's keys to pin.
+import { generateSigningKey, type KeyPairJwk, type PublicJwk, publicJwk } from "../shared/signing.ts";
+import { agentVersion } from "../agent/src/version.ts";
+import type { ControlPlaneWorld } from "../test/world/control-plane.ts";
+
+export async function ok<T>(response: Response, what: string): Promise<T> {
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${what}: HTTP ${response.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+export async function enrollHost(world: ControlPlaneWorld, host: string): Promise<{ key: KeyPairJwk; controlPlaneKeys: PublicJwk[] }> {
+  const { token } = await ok<{ token: string }>(
+    await world.api("/v1/enrollments", { method: "POST", body: JSON.stringify({ host }) }),
+    "enrollment token",
+  );
+  const key = await generateSigningKey();
+  const enrolled = await ok<{ controlPlaneKeys: { keys: unknown[] } }>(
+    await fetch(`${world.url}/v1/agents/enroll`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ token, host, publicJwk: key.publicJwk, agentVersion }),
+    }),
+    "enroll",
+  );
+  return { key, controlPlaneKeys: enrolled.controlPlaneKeys.keys.map((k) => publicJwk.parse(k)) };
+}
