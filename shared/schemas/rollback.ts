@@ -1,5 +1,6 @@
 // The rollback's vocabulary: step ids in the order the engine runs them, and their states.
 import * as z from "zod";
+import { type RollbackState, rollbackStates } from "./rollback-states.ts";
 
 export const rollbackStepIds = [
   "preflight",
@@ -23,24 +24,5 @@ export type ReportedStepId = z.output<typeof reportedStepId>;
 export const stepState = z.enum(["pending", "running", "succeeded", "failed", "skipped"]);
 export type StepState = z.output<typeof stepState>;
 
-export const rollbackState = z.enum([
-  "pending-approval",
-  "queued",
-  "running",
-  "succeeded",
-  "failed",
-  "undone",
-  "cancelled",
-  "expired",
-  /** Acked, then nothing from the agent past its deadline, or abandoned by an admin: no longer blocks the host. */
-  "lost",
-]);
-export type RollbackState = z.output<typeof rollbackState>;
-
-/** A rollback in one of these blocks every other rollback of its host. */
-export const inFlightRollbackStates: readonly RollbackState[] = ["pending-approval", "queued", "running"];
-/** Nothing moves a rollback out of these, except a late result from its agent ending a `lost` one. */
-export const finalRollbackStates: readonly RollbackState[] = ["succeeded", "failed", "undone", "cancelled", "expired", "lost"];
-
-/** Cancelling is honoured only before this step starts: after it, services are down. */
-export const lastCancellableBefore: RollbackStepId = "stop-services";
+export const rollbackState = z.enum(rollbackStates);
+export type { RollbackState };

@@ -3,7 +3,8 @@
 import type * as z from "zod";
 import { type ErrorCode, RewindError } from "../errors.ts";
 
-export function describeIssues(error: z.ZodError): string {
+/** Takes classic and zod/mini failures alike. */
+export function describeIssues(error: { issues: readonly z.core.$ZodIssue[] }): string {
   return error.issues
     .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(root)"}: ${issue.message}`)
     .join("; ");

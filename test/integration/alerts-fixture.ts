@@ -5,6 +5,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import type Docker from "dockerode";
+import { isFinalRollbackState } from "../../shared/schemas/rollback-states.ts";
 import { type AgentProcess, spawnAgent } from "../world/agent.ts";
 import { type ControlPlaneOptions, type ControlPlaneWorld, startControlPlane } from "../world/control-plane.ts";
 import { requireDocker } from "../world/docker.ts";
@@ -32,7 +33,6 @@ export interface TriggerWorld {
   stop(): Promise<void>;
 }
 
-const finalStates = new Set(["succeeded", "failed", "undone", "cancelled", "expired", "lost"]);
 
 export interface TriggerHostOptions {
   scenario?: ScenarioOptions;
@@ -93,7 +93,7 @@ export async function startTriggerWorld(options: ControlPlaneOptions = {}, hostO
         const until = Date.now() + timeoutMs;
         for (;;) {
           const rollback = await json(`/v1/rollbacks/${rollbackId}`);
-          if (finalStates.has(String(rollback.state))) return rollback;
+          if (isFinalRollbackState(String(rollback.state))) return rollback;
           if (Date.now() > until) {
             throw new Error(`rollback ${rollbackId} still ${String(rollback.state)} after ${timeoutMs} ms; agent log:\n${started.logs().slice(-30).join("\n")}`);
           }

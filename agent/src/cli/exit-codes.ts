@@ -2,7 +2,7 @@
 // config error. Operator commands that ask the control plane add 4 (not found) and 5 (no usable
 // answer: unreachable, token refused, unexpected reply); `status` maps the rollback's state too.
 import type { RewindError } from "../../../shared/errors.ts";
-import { finalStates } from "./remote/responses.ts";
+import { isFinalRollbackState } from "../../../shared/schemas/rollback-states.ts";
 
 export const exit = { ok: 0, failed: 1, usage: 2, unfinished: 3, notFound: 4, noAnswer: 5 } as const;
 
@@ -31,7 +31,7 @@ export function statusErrorExit(error: RewindError): number {
 /** A rollback's state as `rewind status` exits: 0 succeeded, 1 ended otherwise, 3 not finished yet. */
 export function rollbackStateExit(state: string): number {
   if (state === "succeeded") return exit.ok;
-  if (finalStates.has(state)) return exit.failed;
+  if (isFinalRollbackState(state)) return exit.failed;
   return exit.unfinished;
 }
 

@@ -4,7 +4,7 @@
 import type Docker from "dockerode";
 import { RewindError, isRewindError } from "../../../shared/errors.ts";
 import type { ReportedStepId, StepState } from "../../../shared/schemas/rollback.ts";
-import { lastCancellableBefore } from "../../../shared/schemas/rollback.ts";
+import { lastCancellableBefore } from "../../../shared/schemas/rollback-states.ts";
 import type { AgentConfig } from "../config.ts";
 import { appendJournal } from "./journal-file.ts";
 import type { FinalState, JournalEntry, Replay } from "./journal.ts";

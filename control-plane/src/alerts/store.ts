@@ -8,7 +8,7 @@ import { rollbacks } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import type { AlertPolicyConfig } from "../policy/config.ts";
 import type { PolicyState } from "../policy/state.ts";
-import { inFlightStates } from "../rollbacks/lifecycle.ts";
+import { inFlightRollbackStates } from "../../../shared/schemas/rollback-states.ts";
 import { alertDecisions, alertHostState } from "./schema.ts";
 
 export type DecisionRow = typeof alertDecisions.$inferSelect;
@@ -27,7 +27,7 @@ export async function policyStateFor(env: Env, host: string | null, config: Aler
   const inFlight = await db
     .select({ id: rollbacks.id })
     .from(rollbacks)
-    .where(and(eq(rollbacks.host, host), inArray(rollbacks.state, [...inFlightStates])))
+    .where(and(eq(rollbacks.host, host), inArray(rollbacks.state, [...inFlightRollbackStates])))
     .limit(1);
   const [memory] = await db.select().from(alertHostState).where(eq(alertHostState.host, host)).limit(1);
   return {

@@ -4,6 +4,7 @@ import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import * as z from "zod";
 import { RewindError } from "../../../shared/errors.ts";
+import type { BackupSummary } from "../../../shared/schemas/api.ts";
 import { hostName, id as idSchema } from "../../../shared/schemas/common.ts";
 import { backupManifest } from "../../../shared/schemas/manifest.ts";
 import { parseOrThrow } from "../../../shared/schemas/zod-error.ts";
@@ -26,7 +27,8 @@ const settingsBody = z.strictObject({
   approvalWindowSeconds: z.number().int().min(1).max(24 * 3600).optional(),
 });
 
-function summary(row: BackupRow) {
+/** One backup as the list answers it (shared/schemas/api.ts), plus where it is stored. */
+export function backupSummaryOf(row: BackupRow): BackupSummary & { sha256: string; origin: string; key: string } {
   return {
     backupId: row.backupId,
     host: row.host,
@@ -51,7 +53,7 @@ export const hostBackupRoutes = new Hono<AppEnv>()
   .get("/:host/backups", requireRole(...readers), async (c) => {
     const host = parseOrThrow(hostName, c.req.param("host"), "host name");
     await requireHost(c, host);
-    return c.json({ backups: (await listBackups(c.env, host)).map(summary) });
+    return c.json({ backups: (await listBackups(c.env, host)).map(backupSummaryOf) });
   })
   .get("/:host/backups/:id", requireRole(...readers), async (c) => {
     const host = parseOrThrow(hostName, c.req.param("host"), "host name");
@@ -64,7 +66,7 @@ export const hostBackupRoutes = new Hono<AppEnv>()
       throw new RewindError("BACKUP_INVALID", `the stored manifest ${row.objectKey} does not match the sha256 indexed when it was verified`);
     }
     const manifest = parseOrThrow(backupManifest, JSON.parse(text), `stored manifest ${row.objectKey}`, "INTERNAL");
-    return c.json({ ...summary(row), manifest });
+    return c.json({ ...backupSummaryOf(row), manifest });
   })
   .put("/:host/settings", requireRole("admin"), async (c) => {
     const host = parseOrThrow(hostName, c.req.param("host"), "host name");

@@ -3,12 +3,12 @@
 import type { ErrorHandler, NotFoundHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { type ErrorCode, httpStatusFor, isRewindError } from "../../../shared/errors.ts";
+import type { ErrorBody as WireErrorBody } from "../../../shared/schemas/api.ts";
 import { errorFields, log } from "../log.ts";
 import type { AppEnv } from "./app-env.ts";
 
-export interface ErrorBody {
-  error: { code: ErrorCode; message: string; details?: Record<string, unknown> };
-}
+/** The wire error body (shared/schemas/api.ts) with a code this server knows. */
+export type ErrorBody = WireErrorBody & { error: { code: ErrorCode } };
 
 export const onError: ErrorHandler<AppEnv> = (error, c) => {
   if (isRewindError(error)) {

@@ -5,7 +5,7 @@ import { RewindError } from "../../../shared/errors.ts";
 import type { AuditActor } from "../../../shared/schemas/audit.ts";
 import type { CommandAction, CommandState, Preconditions } from "../../../shared/schemas/command.ts";
 import type { Report } from "../../../shared/schemas/report.ts";
-import type { RollbackState } from "../../../shared/schemas/rollback.ts";
+import { inFlightRollbackStates, type RollbackState } from "../../../shared/schemas/rollback-states.ts";
 import { randomId } from "../../../shared/signing.ts";
 import { appendAudit } from "../audit/append.ts";
 import { findBackup } from "../backups/catalog.ts";
@@ -13,7 +13,7 @@ import type { Env } from "../env.ts";
 import { mirrorRollback } from "./d1-mirror.ts";
 import { decideAbandon, type LostBudget, lostDeadline, lostOutcome } from "./deadline.ts";
 import { decideLockedRetry, lockedWaitAfter } from "./locked-retry.ts";
-import { decideApproval, decideCancel, effectOfCommandState, effectOfReport, inFlightStates, type ReportEffect } from "./lifecycle.ts";
+import { decideApproval, decideCancel, effectOfCommandState, effectOfReport, type ReportEffect } from "./lifecycle.ts";
 import type { RollbackRecord } from "./record.ts";
 import type { RollbackRequestInput } from "./request.ts";
 import { requestFacts } from "./request-facts.ts";
@@ -65,7 +65,7 @@ export class RollbackDesk {
 
   request(input: RollbackRequestInput): Promise<DeskAnswer> {
     return this.serialized(async () => {
-      const running = this.store.withStates(inFlightStates)[0];
+      const running = this.store.withStates(inFlightRollbackStates)[0];
       if (running !== undefined) {
         throw new RewindError("CONFLICT", `host ${input.host} already has rollback ${running.rollbackId} ${running.state}`, {
           details: { rollbackId: running.rollbackId, state: running.state },

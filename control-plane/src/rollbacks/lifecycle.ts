@@ -1,16 +1,10 @@
 // Rollback decisions as pure functions: what a report from the agent does to a rollback, whether a
-// cancel or an approval is honoured, and when a rollback counts as in flight.
+// cancel or an approval is honoured.
 import type { ErrorCode } from "../../../shared/errors.ts";
 import type { CommandState } from "../../../shared/schemas/command.ts";
 import type { Report } from "../../../shared/schemas/report.ts";
-import { inFlightRollbackStates, lastCancellableBefore, type RollbackState } from "../../../shared/schemas/rollback.ts";
+import { isInFlightRollbackState, lastCancellableBefore, type RollbackState } from "../../../shared/schemas/rollback-states.ts";
 import type { RollbackRecord } from "./record.ts";
-
-export const inFlightStates = inFlightRollbackStates;
-
-export function isInFlight(state: RollbackState): boolean {
-  return inFlightStates.includes(state);
-}
 
 export interface ReportEffect {
   state?: RollbackState;
@@ -43,7 +37,7 @@ const engineToRollback: Record<string, RollbackState> = {
 export function effectOfReport(rollback: RollbackRecord, report: Report): ReportEffect {
   // A lost rollback's agent came back after all: its result says what really happened on the host.
   const lateResult = rollback.state === "lost" && report.kind === "result";
-  if (!isInFlight(rollback.state) && !lateResult) return {};
+  if (!isInFlightRollbackState(rollback.state) && !lateResult) return {};
   switch (report.kind) {
     case "ack":
       return rollback.state === "queued" ? { state: "running" } : {};
@@ -73,7 +67,7 @@ export function effectOfReport(rollback: RollbackRecord, report: Report): Report
 
 /** A rollback whose command expired before the agent took it never ran. */
 export function effectOfCommandState(rollback: RollbackRecord, command: CommandState): ReportEffect {
-  if (!isInFlight(rollback.state)) return {};
+  if (!isInFlightRollbackState(rollback.state)) return {};
   if (command === "expired") {
     return { state: "expired", outcome: { code: "EXPIRED", message: "the agent did not pick the rollback up before its command expired" } };
   }
@@ -87,7 +81,7 @@ export type CancelDecision =
   | { kind: "refuse"; code: ErrorCode; message: string };
 
 export function decideCancel(rollback: RollbackRecord, command: CommandState | undefined): CancelDecision {
-  if (!isInFlight(rollback.state)) {
+  if (!isInFlightRollbackState(rollback.state)) {
     return { kind: "refuse", code: "CONFLICT", message: `rollback ${rollback.rollbackId} is already ${rollback.state}` };
   }
   if (rollback.servicesStopped) {

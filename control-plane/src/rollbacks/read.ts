@@ -1,44 +1,22 @@
 // Reading rollbacks back out of D1 for the API: the list (filtered by host and state, newest first)
-// and one rollback with its approvals and its steps folded from the agent's progress reports.
+// and one rollback with its approvals and its steps folded from the agent's progress reports, in the
+// shapes shared/schemas/api.ts describes for the CLI and the console.
 import { and, asc, desc, eq, type SQL, sql } from "drizzle-orm";
 import { RewindError } from "../../../shared/errors.ts";
+import type { RollbackDetail, RollbackSummary } from "../../../shared/schemas/api.ts";
 import { progressReport } from "../../../shared/schemas/report.ts";
 import type { RollbackState } from "../../../shared/schemas/rollback.ts";
 import { database } from "../db/client.ts";
 import { commandReports, rollbacks } from "../db/schema.ts";
 import type { Env } from "../env.ts";
-import type { Approval } from "./record.ts";
-import { foldSteps, type StepView } from "./steps.ts";
+import type { Approval, RollbackRecord } from "./record.ts";
+import { foldSteps } from "./steps.ts";
 
-type Row = typeof rollbacks.$inferSelect;
-
-export interface RollbackSummary {
-  rollbackId: string;
-  host: string;
-  backupId: string;
-  mode: string;
-  state: string;
-  reason: string;
-  requestedBy: string;
-  automatic: boolean;
-  source: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface RollbackDetail extends RollbackSummary {
-  commandId: string | null;
-  downtimeMs?: number;
-  outcome?: unknown;
-  approvalsRequired: number;
-  approvals: { tokenId: string; approvedAt: string }[];
-  expiresAt?: string;
-  steps: StepView[];
-}
+export type RollbackRow = typeof rollbacks.$inferSelect;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-function summary(row: Row): RollbackSummary {
+export function summaryOf(row: RollbackRow): RollbackSummary {
   return {
     rollbackId: row.id,
     host: row.host,
@@ -64,10 +42,10 @@ export async function listRollbacks(env: Env, filter: { host?: string; state?: R
     .where(where.length === 0 ? undefined : and(...where))
     .orderBy(desc(rollbacks.createdAt))
     .limit(filter.limit);
-  return rows.map(summary);
+  return rows.map(summaryOf);
 }
 
-export async function rollbackRow(env: Env, id: string): Promise<Row> {
+export async function rollbackRow(env: Env, id: string): Promise<RollbackRow> {
   const [row] = await database(env).select().from(rollbacks).where(eq(rollbacks.id, id)).limit(1);
   if (row === undefined) throw new RewindError("NOT_FOUND", `no rollback ${id}`);
   return row;
@@ -84,16 +62,21 @@ export async function readRollback(env: Env, id: string): Promise<RollbackDetail
           .where(and(eq(commandReports.commandId, row.commandId), eq(commandReports.kind, "progress")))
           // Reports in arrival order; rowid breaks ties within one millisecond.
           .orderBy(asc(commandReports.receivedAt), sql`rowid`);
-  const reports = progress.flatMap((item) => {
-    const parsed = progressReport.safeParse(JSON.parse(item.body));
+  return detailOf(row, progress.map((item) => item.body));
+}
+
+/** The detail answer from the D1 row and the bodies of its command's progress reports, oldest first. */
+export function detailOf(row: RollbackRow, progressBodies: readonly string[]): RollbackDetail {
+  const reports = progressBodies.flatMap((body) => {
+    const parsed = progressReport.safeParse(JSON.parse(body));
     return parsed.success ? [parsed.data] : [];
   });
   const approvals = JSON.parse(row.approvals) as Approval[];
   return {
-    ...summary(row),
+    ...summaryOf(row),
     commandId: row.commandId,
     ...(row.downtimeMs === null ? {} : { downtimeMs: row.downtimeMs }),
-    ...(row.outcome === null ? {} : { outcome: JSON.parse(row.outcome) as unknown }),
+    ...(row.outcome === null ? {} : { outcome: JSON.parse(row.outcome) as NonNullable<RollbackRecord["outcome"]> }),
     approvalsRequired: row.approvalsRequired,
     approvals: approvals.map((approval) => ({ tokenId: approval.tokenId, approvedAt: iso(approval.at) })),
     ...(row.expiresAt === null ? {} : { expiresAt: iso(row.expiresAt) }),

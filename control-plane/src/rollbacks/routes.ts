@@ -3,6 +3,7 @@
 import { Hono } from "hono";
 import * as z from "zod";
 import { RewindError } from "../../../shared/errors.ts";
+import type { ApprovalAnswer, CancelAnswer, RollbackAccepted } from "../../../shared/schemas/api.ts";
 import { hostName, id as idSchema } from "../../../shared/schemas/common.ts";
 import { rollbackState } from "../../../shared/schemas/rollback.ts";
 import { parseOrThrow } from "../../../shared/schemas/zod-error.ts";
@@ -48,7 +49,7 @@ export const rollbackRoutes = new Hono<AppEnv>()
       automatic: false,
       source: "operator",
     });
-    return c.json(accepted, 202);
+    return c.json(accepted satisfies RollbackAccepted, 202);
   })
   .get("/", requireRole(...readers), async (c) => {
     const query = parseOrThrow(listQuery, c.req.query(), "rollback list query");
@@ -67,7 +68,7 @@ export const rollbackRoutes = new Hono<AppEnv>()
     const id = parseOrThrow(idSchema, c.req.param("id"), "rollback id");
     const { host } = await rollbackRow(c.env, id);
     const stub = c.env.HOST.get(c.env.HOST.idFromName(host));
-    return c.json(unwrap(await stub.cancelRollback(host, id, c.get("actor"))), 202);
+    return c.json(unwrap(await stub.cancelRollback(host, id, c.get("actor"))) satisfies CancelAnswer, 202);
   })
   // Admin only: it frees the host for another rollback while the host's state is unknown.
   .post("/:id/abandon", requireRole("admin"), async (c) => {
@@ -81,5 +82,5 @@ export const rollbackRoutes = new Hono<AppEnv>()
     const id = parseOrThrow(idSchema, c.req.param("id"), "rollback id");
     const { host } = await rollbackRow(c.env, id);
     const stub = c.env.HOST.get(c.env.HOST.idFromName(host));
-    return c.json(unwrap(await stub.approveRollback(host, id, c.get("actor"))));
+    return c.json(unwrap(await stub.approveRollback(host, id, c.get("actor"))) satisfies ApprovalAnswer);
   });

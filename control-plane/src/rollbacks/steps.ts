@@ -1,5 +1,6 @@
 // Folds the agent's progress reports for a rollback's command into one line per step, in the order
 // the steps first reported: the latest state, when it started, how long it took, its last message.
+import type { RollbackStep } from "../../../shared/schemas/api.ts";
 import type { ReportedStepId, StepState } from "../../../shared/schemas/rollback.ts";
 
 export interface ProgressLike {
@@ -10,13 +11,8 @@ export interface ProgressLike {
   message?: string;
 }
 
-export interface StepView {
-  step: ReportedStepId;
-  state: StepState;
-  startedAt?: string;
-  durationMs?: number;
-  message?: string;
-}
+/** One step as the API answers it (shared/schemas/api.ts), with the server's own vocabulary. */
+export type StepView = RollbackStep & { step: ReportedStepId; state: StepState };
 
 const finished: readonly StepState[] = ["succeeded", "failed", "skipped"];
 

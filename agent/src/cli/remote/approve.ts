@@ -4,7 +4,7 @@ import { parseCommand, positionals } from "../args.ts";
 import { remoteCommandExit, remoteExitCodes } from "../exit-codes.ts";
 import type { Command } from "../io.ts";
 import { clientFor, printJson, remoteOptions } from "./args.ts";
-import { approvalAnswer } from "./responses.ts";
+import { approvalAnswer } from "../../../../shared/schemas/api.ts";
 
 const options = { ...remoteOptions } as const;
 

@@ -4,7 +4,7 @@ import { remoteCommandExit, remoteExitCodes } from "../exit-codes.ts";
 import { formatAge, table } from "../format.ts";
 import type { Command } from "../io.ts";
 import { clientFor, printJson, remoteOptions } from "./args.ts";
-import { backupList } from "./responses.ts";
+import { backupList } from "../../../../shared/schemas/api.ts";
 
 const options = { ...remoteOptions } as const;
 

@@ -3,7 +3,7 @@ import { parseCommand, positionals } from "../args.ts";
 import { remoteCommandExit, remoteExitCodes } from "../exit-codes.ts";
 import type { Command } from "../io.ts";
 import { clientFor, printJson, remoteOptions } from "./args.ts";
-import { cancelAnswer } from "./responses.ts";
+import { cancelAnswer } from "../../../../shared/schemas/api.ts";
 
 const options = { ...remoteOptions } as const;
 

@@ -1,8 +1,10 @@
 // The CLI's one HTTP client for the control plane: JSON calls, bearer-authenticated when a token is
 // given (enrollment sends its one-time token in the body instead). Every answer is parsed with a
-// schema; every failure becomes a RewindError with the server's own code and message.
-import type * as z from "zod";
+// schema (shared/schemas/api.ts for the operator API); every failure becomes a RewindError with the
+// server's own code and message (the shared error body).
+import * as z from "zod";
 import { type ErrorCode, errorCodes, RewindError } from "../../../../shared/errors.ts";
+import { errorBody } from "../../../../shared/schemas/api.ts";
 import { describeIssues } from "../../../../shared/schemas/zod-error.ts";
 
 export interface ClientSettings {
@@ -10,10 +12,6 @@ export interface ClientSettings {
   token?: string | undefined;
   /** How long one call may take before it counts as unreachable (default 30 s). */
   timeoutMs?: number;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function knownCode(code: unknown): ErrorCode | undefined {
@@ -39,7 +37,7 @@ export class ApiClient {
     this.url = settings.url.replace(/\/+$/, "");
   }
 
-  async call<S extends z.ZodType>(method: string, path: string, schema: S, body?: unknown): Promise<z.output<S>> {
+  async call<S extends z.core.$ZodType>(method: string, path: string, schema: S, body?: unknown): Promise<z.output<S>> {
     const timeoutMs = this.settings.timeoutMs ?? 30_000;
     const headers: Record<string, string> = {};
     if (this.settings.token !== undefined) headers.authorization = `Bearer ${this.settings.token}`;
@@ -70,23 +68,25 @@ export class ApiClient {
       json = undefined;
     }
     if (!response.ok) {
-      const error = isRecord(json) && isRecord(json.error) ? json.error : undefined;
-      const code = knownCode(error?.code) ?? codeForStatus(response.status);
-      const message = typeof error?.message === "string" ? error.message : `${method} ${path} answered HTTP ${response.status}: ${text.slice(0, 200)}`;
-      throw new RewindError(code, message, { ...(isRecord(error?.details) ? { details: error.details } : {}) });
+      const answer = errorBody.safeParse(json);
+      if (!answer.success) {
+        throw new RewindError(codeForStatus(response.status), `${method} ${path} answered HTTP ${response.status}: ${text.slice(0, 200)}`);
+      }
+      const { code, message, details } = answer.data.error;
+      throw new RewindError(knownCode(code) ?? codeForStatus(response.status), message, details === undefined ? {} : { details });
     }
-    const parsed = schema.safeParse(json);
+    const parsed = z.safeParse(schema, json);
     if (!parsed.success) {
       throw new RewindError("MALFORMED", `unexpected answer to ${method} ${path}: ${describeIssues(parsed.error)}`);
     }
     return parsed.data;
   }
 
-  get<S extends z.ZodType>(path: string, schema: S): Promise<z.output<S>> {
+  get<S extends z.core.$ZodType>(path: string, schema: S): Promise<z.output<S>> {
     return this.call("GET", path, schema);
   }
 
-  post<S extends z.ZodType>(path: string, schema: S, body: unknown = {}): Promise<z.output<S>> {
+  post<S extends z.core.$ZodType>(path: string, schema: S, body: unknown = {}): Promise<z.output<S>> {
     return this.call("POST", path, schema, body);
   }
 }

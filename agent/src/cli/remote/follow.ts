@@ -6,7 +6,8 @@ import type { CliIo } from "../io.ts";
 import type { ApiClient } from "./client.ts";
 import { stepLine } from "../format.ts";
 import { statusBlock, statusFooter, statusHeader } from "./format.ts";
-import { finalStates, type RollbackDetail, rollbackDetail } from "./responses.ts";
+import { type RollbackDetail, rollbackDetail } from "../../../../shared/schemas/api.ts";
+import { isFinalRollbackState } from "../../../../shared/schemas/rollback-states.ts";
 
 export interface FollowOptions {
   follow: boolean;
@@ -29,7 +30,7 @@ export async function watchRollback(client: ApiClient, id: string, io: CliIo, op
   let lastJson = "";
   for (;;) {
     const detail: RollbackDetail = await client.get(`/v1/rollbacks/${encodeURIComponent(id)}`, rollbackDetail);
-    const done = finalStates.has(detail.state);
+    const done = isFinalRollbackState(detail.state);
     if (options.json) {
       const text = JSON.stringify(detail);
       if (text !== lastJson) io.stdout.write(`${options.follow ? text : JSON.stringify(detail, null, 2)}\n`);

@@ -1,16 +1,22 @@
 import { describe, expect, it } from "vitest";
 import { statusBlock, statusFooter } from "./format.ts";
-import type { RollbackDetail } from "./responses.ts";
+import type { RollbackDetail } from "../../../../shared/schemas/api.ts";
 
 const detail: RollbackDetail = {
   rollbackId: "rb-00000001",
   host: "web-1",
   backupId: "pre-deployment-20260101_120000",
+  mode: "full",
   state: "running",
   reason: "v2 failing",
   requestedBy: "op-alice",
+  automatic: false,
+  source: "operator",
   createdAt: "2026-01-01T12:00:00.000Z",
   updatedAt: "2026-01-01T12:00:05.000Z",
+  commandId: "cmd-00000001",
+  approvalsRequired: 0,
+  approvals: [],
   steps: [
     { step: "preflight", state: "succeeded", durationMs: 1234, message: "disk ok" },
     { step: "stage", state: "running" },

@@ -1,7 +1,7 @@
 // How `rewind status` shows one rollback: a header, a line per step (../format.ts), and the outcome.
 // Pure string building, no I/O.
 import { formatDuration, stepLine } from "../format.ts";
-import type { RollbackDetail } from "./responses.ts";
+import type { RollbackDetail } from "../../../../shared/schemas/api.ts";
 
 export function statusHeader(detail: RollbackDetail): string {
   const lines = [
@@ -10,7 +10,7 @@ export function statusHeader(detail: RollbackDetail): string {
     `  reason: ${detail.reason}`,
   ];
   if (detail.state === "pending-approval") {
-    lines.push(`  approvals: ${detail.approvals?.length ?? 0} of ${detail.approvalsRequired ?? 1}; approve with: rewind approve ${detail.rollbackId}`);
+    lines.push(`  approvals: ${detail.approvals.length} of ${detail.approvalsRequired}; approve with: rewind approve ${detail.rollbackId}`);
   }
   return `${lines.join("\n")}\n`;
 }

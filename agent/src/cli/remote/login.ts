@@ -4,12 +4,12 @@
 import { chmod, mkdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import * as z from "zod";
 import { writeFileAtomic } from "../../channel/atomic-file.ts";
 import { parseCommand, positionals, usageError } from "../args.ts";
 import { remoteCommandExit, remoteExitCodes } from "../exit-codes.ts";
 import type { Command } from "../io.ts";
 import { readSecret } from "../prompt.ts";
+import { me } from "../../../../shared/schemas/api.ts";
 import { ApiClient } from "./client.ts";
 import { defaultConfigFile, field, token as tokenSchema, url as urlSchema } from "./settings.ts";
 
@@ -18,7 +18,6 @@ const options = {
   "cli-config": { type: "string", value: "FILE", description: "where to store the settings (default: ~/.config/rewind/cli.json)" },
 } as const;
 
-const me = z.looseObject({ tokenId: z.string(), role: z.string() });
 
 export const command: Command = {
   help: {

@@ -7,7 +7,7 @@ import type { CliIo, OptionSpecs } from "../io.ts";
 import { ask } from "../prompt.ts";
 import { clientFor, printJson, remoteOptions } from "./args.ts";
 import { watchRollback } from "./follow.ts";
-import { accepted } from "./responses.ts";
+import { rollbackAccepted } from "../../../../shared/schemas/api.ts";
 
 export const remoteRollbackOptions = {
   reason: { type: "string", value: "TEXT", description: "why (required; kept in the audit log and shown to approvers)" },
@@ -30,7 +30,7 @@ export async function runRemoteRollback(argv: string[], io: CliIo): Promise<numb
     if (typed !== host) throw new RewindError("CANCELLED", `"${typed}" is not "${host}"; nothing was requested`);
     confirm = typed;
   }
-  const answer = await client.post("/v1/rollbacks", accepted, {
+  const answer = await client.post("/v1/rollbacks", rollbackAccepted, {
     host,
     reason: values.reason,
     confirm,

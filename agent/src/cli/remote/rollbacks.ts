@@ -6,7 +6,7 @@ import { remoteCommandExit, remoteExitCodes } from "../exit-codes.ts";
 import { formatAge, table } from "../format.ts";
 import type { Command } from "../io.ts";
 import { clientFor, printJson, remoteOptions } from "./args.ts";
-import { rollbackList } from "./responses.ts";
+import { rollbackList } from "../../../../shared/schemas/api.ts";
 
 const options = {
   state: { type: "string", value: "STATE", description: `only rollbacks in this state: ${rollbackState.options.join(", ")}` },

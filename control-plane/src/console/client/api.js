@@ -1,6 +1,7 @@
 // @ts-check
 // The console's only way to the control plane: same-origin JSON calls with the bearer token, and
 // every failure turned into an ApiError with a stable code (the server's, or NETWORK / HTTP).
+import { errorBody } from "../../../../shared/schemas/api.ts";
 
 export class ApiError extends Error {
   /**
@@ -19,15 +20,7 @@ export class ApiError extends Error {
 }
 
 /**
- * @param {unknown} value
- * @returns {value is Record<string, unknown>}
- */
-function isRecord(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/**
- * Reads `{ error: { code, message, details? } }`; anything else becomes a plain HTTP error so a
+ * Reads the shared error body (shared/schemas/api.ts); anything else becomes a plain HTTP error so a
  * proxy's HTML error page is never shown to the operator.
  * @param {Response} response
  * @returns {Promise<ApiError>}
@@ -40,12 +33,10 @@ async function errorFrom(response) {
   } catch {
     body = undefined;
   }
-  const error = isRecord(body) ? body.error : undefined;
-  if (isRecord(error) && typeof error.code === "string") {
-    const message = typeof error.message === "string" ? error.message : "";
-    return new ApiError(response.status, error.code, message, isRecord(error.details) ? error.details : {});
-  }
-  return new ApiError(response.status, "HTTP", "");
+  const parsed = errorBody.safeParse(body);
+  if (!parsed.success) return new ApiError(response.status, "HTTP", "");
+  const { code, message, details } = parsed.data.error;
+  return new ApiError(response.status, code, message, details ?? {});
 }
 
 /**

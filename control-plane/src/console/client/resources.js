@@ -1,33 +1,30 @@
 // @ts-check
-// Reads the API's JSON into plain typed objects, defensively: a missing field shows as "—" rather
-// than breaking a screen an operator needs in the middle of an incident.
+// Reads the API's JSON with the same schemas the server types its answers with and the CLI parses
+// them with (shared/schemas/api.ts), then shapes it for the views. An answer that does not parse is
+// an ApiError MALFORMED, shown like any other failure instead of a half-drawn screen.
+import {
+  backupList,
+  hostList,
+  me,
+  rollbackAccepted,
+  rollbackDetail,
+  rollbackList,
+} from "../../../../shared/schemas/api.ts";
+import { ApiError } from "./api.js";
 
 /**
- * @param {unknown} value
- * @returns {Record<string, unknown>}
- */
-function record(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? /** @type {Record<string, unknown>} */ (value) : {};
-}
-
-/** @param {unknown} value */
-function text(value) {
-  return typeof value === "string" ? value : "";
-}
-
-/** @param {unknown} value */
-function optionalNumber(value) {
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
-}
-
-/**
+ * @template T
+ * @param {{ safeParse(value: unknown): { success: true, data: T } | { success: false, error: { issues: readonly { path: PropertyKey[], message: string }[] } } }} schema
  * @param {unknown} body
- * @param {string} key
- * @returns {unknown[]}
+ * @param {string} what
+ * @returns {T}
  */
-function listAt(body, key) {
-  const value = record(body)[key];
-  return Array.isArray(value) ? value : [];
+function parse(schema, body, what) {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue === undefined || issue.path.length === 0 ? "" : ` at ${issue.path.map(String).join(".")}`;
+  throw new ApiError(200, "MALFORMED", `unexpected ${what} answer${where}: ${issue?.message ?? "invalid"}`);
 }
 
 /**
@@ -44,127 +41,44 @@ function listAt(body, key) {
  * @returns {Host[]}
  */
 export function readHosts(body) {
-  return listAt(body, "hosts").map((item) => {
-    const host = record(item);
-    const newest = record(host.newestBackup);
-    // `status`/`lastSeenAt` are the names an earlier API draft used; both spellings are accepted.
-    return {
-      name: text(host.name),
-      online: host.online === true || host.status === "online",
-      lastSeen: text(host.lastSeen) || text(host.lastSeenAt),
-      agentVersion: text(host.agentVersion),
-      newestBackup: typeof newest.backupId === "string" ? { backupId: newest.backupId, createdAt: text(newest.createdAt) } : undefined,
-    };
-  });
+  return parse(hostList, body, "host list").hosts.map((host) => ({
+    name: host.name,
+    online: host.status === "online",
+    lastSeen: host.lastSeenAt ?? "",
+    agentVersion: host.agentVersion,
+    newestBackup: host.newestBackup ?? undefined,
+  }));
 }
 
-/**
- * @typedef {object} Backup
- * @property {string} backupId
- * @property {string} createdAt
- * @property {string} gitCommit
- * @property {string} gitBranch
- * @property {boolean} verified
- */
+/** @typedef {import("../../../../shared/schemas/api.ts").BackupSummary} Backup */
 
 /**
  * @param {unknown} body
  * @returns {Backup[]}
  */
 export function readBackups(body) {
-  return listAt(body, "backups").map((item) => {
-    const backup = record(item);
-    return {
-      backupId: text(backup.backupId),
-      createdAt: text(backup.createdAt),
-      gitCommit: text(backup.gitCommit),
-      gitBranch: text(backup.gitBranch),
-      verified: backup.verified === true,
-    };
-  });
+  return parse(backupList, body, "backup list").backups;
 }
 
-/**
- * @typedef {object} RollbackSummary
- * @property {string} rollbackId
- * @property {string} host
- * @property {string} state
- * @property {string} reason
- * @property {string} requestedBy
- * @property {string} createdAt
- * @property {string} updatedAt
- */
-
-/**
- * @param {unknown} item
- * @returns {RollbackSummary}
- */
-function readSummary(item) {
-  const rollback = record(item);
-  return {
-    rollbackId: text(rollback.rollbackId),
-    host: text(rollback.host),
-    state: text(rollback.state),
-    reason: text(rollback.reason),
-    requestedBy: text(rollback.requestedBy),
-    createdAt: text(rollback.createdAt),
-    updatedAt: text(rollback.updatedAt),
-  };
-}
+/** @typedef {import("../../../../shared/schemas/api.ts").RollbackSummary} RollbackSummary */
 
 /**
  * @param {unknown} body
  * @returns {RollbackSummary[]}
  */
 export function readRollbacks(body) {
-  return listAt(body, "rollbacks").map(readSummary);
+  return parse(rollbackList, body, "rollback list").rollbacks;
 }
 
-/**
- * @typedef {object} Step
- * @property {string} step
- * @property {string} state
- * @property {string} startedAt
- * @property {number | undefined} durationMs
- * @property {string} message
- */
-
-/**
- * @typedef {object} RollbackExtra
- * @property {string} backupId
- * @property {number | undefined} downtimeMs
- * @property {number} approvalsRequired
- * @property {number} approvals how many operators approved so far
- * @property {Step[]} steps
- */
-
-/**
- * @typedef {RollbackSummary & RollbackExtra} Rollback
- */
+/** @typedef {import("../../../../shared/schemas/api.ts").RollbackStep} Step */
+/** @typedef {import("../../../../shared/schemas/api.ts").RollbackDetail} Rollback */
 
 /**
  * @param {unknown} body
  * @returns {Rollback}
  */
 export function readRollback(body) {
-  const rollback = record(body);
-  return {
-    ...readSummary(body),
-    backupId: text(rollback.backupId),
-    downtimeMs: optionalNumber(rollback.downtimeMs),
-    approvalsRequired: optionalNumber(rollback.approvalsRequired) ?? 0,
-    approvals: listAt(body, "approvals").length,
-    steps: listAt(body, "steps").map((item) => {
-      const step = record(item);
-      return {
-        step: text(step.step),
-        state: text(step.state),
-        startedAt: text(step.startedAt),
-        durationMs: optionalNumber(step.durationMs),
-        message: text(step.message),
-      };
-    }),
-  };
+  return parse(rollbackDetail, body, "rollback");
 }
 
 /**
@@ -172,8 +86,7 @@ export function readRollback(body) {
  * @returns {{ rollbackId: string, state: string }}
  */
 export function readAccepted(body) {
-  const accepted = record(body);
-  return { rollbackId: text(accepted.rollbackId), state: text(accepted.state) };
+  return parse(rollbackAccepted, body, "rollback request");
 }
 
 /**
@@ -181,5 +94,5 @@ export function readAccepted(body) {
  * @returns {string}
  */
 export function readRole(body) {
-  return text(record(body).role);
+  return parse(me, body, "token").role;
 }

@@ -2,6 +2,7 @@
 // One rollback, live: its state and each step with start time, duration and message, refreshed
 // every 1.5 s until the rollback reaches a final state. Cancel is offered while it still helps;
 // Approve while the rollback waits for other operators' approval.
+import { isFinalRollbackState, isInFlightRollbackState, lastCancellableBefore } from "../../../../../shared/schemas/rollback-states.ts";
 import { h, replace } from "../dom.js";
 import { formatDuration, formatTime } from "../format.js";
 import { describeError } from "../messages.js";
@@ -10,23 +11,18 @@ import { readRollback } from "../resources.js";
 import { loading, notice, stateBadge } from "../ui.js";
 
 const refreshMs = 1_500;
-/** Mirrors shared/schemas/rollback.ts `finalRollbackStates`. */
-const finalStates = new Set(["succeeded", "failed", "undone", "cancelled", "expired", "lost"]);
-const activeStates = new Set(["pending-approval", "queued", "running"]);
-/** Mirrors shared/schemas/rollback.ts `lastCancellableBefore`: once services stop, only undo helps. */
-const noCancelFrom = "stop-services";
 
 /** @param {import("../resources.js").Rollback} rollback */
 function cancellable(rollback) {
-  if (!activeStates.has(rollback.state)) return false;
-  const stop = rollback.steps.find((step) => step.step === noCancelFrom);
+  if (!isInFlightRollbackState(rollback.state)) return false;
+  const stop = rollback.steps.find((step) => step.step === lastCancellableBefore);
   return stop === undefined || stop.state === "pending";
 }
 
 /** @param {string} state */
 function noStepsYet(state) {
   if (state === "pending-approval") return "Waiting for another operator's approval.";
-  if (finalStates.has(state)) return "No step ran on the host.";
+  if (isFinalRollbackState(state)) return "No step ran on the host.";
   return "Waiting for the agent to start.";
 }
 
@@ -93,7 +89,7 @@ export function rollbackDetailView(ctx, rollbackId) {
           h("dt", {}, "Updated"),
           h("dd", {}, formatTime(rollback.updatedAt)),
           rollback.approvalsRequired > 0 && h("dt", {}, "Approvals"),
-          rollback.approvalsRequired > 0 && h("dd", {}, `${rollback.approvals} of ${rollback.approvalsRequired}`),
+          rollback.approvalsRequired > 0 && h("dd", {}, `${rollback.approvals.length} of ${rollback.approvalsRequired}`),
           rollback.downtimeMs !== undefined && h("dt", {}, "Downtime"),
           rollback.downtimeMs !== undefined && h("dd", { class: "downtime" }, formatDuration(rollback.downtimeMs)),
         ),
@@ -137,7 +133,7 @@ export function rollbackDetailView(ctx, rollbackId) {
       try {
         const rollback = readRollback(await ctx.api.get(`/v1/rollbacks/${encodeURIComponent(rollbackId)}`));
         render(rollback);
-        return !finalStates.has(rollback.state);
+        return !isFinalRollbackState(rollback.state);
       } catch (error) {
         replace(body, notice(describeError(error, "load this rollback")));
         return true;
