@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { parseCheckpoint } from "../../../shared/audit/checkpoint.ts";
 import { auditKeysResponse, checkpointLine, exportFiles, toNdjson } from "../../../shared/audit/export.ts";
 import { RewindError } from "../../../shared/errors.ts";
+import { ApiClient } from "../api-client.ts";
 
 const pageLimit = 1000;
 
@@ -16,27 +17,11 @@ export interface ExportSummary {
   hosts: number;
 }
 
-async function get(base: string, token: string, path: string): Promise<Response> {
-  const url = new URL(path, base).toString();
-  let response: Response;
-  try {
-    response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
-  } catch (error) {
-    throw new RewindError("UNAVAILABLE", `cannot reach the control plane at ${url}`, { cause: error, retryable: true });
-  }
-  if (!response.ok) {
-    const body = await response.text();
-    const code = response.status === 401 ? "UNAUTHORIZED" : response.status === 403 ? "FORBIDDEN" : "UNAVAILABLE";
-    throw new RewindError(code, `GET ${path} answered HTTP ${response.status}: ${body.slice(0, 500)}`);
-  }
-  return response;
-}
-
 /** Pages through an NDJSON listing, keeping lines while `keep` holds. */
-async function pagedLines(base: string, token: string, path: string, first: number, keep: (line: string, index: number) => boolean) {
+async function pagedLines(client: ApiClient, path: string, first: number, keep: (line: string, index: number) => boolean) {
   const out: string[] = [];
   for (let from = first; ; from += pageLimit) {
-    const text = await (await get(base, token, `${path}?from=${from}&limit=${pageLimit}`)).text();
+    const text = await client.text(`${path}?from=${from}&limit=${pageLimit}`);
     const lines = text.split("\n").filter((line) => line !== "");
     for (const line of lines) {
       if (!keep(line, out.length)) return out;
@@ -47,20 +32,20 @@ async function pagedLines(base: string, token: string, path: string, first: numb
 }
 
 export async function fetchExport(base: string, token: string, dir: string): Promise<ExportSummary> {
-  const checkpoint = await (await get(base, token, "/v1/audit/checkpoint")).text();
+  const client = new ApiClient({ url: base, token });
+  const checkpoint = await client.text("/v1/audit/checkpoint");
   const size = parseCheckpoint(checkpoint).head.size;
-  const entries = await pagedLines(base, token, "/v1/audit", 0, (_, index) => index < size);
+  const entries = await pagedLines(client, "/v1/audit", 0, (_, index) => index < size);
   if (entries.length < size) {
     throw new RewindError("UNAVAILABLE", `the control plane returned ${entries.length} entries, its checkpoint covers ${size}`);
   }
   const checkpoints = await pagedLines(
-    base,
-    token,
+    client,
     "/v1/audit/checkpoints",
     1,
     (line) => checkpointLine.parse(JSON.parse(line)).size <= size,
   );
-  const keys = auditKeysResponse.parse(await (await get(base, token, "/v1/audit/keys")).json());
+  const keys = await client.get("/v1/audit/keys", auditKeysResponse);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, exportFiles.entries), toNdjson(entries));
   await writeFile(join(dir, exportFiles.checkpoints), toNdjson(checkpoints));

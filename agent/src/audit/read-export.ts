@@ -11,6 +11,7 @@ import type { VerifyInput } from "../../../shared/audit/verify.ts";
 import { RewindError } from "../../../shared/errors.ts";
 import { describeIssues } from "../../../shared/schemas/zod-error.ts";
 import { type PublicJwk, publicJwk } from "../../../shared/signing.ts";
+import { ApiClient } from "../api-client.ts";
 
 export interface VerifyPaths {
   export: string;
@@ -58,14 +59,8 @@ function parseJson<S extends z.ZodType>(schema: S, text: string, what: string): 
 export async function loadLogKeys(source: string): Promise<PublicJwk[]> {
   let text: string;
   if (/^https?:\/\//.test(source)) {
-    let response: Response;
-    try {
-      response = await fetch(source);
-    } catch (error) {
-      throw unusable(`cannot fetch the control plane's keys from ${source}`, error);
-    }
-    if (!response.ok) throw unusable(`fetching ${source} answered HTTP ${response.status}`);
-    text = await response.text();
+    const url = new URL(source);
+    text = await new ApiClient({ url: url.origin }).text(`${url.pathname}${url.search}`);
   } else {
     text = await readText(source, "key file");
   }

@@ -3,7 +3,7 @@
 // `.last-deployment-backup`, then the optional off-site copy and retention. Each container's
 // configuration as it ran goes to `containers.json` (host-local: it holds env values). Files are
 // written to a staging directory and renamed into place only when complete.
-import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
 import { RewindError } from "../../../shared/errors.ts";
@@ -28,6 +28,7 @@ import { minioBuckets } from "./minio-buckets.ts";
 import { copyOffsite, type OffsiteCopy, requireOffsite } from "./offsite-copy.ts";
 import type { BackupPhase, OnBackupProgress } from "./progress.ts";
 import { pruneBackups, type RetentionResult } from "./retention.ts";
+import { namesIn } from "../host/dir-entries.ts";
 
 export interface BackupContext {
   docker: Docker;
@@ -76,7 +77,7 @@ async function ignoreInGit(backupsDir: string): Promise<void> {
 
 /** Staging directories left by a killed backup: safe to remove once this process holds the lock. */
 async function removeAbandonedStaging(backupsDir: string): Promise<void> {
-  const entries = await readdir(backupsDir).catch(() => []);
+  const entries = await namesIn(backupsDir);
   for (const name of entries.filter((entry) => entry.startsWith(stagingPrefix))) {
     await rm(path.join(backupsDir, name), { recursive: true, force: true });
   }

@@ -1,43 +1,24 @@
 // Reads the host's current state for precondition checks and `state` reports: the git HEAD of the
 // project checkout and, per compose service, the image id of its container (running or not, so a
-// crashed service still counts as the image the decision was made on).
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
+// crashed service still counts as the image the decision was made on). A checkout without a commit
+// has no commit, which fails any commit precondition.
 import type Docker from "dockerode";
-import { RewindError } from "../../../shared/errors.ts";
+import { listProjectContainers } from "../host/compose.ts";
+import { gitCommitIfAny } from "../host/git.ts";
 import type { HostState } from "./preconditions.ts";
 
-const run = promisify(execFile);
-
-export async function gitHead(dir: string): Promise<string | undefined> {
-  try {
-    const { stdout } = await run("git", ["-C", dir, "rev-parse", "HEAD"], { timeout: 10_000 });
-    return stdout.trim();
-  } catch (error) {
-    // Not a checkout (or no commit yet): the commit is unknown, which fails any commit precondition.
-    if ((error as { code?: unknown }).code === 128) return undefined;
-    throw new RewindError("UNAVAILABLE", `cannot read git HEAD of ${dir}: ${(error as Error).message}`, { cause: error });
-  }
-}
-
 export async function composeImages(docker: Docker, project: string): Promise<Record<string, string>> {
-  const containers = await docker.listContainers({
-    all: true,
-    filters: { label: [`com.docker.compose.project=${project}`] },
-  });
   const images: Record<string, string> = {};
-  for (const container of containers) {
-    const service = container.Labels["com.docker.compose.service"];
-    if (service === undefined) continue;
+  for (const container of await listProjectContainers(docker, project)) {
     // With replicas, a running container speaks for the service over an exited one.
-    if (images[service] === undefined || container.State === "running") images[service] = container.ImageID;
+    if (images[container.service] === undefined || container.state === "running") images[container.service] = container.imageId;
   }
   return images;
 }
 
 export function hostStateProvider(docker: Docker, project: { name: string; dir: string }): () => Promise<HostState> {
   return async () => {
-    const [commit, images] = await Promise.all([gitHead(project.dir), composeImages(docker, project.name)]);
+    const [commit, images] = await Promise.all([gitCommitIfAny(project.dir), composeImages(docker, project.name)]);
     return commit === undefined ? { images } : { commit, images };
   };
 }

@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { RewindError } from "../../../shared/errors.ts";
 import type { PinnedKey } from "../../../shared/schemas/command.ts";
 import type { PublicJwk } from "../../../shared/signing.ts";
-import { writeFileAtomic } from "./atomic-file.ts";
+import { writeFileDurably } from "../host/durable-file.ts";
 
 export interface MergedKeys {
   keys: PublicJwk[];
@@ -36,5 +36,5 @@ export async function persistPinnedKeys(configFile: string, keys: readonly Publi
   const raw = JSON.parse(await readFile(configFile, "utf8")) as { controlPlane?: { keys?: unknown } };
   if (raw.controlPlane === undefined) throw new RewindError("CONFIG_INVALID", `${configFile} has no controlPlane section to pin keys in`);
   raw.controlPlane.keys = keys;
-  await writeFileAtomic(configFile, `${JSON.stringify(raw, null, 2)}\n`);
+  await writeFileDurably(configFile, `${JSON.stringify(raw, null, 2)}\n`, 0o600);
 }

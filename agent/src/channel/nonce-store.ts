@@ -5,7 +5,7 @@ import path from "node:path";
 import * as z from "zod";
 import { RewindError } from "../../../shared/errors.ts";
 import { clockToleranceSeconds, nowSeconds } from "../../../shared/signing.ts";
-import { writeFileAtomic } from "./atomic-file.ts";
+import { writeFileDurably } from "../host/durable-file.ts";
 
 const fileSchema = z.strictObject({
   version: z.literal(1),
@@ -87,7 +87,7 @@ export class NonceStore {
    */
   #persist(): Promise<void> {
     const snapshot = JSON.stringify({ version: 1, nonces: this.#nonces } satisfies NonceFile);
-    this.#writes = this.#writes.catch(() => undefined).then(() => writeFileAtomic(this.file, snapshot));
+    this.#writes = this.#writes.catch(() => undefined).then(() => writeFileDurably(this.file, snapshot, 0o600));
     return this.#writes;
   }
 }

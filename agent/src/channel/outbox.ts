@@ -3,7 +3,7 @@
 // A report made while offline, or sent just before the socket died, is never lost.
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
-import { writeFileAtomic } from "./atomic-file.ts";
+import { writeFileDurably } from "../host/durable-file.ts";
 
 export interface PendingReport {
   reportId: string;
@@ -46,7 +46,7 @@ export class Outbox {
     const name = `${String(this.#nextSeq++).padStart(12, "0")}.${report.reportId}.jws`;
     this.#files.set(report.reportId, name);
     this.#jws.set(report.reportId, report.jws);
-    await writeFileAtomic(path.join(this.dir, name), report.jws);
+    await writeFileDurably(path.join(this.dir, name), report.jws, 0o600);
   }
 
   /** The control plane stored the report: forget it. Unknown ids (a duplicate ack) are ignored. */

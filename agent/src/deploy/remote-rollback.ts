@@ -5,8 +5,10 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import * as z from "zod";
+import { isRewindError } from "../../../shared/errors.ts";
 import type { BackupManifest } from "../../../shared/schemas/manifest.ts";
 import { signHostRequest } from "../../../shared/signing.ts";
+import { ApiClient } from "../api-client.ts";
 import type { AgentConfig } from "../config.ts";
 import { rollbackDir } from "../rollback/journal-file.ts";
 
@@ -15,7 +17,6 @@ export type RemoteRequest =
   | { accepted: false; reason: string };
 
 const accepted = z.object({ rollbackId: z.string().min(1) });
-const refused = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }) });
 
 export async function requestRemoteRollback(
   config: AgentConfig,
@@ -30,29 +31,17 @@ export async function requestRemoteRollback(
     { reason: request.reason.slice(0, 500), backupId: request.manifest.backupId, source: "deploy", manifest: request.manifest },
     config.agentKey,
   );
-  let response: Response;
+  let answer: z.output<typeof accepted>;
   try {
-    response = await fetch(new URL("/v1/agents/rollback-requests", config.controlPlane.url), {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jws }),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    answer = await new ApiClient({ url: config.controlPlane.url, timeoutMs }).post("/v1/agents/rollback-requests", accepted, { jws });
   } catch (error) {
-    return { accepted: false, reason: `control plane unreachable: ${(error as Error).message}` };
+    if (!isRewindError(error)) throw error;
+    const running = error.details?.rollbackId;
+    // A rollback of this host is already under way (an alert got there first): follow that one.
+    if (error.code === "CONFLICT" && typeof running === "string") return { accepted: true, rollbackId: running, alreadyRunning: true };
+    return { accepted: false, reason: `${error.code}: ${error.message}` };
   }
-  const body: unknown = await response.json().catch(() => undefined);
-  if (response.ok) {
-    const parsed = accepted.safeParse(body);
-    if (parsed.success) return { accepted: true, rollbackId: parsed.data.rollbackId, alreadyRunning: false };
-    return { accepted: false, reason: `control plane answered ${response.status} without a rollback id` };
-  }
-  const error = refused.safeParse(body);
-  if (!error.success) return { accepted: false, reason: `control plane answered ${response.status}` };
-  const running = error.data.error.details?.rollbackId;
-  // A rollback of this host is already under way (an alert got there first): follow that one.
-  if (error.data.error.code === "CONFLICT" && typeof running === "string") return { accepted: true, rollbackId: running, alreadyRunning: true };
-  return { accepted: false, reason: `${error.data.error.code}: ${error.data.error.message}` };
+  return { accepted: true, rollbackId: answer.rollbackId, alreadyRunning: false };
 }
 
 const finalReport = z.looseObject({

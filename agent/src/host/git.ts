@@ -30,6 +30,17 @@ export async function gitHead(dir: string): Promise<GitHead> {
   return { commit, branch };
 }
 
+/** The checked-out commit, or undefined when `dir` is not a checkout or has no commit yet. */
+export async function gitCommitIfAny(dir: string): Promise<string | undefined> {
+  try {
+    const { stdout } = await exec("git", ["-C", dir, "rev-parse", "HEAD"], { timeout: 10_000 });
+    return stdout.trim();
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 128) return undefined;
+    throw new RewindError("UNAVAILABLE", `cannot read git HEAD of ${dir}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
 export async function hasCommit(dir: string, commit: string): Promise<boolean> {
   try {
     await git(dir, ["cat-file", "-e", `${commit}^{commit}`]);

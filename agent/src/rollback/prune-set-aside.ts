@@ -3,7 +3,7 @@
 // directory and, from older versions, beside the volume's `_data`), dates each by its rollback's
 // report under the state dir, and removes those the plan allows. Returns the rollback ids whose
 // copies were removed.
-import { readdir, readFile, rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
 import type { AgentConfig } from "../config.ts";
@@ -13,13 +13,14 @@ import { volumeDataDir } from "../host/volume.ts";
 import { shortId } from "./names.ts";
 import type { RollbackReport } from "./report.ts";
 import { type DatedRollback, planSetAsidePrune, type SetAsideCopy, setAsideDatabaseId, setAsideDirId } from "./retention.ts";
+import { namesIn } from "../host/dir-entries.ts";
 
 const dayMs = 24 * 3600 * 1000;
 
 async function datedRollbacks(stateDir: string): Promise<DatedRollback[]> {
   const root = path.join(stateDir, "rollbacks");
   const dated: DatedRollback[] = [];
-  for (const id of await readdir(root).catch(() => [])) {
+  for (const id of await namesIn(root)) {
     const text = await readFile(path.join(root, id, "report.json"), "utf8").catch(() => undefined);
     if (text === undefined) continue;
     let report: Partial<Pick<RollbackReport, "startedAt" | "finishedAt">>;
@@ -36,7 +37,7 @@ async function datedRollbacks(stateDir: string): Promise<DatedRollback[]> {
 }
 
 async function minioCopies(dir: string): Promise<SetAsideCopy[]> {
-  const names = await readdir(dir).catch(() => []);
+  const names = await namesIn(dir);
   return names.flatMap((name) => {
     const id = setAsideDirId(name);
     return id === undefined ? [] : [{ kind: "minio" as const, location: path.join(dir, name), shortId: id }];

@@ -2,7 +2,6 @@
 // backup id (searched under the backups directory), or "last": the seed's `.last-deployment-backup`,
 // unless it is missing or older than the newest verified backup (one with a manifest), which wins.
 // A backup directory gone from the host comes back from the off-site copy when one is configured.
-import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { RewindError, isRewindError } from "../../../shared/errors.ts";
 import type { BackupManifest } from "../../../shared/schemas/manifest.ts";
@@ -18,6 +17,7 @@ import { lastDeploymentFile, readLastDeploymentBackup } from "./last-deployment-
 import type { LoadedBackup } from "./loaded-backup.ts";
 import { commitOnly, fromLastDeployment, fromManifest } from "./loaded-backup.ts";
 import type { BackupSelector, RollbackRequest } from "./request.ts";
+import { entriesIn } from "../host/dir-entries.ts";
 
 /** The manifest in `dir`, undefined when it has none (the seed's backups have none). */
 async function manifestIn(dir: string): Promise<BackupManifest | undefined> {
@@ -43,7 +43,7 @@ async function fetchedIfGone(config: AgentConfig, dir: string, trust: ManifestTr
 
 async function byId(config: AgentConfig, backupId: string, trust: ManifestTrust, signal?: AbortSignal): Promise<LoadedBackup> {
   const backupsDir = config.project.backupsDir;
-  const entries = await readdir(backupsDir, { withFileTypes: true }).catch(() => []);
+  const entries = await entriesIn(backupsDir);
   for (const entry of entries.filter((e) => e.isDirectory())) {
     const dir = path.join(backupsDir, entry.name);
     const manifest = await manifestIn(dir);

@@ -1,6 +1,6 @@
 // The engine's entry points: run a new rollback (lock, journal, execute, report) or resume the one
 // a killed agent left behind. The CLI's --local mode and the channel's `rollback` command both call these.
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
 import { RewindError } from "../../../shared/errors.ts";
@@ -16,6 +16,7 @@ import { rollbackRequest } from "./request.ts";
 import { pruneSetAside } from "./prune-set-aside.ts";
 import { removeRetired } from "./restore-containers.ts";
 import { retiredOf } from "./step-context.ts";
+import { namesIn } from "../host/dir-entries.ts";
 
 export type { RollbackProgress, RollbackReport, RollbackRequest };
 
@@ -29,7 +30,7 @@ const excerptLines = 20;
 
 async function logExcerpts(dir: string): Promise<Record<string, string>> {
   const logsDir = path.join(dir, "logs-before");
-  const files = await readdir(logsDir).catch(() => []);
+  const files = await namesIn(logsDir);
   const excerpts: Record<string, string> = {};
   for (const file of files.filter((f) => f.endsWith(".log"))) {
     const text = await readFile(path.join(logsDir, file), "utf8");

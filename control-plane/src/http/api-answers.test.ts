@@ -4,7 +4,7 @@
 // here, and so does a client that stopped reading an answer the server sends.
 import { Hono } from "hono";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ApiClient } from "../../../agent/src/cli/remote/client.ts";
+import { ApiClient } from "../../../agent/src/api-client.ts";
 import { backupSummaryOf } from "../backups/routes.ts";
 import type { BackupRow } from "../backups/catalog.ts";
 import type { hosts } from "../db/schema.ts";

@@ -6,12 +6,12 @@ import path from "node:path";
 import * as z from "zod";
 import { isRewindError, RewindError } from "../../../../shared/errors.ts";
 import { generateSigningKey, keyFingerprint, type PublicJwk, publicJwk } from "../../../../shared/signing.ts";
-import { writeFileAtomic } from "../../channel/atomic-file.ts";
+import { writeFileDurably } from "../../host/durable-file.ts";
 import { parseAgentConfig } from "../../config.ts";
 import { agentVersion } from "../../version.ts";
 import { configOption, configPath, parseCommand, usageError } from "../args.ts";
 import type { CliIo, Command } from "../io.ts";
-import { ApiClient } from "../remote/client.ts";
+import { ApiClient } from "../../api-client.ts";
 
 const options = {
   url: { type: "string", value: "URL", description: "the control plane's URL (required)" },
@@ -105,7 +105,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   parseAgentConfig(raw, file, path.dirname(file));
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  await writeFileAtomic(file, `${JSON.stringify(raw, null, 2)}\n`, 0o600);
+  await writeFileDurably(file, `${JSON.stringify(raw, null, 2)}\n`, 0o600);
 
   io.stdout.write(`enrolled host ${host} with ${url}\n`);
   io.stdout.write(`agent key fingerprint:        ${ownFingerprint}\n`);

@@ -2,7 +2,7 @@
 // and the API client made from them. Settings come from flags, then REWIND_URL / REWIND_TOKEN, then
 // the file `rewind login` writes (settings.ts).
 import type { CliIo, OptionSpecs } from "../io.ts";
-import { ApiClient } from "./client.ts";
+import { ApiClient } from "../../api-client.ts";
 import { resolveSettings } from "./settings.ts";
 
 export const remoteOptions = {

@@ -3,7 +3,7 @@
 // step line is printed once whenever it changes. --json prints one JSON document per change.
 import { rollbackStateExit } from "../exit-codes.ts";
 import type { CliIo } from "../io.ts";
-import type { ApiClient } from "./client.ts";
+import type { ApiClient } from "../../api-client.ts";
 import { stepLine } from "../format.ts";
 import { statusBlock, statusFooter, statusHeader } from "./format.ts";
 import { type RollbackDetail, rollbackDetail } from "../../../../shared/schemas/api.ts";

@@ -4,13 +4,13 @@
 import { chmod, mkdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { writeFileAtomic } from "../../channel/atomic-file.ts";
+import { writeFileDurably } from "../../host/durable-file.ts";
 import { parseCommand, positionals, usageError } from "../args.ts";
 import { remoteCommandExit, remoteExitCodes } from "../exit-codes.ts";
 import type { Command } from "../io.ts";
 import { readSecret } from "../prompt.ts";
 import { me } from "../../../../shared/schemas/api.ts";
-import { ApiClient } from "./client.ts";
+import { ApiClient } from "../../api-client.ts";
 import { defaultConfigFile, field, token as tokenSchema, url as urlSchema } from "./settings.ts";
 
 const options = {
@@ -42,7 +42,7 @@ export const command: Command = {
     await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
     // Our own directory is tightened even when it existed; a directory named with --cli-config is not ours.
     if (values["cli-config"] === undefined) await chmod(path.dirname(file), 0o700);
-    await writeFileAtomic(file, `${JSON.stringify({ url, token }, null, 2)}\n`, 0o600);
+    await writeFileDurably(file, `${JSON.stringify({ url, token }, null, 2)}\n`, 0o600);
     await chmod(file, 0o600);
     io.stdout.write(`logged in to ${url} as token ${who.tokenId} (${who.role}); settings stored in ${file}\n`);
     return 0;

@@ -1,11 +1,12 @@
-// The CLI's one HTTP client for the control plane: JSON calls, bearer-authenticated when a token is
-// given (enrollment sends its one-time token in the body instead). Every answer is parsed with a
+// The agent's and the CLI's one HTTP client for the control plane: JSON calls (and the audit's text
+// downloads), bearer-authenticated when a token is given (enrollment and signed host requests carry
+// their proof in the body instead). Every answer is parsed with a
 // schema (shared/schemas/api.ts for the operator API); every failure becomes a RewindError with the
 // server's own code and message (the shared error body).
 import * as z from "zod";
-import { type ErrorCode, errorCodes, RewindError } from "../../../../shared/errors.ts";
-import { errorBody } from "../../../../shared/schemas/api.ts";
-import { describeIssues } from "../../../../shared/schemas/zod-error.ts";
+import { type ErrorCode, errorCodes, RewindError } from "../../shared/errors.ts";
+import { errorBody } from "../../shared/schemas/api.ts";
+import { describeIssues } from "../../shared/schemas/zod-error.ts";
 
 export interface ClientSettings {
   url: string;
@@ -27,6 +28,14 @@ function codeForStatus(status: number): ErrorCode {
   return status >= 500 ? "UNAVAILABLE" : "BAD_REQUEST";
 }
 
+function parseJson(text: string): unknown {
+  try {
+    return text === "" ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 export class ApiClient {
   private readonly url: string;
 
@@ -37,7 +46,8 @@ export class ApiClient {
     this.url = settings.url.replace(/\/+$/, "");
   }
 
-  async call<S extends z.core.$ZodType>(method: string, path: string, schema: S, body?: unknown): Promise<z.output<S>> {
+  /** The answer's text once the call succeeded; a failure is thrown with the server's code. */
+  private async send(method: string, path: string, body?: unknown): Promise<string> {
     const timeoutMs = this.settings.timeoutMs ?? 30_000;
     const headers: Record<string, string> = {};
     if (this.settings.token !== undefined) headers.authorization = `Bearer ${this.settings.token}`;
@@ -61,25 +71,26 @@ export class ApiClient {
             : String(error);
       throw new RewindError("UNAVAILABLE", `cannot reach the control plane at ${this.url}: ${cause}`, { cause: error, retryable: true });
     }
-    let json: unknown;
-    try {
-      json = text === "" ? undefined : JSON.parse(text);
-    } catch {
-      json = undefined;
+    if (response.ok) return text;
+    const answer = errorBody.safeParse(parseJson(text));
+    if (!answer.success) {
+      throw new RewindError(codeForStatus(response.status), `${method} ${path} answered HTTP ${response.status}: ${text.slice(0, 200)}`);
     }
-    if (!response.ok) {
-      const answer = errorBody.safeParse(json);
-      if (!answer.success) {
-        throw new RewindError(codeForStatus(response.status), `${method} ${path} answered HTTP ${response.status}: ${text.slice(0, 200)}`);
-      }
-      const { code, message, details } = answer.data.error;
-      throw new RewindError(knownCode(code) ?? codeForStatus(response.status), message, details === undefined ? {} : { details });
-    }
-    const parsed = z.safeParse(schema, json);
+    const { code, message, details } = answer.data.error;
+    throw new RewindError(knownCode(code) ?? codeForStatus(response.status), message, details === undefined ? {} : { details });
+  }
+
+  async call<S extends z.core.$ZodType>(method: string, path: string, schema: S, body?: unknown): Promise<z.output<S>> {
+    const parsed = z.safeParse(schema, parseJson(await this.send(method, path, body)));
     if (!parsed.success) {
       throw new RewindError("MALFORMED", `unexpected answer to ${method} ${path}: ${describeIssues(parsed.error)}`);
     }
     return parsed.data;
+  }
+
+  /** A text GET (the audit checkpoint and NDJSON listings). */
+  text(path: string): Promise<string> {
+    return this.send("GET", path);
   }
 
   get<S extends z.core.$ZodType>(path: string, schema: S): Promise<z.output<S>> {
