@@ -21,13 +21,13 @@ export interface LatencyRow {
   maxMs: number;
 }
 
-function percentile(sorted: readonly number[], p: number): number {
+export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
   return sorted[Math.max(0, index)] ?? Number.NaN;
 }
 
-async function pool<T>(items: readonly T[], width: number, task: (item: T) => Promise<void>): Promise<void> {
+export async function pool<T>(items: readonly T[], width: number, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(width, items.length) }, async () => {
@@ -40,7 +40,7 @@ async function pool<T>(items: readonly T[], width: number, task: (item: T) => Pr
 }
 
 /** Enrolls a host through the public API (one-time token, then the agent's key) and starts its agent. */
-async function enrolledAgent(
+export async function enrolledAgent(
   world: ControlPlaneWorld,
   host: string,
   stateRoot: string,
@@ -70,7 +70,7 @@ async function enrolledAgent(
   return startAgent({ config, log: createLogger({ destination: sink, level: "debug" }) });
 }
 
-async function waitUntil(probe: () => boolean, what: string, timeoutMs: number): Promise<void> {
+export async function waitUntil(probe: () => boolean, what: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!probe()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -5,6 +5,8 @@ import { auditVerifyThroughput } from "./audit-verify.ts";
 import { backupBench, rssGrowth } from "./backup.ts";
 import { channelLatency } from "./channel-latency.ts";
 import { offlineDetection } from "./offline.ts";
+import { reconnectStorm } from "./reconnect.ts";
+import { restoreFormatBench } from "./restore-format.ts";
 import { rollbackBench } from "./rollback.ts";
 import { workerBundleSize } from "./worker-bundle.ts";
 
@@ -15,22 +17,35 @@ interface Row {
   value: string;
 }
 
+// Opt-in, each minutes long: --storm-5000 adds the 5,000-agent reconnect storm, --rollback-2gb the
+// rollback rows at a 2 GB database.
+const { values } = parseArgs({ options: { only: { type: "string" }, "storm-5000": { type: "boolean" }, "rollback-2gb": { type: "boolean" } } });
+
 const sections: Record<string, () => Promise<Row[]>> = {
   worker: async () => {
     const { kb, gzipKb } = await workerBundleSize();
     return [{ area: "Worker", measure: "bundle, minified as deployed", setting: "npm run build:worker", value: `${kb} KB (gzip ${gzipKb} KB)` }];
   },
   rollback: async () => {
-    const { rows, ratios } = await rollbackBench();
+    const { rows, ratios } = await rollbackBench(values["rollback-2gb"] === true ? [32, 512, 2048] : [32, 512]);
     return [
       ...rows.flatMap((r) => [
         { area: "rollback", measure: `${r.procedure} total`, setting: `${r.databaseMB} MB db`, value: `${r.totalSeconds} s` },
         { area: "rollback", measure: `${r.procedure} downtime`, setting: `${r.databaseMB} MB db`, value: `${r.downtimeSeconds} s` },
       ]),
       ...ratios.flatMap((r) => [
-        { area: "rollback", measure: "seed ÷ rewind, total", setting: `${r.databaseMB} MB db`, value: `${r.totalRatio}×` },
-        { area: "rollback", measure: "seed ÷ rewind, downtime", setting: `${r.databaseMB} MB db`, value: `${r.downtimeRatio}×` },
+        { area: "rollback", measure: "rewind ÷ seed runbook, total", setting: `${r.databaseMB} MB db`, value: `${r.totalRatio}×` },
+        { area: "rollback", measure: "rewind ÷ seed runbook, downtime", setting: `${r.databaseMB} MB db`, value: `${r.downtimeRatio}×` },
       ]),
+    ];
+  },
+  restore: async () => {
+    const r = await restoreFormatBench();
+    const setting = `${r.databaseMB} MB db, same data`;
+    return [
+      { area: "restore", measure: "seed: gunzip -c | psql, plain dump", setting, value: `${r.seedSeconds} s` },
+      { area: "restore", measure: "rewind: its custom format, pg_restore --jobs", setting, value: `${r.rewindCustomSeconds} s` },
+      { area: "restore", measure: "seed ÷ rewind (times faster)", setting, value: `${(r.seedSeconds / r.rewindCustomSeconds).toFixed(2)}×` },
     ];
   },
   channel: async () =>
@@ -55,6 +70,19 @@ const sections: Record<string, () => Promise<Row[]>> = {
       setting: r.how === "SIGKILL" ? "agent SIGKILLed (socket closed)" : "agent SIGSTOPped (socket silent)",
       value: `${r.seconds} s`,
     })),
+  reconnect: async () => {
+    const rows: Row[] = [];
+    for (const count of values["storm-5000"] === true ? [1000, 5000] : [1000]) {
+      const r = await reconnectStorm(count);
+      const setting = `${count.toLocaleString("en")} agents, control plane restarted`;
+      rows.push(
+        { area: "agent channel", measure: "reconnect storm: all online again", setting, value: `${r.allOnlineSeconds} s` },
+        { area: "agent channel", measure: "reconnect storm: commands lost", setting, value: `${r.lost} of ${r.commands}` },
+        { area: "agent channel", measure: "reconnect storm: command p99 (host online)", setting, value: `${r.p99Ms} ms` },
+      );
+    }
+    return rows;
+  },
   audit: async () =>
     (await auditVerifyThroughput()).flatMap((r) => {
       const setting = `${r.entries.toLocaleString("en")} entries, ${r.checkpoints.toLocaleString("en")} checkpoints`;
@@ -83,7 +111,6 @@ function printTable(rows: readonly Row[]): void {
   for (const r of rows) console.log(line(r));
 }
 
-const { values } = parseArgs({ options: { only: { type: "string" } } });
 const chosen = values.only ? values.only.split(",") : Object.keys(sections);
 const unknown = chosen.filter((name) => !(name in sections));
 if (unknown.length > 0) {

@@ -1,0 +1,75 @@
+// A reconnect storm: N agents connected to one control plane (the real Worker in workerd; real
+// agent instances sharing this process) all lose their socket at once when the control plane
+// restarts, as on a deploy. Measured from the restart: until every agent is welcomed back, and the
+// latency (API call → agent ack) of ping commands queued every 20 ms meanwhile. Commands for a host
+// still reconnecting wait for it: they count as lost only if never acknowledged; the p99 is taken
+// over commands whose host was connected when they were queued.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { RunningAgent } from "../agent/src/agent.ts";
+import { startControlPlane } from "../test/world/control-plane.ts";
+import { enrolledAgent, percentile, pool, waitUntil } from "./channel-latency.ts";
+import { ok } from "./enroll.ts";
+
+export interface ReconnectRow {
+  agents: number;
+  allOnlineSeconds: number;
+  commands: number;
+  lost: number;
+  p99Ms: number;
+}
+
+export async function reconnectStorm(agentCount: number): Promise<ReconnectRow> {
+  const world = await startControlPlane();
+  const stateRoot = await mkdtemp(path.join(tmpdir(), "rewind-bench-storm-"));
+  const agents = new Map<string, RunningAgent>();
+  const ackTimes = new Map<string, number>();
+  try {
+    const hosts = Array.from({ length: agentCount }, (_, i) => `storm-${i}`);
+    await pool(hosts, 16, async (host) => {
+      agents.set(host, await enrolledAgent(world, host, stateRoot, (commandId) => ackTimes.set(commandId, performance.now())));
+    });
+    const everyone = [...agents.values()];
+    await waitUntil(() => everyone.every((a) => a.connected), `${agentCount} agents to connect`, 300_000);
+
+    await world.restart();
+    const restarted = performance.now();
+    const queued: { commandId: string; at: number; hostWasConnected: boolean }[] = [];
+    let allOnlineAt: number | undefined;
+    // Keep queueing through the storm and a little after, so the p99 covers the whole of it.
+    for (let i = 0; allOnlineAt === undefined || performance.now() - allOnlineAt < 2_000; i++) {
+      if (performance.now() - restarted > 180_000) throw new Error("agents still reconnecting after 180 s");
+      const host = hosts[(i * 7919) % hosts.length] ?? "storm-0";
+      const hostWasConnected = agents.get(host)?.connected === true;
+      const at = performance.now();
+      const { commandId } = await ok<{ commandId: string }>(
+        await world.api(`/v1/hosts/${host}/commands`, { method: "POST", body: JSON.stringify({ action: { type: "ping" } }) }),
+        "queue ping",
+      );
+      queued.push({ commandId, at, hostWasConnected });
+      if (allOnlineAt === undefined && everyone.every((a) => a.connected)) allOnlineAt = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // Everything queued must be acknowledged; what is not within a minute is counted as lost.
+    await waitUntil(() => queued.every((c) => ackTimes.has(c.commandId)), "every command's ack", 60_000).catch(() => undefined);
+    const { hosts: shown } = await ok<{ hosts: { name: string; status: string }[] }>(await world.api("/v1/hosts"), "host list");
+    const offline = shown.filter((h) => h.name.startsWith("storm-") && h.status !== "online").length;
+    if (offline > 0) throw new Error(`${offline} hosts not shown online although their agents are connected`);
+    const latencies = queued
+      .filter((c) => c.hostWasConnected && ackTimes.has(c.commandId))
+      .map((c) => (ackTimes.get(c.commandId) ?? 0) - c.at)
+      .sort((a, b) => a - b);
+    return {
+      agents: agentCount,
+      allOnlineSeconds: Math.round(((allOnlineAt ?? Number.NaN) - restarted) / 100) / 10,
+      commands: queued.length,
+      lost: queued.filter((c) => !ackTimes.has(c.commandId)).length,
+      p99Ms: Math.round(percentile(latencies, 99)),
+    };
+  } finally {
+    await Promise.all([...agents.values()].map((a) => a.stop(1_000)));
+    await world.stop();
+    await rm(stateRoot, { recursive: true, force: true });
+  }
+}
