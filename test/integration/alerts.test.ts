@@ -65,7 +65,11 @@ async function policyAudit(): Promise<Json[]> {
   const response = await world.controlPlane.api("/v1/audit?limit=10000", { headers: { authorization: `Bearer ${auditorToken}` } });
   expect(response.status).toBe(200);
   const lines = (await response.text()).split("\n").filter((line) => line.trim() !== "");
-  return lines.map((line) => JSON.parse(line) as Json).filter((entry) => entry.action === "policy.decision");
+  // One entry per delivery with its decisions inside: flattened, each with the entry's subject and actor.
+  return lines
+    .map((line) => JSON.parse(line) as Json)
+    .filter((entry) => entry.action === "policy.decisions")
+    .flatMap((entry) => ((entry.details as Json).decisions as Json[]).map((details) => ({ subject: entry.subject, actor: entry.actor, details })));
 }
 
 /** Ages the host's last automatic rollback past the 30-minute cooldown, as time would. */

@@ -1,9 +1,10 @@
 // One webhook delivery, signal by signal: dedupe on the alert episode, decide with the policy
-// against the state in D1, record and audit the decision, and on `rollback` ask the host's desk
-// (requestRollback, automatic). A repeated delivery only counts on the episode's row.
+// against the state in D1, record the decision, and on `rollback` ask the host's desk
+// (requestRollback, automatic). A repeated delivery only counts on the episode's row. The delivery's
+// decisions go into one audit entry, not one each: a delivery can carry ~1,000 alerts.
 import { isRewindError } from "../../../shared/errors.ts";
 import type { AlertDecision, AlertSignal } from "../../../shared/schemas/alerts.ts";
-import type { AuditActor } from "../../../shared/schemas/audit.ts";
+import type { AuditActor, NewAuditEntry } from "../../../shared/schemas/audit.ts";
 import { randomId } from "../../../shared/signing.ts";
 import { appendAudit } from "../audit/append.ts";
 import type { NotifyEvent } from "../notify/events.ts";
@@ -36,12 +37,41 @@ export async function processSignals(
   waitUntil?: WaitUntil,
 ): Promise<SignalOutcome[]> {
   const outcomes: SignalOutcome[] = [];
-  // In order, not in parallel: the second alert for a host must see the first one's rollback.
-  for (const signal of signals) outcomes.push(await processSignal(env, signal, actor, waitUntil));
+  const decided: Record<string, unknown>[] = [];
+  try {
+    // In order, not in parallel: the second alert for a host must see the first one's rollback.
+    for (const signal of signals) outcomes.push(await processSignal(env, signal, actor, decided, waitUntil));
+  } finally {
+    // One entry per delivery, with every decision inside (also those made before a failure).
+    if (decided.length > 0) await appendAudit(env, deliveryEntry(actor, signals, decided));
+  }
   return outcomes;
 }
 
-async function processSignal(env: AlertsEnv, signal: AlertSignal, actor: AuditActor, waitUntil?: WaitUntil): Promise<SignalOutcome> {
+function deliveryEntry(actor: AuditActor, signals: readonly AlertSignal[], decided: Record<string, unknown>[]): NewAuditEntry {
+  const hosts = new Set(decided.map((decision) => decision.host));
+  const [host] = hosts;
+  return {
+    actor,
+    action: "policy.decisions",
+    subject: hosts.size === 1 && typeof host === "string" ? `host:${host}` : `alerts:${signals[0]?.source ?? "delivery"}`,
+    details: {
+      deliveryId: randomId(),
+      source: signals[0]?.source ?? "unknown",
+      alerts: signals.length,
+      rollbacks: decided.filter((decision) => decision.decision === "rollback").length,
+      decisions: decided,
+    },
+  };
+}
+
+async function processSignal(
+  env: AlertsEnv,
+  signal: AlertSignal,
+  actor: AuditActor,
+  decided: Record<string, unknown>[],
+  waitUntil?: WaitUntil,
+): Promise<SignalOutcome> {
   const config = alertPolicyFor(env);
   const now = Date.now();
   const state = await policyStateFor(env, signal.host, config, now);
@@ -106,24 +136,19 @@ async function processSignal(env: AlertsEnv, signal: AlertSignal, actor: AuditAc
     }
   }
 
-  await appendAudit(env, {
-    actor,
-    action: "policy.decision",
-    subject: decision.host === null ? `alert:${decision.episodeKey}` : `host:${decision.host}`,
-    details: {
-      decisionId: id,
-      source: signal.source,
-      alertname: signal.alertname,
-      status: signal.status,
-      episodeKey: decision.episodeKey,
-      decision: decision.decision,
-      code: decision.code,
-      reason: decision.reason,
-      ...(signal.environment === undefined ? {} : { environment: signal.environment }),
-      ...(signal.severity === undefined ? {} : { severity: signal.severity }),
-      ...(rollbackId === undefined ? {} : { rollbackId }),
-      ...(requestError === undefined ? {} : { requestError }),
-    },
+  decided.push({
+    decisionId: id,
+    host: decision.host,
+    alertname: signal.alertname,
+    status: signal.status,
+    episodeKey: decision.episodeKey,
+    decision: decision.decision,
+    code: decision.code,
+    reason: decision.reason,
+    ...(signal.environment === undefined ? {} : { environment: signal.environment }),
+    ...(signal.severity === undefined ? {} : { severity: signal.severity }),
+    ...(rollbackId === undefined ? {} : { rollbackId }),
+    ...(requestError === undefined ? {} : { requestError }),
   });
   if (decision.decision === "rollback" || notifiedSkips.has(decision.code) || requestError !== undefined) {
     const event: NotifyEvent = { type: "decision.automatic", alertname: signal.alertname, decision, ...(rollbackId === undefined ? {} : { rollbackId }) };

@@ -14,6 +14,7 @@ import { requireRole } from "../auth/middleware.ts";
 import { readers } from "../auth/roles.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { signalsFromAlertmanager, signalsFromGeneric, signalsFromGrafana } from "../policy/normalize.ts";
+import { spendAlertBudget } from "./delivery-budget.ts";
 import { processSignals } from "./process.ts";
 import { type DecisionRow, hostMemory, listDecisions, resetStreak } from "./store.ts";
 
@@ -28,6 +29,7 @@ async function jsonBody(c: Context<AppEnv>): Promise<unknown> {
 function webhook(normalize: (body: unknown, receivedAt: Date) => AlertSignal[]) {
   return async (c: Context<AppEnv>) => {
     const signals = normalize(await jsonBody(c), new Date());
+    await spendAlertBudget(c.env, c.get("actor"), signals.length);
     const outcomes = await processSignals(c.env, signals, c.get("actor"), (promise) => c.executionCtx.waitUntil(promise));
     // 200 whatever was decided: a non-2xx makes Alertmanager and Grafana resend the whole group.
     return c.json({ decisions: outcomes });

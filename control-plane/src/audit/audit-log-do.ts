@@ -13,6 +13,7 @@ import { loadConfig } from "../config.ts";
 import type { Env } from "../env.ts";
 import { errorFields, log } from "../log.ts";
 import { publishCheckpoint } from "./checkpoint-publish.ts";
+import { BudgetStore } from "./budget-store.ts";
 import { RefusalStore } from "./refusal-store.ts";
 import { foldedEntry, judgeRefusal, minuteOf, type Refusal } from "./refusals.ts";
 import { auditCheckpoints, auditEntries } from "./schema.ts";
@@ -26,6 +27,7 @@ export class AuditLog extends DurableObject<Env> {
   /** Appends run one after another: seq = tree size only holds if no two interleave around D1 awaits. */
   private queue: Promise<unknown> = Promise.resolve();
   private refusalStore: RefusalStore | undefined;
+  private budgetStore: BudgetStore | undefined;
 
   private refusals(): RefusalStore {
     this.refusalStore ??= new RefusalStore(this.ctx.storage.sql);
@@ -113,6 +115,12 @@ export class AuditLog extends DurableObject<Env> {
     if (verdict.writeNow) await this.append({ ...refusal.entry, details: { ...refusal.entry.details, address: refusal.address } });
     await this.wakeBy((minute + 1) * 60_000 + 100);
     return { limited: verdict.limited };
+  }
+
+  /** Spends `cost` of `key`'s budget for the current minute, unless that would pass `limit`. */
+  spend(key: string, cost: number, limit: number): { allowed: boolean; firstDenied: boolean } {
+    this.budgetStore ??= new BudgetStore(this.ctx.storage.sql);
+    return this.budgetStore.spend(minuteOf(Date.now()), key, cost, limit);
   }
 
   private async foldRefusals(now: number): Promise<void> {

@@ -29,6 +29,8 @@ export const alertPolicyConfig = z.strictObject({
   breakerWindowMinutes: minutes.default(10),
   /** How long a decided episode is remembered for dedupe. */
   episodeMemoryMinutes: minutes.default(24 * 60),
+  /** Alerts one alert-source token may send a minute; a delivery past it is refused whole (429), to be resent. */
+  maxAlertsPerTokenPerMinute: z.number().int().min(1).max(100_000).default(2000),
 });
 export type AlertPolicyConfig = Readonly<z.output<typeof alertPolicyConfig>>;
 
