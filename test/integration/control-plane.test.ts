@@ -5,12 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import type { DownFrame } from "../../shared/schemas/frames.ts";
 import type { Report } from "../../shared/schemas/report.ts";
-import {
-  generateSigningKey,
-  type KeyPairJwk,
-  signConnectToken,
-  signReport,
-} from "../../shared/signing.ts";
+import { connectTokenLifetimeSeconds, generateSigningKey, type KeyPairJwk, signConnectToken, signReport } from "../../shared/signing.ts";
 import { type ControlPlaneWorld, startControlPlane } from "../world/control-plane.ts";
 
 let world: ControlPlaneWorld;
@@ -265,11 +260,27 @@ describe("agent connections", () => {
     const noToken = new TestSocket("");
     expect(await noToken.opened).toBe(401);
     const token = await signConnectToken("conn-1", "1", key.privateJwk);
-    const first = new TestSocket(token, "query");
+    // Not in the URL (access logs keep URLs): the query form is refused even with a good token.
+    const inUrl = new TestSocket(token, "query");
+    expect(await inUrl.opened).toBe(401);
+    const first = new TestSocket(token);
     expect(await first.opened).toBe(101);
     const reused = new TestSocket(token);
     expect(await reused.opened).toBe(401);
     await first.close();
+  });
+
+  it("refuses a token replayed after its exp while the clock skew still lets it verify", async () => {
+    const key = await enrolledHost("conn-5");
+    // Signed so that it expires two seconds from now.
+    const token = await signConnectToken("conn-5", "1", key.privateJwk, new Date(Date.now() - (connectTokenLifetimeSeconds - 2) * 1000));
+    const first = new TestSocket(token);
+    expect(await first.opened).toBe(101);
+    first.send(JSON.stringify({ t: "heartbeat", ts: Date.now() }));
+    await first.close();
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    const replay = new TestSocket(token);
+    expect(await replay.opened).toBe(401);
   });
 
   it("shows the host online while connected, and a newer connection replaces the older", async () => {

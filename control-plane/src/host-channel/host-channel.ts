@@ -9,7 +9,7 @@ import type { CommandAction, Preconditions } from "../../../shared/schemas/comma
 import { id as idSchema } from "../../../shared/schemas/common.ts";
 import type { BackupManifest } from "../../../shared/schemas/manifest.ts";
 import type { DownFrame } from "../../../shared/schemas/frames.ts";
-import { type PublicJwk, randomId, unverifiedClaim, verifyReport } from "../../../shared/signing.ts";
+import { clockToleranceSeconds, type PublicJwk, randomId, unverifiedClaim, verifyReport } from "../../../shared/signing.ts";
 import { appendAudit } from "../audit/append.ts";
 import { indexManifest } from "../backups/catalog.ts";
 import { loadConfig } from "../config.ts";
@@ -115,7 +115,8 @@ export class HostChannel extends DurableObject<Env> {
       const facts = readHandoff(request);
       if (facts === undefined) return jsonError(400, "BAD_REQUEST", "missing connection hand-off");
       const now = Date.now();
-      if (!this.store.useConnectToken(facts.jti, facts.exp * 1000, now)) {
+      // Kept as long as the token still verifies (its exp plus the tolerated clock skew), not only until exp.
+      if (!this.store.useConnectToken(facts.jti, (facts.exp + clockToleranceSeconds) * 1000, now)) {
         await this.audit({
           actor: { kind: "system" },
           action: "agent.connect-refused",
