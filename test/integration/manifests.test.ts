@@ -255,4 +255,22 @@ describe("backup manifests on the control plane", () => {
       reason: `manifest names host ${host}, but forger signed it`,
     });
   });
+
+  it("takes the manifests an agent re-announces on reconnecting without a new audit entry each time (issue 14.9)", async () => {
+    const manifestReports = async (): Promise<number> => {
+      const row = await (await world.d1()).prepare("SELECT count(*) AS n FROM command_reports WHERE host = ? AND kind = 'manifest'").bind(host).first<{ n: number }>();
+      return Number(row?.n ?? 0);
+    };
+    const audited = async (): Promise<number> =>
+      (await auditEntries()).filter((e) => e.action === "agent.report" && e.subject === `host:${host}` && e.details.kind === "manifest").length;
+    const [reportsBefore, auditedBefore] = [await manifestReports(), await audited()];
+    expect(auditedBefore).toBeGreaterThanOrEqual(2);
+    await agent?.stop();
+    agent = spawnAgent(scenario.configFile);
+    // Both backups announced again: the reports arrive and are acknowledged...
+    await waitUntil(async () => ((await manifestReports()) >= reportsBefore + 2 ? true : undefined), "the manifests announced again", 60_000, agent);
+    // ...and the audit log did not grow by a full signed copy of each.
+    expect(await audited()).toBe(auditedBefore);
+    expect(await backupsOf(host)).toHaveLength(2);
+  });
 });

@@ -335,23 +335,27 @@ export class HostChannel extends DurableObject<Env> {
     // Synced even without a transition: a retransmit after a failed attempt repairs the D1 copy.
     if (command !== undefined) await this.syncCommandMirror(command.id);
     if (command !== undefined) await this.desk.onReport(command.id, report, attachment.host);
-    if (report.kind === "manifest") await this.storeManifest(attachment.host, report.manifest, reportId);
+    // An agent announces its manifests on every reconnect: one already stored unchanged is acknowledged
+    // without another audit entry (its first announcement and backup.manifest-stored are there).
+    const repeated = report.kind === "manifest" && !(await this.storeManifest(attachment.host, report.manifest, reportId));
     if (report.kind === "state") {
       const state = preconditionsOf(report);
       await (state === undefined ? this.ctx.storage.delete(lastStateKey) : this.ctx.storage.put(lastStateKey, state));
     }
-    await this.audit({
-      actor,
-      action: "agent.report",
-      subject: commandId === undefined ? `host:${attachment.host}` : `command:${commandId}`,
-      details: {
-        reportId,
-        kind: report.kind,
-        ...(target === undefined ? {} : { state: target }),
-        ...(command === undefined && commandId !== undefined ? { unknownCommand: true } : {}),
-      },
-      agentJws: jws,
-    });
+    if (!repeated) {
+      await this.audit({
+        actor,
+        action: "agent.report",
+        subject: commandId === undefined ? `host:${attachment.host}` : `command:${commandId}`,
+        details: {
+          reportId,
+          kind: report.kind,
+          ...(target === undefined ? {} : { state: target }),
+          ...(command === undefined && commandId !== undefined ? { unknownCommand: true } : {}),
+        },
+        agentJws: jws,
+      });
+    }
     // After the report's own entry: a promotion it allows follows it in the log.
     if (command !== undefined) await onKeyUpdateResult(this.env, attachment.host, report);
     this.store.markReportSeen(reportId, now);
@@ -431,8 +435,11 @@ export class HostChannel extends DurableObject<Env> {
     await this.scheduleAlarm();
   }
 
-  /** A verified manifest from the agent: kept in object storage and indexed, unless it names another host. */
-  private async storeManifest(host: string, manifest: BackupManifest, reportId: string): Promise<void> {
+  /**
+   * A verified manifest from the agent: kept in object storage and indexed, unless it names another
+   * host. False when the same manifest was already stored: nothing changed.
+   */
+  private async storeManifest(host: string, manifest: BackupManifest, reportId: string): Promise<boolean> {
     if (manifest.host !== host) {
       await this.audit({
         actor: { kind: "host", host },
@@ -440,16 +447,17 @@ export class HostChannel extends DurableObject<Env> {
         subject: `host:${host}`,
         details: { reportId, backupId: manifest.backupId, reason: `manifest names host ${manifest.host}, but ${host} signed it` },
       });
-      return;
+      return true;
     }
     const { row, stored } = await indexManifest(this.env, manifest, Date.now());
-    if (!stored) return;
+    if (!stored) return false;
     await this.audit({
       actor: { kind: "host", host },
       action: "backup.manifest-stored",
       subject: `backup:${host}/${manifest.backupId}`,
       details: { reportId, key: row.objectKey, storage: row.storage, sha256: row.sha256, timestamp: row.timestamp, gitCommit: row.gitCommit },
     });
+    return true;
   }
 
   // Rollbacks (RPC from the Worker) ---------------------------------------------------------
