@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import * as z from "zod";
 import { buildDemoImages } from "../infra/demo-stack/images.ts";
-import { DEMO_BUCKET, demoServices } from "../infra/demo-stack/services.ts";
+import { appServices, DEMO_BUCKET, demoServices } from "../infra/demo-stack/services.ts";
 import { type DemoStack, downStack, settledHealth, upStack, volumeDir } from "../infra/demo-stack/stack.ts";
 import { isRewindError, RewindError } from "../shared/errors.ts";
 import { backupManifest } from "../shared/schemas/manifest.ts";
@@ -327,6 +327,7 @@ try {
   const expected: Expected = {
     commit: project.v1Commit,
     images: Object.fromEntries(demoServices.map((service) => [service, images.v1[service].id])),
+    releases: Object.fromEntries(appServices.map((service) => [service, "v1"])),
     tables: await snapshotDatabase(project.databaseUrl),
     files: await snapshotFiles(project.minioDir),
     backendVersion: "v1",
@@ -345,7 +346,7 @@ try {
   rollback = await step("automatic rollback through the control plane, run by the agent", (note) =>
     automaticRollback(services.api, rollbackId, deploy.done, note),
   );
-  await step("verify v1 is back: code, images, health, database and MinIO data", async (note) => {
+  await step("verify v1 is back: code, images, configuration, health, database and MinIO data", async (note) => {
     const found = differences(expected, await readHostState(docker, { project: project.name, projectDir: project.dir, databaseUrl: project.databaseUrl, minioDir: project.minioDir, backendUrl: project.stack.urls.backend }));
     if (found.length > 0) throw new RewindError("STEP_FAILED", found.join("\n"));
     note(summarize(expected));

@@ -31,6 +31,9 @@ export interface ComposeFileOptions {
   database: DatabaseService;
 }
 
+/** The environment value a release sets on the app services: a configuration change, not an image one. */
+export const RELEASE_ENV = "SCHEDGEN_RELEASE";
+
 export const seedPorts: Record<HttpService, number> = { minio: 9000, backend: 3001, frontend: 8080 };
 
 export function sharedImageTags(): ImageTags {
@@ -78,7 +81,7 @@ function demoService(service: DemoService, options: ComposeFileOptions): YamlMap
     image: options.images[app ? options.version : "v1"][service],
     // busybox httpd as PID 1 ignores SIGTERM; an init process makes graceful stops quick.
     init: true,
-    ...(app ? { environment: { SCHEDGEN_RELEASE: options.version } } : {}),
+    ...(app ? { environment: { [RELEASE_ENV]: options.version } } : {}),
     ...(dependsOn[service].length > 0 ? { depends_on: dependsOn[service] } : {}),
     ...labelled(options.labels),
     ...(port !== undefined && hostPort !== undefined ? { ports: [`127.0.0.1:${hostPort}:${port}`] } : {}),
