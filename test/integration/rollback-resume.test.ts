@@ -3,7 +3,7 @@
 // with nothing lost. Also the CLI's confirmation refusal, dry run, and the lock a killed run leaves.
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { listProjectContainers } from "../../agent/src/host/compose.ts";
 import { volumeDataDir } from "../../agent/src/host/volume.ts";
@@ -68,7 +68,7 @@ async function killDuring(s: Scenario, step: string): Promise<{ kind: string; st
       await done;
       return entry;
     }
-    if (exited) throw new Error(`the rollback ended before step ${step} was seen running: ${(await done).stdout}`);
+    if (exited) throw new Error(`the rollback ended before step ${step} was seen running: ${(await done).stdout} ${(await done).stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
 }
@@ -86,6 +86,7 @@ async function expectRolledBack(s: Scenario): Promise<RollbackReport> {
   expect(await gitHeadOf(s.config.project.dir)).toBe(s.v1Commit);
   const lockGone = (await readText(path.join(s.config.stateDir, "rollback.lock"))) === undefined;
   expect(lockGone).toBe(true);
+  expect(await readText(path.join(s.config.stateDir, "host.lock"))).toBeUndefined();
   const [rollbackId] = await readdir(path.join(s.config.stateDir, "rollbacks"));
   const report = JSON.parse((await readText(path.join(s.config.stateDir, "rollbacks", rollbackId ?? "", "report.json"))) ?? "{}") as RollbackReport;
   expect(report.state).toBe("succeeded");
@@ -118,6 +119,152 @@ describe("rollback killed with SIGKILL, then resumed", () => {
       expect(report.steps.find((r) => r.id === step)?.state).toBe("succeeded");
     });
   }
+});
+
+/** A power cut's aftermath: Docker's restart policies start the stopped project containers again. */
+async function restartStoppedContainers(s: Scenario): Promise<{ id: string; name: string }[]> {
+  const stopped = (await listProjectContainers(world.docker, s.config.project.name)).filter((c) => c.state !== "running");
+  const started: { id: string; name: string }[] = [];
+  for (const container of stopped) {
+    // A container whose volume data was mid-rename cannot start, after a real power cut either.
+    const ok = await world.docker
+      .getContainer(container.id)
+      .start()
+      .then(
+        () => true,
+        () => false,
+      );
+    if (ok) started.push({ id: container.id, name: container.name });
+  }
+  return started;
+}
+
+/** Records when each container dies (Docker's `die` events) from now until stop() is called. */
+async function watchDeaths(): Promise<{ stop(): Map<string, number> }> {
+  const deaths = new Map<string, number>();
+  const stream = (await world.docker.getEvents({ filters: { type: ["container"], event: ["die"] } })) as NodeJS.ReadableStream & { destroy(): void };
+  let buffer = "";
+  stream.on("data", (chunk: Buffer) => {
+    buffer += chunk.toString();
+    const lines = buffer.split("\n");
+    buffer = lines.pop() ?? "";
+    for (const line of lines.filter((l) => l.trim() !== "")) {
+      const event = JSON.parse(line) as { id: string; timeNano: number };
+      if (!deaths.has(event.id)) deaths.set(event.id, Math.floor(event.timeNano / 1e6));
+    }
+  });
+  return {
+    stop() {
+      stream.destroy();
+      return deaths;
+    },
+  };
+}
+
+/** When the journal last recorded `step` done, in ms. */
+async function doneAt(s: Scenario, step: string): Promise<number> {
+  const [rollbackId] = await readdir(path.join(s.config.stateDir, "rollbacks"));
+  const lines = (await readText(path.join(s.config.stateDir, "rollbacks", rollbackId ?? "", "journal.jsonl")))?.trim().split("\n") ?? [];
+  const done = lines.map((l) => JSON.parse(l) as { kind: string; step?: string; at: string }).filter((e) => e.kind === "done" && e.step === step).at(-1);
+  if (done === undefined) throw new Error(`the journal never finished ${step}`);
+  return Date.parse(done.at);
+}
+
+describe("resume after a power cut, racing resumes, a failed undo", () => {
+  for (const step of ["swap", "start"]) {
+    it(`finishes after a kill during ${step} and a power cut that restarted the stopped services`, async () => {
+      const s = await world.prepare();
+      await killDuring(s, step);
+      const restarted = await restartStoppedContainers(s);
+      expect(restarted.length).toBeGreaterThan(0);
+
+      const deaths = await watchDeaths();
+      const resumed = await rewind(["rollback", "--local", "--config", s.configFile, "--resume"]).done;
+      const died = deaths.stop();
+      expect(resumed.stderr).toBe("");
+      expect(resumed.code).toBe(0);
+      if (step === "swap") {
+        // Every service Docker brought back was stopped again before the data was swapped under it.
+        const swapped = await doneAt(s, "swap");
+        for (const container of restarted) {
+          expect({ name: container.name, diedBeforeSwap: (died.get(container.id) ?? Number.POSITIVE_INFINITY) <= swapped }).toEqual({
+            name: container.name,
+            diedBeforeSwap: true,
+          });
+        }
+      }
+      await expectRolledBack(s);
+    });
+  }
+
+  it("refuses a backup from another process while a rollback runs, naming the rollback", async () => {
+    const s = await world.prepare();
+    const rollback = rewind(["rollback", "--local", "--config", s.configFile, "--backup", s.backupDir, "--yes"]);
+    for (;;) {
+      const entry = await lastJournalEntry(s.config.stateDir);
+      if (entry?.kind === "start" && entry.step === "stage") break;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const backup = await rewind(["backup", "--config", s.configFile]).done;
+    expect(backup.code).toBe(1);
+    expect(backup.stderr).toContain("LOCKED");
+    expect(backup.stderr).toMatch(/rollback \S+ \(pid \d+/);
+    expect((await rollback.done).code).toBe(0);
+    await expectRolledBack(s);
+  });
+
+  it("lets one of two racing --resume finish the rollback; the other is refused naming it", async () => {
+    const s = await world.prepare();
+    await killDuring(s, "stage");
+    const [first, second] = await Promise.all([
+      rewind(["rollback", "--local", "--config", s.configFile, "--resume"]).done,
+      rewind(["rollback", "--local", "--config", s.configFile, "--resume"]).done,
+    ]);
+    const results = [first, second];
+    const winner = results.find((r) => r.code === 0);
+    const loser = results.find((r) => r.code !== 0);
+    expect(winner?.stdout).toContain("[verify] succeeded");
+    expect(loser?.code).toBe(1);
+    expect(loser?.stderr).toContain("LOCKED");
+    expect(loser?.stderr).toContain("rollback --resume (pid");
+    await expectRolledBack(s);
+  });
+
+  it("keeps the journal open when the undo fails, and --resume retries the undo", async () => {
+    const s = await world.prepare({ thresholds: { healthTimeoutSeconds: 8 } });
+    // The backup claims the backend ran the broken v2 image: verify fails, the undo runs.
+    const manifestFile = path.join(s.backupDir, "manifest.json");
+    const manifest = JSON.parse(await readFile(manifestFile, "utf8")) as typeof s.manifest;
+    const v2Backend = (await listProjectContainers(world.docker, s.config.project.name)).find((c) => c.service === "backend");
+    const services = manifest.services.map((svc) => (svc.service === "backend" ? { service: "backend", imageId: v2Backend?.imageId ?? "" } : svc));
+    await writeFile(manifestFile, JSON.stringify({ ...manifest, services }, null, 2));
+    // And git cannot check the v2 commit out again while verify runs: the undo fails there.
+    const indexLock = path.join(s.config.project.dir, ".git", "index.lock");
+    const report = await world.rollback(s, "undo-fails", {
+      onProgress: (event) => {
+        if (event.step === "verify" && event.state === "running") void writeFile(indexLock, "");
+      },
+    });
+    expect(report.state).toBe("undo-failed");
+    expect(report.steps.at(-1)).toMatchObject({ id: "undo", state: "failed" });
+    const lines = (await readText(path.join(s.config.stateDir, "rollbacks", report.rollbackId, "journal.jsonl")))?.trim().split("\n") ?? [];
+    expect(lines.map((l) => (JSON.parse(l) as { kind: string }).kind)).not.toContain("end");
+
+    // Still owned by the unfinished rollback: a new one is refused, --resume retries the undo.
+    const refused = await rewind(["rollback", "--local", "--config", s.configFile, "--backup", s.backupDir, "--yes"]).done;
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("--resume");
+    await rm(indexLock);
+    const resumed = await rewind(["rollback", "--local", "--config", s.configFile, "--resume"]).done;
+    expect(resumed.stdout).toContain("[undo] succeeded");
+    expect(await snapshotDatabase(s.databaseUrl)).toEqual(s.v2.tables);
+    expect(await gitHeadOf(s.config.project.dir)).toBe(s.v2Commit);
+    const after = await listProjectContainers(world.docker, s.config.project.name);
+    expect(after.every((c) => c.state === "running")).toBe(true);
+    expect(await readText(path.join(s.config.stateDir, "rollback.lock"))).toBeUndefined();
+    const finalReport = JSON.parse((await readText(path.join(s.config.stateDir, "rollbacks", report.rollbackId, "report.json"))) ?? "{}") as RollbackReport;
+    expect(finalReport.state).toBe("undone");
+  });
 });
 
 describe("rewind rollback --local", () => {

@@ -12,12 +12,12 @@ import type { AgentConfig } from "../config.ts";
 import { archiveDirectory } from "../host/archive.ts";
 import { listProjectContainers } from "../host/compose.ts";
 import { gitHead } from "../host/git.ts";
+import { type HostLock, withHostLock } from "../host/host-lock.ts";
 import { type DumpFormat, dumpDatabase } from "../host/pg-dump.ts";
 import { urlForDatabase } from "../host/postgres-restore.ts";
 import { exportSnapshot } from "../host/postgres-stats.ts";
 import { volumeDataDir } from "../host/volume.ts";
 import { agentVersion } from "../version.ts";
-import { acquireBackupLock } from "./backup-lock.ts";
 import { buildManifest, serviceImages } from "./build-manifest.ts";
 import { recordContainers } from "./container-config.ts";
 import { tagImages, untagImages } from "./keep-images.ts";
@@ -34,6 +34,8 @@ export interface BackupContext {
   docker: Docker;
   onProgress: OnBackupProgress;
   signal?: AbortSignal;
+  /** The host lock, when the caller (a deploy) already holds it; otherwise the backup takes it. */
+  hostLock?: HostLock;
 }
 
 export interface BackupOptions {
@@ -135,8 +137,7 @@ export async function runBackup(config: AgentConfig, ctx: BackupContext, options
   const project = config.project;
   const format = options.format ?? "plain-gzip";
 
-  const release = await acquireBackupLock(config.stateDir);
-  try {
+  return withHostLock(config.stateDir, "backup", ctx.hostLock, async () => {
     await mkdir(project.backupsDir, { recursive: true });
     await ignoreInGit(project.backupsDir);
     await removeAbandonedStaging(project.backupsDir);
@@ -248,7 +249,5 @@ export async function runBackup(config: AgentConfig, ctx: BackupContext, options
       ...(offsite ? { offsite } : {}),
       retention,
     };
-  } finally {
-    await release();
-  }
+  });
 }

@@ -8,6 +8,7 @@ import { randomId } from "../../../shared/signing.ts";
 import { runBackup } from "../backup/run-backup.ts";
 import type { AgentConfig } from "../config.ts";
 import { listProjectContainers } from "../host/compose.ts";
+import { acquireHostLock, type HostLock } from "../host/host-lock.ts";
 import type { RollbackProgress } from "../rollback/executor.ts";
 import { runRollback } from "../rollback/run-rollback.ts";
 import type { CheckResult, FailureCounts } from "./health-watch.ts";
@@ -38,12 +39,31 @@ export interface DeployContext {
   onEvent(event: DeployEvent): void;
 }
 
+/**
+ * The deploy holds the host lock from its backup to its rollback, so no other backup or rollback
+ * (the agent's, a cron's) runs under a deploy; it lets go only to let the agent run the rollback.
+ */
 export async function runDeploy(config: AgentConfig, options: DeployOptions, ctx: DeployContext): Promise<DeployOutcome> {
+  let lock: HostLock;
+  try {
+    lock = await acquireHostLock(config.stateDir, "deploy");
+  } catch (error) {
+    if (!isRewindError(error)) throw error;
+    return { result: "backup-failed", code: error.code, message: error.message };
+  }
+  try {
+    return await deployHoldingHost(config, options, ctx, lock);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function deployHoldingHost(config: AgentConfig, options: DeployOptions, ctx: DeployContext, lock: HostLock): Promise<DeployOutcome> {
   const phase = (message: string): void => ctx.onEvent({ kind: "phase", message });
   phase("taking the pre-deployment backup");
   let backup: Awaited<ReturnType<typeof runBackup>>;
   try {
-    backup = await runBackup(config, { docker: ctx.docker, onProgress: (e) => phase(`backup ${e.phase}: ${e.message}`) });
+    backup = await runBackup(config, { docker: ctx.docker, onProgress: (e) => phase(`backup ${e.phase}: ${e.message}`), hostLock: lock });
   } catch (error) {
     if (!isRewindError(error)) throw error;
     return { result: "backup-failed", code: error.code, message: error.message };
@@ -79,6 +99,8 @@ export async function runDeploy(config: AgentConfig, options: DeployOptions, ctx
   const base = { backupId: manifest.backupId, failure };
 
   if (options.viaControlPlane) {
+    // The agent process runs the rollback the control plane accepts: it needs the host lock.
+    await lock.release();
     const remote = await requestRemoteRollback(config, { reason, manifest });
     if (remote.accepted) {
       phase(
@@ -109,6 +131,7 @@ export async function runDeploy(config: AgentConfig, options: DeployOptions, ctx
       // Once the deploy failed, the rollback runs to its end: no cancel path from here.
       signal: new AbortController().signal,
       onProgress: (event) => ctx.onEvent({ kind: "rollback-progress", event }),
+      ...(options.viaControlPlane ? {} : { hostLock: lock }),
     },
   );
   return rollbackOutcome(base, "local", report);

@@ -1,10 +1,18 @@
 // The project's git checkout: read the current commit and branch, and revert to a backup's commit
 // the way the seed's "Issue 5" does it (stash local changes first, detached checkout if needed).
+// Every call runs with hooks and fsmonitor off: the agent runs as root, and a hook in the checkout
+// (or a core.fsmonitor command in its config) must never run with that power. Every call has a deadline.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { RewindError } from "../../../shared/errors.ts";
 
 const exec = promisify(execFile);
+
+/** Hooks and fsmonitor are commands from the checkout's own config: never run them. */
+export const safeGitConfig = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"] as const;
+
+/** Long enough for a checkout of a big tree on a slow disk; a hung git (a lock, NFS) is cut off. */
+const gitTimeoutMs = 120_000;
 
 export interface GitHead {
   commit: string;
@@ -12,12 +20,37 @@ export interface GitHead {
   branch: string;
 }
 
-async function git(dir: string, args: string[]): Promise<string> {
+export interface GitCallOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+/** git with the safe config, in `dir`; rejects with execFile's error (its `code` is git's exit code). */
+export async function execGit(dir: string, args: readonly string[], options: GitCallOptions = {}): Promise<string> {
+  const { stdout } = await exec("git", [...safeGitConfig, "-C", dir, ...args], {
+    maxBuffer: 16 * 1024 * 1024,
+    timeout: options.timeoutMs ?? gitTimeoutMs,
+    killSignal: "SIGKILL",
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  return stdout;
+}
+
+async function git(dir: string, args: string[], options: GitCallOptions = {}): Promise<string> {
   try {
-    const { stdout } = await exec("git", ["-C", dir, ...args], { maxBuffer: 16 * 1024 * 1024 });
-    return stdout.trim();
+    return (await execGit(dir, args, options)).trim();
   } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr?.trim() ?? "";
+    const failure = error as { stderr?: string; killed?: boolean; signal?: string | null };
+    if (options.signal?.aborted) {
+      throw new RewindError("CANCELLED", `git ${args.join(" ")} in ${dir} was cancelled`, { cause: error });
+    }
+    if (failure.killed === true && failure.signal === "SIGKILL") {
+      const seconds = Math.round((options.timeoutMs ?? gitTimeoutMs) / 1000);
+      throw new RewindError("STEP_FAILED", `git ${args.join(" ")} in ${dir} did not finish within ${seconds} s and was stopped; is a git lock held or the disk hung?`, {
+        cause: error,
+      });
+    }
+    const stderr = failure.stderr?.trim() ?? "";
     throw new RewindError("PRECONDITION_FAILED", `git ${args.join(" ")} in ${dir} failed: ${stderr || (error as Error).message}`, {
       cause: error,
     });
@@ -33,8 +66,7 @@ export async function gitHead(dir: string): Promise<GitHead> {
 /** The checked-out commit, or undefined when `dir` is not a checkout or has no commit yet. */
 export async function gitCommitIfAny(dir: string): Promise<string | undefined> {
   try {
-    const { stdout } = await exec("git", ["-C", dir, "rev-parse", "HEAD"], { timeout: 10_000 });
-    return stdout.trim();
+    return (await execGit(dir, ["rev-parse", "HEAD"], { timeoutMs: 10_000 })).trim();
   } catch (error) {
     if ((error as { code?: unknown }).code === 128) return undefined;
     throw new RewindError("UNAVAILABLE", `cannot read git HEAD of ${dir}: ${(error as Error).message}`, { cause: error });
@@ -45,8 +77,9 @@ export async function hasCommit(dir: string, commit: string): Promise<boolean> {
   try {
     await git(dir, ["cat-file", "-e", `${commit}^{commit}`]);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    if (error instanceof RewindError && error.code === "PRECONDITION_FAILED") return false;
+    throw error;
   }
 }
 
@@ -64,6 +97,39 @@ export async function stashChanges(dir: string, message: string): Promise<boolea
   if (!(await isDirty(dir))) return false;
   await git(dir, ["stash", "push", "-m", message]);
   return true;
+}
+
+/** The stash entry (`stash@{n}`) whose message is exactly `message`, if any. */
+export async function findStash(dir: string, message: string): Promise<string | undefined> {
+  const list = await git(dir, ["stash", "list", "--format=%gd%x09%gs"]);
+  for (const line of list.split("\n")) {
+    const [ref, subject] = line.split("\t");
+    // `git stash push -m M` records "On <branch>: M".
+    if (ref && subject?.endsWith(`: ${message}`)) return ref;
+  }
+  return undefined;
+}
+
+/** Applies and drops the stash entry; git keeps it when it does not apply cleanly. */
+export async function popStash(dir: string, ref: string): Promise<void> {
+  await git(dir, ["stash", "pop", ref]);
+}
+
+/** Files that are ignored and present in the working tree, relative to `dir`. */
+export async function ignoredFiles(dir: string): Promise<string[]> {
+  const out = await git(dir, ["ls-files", "-z", "--others", "--ignored", "--exclude-standard"]);
+  return out.split("\0").filter((f) => f !== "");
+}
+
+/** Every file `commit` tracks, relative to the repository root. */
+export async function trackedFiles(dir: string, commit: string): Promise<string[]> {
+  const out = await git(dir, ["ls-tree", "-r", "-z", "--name-only", "--full-tree", commit]);
+  return out.split("\0").filter((f) => f !== "");
+}
+
+/** The repository's top directory (paths from ls-tree are relative to it). */
+export async function topLevel(dir: string): Promise<string> {
+  return git(dir, ["rev-parse", "--show-toplevel"]);
 }
 
 /**

@@ -53,6 +53,8 @@ export interface ExecutorEnv {
   signal: AbortSignal;
   journalFile: string;
   dir: string;
+  /** A resumed run: whatever the dead process left running may have been restarted since. */
+  resumed: boolean;
   onProgress(event: RollbackProgress): void;
 }
 
@@ -150,11 +152,28 @@ async function recover(run: Run, downtimeStarted: boolean): Promise<void> {
       await discardStaged(ctx);
       return { actions: ["staged copies discarded; services and live data untouched"] };
     });
-    await run.end(error ? "undo-failed" : cancelled ? "cancelled" : "failed");
+    // A failed undo leaves the journal open: the rollback still owns the host and --resume retries it.
+    if (!error) await run.end(cancelled ? "cancelled" : "failed");
     return;
   }
   const error = await run.runStep("undo", false, (ctx) => undo(ctx, reachedSteps(run.state)));
-  await run.end(error ? "undo-failed" : "undone");
+  if (!error) await run.end("undone");
+}
+
+/** Steps that must run with the project's services down. */
+const needsServicesDown: ReadonlySet<ReportedStepId> = new Set(["swap", "revert-code"]);
+
+/**
+ * On a resumed run, stop the services again before a step that needs them down: after a power cut
+ * Docker's restart policies bring the stopped containers back up while nobody watches. Stopping a
+ * stopped container changes nothing, so this is safe to repeat.
+ */
+function withServicesDown(handler: StepHandler): StepHandler {
+  return async (ctx) => {
+    ctx.progress("resumed: making sure the project's services are still stopped");
+    await stopServices(ctx);
+    return handler(ctx);
+  };
 }
 
 /** Drive the rollback described by `entries` (at least its begin entry) to an end state. */
@@ -182,7 +201,8 @@ export async function execute(env: ExecutorEnv, entries: JournalEntry[]): Promis
       await recover(run, false);
       return run.state;
     }
-    const error = await run.runStep(step.id, cancellable, handlers[step.id]);
+    const handler = env.resumed && needsServicesDown.has(step.id) ? withServicesDown(handlers[step.id]) : handlers[step.id];
+    const error = await run.runStep(step.id, cancellable, handler);
     if (error) {
       await recover(run, downtimeStarted());
       return run.state;

@@ -1,10 +1,11 @@
 // The journal on disk: `<stateDir>/rollbacks/<id>/journal.jsonl`, appended one line at a time and
-// fsync'd before the engine moves on, so what it says happened did happen.
-import { mkdir, open, readFile } from "node:fs/promises";
+// fsync'd before the engine moves on, so what it says happened did happen. It holds container
+// environments (secrets), so it is private to the agent's user.
+import { open, readFile, truncate } from "node:fs/promises";
 import path from "node:path";
-import { fsyncDir } from "../host/durable-file.ts";
+import { fsyncDir, fsyncFile, mkdirPrivate, privateFileMode } from "../host/durable-file.ts";
 import type { JournalEntry } from "./journal.ts";
-import { parseJournal } from "./journal.ts";
+import { intactLength, parseJournal } from "./journal.ts";
 
 export const rollbackDir = (stateDir: string, rollbackId: string): string => path.join(stateDir, "rollbacks", rollbackId);
 export const journalPath = (stateDir: string, rollbackId: string): string =>
@@ -12,8 +13,8 @@ export const journalPath = (stateDir: string, rollbackId: string): string =>
 
 export async function appendJournal(file: string, entry: JournalEntry): Promise<void> {
   const dir = path.dirname(file);
-  await mkdir(dir, { recursive: true });
-  const handle = await open(file, "a");
+  await mkdirPrivate(dir);
+  const handle = await open(file, "a", privateFileMode);
   try {
     await handle.write(`${JSON.stringify(entry)}\n`);
     await handle.sync();
@@ -22,6 +23,18 @@ export async function appendJournal(file: string, entry: JournalEntry): Promise<
   }
   // The first line creates the file: sync the directory too, or a crash can lose the file itself.
   if (entry.kind === "begin") await fsyncDir(dir);
+}
+
+/**
+ * Cuts off a last line a crash left half-written, so the next append starts on a line of its own
+ * (appended after torn bytes it would make two corrupt lines, and the journal unreadable).
+ */
+export async function repairJournalTail(file: string): Promise<void> {
+  const text = await readFile(file, "utf8");
+  const keep = intactLength(text);
+  if (keep === Buffer.byteLength(text)) return;
+  await truncate(file, keep);
+  await fsyncFile(file);
 }
 
 export async function readJournal(file: string): Promise<JournalEntry[] | undefined> {

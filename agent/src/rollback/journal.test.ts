@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { JournalEntry } from "./journal.ts";
-import { parseJournal, replayJournal } from "./journal.ts";
+import { intactLength, parseJournal, replayJournal } from "./journal.ts";
 
 const request = { rollbackId: "rb-test-0001", backup: { kind: "last" as const }, mode: "full" as const, reason: "test" };
 const at = (s: number): string => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
@@ -52,5 +52,24 @@ describe("parseJournal", () => {
   it("refuses a corrupt line in the middle", () => {
     const text = `${JSON.stringify(begin)}\nnot json\n${JSON.stringify({ kind: "start", at: at(1), step: "swap" })}\n`;
     expect(() => parseJournal(text)).toThrow(expect.objectContaining({ code: "MALFORMED" }));
+  });
+});
+
+describe("intactLength", () => {
+  const line = (entry: JournalEntry): string => `${JSON.stringify(entry)}\n`;
+  const whole = line(begin) + line({ kind: "start", at: at(1), step: "swap" });
+
+  it("keeps a journal of whole lines as it is", () => {
+    expect(intactLength(whole)).toBe(Buffer.byteLength(whole));
+    expect(intactLength("")).toBe(0);
+  });
+
+  it("cuts an unterminated last line, even one that parses", () => {
+    expect(intactLength(`${whole}{"kind":"do`)).toBe(Buffer.byteLength(whole));
+    expect(intactLength(`${whole}${JSON.stringify({ kind: "end", at: at(2), state: "succeeded" })}`)).toBe(Buffer.byteLength(whole));
+  });
+
+  it("cuts a terminated last line whose bytes were lost before its newline", () => {
+    expect(intactLength(`${whole}\u0000\u0000\u0000\n`)).toBe(Buffer.byteLength(whole));
   });
 });

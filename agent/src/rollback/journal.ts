@@ -87,19 +87,35 @@ export function replayJournal(entries: readonly JournalEntry[]): Replay {
   return replay;
 }
 
+function parseLine(line: string): JournalEntry | undefined {
+  try {
+    const parsed = journalEntry.safeParse(JSON.parse(line));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Bytes of `text` that are whole journal lines: a crash can only tear the last append, so an
+ * unterminated tail goes, and so does a last line that does not parse (bytes lost before its newline).
+ */
+export function intactLength(text: string): number {
+  const end = text.lastIndexOf("\n") + 1;
+  const whole = text.slice(0, end);
+  const lastStart = whole.lastIndexOf("\n", end - 2) + 1;
+  const last = whole.slice(lastStart, end - 1);
+  const kept = last.trim() === "" || parseLine(last) !== undefined ? whole : whole.slice(0, lastStart);
+  return Buffer.byteLength(kept);
+}
+
 export function parseJournal(text: string): JournalEntry[] {
   // A line cut short by a crash mid-write is the only one that may not parse; it is the last.
   const lines = text.split("\n").filter((line) => line.trim() !== "");
   const entries: JournalEntry[] = [];
   for (const [index, line] of lines.entries()) {
-    const parsed = (() => {
-      try {
-        return journalEntry.safeParse(JSON.parse(line));
-      } catch {
-        return undefined;
-      }
-    })();
-    if (parsed?.success) entries.push(parsed.data);
+    const parsed = parseLine(line);
+    if (parsed !== undefined) entries.push(parsed);
     else if (index !== lines.length - 1) throw new RewindError("MALFORMED", `rollback journal line ${index + 1} is corrupt; inspect it before resuming`);
   }
   return entries;

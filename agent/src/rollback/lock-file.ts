@@ -1,14 +1,19 @@
-// The rollback lock on disk: `<stateDir>/rollback.lock` holds the rollback id, the pid and, once
-// preflight knows it, the backup directory in use (backup retention keeps that one). It survives
-// restarts; creation is exclusive, so two processes racing for a free host cannot both win.
+// The rollback record on disk: `<stateDir>/rollback.lock` names the rollback that owns the host's
+// data until its journal ends (its id, and once preflight knows it, the backup directory it restores,
+// which backup retention keeps). It outlives the process: an interrupted rollback is resumed, never
+// bypassed. Every change to it is made holding the host lock (host/host-lock.ts), which is what
+// excludes other processes; this file only says what the host is in the middle of.
 import path from "node:path";
 import * as z from "zod";
 import { RewindError } from "../../../shared/errors.ts";
-import { createLockFile, pidAlive, readLockFile, removeLockFile, replaceLockFile } from "../host/pid-lock.ts";
+import { writeFileDurably } from "../host/durable-file.ts";
+import { hostLockHolder } from "../host/host-lock.ts";
+import { readLockFile } from "../host/pid-lock.ts";
 import { journalPath, readJournal } from "./journal-file.ts";
 import { replayJournal } from "./journal.ts";
 import type { LockDecision, LockHolder } from "./lock.ts";
 import { decideLock } from "./lock.ts";
+import { unlink } from "node:fs/promises";
 
 export const lockPath = (stateDir: string): string => path.join(stateDir, "rollback.lock");
 
@@ -19,43 +24,40 @@ const lockHolder = z.object({
   backupDir: z.string().min(1).optional(),
 }) satisfies z.ZodType<LockHolder>;
 
-/** Who holds the rollback lock; undefined when nobody does, LOCKED when the file is unreadable. */
+/** Which rollback owns the host's data; undefined when none does, LOCKED when the file is unreadable. */
 export async function readRollbackLock(stateDir: string): Promise<LockHolder | undefined> {
   return readLockFile(lockPath(stateDir), lockHolder);
 }
 
-async function decide(stateDir: string, resume: boolean): Promise<{ decision: LockDecision; holder?: LockHolder }> {
+/** `holderAlive`: whether a live process holds the host lock (always false for its own holder). */
+async function decide(stateDir: string, resume: boolean, holderAlive: boolean): Promise<{ decision: LockDecision; holder?: LockHolder }> {
   const holder = await readRollbackLock(stateDir);
   const journal = holder ? await readJournal(journalPath(stateDir, holder.rollbackId)) : undefined;
   const holderFinished = journal === undefined || replayJournal(journal).end !== undefined;
-  const decision = decideLock({ holder, holderAlive: holder ? pidAlive(holder.pid) : false, holderFinished }, { resume });
+  const decision = decideLock({ holder, holderAlive: holder !== undefined && holderAlive, holderFinished }, { resume });
   return { decision, ...(holder ? { holder } : {}) };
 }
 
-/** Take the lock for a new rollback; throws LOCKED when another one holds it. */
+const writeHolder = (stateDir: string, holder: LockHolder): Promise<void> => writeFileDurably(lockPath(stateDir), JSON.stringify(holder));
+
+/** Records a new rollback as the owner (the caller holds the host lock); LOCKED when one is unfinished. */
 export async function acquireLock(stateDir: string, rollbackId: string): Promise<void> {
-  const holder: LockHolder = { rollbackId, pid: process.pid, acquiredAt: new Date().toISOString() };
-  if (await createLockFile(lockPath(stateDir), holder)) return;
-  const { decision } = await decide(stateDir, false);
+  const { decision } = await decide(stateDir, false, false);
   if (decision.kind !== "acquire") {
     throw new RewindError("LOCKED", decision.kind === "locked" ? decision.reason : "an interrupted rollback must be resumed first", {
       details: { rollbackId: decision.rollbackId },
     });
   }
-  // The previous holder finished: its lock is stale, replace it.
-  await removeLockFile(lockPath(stateDir));
-  if (!(await createLockFile(lockPath(stateDir), holder))) {
-    throw new RewindError("LOCKED", "another rollback took the lock at the same moment; try again", { retryable: true });
-  }
+  await writeHolder(stateDir, { rollbackId, pid: process.pid, acquiredAt: new Date().toISOString() });
 }
 
-/** Take over the lock of an interrupted rollback (keeping the backup it names); returns its id. */
+/** Takes over an unfinished rollback (the caller holds the host lock), keeping the backup it names; returns its id. */
 export async function takeOverForResume(stateDir: string): Promise<string> {
-  const { decision, holder } = await decide(stateDir, true);
+  const { decision, holder } = await decide(stateDir, true, false);
   if (decision.kind !== "resume") {
     throw new RewindError("LOCKED", decision.kind === "locked" ? decision.reason : "there is no interrupted rollback to resume");
   }
-  await replaceLockFile(lockPath(stateDir), {
+  await writeHolder(stateDir, {
     rollbackId: decision.rollbackId,
     pid: process.pid,
     acquiredAt: new Date().toISOString(),
@@ -68,18 +70,21 @@ export async function takeOverForResume(stateDir: string): Promise<string> {
 export async function recordLockBackup(stateDir: string, rollbackId: string, backupDir: string): Promise<void> {
   const holder = await readRollbackLock(stateDir);
   if (holder?.rollbackId !== rollbackId) {
-    throw new RewindError("LOCKED", `rollback ${rollbackId} no longer holds ${lockPath(stateDir)}; another process took it over`);
+    throw new RewindError("LOCKED", `rollback ${rollbackId} no longer owns ${lockPath(stateDir)}; another process took it over`);
   }
-  await replaceLockFile(lockPath(stateDir), { ...holder, backupDir });
+  await writeHolder(stateDir, { ...holder, backupDir });
 }
 
-/** The id of an interrupted rollback whose holder is gone, if any (checked at agent start-up). */
+/** The id of an unfinished rollback no live process is running, if any (checked at agent start-up). */
 export async function interruptedRollback(stateDir: string): Promise<string | undefined> {
-  const { decision } = await decide(stateDir, true);
+  const { decision } = await decide(stateDir, true, (await hostLockHolder(stateDir)) !== undefined);
   return decision.kind === "resume" ? decision.rollbackId : undefined;
 }
 
 export async function releaseLock(stateDir: string, rollbackId: string): Promise<void> {
   const holder = await readRollbackLock(stateDir);
-  if (holder?.rollbackId === rollbackId) await removeLockFile(lockPath(stateDir));
+  if (holder?.rollbackId !== rollbackId) return;
+  await unlink(lockPath(stateDir)).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== "ENOENT") throw error;
+  });
 }

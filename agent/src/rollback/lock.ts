@@ -1,5 +1,6 @@
-// One rollback per host. The lock decision is pure: who holds the lock, is that process alive, did
-// its journal finish. A dead holder with an unfinished journal means "resume it", never "steal it".
+// One rollback owns a host's data until its journal ends. The decision is pure: which rollback owns
+// it, whether a live process runs it, did its journal end. An owner no process runs any more with an
+// unfinished journal means "resume it", never "steal it".
 
 export interface LockHolder {
   rollbackId: string;
@@ -32,14 +33,14 @@ export function decideLock(facts: LockFacts, intent: { resume: boolean }): LockD
   if (facts.holderAlive) {
     return {
       kind: "locked",
-      reason: `rollback ${holder.rollbackId} is running (pid ${holder.pid}); wait for it to finish`,
+      reason: `rollback ${holder.rollbackId} is running; wait for it to finish`,
       rollbackId: holder.rollbackId,
     };
   }
   if (intent.resume) return { kind: "resume", rollbackId: holder.rollbackId };
   return {
     kind: "locked",
-    reason: `rollback ${holder.rollbackId} was interrupted (pid ${holder.pid} is gone); resume it with 'rewind rollback --local --resume' before starting another`,
+    reason: `rollback ${holder.rollbackId} did not finish (interrupted, or its undo failed); resume it with 'rewind rollback --local --resume' before starting another`,
     rollbackId: holder.rollbackId,
   };
 }

@@ -57,7 +57,8 @@ export function buildReport(replay: Replay, logExcerpts: Record<string, string>,
   const degraded = outputs.watch?.degraded;
   return {
     rollbackId: request.rollbackId,
-    state: replay.end ?? "running",
+    // An undo that failed leaves the journal open for --resume; its report still says how it ended.
+    state: replay.end ?? (replay.steps.find((s) => s.step === "undo")?.state === "failed" ? "undo-failed" : "running"),
     mode: request.mode,
     dryRun: request.dryRun ?? false,
     reason: request.reason,

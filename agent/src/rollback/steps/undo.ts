@@ -7,7 +7,6 @@
 import * as z from "zod";
 import type { ReportedStepId } from "../../../../shared/schemas/rollback.ts";
 import { stopContainer } from "../../host/docker-start.ts";
-import { checkoutCommit, gitHead } from "../../host/git.ts";
 import { unswapDatabases } from "../../host/postgres-swap.ts";
 import { swapPaths, unswapVolumeData, volumeDataDir } from "../../host/volume.ts";
 import { dataDirNames, setAsideDatabase, setAsidePostDatabase } from "../names.ts";
@@ -16,6 +15,7 @@ import type { StepContext, StepOutput } from "../step-context.ts";
 import { removeOutside, restoreDocumented } from "../restore-containers.ts";
 import { documentedOf } from "../step-context.ts";
 import { discardStaged, stagedDatabaseOid } from "./discard-staged.ts";
+import { restoreCode } from "./revert-code.ts";
 import { restoreEnv } from "./start.ts";
 
 const preflightOid = z.object({ databaseOid: z.number().int() });
@@ -66,13 +66,7 @@ export async function undo(ctx: StepContext, reached: ReadonlySet<ReportedStepId
     }
   }
   await discardStaged(ctx);
-  if (reached.has("revert-code")) {
-    const head = await gitHead(config.project.dir);
-    if (head.commit !== documented.commit) {
-      await checkoutCommit(config.project.dir, documented.commit, documented.branch);
-      actions.push(`git back at ${documented.commit.slice(0, 12)}`);
-    }
-  }
+  if (reached.has("revert-code")) actions.push(...(await restoreCode(ctx, documented)));
   const restored = await restoreDocumented(restoreEnv(ctx), documented.containers);
   actions.push(`${restored} pre-rollback containers back as they were`);
   ctx.progress(actions.join("; "));
