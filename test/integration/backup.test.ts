@@ -174,6 +174,11 @@ describe("rewind backup", () => {
     const db = path.join(output.dir, `db_${ts}.sql.gz`);
     const minio = path.join(output.dir, `minio_${ts}.tar.gz`);
     await run("gzip", ["-t", db, minio]);
+    // Private to the agent: the dump holds every row, the archive every object.
+    expect((await stat(output.dir)).mode & 0o777).toBe(0o700);
+    for (const file of [db, minio, path.join(output.dir, "manifest.json")]) {
+      expect({ file, mode: (await stat(file)).mode & 0o777 }).toEqual({ file, mode: 0o600 });
+    }
     const sums = (await run("sha256sum", [db, minio])).stdout.split("\n").map((line) => line.split(/\s+/)[0]);
     expect(sums.slice(0, 2)).toEqual([manifest.database?.file.sha256, manifest.minio?.file.sha256]);
     expect(manifest.database?.file.bytes).toBe((await stat(db)).size);

@@ -1,9 +1,11 @@
 // The engine as operators run it, in its own process (`node bin/rewind.js rollback --local`):
-// SIGKILLed while stage, stop-services, swap or start is running, then `--resume` finishes the job
-// with nothing lost. Also the CLI's confirmation refusal, dry run, and the lock a killed run leaves.
+// SIGKILLed while each step is running (and after a power cut that let Docker restart the stopped
+// services), then `--resume` finishes the job with nothing lost. Also two racing resumes, a backup
+// refused while a rollback runs, an undo that fails and is retried, the CLI's confirmation refusal,
+// dry run, and the lock a killed run leaves.
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
-import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { listProjectContainers } from "../../agent/src/host/compose.ts";
 import { volumeDataDir } from "../../agent/src/host/volume.ts";
@@ -90,6 +92,10 @@ async function expectRolledBack(s: Scenario): Promise<RollbackReport> {
   const [rollbackId] = await readdir(path.join(s.config.stateDir, "rollbacks"));
   const report = JSON.parse((await readText(path.join(s.config.stateDir, "rollbacks", rollbackId ?? "", "report.json"))) ?? "{}") as RollbackReport;
   expect(report.state).toBe("succeeded");
+  // The journal holds container environments: private to the agent.
+  const rollbackDir = path.join(s.config.stateDir, "rollbacks", rollbackId ?? "");
+  expect((await stat(rollbackDir)).mode & 0o777).toBe(0o700);
+  expect((await stat(path.join(rollbackDir, "journal.jsonl"))).mode & 0o777).toBe(0o600);
   // Nothing lost: the v2 database and data are kept aside.
   expect(await snapshotDatabase(world.cluster.urlFor(report.setAside?.database ?? ""))).toEqual(s.v2.tables);
   expect(await snapshotFiles(report.setAside?.minio ?? "")).toEqual(s.v2.files);
@@ -97,7 +103,7 @@ async function expectRolledBack(s: Scenario): Promise<RollbackReport> {
 }
 
 describe("rollback killed with SIGKILL, then resumed", () => {
-  for (const step of ["stage", "stop-services", "swap", "start"]) {
+  for (const step of ["preflight", "document-state", "stage", "stop-services", "swap", "revert-code", "start", "verify"]) {
     it(`finishes after a kill during ${step}`, async () => {
       const s = await world.prepare();
       const seen = await killDuring(s, step);
@@ -171,7 +177,7 @@ async function doneAt(s: Scenario, step: string): Promise<number> {
 }
 
 describe("resume after a power cut, racing resumes, a failed undo", () => {
-  for (const step of ["swap", "start"]) {
+  for (const step of ["swap", "revert-code", "start"]) {
     it(`finishes after a kill during ${step} and a power cut that restarted the stopped services`, async () => {
       const s = await world.prepare();
       await killDuring(s, step);
@@ -183,9 +189,9 @@ describe("resume after a power cut, racing resumes, a failed undo", () => {
       const died = deaths.stop();
       expect(resumed.stderr).toBe("");
       expect(resumed.code).toBe(0);
-      if (step === "swap") {
-        // Every service Docker brought back was stopped again before the data was swapped under it.
-        const swapped = await doneAt(s, "swap");
+      if (step !== "start") {
+        // Every service Docker brought back was stopped again before the data or code changed under it.
+        const swapped = await doneAt(s, step);
         for (const container of restarted) {
           expect({ name: container.name, diedBeforeSwap: (died.get(container.id) ?? Number.POSITIVE_INFINITY) <= swapped }).toEqual({
             name: container.name,

@@ -3,7 +3,7 @@
 // `.last-deployment-backup`, then the optional off-site copy and retention. Each container's
 // configuration as it ran goes to `containers.json` (host-local: it holds env values). Files are
 // written to a staging directory and renamed into place only when complete.
-import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
 import { RewindError } from "../../../shared/errors.ts";
@@ -11,6 +11,7 @@ import type { BackupFile, BackupManifest, TableCount } from "../../../shared/sch
 import type { AgentConfig } from "../config.ts";
 import { archiveDirectory } from "../host/archive.ts";
 import { listProjectContainers } from "../host/compose.ts";
+import { fsyncDir, mkdirPrivate, sealDirectory } from "../host/durable-file.ts";
 import { gitHead } from "../host/git.ts";
 import { type HostLock, withHostLock } from "../host/host-lock.ts";
 import { type DumpFormat, dumpDatabase } from "../host/pg-dump.ts";
@@ -138,13 +139,13 @@ export async function runBackup(config: AgentConfig, ctx: BackupContext, options
   const format = options.format ?? "plain-gzip";
 
   return withHostLock(config.stateDir, "backup", ctx.hostLock, async () => {
-    await mkdir(project.backupsDir, { recursive: true });
+    await mkdirPrivate(project.backupsDir);
     await ignoreInGit(project.backupsDir);
     await removeAbandonedStaging(project.backupsDir);
     const now = await freeSecond(project.backupsDir, options.now);
     const timestamp = formatTimestamp(now);
     const layout = backupLayout(project.backupsDir, timestamp);
-    await mkdir(layout.stagingDir, { recursive: true });
+    await mkdirPrivate(layout.stagingDir);
     let tagged: string[] = [];
     let manifest: BackupManifest;
     try {
@@ -205,8 +206,11 @@ export async function runBackup(config: AgentConfig, ctx: BackupContext, options
         ...(minio ? { minio } : {}),
         agentVersion,
       });
+      // The dump and archive reach the disk before the manifest that says the backup is complete.
+      await sealDirectory(layout.stagingDir);
       await writeManifest(layout.stagingDir, manifest);
       await rename(layout.stagingDir, layout.dir);
+      await fsyncDir(project.backupsDir);
     } catch (error) {
       await rm(layout.stagingDir, { recursive: true, force: true });
       // The failure the operator must see is the backup's own; a keep tag left behind only keeps

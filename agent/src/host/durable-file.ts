@@ -2,7 +2,7 @@
 // fsync'd, renamed into place, and the directory fsync'd, so after a power cut the file is either
 // the old one or the whole new one. Everything the agent writes this way is private (0600 / 0700):
 // journals hold container environments, configs hold keys.
-import { mkdir, open, rename, rm } from "node:fs/promises";
+import { chmod, mkdir, open, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { randomId } from "../../../shared/signing.ts";
 
@@ -56,5 +56,20 @@ export async function writeFileDurably(file: string, content: string, mode = pri
     await rm(temp, { force: true });
     throw error;
   }
+  await fsyncDir(dir);
+}
+
+/**
+ * Makes the files of a directory written by streams (dumps, archives) private and durable, then the
+ * directory itself: after this, a manifest that calls them complete cannot outlive them in a power cut.
+ */
+export async function sealDirectory(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(dir, entry.name);
+    await chmod(file, privateFileMode);
+    await fsyncFile(file);
+  }
+  await chmod(dir, privateDirMode);
   await fsyncDir(dir);
 }

@@ -36,7 +36,8 @@ export async function execGit(dir: string, args: readonly string[], options: Git
   return stdout;
 }
 
-async function git(dir: string, args: string[], options: GitCallOptions = {}): Promise<string> {
+/** A git call whose failures are typed: PRECONDITION_FAILED (git said no), STEP_FAILED (timed out), CANCELLED. */
+export async function runGit(dir: string, args: string[], options: GitCallOptions = {}): Promise<string> {
   try {
     return (await execGit(dir, args, options)).trim();
   } catch (error) {
@@ -58,8 +59,8 @@ async function git(dir: string, args: string[], options: GitCallOptions = {}): P
 }
 
 export async function gitHead(dir: string): Promise<GitHead> {
-  const commit = await git(dir, ["rev-parse", "HEAD"]);
-  const branch = await git(dir, ["rev-parse", "--abbrev-ref", "HEAD"]);
+  const commit = await runGit(dir, ["rev-parse", "HEAD"]);
+  const branch = await runGit(dir, ["rev-parse", "--abbrev-ref", "HEAD"]);
   return { commit, branch };
 }
 
@@ -75,7 +76,7 @@ export async function gitCommitIfAny(dir: string): Promise<string | undefined> {
 
 export async function hasCommit(dir: string, commit: string): Promise<boolean> {
   try {
-    await git(dir, ["cat-file", "-e", `${commit}^{commit}`]);
+    await runGit(dir, ["cat-file", "-e", `${commit}^{commit}`]);
     return true;
   } catch (error) {
     if (error instanceof RewindError && error.code === "PRECONDITION_FAILED") return false;
@@ -85,7 +86,7 @@ export async function hasCommit(dir: string, commit: string): Promise<boolean> {
 
 /** True when tracked files differ from HEAD. */
 export async function isDirty(dir: string): Promise<boolean> {
-  return (await git(dir, ["status", "--porcelain", "--untracked-files=no"])) !== "";
+  return (await runGit(dir, ["status", "--porcelain", "--untracked-files=no"])) !== "";
 }
 
 /**
@@ -95,13 +96,13 @@ export async function isDirty(dir: string): Promise<boolean> {
  */
 export async function stashChanges(dir: string, message: string): Promise<boolean> {
   if (!(await isDirty(dir))) return false;
-  await git(dir, ["stash", "push", "-m", message]);
+  await runGit(dir, ["stash", "push", "-m", message]);
   return true;
 }
 
 /** The stash entry (`stash@{n}`) whose message is exactly `message`, if any. */
 export async function findStash(dir: string, message: string): Promise<string | undefined> {
-  const list = await git(dir, ["stash", "list", "--format=%gd%x09%gs"]);
+  const list = await runGit(dir, ["stash", "list", "--format=%gd%x09%gs"]);
   for (const line of list.split("\n")) {
     const [ref, subject] = line.split("\t");
     // `git stash push -m M` records "On <branch>: M".
@@ -112,24 +113,24 @@ export async function findStash(dir: string, message: string): Promise<string | 
 
 /** Applies and drops the stash entry; git keeps it when it does not apply cleanly. */
 export async function popStash(dir: string, ref: string): Promise<void> {
-  await git(dir, ["stash", "pop", ref]);
+  await runGit(dir, ["stash", "pop", ref]);
 }
 
 /** Files that are ignored and present in the working tree, relative to `dir`. */
 export async function ignoredFiles(dir: string): Promise<string[]> {
-  const out = await git(dir, ["ls-files", "-z", "--others", "--ignored", "--exclude-standard"]);
+  const out = await runGit(dir, ["ls-files", "-z", "--others", "--ignored", "--exclude-standard"]);
   return out.split("\0").filter((f) => f !== "");
 }
 
 /** Every file `commit` tracks, relative to the repository root. */
 export async function trackedFiles(dir: string, commit: string): Promise<string[]> {
-  const out = await git(dir, ["ls-tree", "-r", "-z", "--name-only", "--full-tree", commit]);
+  const out = await runGit(dir, ["ls-tree", "-r", "-z", "--name-only", "--full-tree", commit]);
   return out.split("\0").filter((f) => f !== "");
 }
 
 /** The repository's top directory (paths from ls-tree are relative to it). */
 export async function topLevel(dir: string): Promise<string> {
-  return git(dir, ["rev-parse", "--show-toplevel"]);
+  return runGit(dir, ["rev-parse", "--show-toplevel"]);
 }
 
 /**
@@ -142,11 +143,11 @@ export async function checkoutCommit(dir: string, commit: string, branch?: strin
     throw new RewindError("PRECONDITION_FAILED", `commit ${commit} is not in the repository at ${dir}; fetch it first`);
   }
   if (branch && branch !== "HEAD") {
-    const tip = await git(dir, ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`]).catch(() => "");
+    const tip = await runGit(dir, ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`]).catch(() => "");
     if (tip !== "" && tip.startsWith(commit)) {
-      await git(dir, ["checkout", "--quiet", branch]);
+      await runGit(dir, ["checkout", "--quiet", branch]);
       return;
     }
   }
-  await git(dir, ["checkout", "--quiet", "--detach", commit]);
+  await runGit(dir, ["checkout", "--quiet", "--detach", commit]);
 }
