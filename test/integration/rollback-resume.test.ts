@@ -229,7 +229,7 @@ describe("resume after a power cut, racing resumes, a failed undo", () => {
     const results = [first, second];
     const winner = results.find((r) => r.code === 0);
     const loser = results.find((r) => r.code !== 0);
-    expect(winner?.stdout).toContain("[verify] succeeded");
+    expect(winner?.stdout).toMatch(/^✓ verify +succeeded/m);
     expect(loser?.code).toBe(1);
     expect(loser?.stderr).toContain("LOCKED");
     expect(loser?.stderr).toContain("rollback --resume (pid");
@@ -262,7 +262,7 @@ describe("resume after a power cut, racing resumes, a failed undo", () => {
     expect(refused.stderr).toContain("--resume");
     await rm(indexLock);
     const resumed = await rewind(["rollback", "--local", "--config", s.configFile, "--resume"]).done;
-    expect(resumed.stdout).toContain("[undo] succeeded");
+    expect(resumed.stdout).toMatch(/^✓ undo +succeeded/m);
     expect(await snapshotDatabase(s.databaseUrl)).toEqual(s.v2.tables);
     expect(await gitHeadOf(s.config.project.dir)).toBe(s.v2Commit);
     const after = await listProjectContainers(world.docker, s.config.project.name);
