@@ -111,6 +111,34 @@ export const agentConfig = z.strictObject({
     })
     .default({ backups: 5, setAside: 3, setAsideMinAgeDays: 7 }),
   offsite: s3Target.optional(),
+  /**
+   * What of the services' logs goes into signed reports (and so the audit log): by default only each
+   * log's sha256 and size; `redacted` adds the last `lines` lines with every `redact` pattern replaced.
+   */
+  reports: z
+    .discriminatedUnion("logs", [
+      z.strictObject({ logs: z.literal("digest") }),
+      z.strictObject({
+        logs: z.literal("redacted"),
+        lines: z.number().int().min(1).max(200).default(20),
+        redact: z
+          .array(
+            z.string().min(1).refine(
+              (pattern) => {
+                try {
+                  new RegExp(pattern, "g");
+                  return true;
+                } catch {
+                  return false;
+                }
+              },
+              { message: "must be a valid regular expression" },
+            ),
+          )
+          .min(1, "must name at least one pattern: sharing log lines unredacted is not an option"),
+      }),
+    ])
+    .default({ logs: "digest" }),
   log: z.strictObject({ format: z.enum(["json", "pretty"]).default("json") }).default({ format: "json" }),
 });
 export type AgentConfig = Readonly<z.output<typeof agentConfig>>;

@@ -10,6 +10,7 @@ import { type HostLock, withHostLock } from "../host/host-lock.ts";
 import type { RollbackProgress } from "./executor.ts";
 import { execute } from "./executor.ts";
 import { appendJournal, journalPath, readJournal, repairJournalTail, rollbackDir } from "./journal-file.ts";
+import { type LogSharing, logSharingOf, shareLog } from "./log-share.ts";
 import { acquireLock, interruptedRollback, releaseLock, takeOverForResume } from "./lock-file.ts";
 import type { RollbackReport } from "./report.ts";
 import { buildReport } from "./report.ts";
@@ -30,15 +31,14 @@ export interface RollbackRunContext {
   hostLock?: HostLock;
 }
 
-const excerptLines = 20;
-
-async function logExcerpts(dir: string): Promise<Record<string, string>> {
+/** Per service, what of its log the report (sent signed to the control plane) may carry: log-share.ts. */
+async function logExcerpts(dir: string, sharing: LogSharing): Promise<Record<string, string>> {
   const logsDir = path.join(dir, "logs-before");
   const files = await namesIn(logsDir);
   const excerpts: Record<string, string> = {};
   for (const file of files.filter((f) => f.endsWith(".log"))) {
-    const text = await readFile(path.join(logsDir, file), "utf8");
-    excerpts[file.replace(/\.log$/, "")] = text.trimEnd().split("\n").slice(-excerptLines).join("\n");
+    const logFile = path.join(logsDir, file);
+    excerpts[file.replace(/\.log$/, "")] = shareLog(await readFile(logFile, "utf8"), sharing, logFile);
   }
   return excerpts;
 }
@@ -53,7 +53,7 @@ async function finish(config: AgentConfig, rollbackId: string, ctx: RollbackRunC
   const entries = await readJournal(file);
   if (!entries) throw new RewindError("NOT_FOUND", `no journal for rollback ${rollbackId} at ${file}`);
   const replay = await execute({ config, docker: ctx.docker, signal: ctx.signal, journalFile: file, dir, onProgress: ctx.onProgress, resumed }, entries);
-  const report = buildReport(replay, await logExcerpts(dir), new Date().toISOString());
+  const report = buildReport(replay, await logExcerpts(dir, logSharingOf(config)), new Date().toISOString());
   if (report.state === "succeeded") {
     // Kept only so an undo could bring them back; the rollback succeeded, so they go.
     await removeRetired(ctx.docker, retiredOf(replay), config.thresholds.stopTimeoutSeconds).catch((error: Error) => {

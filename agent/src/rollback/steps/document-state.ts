@@ -5,6 +5,7 @@ import path from "node:path";
 import { listProjectContainers } from "../../host/compose.ts";
 import { captureSpec, containerLogs } from "../../host/docker-start.ts";
 import { gitHead } from "../../host/git.ts";
+import { logSharingOf, shareLog } from "../log-share.ts";
 import type { StepContext, StepOutput } from "../step-context.ts";
 
 export async function documentState(ctx: StepContext): Promise<StepOutput> {
@@ -16,8 +17,10 @@ export async function documentState(ctx: StepContext): Promise<StepOutput> {
   for (const container of containers) {
     specs.push(await captureSpec(docker, container.id, container.service));
     const logs = await containerLogs(docker, container.id);
-    await writeFile(path.join(logsDir, `${container.name}.log`), logs);
-    ctx.progress(`${container.service}: ${container.state}/${container.health}, logs saved`, logs.trimEnd().split("\n").slice(-20).join("\n"));
+    const logFile = path.join(logsDir, `${container.name}.log`);
+    await writeFile(logFile, logs);
+    // The log itself stays here: a signed report carries only what the config lets out (log-share.ts).
+    ctx.progress(`${container.service}: ${container.state}/${container.health}, logs saved`, shareLog(logs, logSharingOf(config), logFile));
   }
   const head = await gitHead(config.project.dir);
   const images = Object.fromEntries(containers.map((c) => [c.service, c.imageId]));
