@@ -1,15 +1,11 @@
 // Worker entry: the HTTP API (Hono) plus the Durable Object classes the runtime instantiates.
-import { wireAlertPolicy } from "./alerts/wiring.ts";
 import { createApp } from "./app.ts";
 import type { Env } from "./env.ts";
-import { wireNotifications } from "./notify/wiring.ts";
 import { runHostChecks } from "./notify/wiring-run-checks.ts";
 
 export { AuditLog } from "./audit/audit-log-do.ts";
 export { HostChannel } from "./host-channel/host-channel.ts";
 
-wireNotifications();
-wireAlertPolicy();
 const app = createApp();
 
 export default {

@@ -10,12 +10,14 @@ import { id as idSchema } from "../../../shared/schemas/common.ts";
 import type { BackupManifest } from "../../../shared/schemas/manifest.ts";
 import type { DownFrame } from "../../../shared/schemas/frames.ts";
 import { clockToleranceSeconds, type PublicJwk, randomId, unverifiedClaim, verifyReport } from "../../../shared/signing.ts";
+import { resetStreakOnManualRollback } from "../alerts/wiring.ts";
 import { appendAudit } from "../audit/append.ts";
 import { indexManifest } from "../backups/catalog.ts";
 import { loadConfig } from "../config.ts";
 import type { Env } from "../env.ts";
 import { keyUpdateFor, keyUpdateTtlSeconds, onKeyUpdateResult } from "../keys/host-keys.ts";
 import { errorFields, log } from "../log.ts";
+import { notifyRollbackTransition } from "../notify/wiring.ts";
 import { type DeskAnswer, RollbackDesk } from "../rollbacks/desk.ts";
 import type { RollbackRequestInput } from "../rollbacks/request.ts";
 import { outcomeOf, type RpcOutcome } from "../rollbacks/rpc-outcome.ts";
@@ -79,7 +81,7 @@ export class HostChannel extends DurableObject<Env> {
     }, () => {
       const config = loadConfig(env);
       return { stepTimeoutMs: config.rollbackStepTimeoutMs, watchMs: config.rollbackWatchMs };
-    });
+    }, [notifyRollbackTransition, resetStreakOnManualRollback]);
   }
 
   private identity(): string {

@@ -10,7 +10,7 @@ import { commandReports } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { errorFields, log } from "../log.ts";
 import type { RollbackRecord } from "../rollbacks/record.ts";
-import { onRollbackTransition } from "../rollbacks/transitions.ts";
+import type { RollbackTransitionListener } from "../rollbacks/transitions.ts";
 import type { NotifyEvent } from "./events.ts";
 import { createNotifier, type Notifier } from "./notifier.ts";
 import { createPublisher } from "./publisher.ts";
@@ -62,23 +62,18 @@ async function failedStepOf(env: Env, rollback: RollbackRecord) {
   return firstFailedStep(reports, isReportedStep);
 }
 
-let wired = false;
 /** Notifications of one isolate go out in the order their transitions happened. */
 let chain: Promise<unknown> = Promise.resolve();
 
-/** Registers the rollback notifications once per isolate (the Worker entry calls it at start-up). */
-export function wireNotifications(): void {
-  if (wired) return;
-  wired = true;
-  onRollbackTransition(async (env, rollback, from, to) => {
-    const needsStep = to === "failed" || to === "undone";
-    const failed = needsStep ? failedStepOf(env, rollback) : Promise.resolve(undefined);
-    // Not awaited: the desk's transition must not wait for SNS; failures are logged here.
-    chain = chain
-      .then(async () => {
-        const events = transitionEvents(rollback, from, to, await failed);
-        for (const event of events) await notifierFor(env).notify(event);
-      })
-      .catch((error: unknown) => log.error("notify.transition_failed", { rollbackId: rollback.rollbackId, to, ...errorFields(error) }));
-  });
-}
+/** The rollback desk's listener that notifies operators of a rollback's transitions. */
+export const notifyRollbackTransition: RollbackTransitionListener = async (env, rollback, from, to) => {
+  const needsStep = to === "failed" || to === "undone";
+  const failed = needsStep ? failedStepOf(env, rollback) : Promise.resolve(undefined);
+  // Not awaited: the desk's transition must not wait for SNS; failures are logged here.
+  chain = chain
+    .then(async () => {
+      const events = transitionEvents(rollback, from, to, await failed);
+      for (const event of events) await notifierFor(env).notify(event);
+    })
+    .catch((error: unknown) => log.error("notify.transition_failed", { rollbackId: rollback.rollbackId, to, ...errorFields(error) }));
+};

@@ -2,7 +2,7 @@
 // for that host one at a time (a promise chain, since D1 and signing awaits would otherwise let
 // requests interleave), queues the signed command, and moves each rollback as the agent reports.
 import { RewindError } from "../../../shared/errors.ts";
-import type { AuditActor } from "../../../shared/schemas/audit.ts";
+import type { AuditActor, NewAuditEntry } from "../../../shared/schemas/audit.ts";
 import type { CommandAction, CommandState, Preconditions } from "../../../shared/schemas/command.ts";
 import type { Report } from "../../../shared/schemas/report.ts";
 import { inFlightRollbackStates, type RollbackState } from "../../../shared/schemas/rollback-states.ts";
@@ -18,7 +18,7 @@ import type { RollbackRecord } from "./record.ts";
 import type { RollbackRequestInput } from "./request.ts";
 import { requestFacts } from "./request-facts.ts";
 import { RollbackStore } from "./desk-store.ts";
-import { emitRollbackTransition } from "./transitions.ts";
+import { emitRollbackTransition, type RollbackTransitionListener } from "./transitions.ts";
 
 /** The agent must pick a rollback command up within this time, or the rollback expires unrun. */
 export const rollbackCommandTtlSeconds = 15 * 60;
@@ -39,6 +39,9 @@ export interface DeskAnswer {
   state: RollbackState;
 }
 
+/** What the audit log records about one change of a rollback; the subject is the rollback. */
+type RollbackAudit = Omit<NewAuditEntry, "subject">;
+
 function actorName(actor: AuditActor): string {
   return actor.kind === "token" ? actor.tokenId : actor.kind === "host" ? `host:${actor.host}` : "system";
 }
@@ -52,8 +55,22 @@ export class RollbackDesk {
     private readonly env: Env,
     private readonly commands: CommandPort,
     private readonly lostBudget: () => LostBudget,
+    private readonly listeners: readonly RollbackTransitionListener[],
   ) {
     this.store = new RollbackStore(sql);
+  }
+
+  /**
+   * Every change of a rollback goes this way, in this order: kept in the Durable Object, mirrored to
+   * D1 for the API, audited (when `audit` is given), then, if its state changed from the stored one
+   * (or it is new), told to the listeners.
+   */
+  private async commit(record: RollbackRecord, audit?: RollbackAudit): Promise<void> {
+    const from = this.store.get(record.rollbackId)?.state;
+    this.store.put(record);
+    await mirrorRollback(this.env, record);
+    if (audit !== undefined) await appendAudit(this.env, { ...audit, subject: `rollback:${record.rollbackId}` });
+    if (from !== record.state) await emitRollbackTransition(this.listeners, this.env, record, from, record.state);
   }
 
   /** Runs `work` after every earlier desk operation of this host finished. */
@@ -96,12 +113,9 @@ export class RollbackDesk {
         createdAt: now,
         updatedAt: now,
       };
-      this.store.put(record);
-      await mirrorRollback(this.env, record);
-      await appendAudit(this.env, {
+      await this.commit(record, {
         actor: input.requestedBy,
         action: "rollback.requested",
-        subject: `rollback:${record.rollbackId}`,
         details: {
           host: record.host,
           backupId: record.backupId,
@@ -114,7 +128,6 @@ export class RollbackDesk {
           ...(needsApproval ? { approvalsRequired: record.approvalsRequired } : {}),
         },
       });
-      await emitRollbackTransition(this.env, record, undefined, record.state);
       if (!needsApproval) await this.queueCommand(record, input.requestedBy);
       return { rollbackId: record.rollbackId, state: record.state };
     });
@@ -150,12 +163,9 @@ export class RollbackDesk {
     const { commandId } = await this.commands.enqueueAction(action, actorName(actor), ttlSeconds, record.pre);
     const current = this.store.get(record.rollbackId) ?? record;
     const updated: RollbackRecord = { ...current, commandId, updatedAt: Date.now() };
-    this.store.put(updated);
-    await mirrorRollback(this.env, updated);
-    await appendAudit(this.env, {
+    await this.commit(updated, {
       actor,
       action: "rollback.queued",
-      subject: `rollback:${record.rollbackId}`,
       details: { host: record.host, commandId, backupId: record.backupId, ...(record.lockedWait ? { retry: record.lockedWait.attempts } : {}) },
     });
   }
@@ -171,24 +181,24 @@ export class RollbackDesk {
       ...(effect.outcome === undefined ? {} : { outcome: effect.outcome }),
       updatedAt: now,
     };
-    this.store.put(updated);
-    await mirrorRollback(this.env, updated);
-    if (to !== undefined && to !== record.state) {
-      await appendAudit(this.env, {
-        actor,
-        action: "rollback.state-changed",
-        subject: `rollback:${record.rollbackId}`,
-        details: {
-          host: record.host,
-          from: record.state,
-          to,
-          ...(effect.downtimeMs === undefined ? {} : { downtimeMs: effect.downtimeMs }),
-          ...(effect.outcome === undefined ? {} : { outcome: effect.outcome }),
-          ...details,
-        },
-      });
-      await emitRollbackTransition(this.env, updated, record.state, to);
-    }
+    const changed = to !== undefined && to !== record.state;
+    await this.commit(
+      updated,
+      changed
+        ? {
+            actor,
+            action: "rollback.state-changed",
+            details: {
+              host: record.host,
+              from: record.state,
+              to,
+              ...(effect.downtimeMs === undefined ? {} : { downtimeMs: effect.downtimeMs }),
+              ...(effect.outcome === undefined ? {} : { outcome: effect.outcome }),
+              ...details,
+            },
+          }
+        : undefined,
+    );
     return updated;
   }
 
@@ -208,12 +218,9 @@ export class RollbackDesk {
       }
       const approvals = [...record.approvals, { tokenId: approver.tokenId, at: now }];
       let updated: RollbackRecord = { ...record, approvals, updatedAt: now };
-      this.store.put(updated);
-      await mirrorRollback(this.env, updated);
-      await appendAudit(this.env, {
+      await this.commit(updated, {
         actor: approver,
         action: "rollback.approved",
-        subject: `rollback:${rollbackId}`,
         details: { host: record.host, approvals: approvals.length, approvalsRequired: record.approvalsRequired },
       });
       if (decision.complete) {
@@ -247,12 +254,9 @@ export class RollbackDesk {
           cancelCommandTtlSeconds,
         );
         const updated: RollbackRecord = { ...record, cancelCommandId: commandId, updatedAt: Date.now() };
-        this.store.put(updated);
-        await mirrorRollback(this.env, updated);
-        await appendAudit(this.env, {
+        await this.commit(updated, {
           actor,
           action: "rollback.cancel-requested",
-          subject: `rollback:${rollbackId}`,
           details: { host: record.host, commandId, targetCommandId: decision.commandId },
         });
         return { rollbackId, state: updated.state, cancelRequested: true };
@@ -295,12 +299,9 @@ export class RollbackDesk {
     const now = Date.now();
     const lockedWait = lockedWaitAfter(record, reason, now, this.commands.commandExpiresAt(commandId) ?? now);
     const updated: RollbackRecord = { ...record, lockedWait, updatedAt: now };
-    this.store.put(updated);
-    await mirrorRollback(this.env, updated);
-    await appendAudit(this.env, {
+    await this.commit(updated, {
       actor: { kind: "host", host: record.host },
       action: "rollback.waiting-for-host",
-      subject: `rollback:${record.rollbackId}`,
       details: { host: record.host, commandId, code: "LOCKED", reason, attempts: lockedWait.attempts, validUntil: new Date(lockedWait.validUntil).toISOString() },
     });
   }

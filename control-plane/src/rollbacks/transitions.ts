@@ -1,7 +1,7 @@
-// The one place every rollback state change passes through after it is stored and audited. Other
-// modules (notifications) register a listener here at start-up; a failing listener is logged and
-// never undoes or blocks the transition.
-import type { RollbackState } from "../../../shared/schemas/rollback.ts";
+// Every rollback state change passes through here after it is stored and audited. The listeners
+// (notifications, the alert policy's memory) are handed to the desk by the HostChannel that builds
+// it; a failing listener is logged and never undoes or blocks the transition.
+import type { RollbackState } from "../../../shared/schemas/rollback-states.ts";
 import type { Env } from "../env.ts";
 import { errorFields, log } from "../log.ts";
 import type { RollbackRecord } from "./record.ts";
@@ -14,13 +14,8 @@ export type RollbackTransitionListener = (
   to: RollbackState,
 ) => Promise<void>;
 
-const listeners: RollbackTransitionListener[] = [];
-
-export function onRollbackTransition(listener: RollbackTransitionListener): void {
-  listeners.push(listener);
-}
-
 export async function emitRollbackTransition(
+  listeners: readonly RollbackTransitionListener[],
   env: Env,
   rollback: RollbackRecord,
   from: RollbackState | undefined,
