@@ -1,18 +1,8 @@
 // The rollback's vocabulary: step ids in the order the engine runs them, and their states.
 import * as z from "zod";
-import { type RollbackState, rollbackStates } from "./rollback-states.ts";
+import { type RollbackState, rollbackStates, rollbackStepIds } from "./rollback-states.ts";
 
-export const rollbackStepIds = [
-  "preflight",
-  "load-backup",
-  "document-state",
-  "stage",
-  "stop-services",
-  "swap",
-  "revert-code",
-  "start",
-  "verify",
-] as const;
+export { rollbackStepIds };
 export const rollbackStepId = z.enum(rollbackStepIds);
 export type RollbackStepId = z.output<typeof rollbackStepId>;
 
