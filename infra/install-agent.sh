@@ -64,6 +64,6 @@ if [[ -f "$config_dir/agent.json" ]]; then
   systemctl restart rewind-agent
   echo "rewind-agent (re)started: journalctl -u rewind-agent -f"
 else
-  echo "next: rewind agent enroll --url URL --token TOKEN --host NAME --project-dir DIR (writes $config_dir/agent.json),"
+  echo "next: rewind agent enroll --url https://URL --token-file - --host NAME --project-dir DIR (writes $config_dir/agent.json),"
   echo "      then: systemctl enable --now rewind-agent"
 fi

@@ -11,6 +11,7 @@ import { parseAgentConfig } from "../../config.ts";
 import { agentVersion } from "../../version.ts";
 import { configOption, configPath, parseCommand, usageError } from "../args.ts";
 import type { CliIo, Command } from "../io.ts";
+import { requireSafeEnrollUrl, secretFrom } from "../secret-source.ts";
 import { ApiClient } from "../../api-client.ts";
 
 const options = {
@@ -18,7 +19,12 @@ const options = {
   token: {
     type: "string",
     value: "TOKEN",
-    description: "one-time enrollment token (required; POST /v1/enrollments or the console makes one; it is void once used)",
+    description: "one-time enrollment token (POST /v1/enrollments or the console makes one; it is void once used)",
+  },
+  "token-file": {
+    type: "string",
+    value: "PATH",
+    description: "read the enrollment token from this file, or from stdin with '-' (keeps it out of argv and shell history)",
   },
   host: { type: "string", value: "NAME", description: "this host's name, as the token was issued for (required)" },
   ...configOption,
@@ -70,9 +76,11 @@ async function register(url: string, body: Record<string, unknown>): Promise<{ h
 
 async function run(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseCommand(options, argv);
-  const { url, token, host } = values;
-  const missing = Object.entries({ "--url": url, "--token": token, "--host": host }).filter(([, value]) => value === undefined);
+  const { url, host } = values;
+  const token = await secretFrom(io, { inline: values.token, file: values["token-file"] }, { inline: "--token", file: "--token-file" }, "enrollment token: ");
+  const missing = Object.entries({ "--url": url, "--token or --token-file": token, "--host": host }).filter(([, value]) => value === undefined);
   if (url === undefined || token === undefined || host === undefined) throw usageError(`missing ${missing.map(([name]) => name).join(", ")}`);
+  requireSafeEnrollUrl(url);
   const file = path.resolve(configPath(values.config, io.env));
   const existing = await readExisting(file);
   const existingProject = typeof existing.project === "object" && existing.project !== null ? (existing.project as Record<string, unknown>) : {};
@@ -118,9 +126,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 
 export const command: Command = {
   help: {
-    usage: ["rewind agent enroll --url URL --token TOKEN --host NAME [--config PATH] [--state-dir DIR] [--project-dir DIR] [--project NAME]"],
+    usage: ["rewind agent enroll --url URL (--token TOKEN | --token-file PATH|-) --host NAME [--config PATH] [--state-dir DIR] [--project-dir DIR] [--project NAME]"],
     description:
-      "Creates this host's Ed25519 key pair, registers its public half with the control plane using a one-time\nenrollment token, and writes the agent config (mode 0600) with the control plane's public keys pinned.\nAn existing config keeps its other settings; its host, control plane and key are replaced. Compare the\nprinted fingerprints with the ones the operator sees.",
+      "Creates this host's Ed25519 key pair, registers its public half with the control plane using a one-time\nenrollment token, and writes the agent config (mode 0600) with the control plane's public keys pinned.\nThe URL must be https:// (plain http:// only to this machine). An existing config keeps its other settings; its host, control plane and key are replaced. Compare the\nprinted fingerprints with the ones the operator sees.",
     options,
     exitCodes: [
       [0, "enrolled; the config is written"],

@@ -3,13 +3,19 @@
 import { generateSigningKey, keyFingerprint } from "../../../../shared/signing.ts";
 import { parseCommand, usageError } from "../args.ts";
 import type { CliIo, Command } from "../io.ts";
+import { secretFrom } from "../secret-source.ts";
 
 const options = {
   kid: { type: "string", value: "NAME", description: "the key's id, 1-64 of A-Z a-z 0-9 . _ - (required), e.g. cp-2026-11" },
   rotate: {
     type: "string",
     value: "JSON",
-    description: "the current SIGNING_KEYS array: the new key signs from now on, the old ones stay published",
+    description: "the current SIGNING_KEYS array (private keys: prefer --rotate-file)",
+  },
+  "rotate-file": {
+    type: "string",
+    value: "PATH",
+    description: "read the current SIGNING_KEYS array from this file, or from stdin with '-' (keeps private keys out of argv)",
   },
 } as const;
 
@@ -20,13 +26,14 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const key = await generateSigningKey(values.kid);
   let keys: unknown[] = [key.privateJwk];
-  if (values.rotate !== undefined) {
+  const rotate = await secretFrom(io, { inline: values.rotate, file: values["rotate-file"] }, { inline: "--rotate", file: "--rotate-file" }, "current SIGNING_KEYS: ");
+  if (rotate !== undefined) {
     // Rotation: the new key is published first; it signs only once every online agent pinned it
     // (POST /v1/signing-keys/rollout) or an admin promoted it, and older keys keep signing for
     // agents that have not pinned it yet.
     let existing: unknown;
     try {
-      existing = JSON.parse(values.rotate);
+      existing = JSON.parse(rotate);
     } catch {
       throw usageError("--rotate must be the current SIGNING_KEYS JSON array");
     }
@@ -35,7 +42,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   }
   io.stderr.write(`new key ${values.kid}, fingerprint ${await keyFingerprint(key.publicJwk)}\n`);
   io.stderr.write("store the line below with: npx wrangler secret put SIGNING_KEYS\n");
-  if (values.rotate !== undefined) {
+  if (rotate !== undefined) {
     io.stderr.write(`then hand it to the agents: POST /v1/signing-keys/rollout (admin); it signs once they all pinned it (GET /v1/signing-keys)\n`);
   }
   io.stdout.write(`${JSON.stringify(keys)}\n`);
@@ -44,7 +51,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 
 export const command: Command = {
   help: {
-    usage: ["rewind keygen --kid NAME [--rotate CURRENT_SIGNING_KEYS_JSON]"],
+    usage: ["rewind keygen --kid NAME [--rotate-file PATH|- | --rotate CURRENT_SIGNING_KEYS_JSON]"],
     description:
       "Makes an Ed25519 key for the control plane's SIGNING_KEYS secret and prints the secret's new value (a\nJSON array of private JWKs) on stdout; the fingerprint goes to stderr. Pipe it straight into\n`npx wrangler secret put SIGNING_KEYS` so the private key never lands in a file.",
     options,
