@@ -19,7 +19,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { hostListRoutes } from "./routes/hosts.ts";
 import { meRoutes } from "./routes/me.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
-import { rollbackRoutes } from "./rollbacks/routes.ts";
+import { rollbackRoutes } from "./rollbacks/worker/routes.ts";
 
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();

@@ -62,7 +62,7 @@ export interface Config {
   auditOrigin: string;
   /** A socket silent this long (no heartbeat or report) is closed and its host marked offline. */
   agentTimeoutMs: number;
-  /** A running rollback silent longer than this plus the watch window becomes `lost` (rollbacks/deadline.ts). */
+  /** A running rollback silent longer than this plus the watch window becomes `lost` (rollbacks/durable-object/deadline.ts). */
   rollbackStepTimeoutMs: number;
   rollbackWatchMs: number;
 }

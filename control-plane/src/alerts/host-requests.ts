@@ -14,7 +14,7 @@ import { database } from "../db/client.ts";
 import { hosts } from "../db/schema.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { readBody } from "../http/body.ts";
-import { requestRollback } from "../rollbacks/request.ts";
+import { requestRollback } from "../rollbacks/worker/request.ts";
 import { hostRequestTokens } from "./schema.ts";
 
 const body = z.strictObject({ jws: z.string().min(1) });

@@ -10,7 +10,7 @@ import { appendAudit } from "../audit/append.ts";
 import type { NotifyEvent } from "../notify/events.ts";
 import { notifyLater, type WaitUntil } from "../notify/wiring.ts";
 import { decide } from "../policy/decide.ts";
-import { requestRollback } from "../rollbacks/request.ts";
+import { requestRollback } from "../rollbacks/worker/request.ts";
 import { type AlertsEnv, alertPolicyFor } from "./alerts-env.ts";
 import { claimEpisode, countRepeat, policyStateFor, recordAutomaticRollback, settleDecision } from "./store.ts";
 

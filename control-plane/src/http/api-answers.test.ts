@@ -10,7 +10,7 @@ import type { BackupRow } from "../backups/catalog.ts";
 import type { hosts } from "../db/schema.ts";
 import type { AppEnv } from "./app-env.ts";
 import { notFound, onError } from "./errors.ts";
-import { detailOf, type RollbackRow, summaryOf } from "../rollbacks/read.ts";
+import { detailOf, type RollbackRow, summaryOf } from "../rollbacks/worker/read.ts";
 import { hostSummaryOf } from "../routes/hosts.ts";
 import { RewindError } from "../../../shared/errors.ts";
 import { backupList, hostList, rollbackDetail, rollbackList } from "../../../shared/schemas/api.ts";

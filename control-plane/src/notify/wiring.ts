@@ -10,7 +10,7 @@ import { commandReports } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { errorFields, log } from "../log.ts";
 import type { RollbackRecord } from "../rollbacks/record.ts";
-import type { RollbackTransitionListener } from "../rollbacks/transitions.ts";
+import type { RollbackTransitionListener } from "../rollbacks/durable-object/transitions.ts";
 import type { NotifyEvent } from "./events.ts";
 import { createNotifier, type Notifier } from "./notifier.ts";
 import { createPublisher } from "./publisher.ts";

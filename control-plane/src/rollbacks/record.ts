@@ -1,9 +1,12 @@
 // A rollback as the control plane keeps it: who asked, for which backup, its state, the command that
 // carries it to the host, and the approvals it gathered. The host's Durable Object owns these records.
+// Layout of rollbacks/: worker/ runs in the Worker (routes, reads from D1, the request entry point),
+// durable-object/ only inside the host's HostChannel (desk, store, lifecycle decisions); this file and
+// rpc-outcome.ts are the contract between the two sides.
 import type { AuditActor } from "../../../shared/schemas/audit.ts";
 import type { Preconditions } from "../../../shared/schemas/command.ts";
 import type { RollbackState } from "../../../shared/schemas/rollback.ts";
-import type { LockedWait } from "./locked-retry.ts";
+import type { LockedWait } from "./durable-object/locked-retry.ts";
 
 export interface Approval {
   tokenId: string;

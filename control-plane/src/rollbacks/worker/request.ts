@@ -1,10 +1,10 @@
 // The single entry point for starting a rollback, used by the operator API, the alert webhooks and
 // `rewind deploy`. The host's HostChannel Durable Object decides, one request at a time, so two
 // concurrent requests for a host can never both start.
-import type { AuditActor } from "../../../shared/schemas/audit.ts";
-import type { RollbackState } from "../../../shared/schemas/rollback.ts";
-import type { Env } from "../env.ts";
-import { unwrap } from "./rpc-outcome.ts";
+import type { AuditActor } from "../../../../shared/schemas/audit.ts";
+import type { RollbackState } from "../../../../shared/schemas/rollback.ts";
+import type { Env } from "../../env.ts";
+import { unwrap } from "../rpc-outcome.ts";
 
 export interface RollbackRequestInput {
   host: string;

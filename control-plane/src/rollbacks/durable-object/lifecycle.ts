@@ -1,10 +1,10 @@
 // Rollback decisions as pure functions: what a report from the agent does to a rollback, whether a
 // cancel or an approval is honoured.
-import type { ErrorCode } from "../../../shared/errors.ts";
-import type { CommandState } from "../../../shared/schemas/command.ts";
-import type { Report } from "../../../shared/schemas/report.ts";
-import { isInFlightRollbackState, lastCancellableBefore, type RollbackState } from "../../../shared/schemas/rollback-states.ts";
-import type { RollbackRecord } from "./record.ts";
+import type { ErrorCode } from "../../../../shared/errors.ts";
+import type { CommandState } from "../../../../shared/schemas/command.ts";
+import type { Report } from "../../../../shared/schemas/report.ts";
+import { isInFlightRollbackState, lastCancellableBefore, type RollbackState } from "../../../../shared/schemas/rollback-states.ts";
+import type { RollbackRecord } from "../record.ts";
 
 export interface ReportEffect {
   state?: RollbackState;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decideAbandon, lostDeadline } from "./deadline.ts";
 import { effectOfReport } from "./lifecycle.ts";
-import type { RollbackRecord } from "./record.ts";
+import type { RollbackRecord } from "../record.ts";
 
 const running: RollbackRecord = {
   rollbackId: "rb-00000001",

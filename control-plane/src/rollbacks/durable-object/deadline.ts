@@ -1,8 +1,8 @@
 // When a running rollback counts as lost, and whether an admin may abandon one. Pure: a rollback
 // whose agent acknowledged it and then never came back would otherwise stay `running` forever and
 // block every later rollback of its host (operators: CONFLICT; alerts: IN_FLIGHT).
-import type { ErrorCode } from "../../../shared/errors.ts";
-import type { RollbackRecord } from "./record.ts";
+import type { ErrorCode } from "../../../../shared/errors.ts";
+import type { RollbackRecord } from "../record.ts";
 
 export interface LostBudget {
   /** The longest one step may run without a word from the agent (its longest bound: a pg tool run). */

@@ -1,7 +1,7 @@
 // Folds the agent's progress reports for a rollback's command into one line per step, in the order
 // the steps first reported: the latest state, when it started, how long it took, its last message.
-import type { RollbackStep } from "../../../shared/schemas/api.ts";
-import type { ReportedStepId, StepState } from "../../../shared/schemas/rollback.ts";
+import type { RollbackStep } from "../../../../shared/schemas/api.ts";
+import type { ReportedStepId, StepState } from "../../../../shared/schemas/rollback.ts";
 
 export interface ProgressLike {
   step: ReportedStepId;

@@ -1,7 +1,7 @@
 // The host's rollbacks in its Durable Object's own SQLite: the authoritative copy the decisions are
 // made on (D1 only mirrors it for listing). One JSON record per rollback, indexed by state and command.
-import { type RollbackState, rollbackState } from "../../../shared/schemas/rollback.ts";
-import type { RollbackRecord } from "./record.ts";
+import { type RollbackState, rollbackState } from "../../../../shared/schemas/rollback.ts";
+import type { RollbackRecord } from "../record.ts";
 
 export class RollbackStore {
   constructor(private readonly sql: SqlStorage) {

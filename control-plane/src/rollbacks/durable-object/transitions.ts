@@ -1,10 +1,10 @@
 // Every rollback state change passes through here after it is stored and audited. The listeners
 // (notifications, the alert policy's memory) are handed to the desk by the HostChannel that builds
 // it; a failing listener is logged and never undoes or blocks the transition.
-import type { RollbackState } from "../../../shared/schemas/rollback-states.ts";
-import type { Env } from "../env.ts";
-import { errorFields, log } from "../log.ts";
-import type { RollbackRecord } from "./record.ts";
+import type { RollbackState } from "../../../../shared/schemas/rollback-states.ts";
+import type { Env } from "../../env.ts";
+import { errorFields, log } from "../../log.ts";
+import type { RollbackRecord } from "../record.ts";
 
 /** `from` is undefined when the rollback was just created. */
 export type RollbackTransitionListener = (

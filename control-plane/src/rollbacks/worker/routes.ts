@@ -2,18 +2,18 @@
 // viewers list them and watch one step by step. Decisions happen in the host's Durable Object.
 import { Hono } from "hono";
 import * as z from "zod";
-import { RewindError } from "../../../shared/errors.ts";
-import type { ApprovalAnswer, CancelAnswer, RollbackAccepted } from "../../../shared/schemas/api.ts";
-import { hostName, id as idSchema } from "../../../shared/schemas/common.ts";
-import { rollbackState } from "../../../shared/schemas/rollback.ts";
-import { parseOrThrow } from "../../../shared/schemas/zod-error.ts";
-import { requireRole } from "../auth/middleware.ts";
-import { readers } from "../auth/roles.ts";
-import type { AppEnv } from "../http/app-env.ts";
-import { readBody } from "../http/body.ts";
+import { RewindError } from "../../../../shared/errors.ts";
+import type { ApprovalAnswer, CancelAnswer, RollbackAccepted } from "../../../../shared/schemas/api.ts";
+import { hostName, id as idSchema } from "../../../../shared/schemas/common.ts";
+import { rollbackState } from "../../../../shared/schemas/rollback.ts";
+import { parseOrThrow } from "../../../../shared/schemas/zod-error.ts";
+import { requireRole } from "../../auth/middleware.ts";
+import { readers } from "../../auth/roles.ts";
+import type { AppEnv } from "../../http/app-env.ts";
+import { readBody } from "../../http/body.ts";
 import { listRollbacks, readRollback, rollbackRow } from "./read.ts";
 import { requestRollback } from "./request.ts";
-import { unwrap } from "./rpc-outcome.ts";
+import { unwrap } from "../rpc-outcome.ts";
 
 const requestBody = z.strictObject({
   host: hostName,

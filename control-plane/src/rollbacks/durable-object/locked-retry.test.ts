@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decideCancel } from "./lifecycle.ts";
 import { decideLockedRetry, lockedRetryEveryMs, lockedWaitAfter } from "./locked-retry.ts";
-import type { RollbackRecord } from "./record.ts";
+import type { RollbackRecord } from "../record.ts";
 
 const queued: RollbackRecord = {
   rollbackId: "rb-00000001",

@@ -1,9 +1,9 @@
 // Writes a host's rollback records into D1 so any Worker can list and show them without waking the
 // host's Durable Object.
-import { database } from "../db/client.ts";
-import { rollbacks } from "../db/schema.ts";
-import type { Env } from "../env.ts";
-import { type RollbackRecord, requesterName } from "./record.ts";
+import { database } from "../../db/client.ts";
+import { rollbacks } from "../../db/schema.ts";
+import type { Env } from "../../env.ts";
+import { type RollbackRecord, requesterName } from "../record.ts";
 
 export async function mirrorRollback(env: Env, record: RollbackRecord): Promise<void> {
   const row = {

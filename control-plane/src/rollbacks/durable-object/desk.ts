@@ -1,21 +1,21 @@
 // The rollback desk inside a host's HostChannel Durable Object: takes requests, approvals and cancels
 // for that host one at a time (a promise chain, since D1 and signing awaits would otherwise let
 // requests interleave), queues the signed command, and moves each rollback as the agent reports.
-import { RewindError } from "../../../shared/errors.ts";
-import type { AuditActor, NewAuditEntry } from "../../../shared/schemas/audit.ts";
-import type { CommandAction, CommandState, Preconditions } from "../../../shared/schemas/command.ts";
-import type { Report } from "../../../shared/schemas/report.ts";
-import { inFlightRollbackStates, type RollbackState } from "../../../shared/schemas/rollback-states.ts";
-import { randomId } from "../../../shared/signing.ts";
-import { appendAudit } from "../audit/append.ts";
-import { findBackup } from "../backups/catalog.ts";
-import type { Env } from "../env.ts";
+import { RewindError } from "../../../../shared/errors.ts";
+import type { AuditActor, NewAuditEntry } from "../../../../shared/schemas/audit.ts";
+import type { CommandAction, CommandState, Preconditions } from "../../../../shared/schemas/command.ts";
+import type { Report } from "../../../../shared/schemas/report.ts";
+import { inFlightRollbackStates, type RollbackState } from "../../../../shared/schemas/rollback-states.ts";
+import { randomId } from "../../../../shared/signing.ts";
+import { appendAudit } from "../../audit/append.ts";
+import { findBackup } from "../../backups/catalog.ts";
+import type { Env } from "../../env.ts";
 import { mirrorRollback } from "./d1-mirror.ts";
 import { decideAbandon, type LostBudget, lostDeadline, lostOutcome } from "./deadline.ts";
 import { decideLockedRetry, lockedWaitAfter } from "./locked-retry.ts";
 import { decideApproval, decideCancel, effectOfCommandState, effectOfReport, type ReportEffect } from "./lifecycle.ts";
-import type { RollbackRecord } from "./record.ts";
-import type { RollbackRequestInput } from "./request.ts";
+import type { RollbackRecord } from "../record.ts";
+import type { RollbackRequestInput } from "../worker/request.ts";
 import { requestFacts } from "./request-facts.ts";
 import { RollbackStore } from "./desk-store.ts";
 import { emitRollbackTransition, type RollbackTransitionListener } from "./transitions.ts";

@@ -2,14 +2,14 @@
 // and one rollback with its approvals and its steps folded from the agent's progress reports, in the
 // shapes shared/schemas/api.ts describes for the CLI and the console.
 import { and, asc, desc, eq, type SQL, sql } from "drizzle-orm";
-import { RewindError } from "../../../shared/errors.ts";
-import type { RollbackDetail, RollbackSummary } from "../../../shared/schemas/api.ts";
-import { progressReport } from "../../../shared/schemas/report.ts";
-import type { RollbackState } from "../../../shared/schemas/rollback.ts";
-import { database } from "../db/client.ts";
-import { commandReports, rollbacks } from "../db/schema.ts";
-import type { Env } from "../env.ts";
-import type { Approval, RollbackRecord } from "./record.ts";
+import { RewindError } from "../../../../shared/errors.ts";
+import type { RollbackDetail, RollbackSummary } from "../../../../shared/schemas/api.ts";
+import { progressReport } from "../../../../shared/schemas/report.ts";
+import type { RollbackState } from "../../../../shared/schemas/rollback.ts";
+import { database } from "../../db/client.ts";
+import { commandReports, rollbacks } from "../../db/schema.ts";
+import type { Env } from "../../env.ts";
+import type { Approval, RollbackRecord } from "../record.ts";
 import { foldSteps } from "./steps.ts";
 
 export type RollbackRow = typeof rollbacks.$inferSelect;

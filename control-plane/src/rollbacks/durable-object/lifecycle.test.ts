@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { Report } from "../../../shared/schemas/report.ts";
+import type { Report } from "../../../../shared/schemas/report.ts";
 import { decideApproval, decideCancel, effectOfCommandState, effectOfReport } from "./lifecycle.ts";
-import type { RollbackRecord } from "./record.ts";
-import { foldSteps } from "./steps.ts";
+import type { RollbackRecord } from "../record.ts";
+import { foldSteps } from "../worker/steps.ts";
 
 const commandId = "cmd-00000001";
 const base: RollbackRecord = {

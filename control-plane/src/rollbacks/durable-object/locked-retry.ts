@@ -1,7 +1,7 @@
 // A rollback command the agent refused LOCKED (a backup or another command still running) is not a
 // failed rollback: the host was only busy. The rollback stays queued and is sent again, as a new
 // signed command, once the host is free, until the first command's validity runs out. Pure.
-import type { RollbackRecord } from "./record.ts";
+import type { RollbackRecord } from "../record.ts";
 
 /** Without a word that the host finished its work, a waiting rollback is tried again this often. */
 export const lockedRetryEveryMs = 15_000;

@@ -1,12 +1,12 @@
 // What a rollback request is decided on, read from D1: the host's approval settings and the backup
 // to roll back to (named, or the newest verified one). Unknown host or backup: NOT_FOUND.
 import { eq } from "drizzle-orm";
-import { RewindError } from "../../../shared/errors.ts";
-import { type BackupRow, findBackup, newestBackup } from "../backups/catalog.ts";
-import { database } from "../db/client.ts";
-import { hosts } from "../db/schema.ts";
-import type { Env } from "../env.ts";
-import type { RollbackRequestInput } from "./request.ts";
+import { RewindError } from "../../../../shared/errors.ts";
+import { type BackupRow, findBackup, newestBackup } from "../../backups/catalog.ts";
+import { database } from "../../db/client.ts";
+import { hosts } from "../../db/schema.ts";
+import type { Env } from "../../env.ts";
+import type { RollbackRequestInput } from "../worker/request.ts";
 
 export interface RequestFacts {
   host: { requireApproval: boolean; approvalsRequired: number; approvalWindowSeconds: number };
