@@ -3,11 +3,11 @@
 // signed. Rollback and backup run one at a time; `ping` and `cancel` are built in.
 import { canonicalJson } from "../../shared/canonical-json.ts";
 import { isRewindError } from "../../shared/errors.ts";
-import type { CommandClaims, CommandType } from "../../shared/schemas/command.ts";
+import { type CommandClaims, type CommandType, maxCommandTtlSeconds } from "../../shared/schemas/command.ts";
 import type { DownFrame } from "../../shared/schemas/frames.ts";
 import type { BackupManifest } from "../../shared/schemas/manifest.ts";
 import type { Report } from "../../shared/schemas/report.ts";
-import type { PublicJwk } from "../../shared/signing.ts";
+import { clockToleranceSeconds, type PublicJwk } from "../../shared/signing.ts";
 import type { BackoffPolicy } from "./channel/backoff.ts";
 import { AgentConnection } from "./channel/connection.ts";
 import { NonceStore } from "./channel/nonce-store.ts";
@@ -96,8 +96,6 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const nonces = await NonceStore.open(config.stateDir);
   const outbox = await Outbox.open(config.stateDir);
   const running = new Map<string, Running>();
-  /** Cancelled before they started (the cancel overtook them): never run if they arrive later. */
-  const cancelledEarly = new Set<string>();
   /** Grows only through a verified key-update command (key rotation); never learned otherwise. */
   let pinnedKeys: readonly PublicJwk[] = controlPlane.keys;
   const handlers: Partial<Record<CommandType, CommandHandler>> = {
@@ -118,7 +116,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       if (claims.action.type !== "cancel") return { ok: false, code: "MALFORMED", message: "not a cancel command" };
       const target = running.get(claims.action.targetCommandId);
       if (target === undefined) {
-        cancelledEarly.add(claims.action.targetCommandId);
+        // Kept with the nonces: the target may arrive after a restart and must not run then either.
+        await nonces.cancelBeforeStart(claims.action.targetCommandId, claims.exp + maxCommandTtlSeconds + clockToleranceSeconds);
         return {
           ok: false,
           code: "NOT_FOUND",
@@ -254,7 +253,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         return refuse({ commandId: claims.jti, code: "LOCKED", reason: `${busy[1].type} ${busy[0]} is still running on this host` });
       }
     }
-    if (cancelledEarly.delete(claims.jti)) {
+    if (await nonces.takeCancelled(claims.jti)) {
       return execute(claims, async () => ({ ok: false, code: "CANCELLED", message: "cancelled before it started; nothing was done" }));
     }
     const handler = handlers[claims.action.type];

@@ -97,6 +97,9 @@ export const commandStates = [
   /** Withdrawn by the control plane before it was ever sent (e.g. its rollback was cancelled). */
   "cancelled",
 ] as const;
+/** The longest a command the control plane signs stays valid (its exp - iat). */
+export const maxCommandTtlSeconds = 24 * 3600;
+
 export const commandState = z.enum(commandStates);
 export type CommandState = z.output<typeof commandState>;
 export const terminalCommandStates: readonly CommandState[] = ["succeeded", "failed", "rejected", "expired", "cancelled"];

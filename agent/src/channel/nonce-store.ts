@@ -1,5 +1,6 @@
 // Every command nonce the agent accepted, persisted under stateDir until the command could no longer
 // pass the expiry check anyway (exp + allowed clock skew). A restart therefore does not reopen replay.
+// Also the commands a `cancel` reached before they did: a restart must not let them run after all.
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import * as z from "zod";
@@ -11,17 +12,21 @@ const fileSchema = z.strictObject({
   version: z.literal(1),
   /** nonce → { command id, epoch second after which it can be forgotten } */
   nonces: z.record(z.string(), z.strictObject({ commandId: z.string(), forgetAfter: z.number() })),
+  /** command id cancelled before it arrived → epoch second after which no command with that id can be valid */
+  cancelled: z.record(z.string(), z.number()).optional(),
 });
 type NonceFile = z.output<typeof fileSchema>;
 
 export class NonceStore {
   readonly file: string;
   #nonces: NonceFile["nonces"];
+  #cancelled: Record<string, number>;
   #writes: Promise<void> = Promise.resolve();
 
-  private constructor(file: string, nonces: NonceFile["nonces"]) {
+  private constructor(file: string, nonces: NonceFile["nonces"], cancelled: Record<string, number>) {
     this.file = file;
     this.#nonces = nonces;
+    this.#cancelled = cancelled;
   }
 
   static async open(stateDir: string, now: Date = new Date()): Promise<NonceStore> {
@@ -33,7 +38,7 @@ export class NonceStore {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     }
-    if (text === undefined) return new NonceStore(file, {});
+    if (text === undefined) return new NonceStore(file, {}, {});
     let raw: unknown;
     try {
       raw = JSON.parse(text);
@@ -48,7 +53,7 @@ export class NonceStore {
         `replay-protection store ${file} is damaged; move it aside only if no command sent before now can still be valid`,
       );
     }
-    const store = new NonceStore(file, parsed.data.nonces);
+    const store = new NonceStore(file, parsed.data.nonces, parsed.data.cancelled ?? {});
     store.#prune(nowSeconds(now));
     return store;
   }
@@ -75,9 +80,27 @@ export class NonceStore {
     await this.#persist();
   }
 
+  /** Records, durably, that `commandId` must never start: a cancel for it arrived first. */
+  async cancelBeforeStart(commandId: string, forgetAfter: number, now: Date = new Date()): Promise<void> {
+    this.#prune(nowSeconds(now));
+    this.#cancelled[commandId] = Math.max(forgetAfter, this.#cancelled[commandId] ?? 0);
+    await this.#persist();
+  }
+
+  /** True (and forgotten) when a cancel for `commandId` arrived before it. */
+  async takeCancelled(commandId: string): Promise<boolean> {
+    if (!Object.hasOwn(this.#cancelled, commandId)) return false;
+    delete this.#cancelled[commandId];
+    await this.#persist();
+    return true;
+  }
+
   #prune(nowSec: number): void {
     for (const [nonce, entry] of Object.entries(this.#nonces)) {
       if (entry.forgetAfter < nowSec) delete this.#nonces[nonce];
+    }
+    for (const [commandId, forgetAfter] of Object.entries(this.#cancelled)) {
+      if (forgetAfter < nowSec) delete this.#cancelled[commandId];
     }
   }
 
@@ -86,7 +109,7 @@ export class NonceStore {
    * failure was already thrown to its own caller, so the chain only waits for it.
    */
   #persist(): Promise<void> {
-    const snapshot = JSON.stringify({ version: 1, nonces: this.#nonces } satisfies NonceFile);
+    const snapshot = JSON.stringify({ version: 1, nonces: this.#nonces, cancelled: this.#cancelled } satisfies NonceFile);
     this.#writes = this.#writes.catch(() => undefined).then(() => writeFileDurably(this.file, snapshot, 0o600));
     return this.#writes;
   }

@@ -5,7 +5,7 @@ import { asc, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import * as z from "zod";
 import { RewindError } from "../../../shared/errors.ts";
-import { commandAction, preconditions } from "../../../shared/schemas/command.ts";
+import { commandAction, maxCommandTtlSeconds, preconditions } from "../../../shared/schemas/command.ts";
 import { hostName, id as idSchema } from "../../../shared/schemas/common.ts";
 import { parseOrThrow } from "../../../shared/schemas/zod-error.ts";
 import { appendAudit } from "../audit/append.ts";
@@ -19,7 +19,7 @@ import { readBody } from "../http/body.ts";
 
 const queueBody = z.strictObject({
   action: commandAction,
-  ttlSeconds: z.number().int().min(5).max(24 * 3600).default(300),
+  ttlSeconds: z.number().int().min(5).max(maxCommandTtlSeconds).default(300),
   preconditions: preconditions.optional(),
 });
 
