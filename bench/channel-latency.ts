@@ -86,7 +86,7 @@ async function measure(agentCount: number, samples: number): Promise<LatencyRow>
   const ackTimes = new Map<string, number>();
   try {
     const hosts = Array.from({ length: agentCount }, (_, i) => `bench-${i}`);
-    await pool(hosts, 16, async (host) => {
+    await pool(hosts, 8, async (host) => {
       agents.push(
         await enrolledAgent(world, host, stateRoot, (commandId) => {
           ackTimes.set(commandId, performance.now());

@@ -10,7 +10,19 @@ export async function ok<T>(response: Response, what: string): Promise<T> {
   return JSON.parse(text) as T;
 }
 
-export async function enrollHost(world: ControlPlaneWorld, host: string): Promise<{ key: KeyPairJwk; controlPlaneKeys: PublicJwk[] }> {
+/** Enrolls `host`; a connection reset by a loaded workerd is retried with a fresh token (re-enrolling is allowed). */
+export async function enrollHost(world: ControlPlaneWorld, host: string, attempts = 3): Promise<{ key: KeyPairJwk; controlPlaneKeys: PublicJwk[] }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await enrollOnce(world, host);
+    } catch (error) {
+      if (attempt >= attempts || !(error instanceof TypeError)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    }
+  }
+}
+
+async function enrollOnce(world: ControlPlaneWorld, host: string): Promise<{ key: KeyPairJwk; controlPlaneKeys: PublicJwk[] }> {
   const { token } = await ok<{ token: string }>(
     await world.api("/v1/enrollments", { method: "POST", body: JSON.stringify({ host }) }),
     "enrollment token",

@@ -27,7 +27,7 @@ export async function reconnectStorm(agentCount: number): Promise<ReconnectRow> 
   const ackTimes = new Map<string, number>();
   try {
     const hosts = Array.from({ length: agentCount }, (_, i) => `storm-${i}`);
-    await pool(hosts, 16, async (host) => {
+    await pool(hosts, 8, async (host) => {
       agents.set(host, await enrolledAgent(world, host, stateRoot, (commandId) => ackTimes.set(commandId, performance.now())));
     });
     const everyone = [...agents.values()];

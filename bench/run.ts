@@ -122,7 +122,13 @@ for (const name of chosen) {
   const section = sections[name];
   if (!section) continue;
   console.error(`bench: running ${name}…`);
-  rows.push(...(await section()));
+  // One failed section (a reset connection on a loaded machine) must not lose the others' rows.
+  try {
+    rows.push(...(await section()));
+  } catch (error) {
+    console.error(error);
+    rows.push({ area: name, measure: "section failed", setting: "", value: error instanceof Error ? error.message.split("\n")[0] ?? "" : String(error) });
+  }
 }
 // A literal "|" (as in "pg_dump | gzip") would split a Markdown cell.
 printTable(rows.map((r) => ({ area: r.area, measure: r.measure.replaceAll("|", "\\|"), setting: r.setting, value: r.value })));
