@@ -111,6 +111,17 @@ export async function prepareComposeRelease(docker: Docker): Promise<ComposeRele
   const containers = () => listProjectContainers(docker, project);
   const cleanup = async (): Promise<void> => {
     await compose("down", "--volumes", "--remove-orphans").catch(() => undefined);
+    // One at a time: this run's images share parents, and removing two of a chain at once races in
+    // the engine ("unrecognized image ID").
+    const images = await docker.listImages({ filters: JSON.stringify({ label: [`${RUN_LABEL}=${runId}`] }) });
+    for (const image of images) {
+      await docker
+        .getImage(image.Id)
+        .remove({ force: true })
+        .catch((error: { statusCode?: number }) => {
+          if (error.statusCode !== 404) throw error;
+        });
+    }
     await removeLabelled(docker, runId);
     await rm(root, { recursive: true, force: true });
   };

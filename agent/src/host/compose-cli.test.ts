@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isRewindError } from "../../../shared/errors.ts";
-import { composeContainerName, parseComposeVersion, requireComposeCli, runCompose } from "./compose-cli.ts";
+import { parseComposeVersion, requireComposeCli, runCompose } from "./compose-cli.ts";
 
 describe("compose CLI", () => {
   const dirs: string[] = [];
@@ -15,11 +15,6 @@ describe("compose CLI", () => {
     expect(parseComposeVersion("Docker Compose version v2.24.5\n")).toBe("2.24.5");
     expect(parseComposeVersion("docker-compose version 1.29.2, build unknown\ndocker-py version: 5.0.3\n")).toBe("1.29.2");
     expect(parseComposeVersion("docker: 'compose' is not a docker command.\n")).toBeUndefined();
-  });
-
-  it("names containers the way each flavour does", () => {
-    expect(composeContainerName("v1", "shop", "backend")).toBe("shop_backend_1");
-    expect(composeContainerName("v2", "shop", "backend", 2)).toBe("shop-backend-2");
   });
 
   it("runs compose from the project directory and reports its own error on failure", async () => {

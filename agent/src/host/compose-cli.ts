@@ -104,11 +104,6 @@ export async function runCompose(cli: ComposeCli, options: ComposeRunOptions, ar
   }
 }
 
-/** The name Compose gives a service's n-th container: `project_service_1` (1.x) or `project-service-1` (v2). */
-export function composeContainerName(flavor: ComposeFlavor, project: string, service: string, index = 1): string {
-  return flavor === "v1" ? `${project}_${service}_${index}` : `${project}-${service}-${index}`;
-}
-
 /** The file names Compose looks for in a project directory, in its order of preference. */
 export const composeFileNames = ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"] as const;
 

@@ -149,14 +149,24 @@ export async function pointTag(docker: Docker, ref: string, imageId: string): Pr
  * carried over) and the container created anew from the spec, started only if it ran when captured. `refs` are extra names (keep tag, rebuild
  * tag) the image may go by. Returns the container id.
  */
-export async function restoreContainer(docker: Docker, spec: ContainerSpec, imageId: string, refs: readonly string[] = []): Promise<string> {
+export async function restoreContainer(
+  docker: Docker,
+  spec: ContainerSpec,
+  imageId: string,
+  refs: readonly string[] = [],
+  stopTimeoutSeconds = 30,
+): Promise<string> {
   const start = spec.running !== false;
   const current = await inspectOrUndefined(docker, spec.name);
   if (current && spec.id === current.Id && current.Image === imageId) {
     if (start && !current.State.Running) await docker.getContainer(current.Id).start();
     return current.Id;
   }
-  if (current) await docker.getContainer(current.Id).remove({ force: true });
+  if (current) {
+    // Still running (the database service a data restore kept up): a graceful stop before it goes.
+    if (current.State.Running) await stopContainer(docker, current.Id, stopTimeoutSeconds);
+    await docker.getContainer(current.Id).remove({ force: true });
+  }
   const image = await referenceFor(docker, imageId, [...refs, spec.imageRef]);
   const create = withCarriedVolumes(spec.create, current?.Mounts ?? []);
   const container = await docker.createContainer({ ...create, name: spec.name, Image: image });

@@ -48,7 +48,7 @@ export async function restoreContainers(
     if (tagged && (await imageIdOf(env.docker, tagged)) && (await pointTag(env.docker, spec.imageRef, tagged))) {
       env.progress(`tag ${spec.imageRef} points at ${tagged.slice(7, 19)} again`);
     }
-    await restoreContainer(env.docker, spec, image.id, image.refs);
+    await restoreContainer(env.docker, spec, image.id, image.refs, env.stopTimeoutSeconds);
     images[spec.service] = image.id;
     const how = spec.running === false ? "created (it had exited: not run again)" : "started";
     env.progress(`${how} ${spec.name} (${spec.service}) from ${image.refs[0] ?? image.id.slice(7, 19)}`);
