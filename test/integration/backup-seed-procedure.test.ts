@@ -123,4 +123,20 @@ describe("backups kept on a database-only host with the seed's own backups", () 
 
     await writeFile(file, written);
   });
+
+  it("a custom-format backup leaves .last-deployment-backup naming a dump the seed's gunzip | psql reads", async () => {
+    const custom = await runBackup(config, { docker, onProgress: () => undefined }, { format: "custom" });
+    expect(custom.manifest.database?.format).toBe("custom");
+    expect(custom.lastDeploymentFile).toBeUndefined();
+    const restored = "seed_manual_after_custom";
+    const admin = new pg.Client({ connectionString: cluster.adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${restored}`).finally(() => admin.end());
+    await run("bash", ["-c", `set -euo pipefail; source .last-deployment-backup; gunzip -c "$DB_BACKUP_FILE" | '${cluster.bin}/psql' -q -v ON_ERROR_STOP=1 '${cluster.urlFor(restored)}'`], {
+      cwd: projectDir,
+    });
+    expect(await tableCounts(cluster.urlFor(restored))).toEqual(taken.manifest.database?.tables);
+    // Rewind's own --last still takes the newest backup, whatever its format.
+    expect(await resolveBackup(config, { kind: "last" })).toMatchObject({ source: "manifest", dir: custom.dir });
+  });
 });

@@ -60,6 +60,11 @@ describe(".last-deployment-backup", () => {
     expect(lastDeploymentValues("/srv/app", "/srv/app/backups/x", nothing)).toBeUndefined();
   });
 
+  it("is not written for a custom-format dump, which the seed's gunzip | psql cannot read", () => {
+    const custom: BackupManifest = { ...manifest, database: { ...manifest.database, format: "custom", file: { path: "db_20241130_143022.dump", bytes: 10, sha256: sha }, name: "schedgen", tables: [] } };
+    expect(lastDeploymentValues("/srv/app", "/srv/app/backups/pre-deployment-20241130_143022", custom)).toBeUndefined();
+  });
+
   it("refuses a hand-written file naming neither archive", () => {
     const text = "DEPLOYMENT_TIMESTAMP=20241130_143022\nBACKUP_DIR=./b\nGIT_COMMIT=abc1234\nGIT_BRANCH=main\n";
     expect(() => parseLastDeploymentBackup(text, "f")).toThrow(

@@ -16,6 +16,9 @@ function projectPath(projectDir: string, file: string): string {
 /**
  * The seed's values for a finished backup (undefined when it holds no archive at all). A project without MinIO (or without a database) gets the
  * missing archive's key written empty, so `rewind rollback --last` and the seed's scripts find it too.
+ * Undefined too for a pg_dump custom-format dump: the seed's manual restore pipes DB_BACKUP_FILE
+ * through `gunzip | psql`, and naming MinIO alone would have its rollback revert code and files but
+ * not the data; the file keeps naming the last plain backup (Rewind's `--last` still takes the newest).
  */
 export function lastDeploymentValues(
   projectDir: string,
@@ -23,6 +26,7 @@ export function lastDeploymentValues(
   manifest: BackupManifest,
 ): LastDeploymentBackup | undefined {
   if (manifest.database === undefined && manifest.minio === undefined) return undefined;
+  if (manifest.database !== undefined && manifest.database.format !== "plain-gzip") return undefined;
   const dir = projectPath(projectDir, backupDir);
   return lastDeploymentBackup.parse({
     DEPLOYMENT_TIMESTAMP: manifest.timestamp,

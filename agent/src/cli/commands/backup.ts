@@ -55,6 +55,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   }
   for (const service of manifest.services) lines.push(`image ${service.service}: ${service.imageId} kept as ${service.keepTag ?? "(untagged)"}`);
   if (result.lastDeploymentFile) lines.push(`wrote ${result.lastDeploymentFile}`);
+  else if (manifest.database?.format === "custom") {
+    lines.push(".last-deployment-backup not updated: the seed's manual restore (gunzip | psql) cannot read a custom-format dump");
+  }
   if (result.offsite) lines.push(`off-site: ${result.offsite.keys.length} objects in s3://${result.offsite.bucket}`);
   if (result.retention.removed.length > 0) lines.push(`retention removed ${result.retention.removed.join(", ")}`);
   for (const note of result.retention.notes) lines.push(`retention: ${note}`);
