@@ -1,5 +1,6 @@
 // The fault suite: rollbacks driven through the control plane while things break. The agent process
-// SIGKILLed mid-rollback and restarted, the control plane restarted mid-rollback, the agent cut off
+// SIGKILLed mid-rollback and restarted (also after a power cut that let Docker restart the stopped
+// services), the control plane restarted mid-rollback, the agent cut off
 // from the control plane mid-rollback, too little disk, a backup archive gone. Each ends in a correct,
 // consistent state with nothing lost, and the audit log still verifies. (Kills of the local engine at
 // each step are T5's rollback-resume suite.) Real Docker, PostgreSQL, git, agent process and workerd.
@@ -21,7 +22,7 @@ import { runRewind } from "../../scripts/demo/rewind-cli.ts";
 import { type AgentProcess, spawnAgent } from "../world/agent.ts";
 import { type ControlPlaneWorld, startControlPlane } from "../world/control-plane.ts";
 import { requireDocker } from "../world/docker.ts";
-import { journalLines, type NetworkLink, startNetworkLink, whenJournalEnds, whenStepRuns } from "../world/faults.ts";
+import { journalLines, type NetworkLink, restartAfterPowerCut, startNetworkLink, whenJournalEnds, whenStepRuns } from "../world/faults.ts";
 import { type PgCluster, startPostgres } from "../world/postgres.ts";
 import { startS3 } from "../world/s3.ts";
 import { exportAndVerifyAudit } from "./audit-check.ts";
@@ -220,6 +221,26 @@ describe("the agent killed mid-rollback", () => {
       await expectAuditVerifies(c);
     });
   }
+});
+
+describe("a power cut mid-rollback", () => {
+  it("Docker brings the stopped services back while the agent is dead; the restarted agent stops them again and finishes", async () => {
+    const c = await startCase();
+    const rollbackId = await requestRollback(c, "fault suite: power cut during swap");
+    await whenStepRuns(c.scenario.config.stateDir, "swap");
+    c.agent.kill("SIGKILL");
+    await c.agent.exited;
+    expect((await restartAfterPowerCut(docker, c.scenario.config.project.name)).length).toBeGreaterThan(0);
+    await c.restartAgent();
+
+    const remote = await c.api.waitRollback(rollbackId, { timeoutMs: 150_000 });
+    expectAllStepsSucceeded(remote);
+    const report = await localReport(c, rollbackId);
+    expect(report.state).toBe("succeeded");
+    await expectSameSteps(c, remote, report);
+    await expectRolledBack(c, report);
+    await expectAuditVerifies(c);
+  });
 });
 
 describe("the control plane restarted mid-rollback", () => {

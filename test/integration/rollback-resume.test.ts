@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { listProjectContainers } from "../../agent/src/host/compose.ts";
 import { volumeDataDir } from "../../agent/src/host/volume.ts";
 import type { RollbackReport } from "../../agent/src/rollback/report.ts";
+import { restartAfterPowerCut } from "../world/faults.ts";
 import { databaseNames, gitHeadOf, type Scenario, scenarioPerTest, snapshotDatabase, snapshotFiles } from "./rollback-fixture.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
@@ -127,24 +128,6 @@ describe("rollback killed with SIGKILL, then resumed", () => {
   }
 });
 
-/** A power cut's aftermath: Docker's restart policies start the stopped project containers again. */
-async function restartStoppedContainers(s: Scenario): Promise<{ id: string; name: string }[]> {
-  const stopped = (await listProjectContainers(world.docker, s.config.project.name)).filter((c) => c.state !== "running");
-  const started: { id: string; name: string }[] = [];
-  for (const container of stopped) {
-    // A container whose volume data was mid-rename cannot start, after a real power cut either.
-    const ok = await world.docker
-      .getContainer(container.id)
-      .start()
-      .then(
-        () => true,
-        () => false,
-      );
-    if (ok) started.push({ id: container.id, name: container.name });
-  }
-  return started;
-}
-
 /** Records when each container dies (Docker's `die` events) from now until stop() is called. */
 async function watchDeaths(): Promise<{ stop(): Map<string, number> }> {
   const deaths = new Map<string, number>();
@@ -181,7 +164,7 @@ describe("resume after a power cut, racing resumes, a failed undo", () => {
     it(`finishes after a kill during ${step} and a power cut that restarted the stopped services`, async () => {
       const s = await world.prepare();
       await killDuring(s, step);
-      const restarted = await restartStoppedContainers(s);
+      const restarted = await restartAfterPowerCut(world.docker, s.config.project.name);
       expect(restarted.length).toBeGreaterThan(0);
 
       const deaths = await watchDeaths();

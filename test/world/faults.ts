@@ -1,10 +1,13 @@
 // Faults for the fault suite: a loopback TCP proxy between the agent and the control plane that can
-// cut the network (connections dropped, new ones refused) and heal it, and a watch on a rollback's
-// on-disk journal so a fault lands while a chosen step is running.
+// cut the network (connections dropped, new ones refused) and heal it, a watch on a rollback's
+// on-disk journal so a fault lands while a chosen step is running, and a power cut's aftermath
+// (Docker's restart policies starting the stopped containers while the agent is dead).
 import { readdir, readFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
+import type Docker from "dockerode";
 import * as z from "zod";
+import { listProjectContainers } from "../../agent/src/host/compose.ts";
 
 export interface NetworkLink {
   /** http://127.0.0.1:<port>: what the agent config points at instead of the control plane. */
@@ -110,4 +113,25 @@ export async function whenJournalEnds(stateDir: string, timeoutMs = 120_000): Pr
     if (Date.now() > deadline) throw new Error(`the rollback journal under ${stateDir} did not end within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * After a power cut, Docker starts every container with a `restart: always` policy, including the
+ * ones a rollback had stopped. Starts the project's stopped containers (those that can start: one
+ * whose volume data is mid-rename fails after a real power cut too); returns them.
+ */
+export async function restartAfterPowerCut(docker: Docker, project: string): Promise<{ id: string; name: string }[]> {
+  const stopped = (await listProjectContainers(docker, project)).filter((c) => c.state !== "running");
+  const started: { id: string; name: string }[] = [];
+  for (const container of stopped) {
+    const ok = await docker
+      .getContainer(container.id)
+      .start()
+      .then(
+        () => true,
+        () => false,
+      );
+    if (ok) started.push({ id: container.id, name: container.name });
+  }
+  return started;
 }
