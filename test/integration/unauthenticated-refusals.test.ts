@@ -53,11 +53,17 @@ async function junkEnrollment(host: string, address: string): Promise<{ status: 
 }
 
 async function badConnect(host: string, key: KeyPairJwk, address: string): Promise<number> {
+  return connectWith(await signConnectToken(host, "0.1.0-test", key.privateJwk), address);
+}
+
+async function connectWith(token: string, address: string): Promise<number> {
   const ws = new WebSocket(`${world.url.replace(/^http/, "ws")}/v1/agents/connect`, {
-    headers: { authorization: `Bearer ${await signConnectToken(host, "0.1.0-test", key.privateJwk)}`, "cf-connecting-ip": address },
+    headers: { authorization: `Bearer ${token}`, "cf-connecting-ip": address },
   });
   return new Promise<number>((resolve, reject) => {
     ws.on("open", () => {
+      // As a real agent does before leaving (local workerd is slow to close a never-spoken socket).
+      ws.send(JSON.stringify({ t: "heartbeat", ts: Date.now() }));
       ws.close();
       resolve(101);
     });
@@ -98,6 +104,10 @@ describe("unauthenticated refusals", () => {
     expect(enrolled.status).toBe(200);
     const forged = await generateSigningKey();
     for (let i = 0; i < 3; i += 1) expect(await badConnect("web-1", forged, "203.0.113.50")).toBe(401);
+    // A genuine token caught in transit and replayed: refused and counted the same way.
+    const caught = await signConnectToken("web-1", "0.1.0-test", real.privateJwk);
+    expect(await connectWith(caught, "203.0.113.60")).toBe(101);
+    for (let i = 0; i < 2; i += 1) expect(await connectWith(caught, "203.0.113.60")).toBe(401);
     const keys = world.signingKeys.map(({ d: _secret, ...pub }) => pub);
     agent = spawnAgent(await writeAgentConfig(dir, { host: "web-1", url: world.url, keys, agentKey: forged.privateJwk }));
     await agent.waitForLog((_entry, line) => line.includes("401") || line.toLowerCase().includes("refused"), 30_000);
@@ -123,7 +133,8 @@ describe("unauthenticated refusals", () => {
     expect(enrollFold?.details.addresses).toContainEqual({ name: "203.0.113.7", count: 25 });
     expect(enrollFold?.details.hosts).toContainEqual({ name: "target-1", count: 21 });
     const connectFold = folded.find((e) => e.action === "agent.connect-refused");
-    expect(Number(connectFold?.details.count)).toBeGreaterThanOrEqual(3);
+    // Three forged, two replays, and the real agent's tries with the wrong key, beyond the first.
+    expect(Number(connectFold?.details.count)).toBeGreaterThanOrEqual(5);
     expect(connectFold?.details.hosts).toEqual([{ name: "web-1", count: Number(connectFold?.details.count) + 1 }]);
   }, 240_000);
 });

@@ -11,7 +11,7 @@ import type { BackupManifest } from "../../../shared/schemas/manifest.ts";
 import type { DownFrame } from "../../../shared/schemas/frames.ts";
 import { clockToleranceSeconds, type PublicJwk, randomId, unverifiedClaim, verifyReport } from "../../../shared/signing.ts";
 import { resetStreakOnManualRollback } from "../alerts/wiring.ts";
-import { appendAudit } from "../audit/append.ts";
+import { appendAudit, recordRefusal } from "../audit/append.ts";
 import { indexManifest } from "../backups/catalog.ts";
 import { loadConfig } from "../config.ts";
 import type { Env } from "../env.ts";
@@ -119,12 +119,14 @@ export class HostChannel extends DurableObject<Env> {
       const now = Date.now();
       // Kept as long as the token still verifies (its exp plus the tolerated clock skew), not only until exp.
       if (!this.store.useConnectToken(facts.jti, (facts.exp + clockToleranceSeconds) * 1000, now)) {
-        await this.audit({
-          actor: { kind: "system" },
-          action: "agent.connect-refused",
-          subject: `host:${facts.host}`,
-          details: { code: "REPLAYED", reason: "connect token already used" },
-        });
+        // Whoever holds a copy can replay it until it expires: counted and folded like other refusals.
+        const refusal = { actor: { kind: "system" as const }, action: "agent.connect-refused", subject: `host:${facts.host}`, details: { code: "REPLAYED", reason: "connect token already used" } };
+        try {
+          await recordRefusal(this.env, { entry: refusal, address: request.headers.get("cf-connecting-ip") ?? undefined, host: facts.host });
+        } catch (error) {
+          if (!isRewindError(error, "RATE_LIMITED")) throw error;
+          return jsonError(429, "RATE_LIMITED", error.message);
+        }
         return jsonError(401, "UNAUTHORIZED", "connect token already used: sign a fresh one for each connection");
       }
       this.store.setHost(facts.host);
