@@ -116,8 +116,9 @@ async function dumpWithCounts(
   format: DumpFormat,
   signal: AbortSignal | undefined,
 ): Promise<{ file: Omit<BackupFile, "path">; tables: TableCount[] }> {
+  // pg_dump (libpq) decodes the URL's database in full; node-pg gets the name as a field.
   const url = urlForDatabase(database.adminUrl, database.name);
-  const snapshot = await exportSnapshot(url, database.timeouts);
+  const snapshot = await exportSnapshot({ url: database.adminUrl, database: database.name }, database.timeouts);
   // Both run inside the snapshot, so the row counts describe exactly what the dump holds.
   const [dumped, counted] = await Promise.allSettled([
     dumpDatabase({ binDir: database.binDir, url, format, outFile, snapshot: snapshot.id, timeouts: database.timeouts, signal }),

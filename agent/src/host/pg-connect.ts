@@ -2,23 +2,32 @@
 // timeout (the server cancels a stuck statement and the session stays usable), TCP keepalive so
 // a vanished server is noticed. A connection failure is UNAVAILABLE, retryable.
 import pg from "pg";
+import { parseIntoClientConfig } from "pg-connection-string";
 import { RewindError } from "../../../shared/errors.ts";
 import { type PgTimeouts, pgTimeoutDefaults } from "./pg-timeouts.ts";
 
 export type ConnectTimeouts = Pick<PgTimeouts, "connectSeconds" | "statementSeconds">;
 
+/**
+ * Where to connect: a URL as the operator wrote it, or a named database on the server a URL
+ * reaches. node-pg reads a URL's database with decodeURI, which leaves `%3F`, `%23`, `%3A`, `%2F`...
+ * encoded, so a database named with `? # : / @ ; & = + $ ,` would be looked up under another name:
+ * the name travels as its own field instead (pg's own parser reads the rest of the URL).
+ */
+export type PgAddress = string | { url: string; database: string };
+
 /** node-pg's settings for `timeouts`: pure, so the mapping is tested without a server. */
-export function clientConfig(url: string, timeouts: ConnectTimeouts = pgTimeoutDefaults): pg.ClientConfig {
+export function clientConfig(address: PgAddress, timeouts: ConnectTimeouts = pgTimeoutDefaults): pg.ClientConfig {
   return {
-    connectionString: url,
+    ...(typeof address === "string" ? { connectionString: address } : { ...parseIntoClientConfig(address.url), database: address.database }),
     connectionTimeoutMillis: timeouts.connectSeconds * 1000,
     statement_timeout: timeouts.statementSeconds * 1000,
     keepAlive: true,
   };
 }
 
-export async function connectPg(url: string, timeouts: ConnectTimeouts = pgTimeoutDefaults): Promise<pg.Client> {
-  const client = new pg.Client(clientConfig(url, timeouts));
+export async function connectPg(address: PgAddress, timeouts: ConnectTimeouts = pgTimeoutDefaults): Promise<pg.Client> {
+  const client = new pg.Client(clientConfig(address, timeouts));
   try {
     await client.connect();
     return client;
@@ -29,9 +38,9 @@ export async function connectPg(url: string, timeouts: ConnectTimeouts = pgTimeo
   }
 }
 
-/** Runs `work` on a fresh connection to `url` and always closes it. */
-export async function withPg<T>(url: string, work: (client: pg.Client) => Promise<T>, timeouts: ConnectTimeouts = pgTimeoutDefaults): Promise<T> {
-  const client = await connectPg(url, timeouts);
+/** Runs `work` on a fresh connection to `address` and always closes it. */
+export async function withPg<T>(address: PgAddress, work: (client: pg.Client) => Promise<T>, timeouts: ConnectTimeouts = pgTimeoutDefaults): Promise<T> {
+  const client = await connectPg(address, timeouts);
   try {
     return await work(client);
   } finally {

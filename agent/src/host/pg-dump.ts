@@ -64,7 +64,7 @@ export async function dumpDatabase(options: DumpOptions): Promise<Digest> {
     await runPgTool({
       bin: path.join(options.binDir, "pg_dump"),
       args: dumpArgs(options, dbname, timeouts),
-      what: `dumping ${new URL(options.url).pathname.slice(1) || "the database"}`,
+      what: `dumping ${decodeURIComponent(new URL(options.url).pathname.slice(1)) || "the database"}`,
       timeoutSeconds: timeouts.toolSeconds,
       env,
       retryable: true,

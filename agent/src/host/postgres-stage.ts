@@ -153,7 +153,7 @@ export async function restoreIntoStage(
   try {
     await loadDump(target, dump, stage, signal);
     // Fresh planner statistics, so the first queries after the swap do not run on guesses.
-    await withPg(urlForDatabase(target.adminUrl, stage), (client) => client.query("ANALYZE"), timeouts);
+    await withPg({ url: target.adminUrl, database: stage }, (client) => client.query("ANALYZE"), timeouts);
     // Read again now: what the live database is just before the swap, not before a long restore.
     await withPg(target.adminUrl, async (client) => inTransaction(client, finishDatabaseSql(stage, await propertiesToCopy(client, live))), timeouts);
   } catch (error) {

@@ -4,7 +4,7 @@
 import type pg from "pg";
 import { RewindError } from "../../../shared/errors.ts";
 import type { TableCount } from "../../../shared/schemas/manifest.ts";
-import { type ConnectTimeouts, connectPg } from "./pg-connect.ts";
+import { type ConnectTimeouts, connectPg, type PgAddress } from "./pg-connect.ts";
 
 export type { TableCount };
 
@@ -35,8 +35,8 @@ async function countTables(client: pg.Client): Promise<TableCount[]> {
 }
 
 /** Every user table with its exact `count(*)` (not the planner's estimate), sorted by schema then table. */
-export async function tableCounts(url: string, timeouts?: ConnectTimeouts): Promise<TableCount[]> {
-  const client = await connectPg(url, timeouts);
+export async function tableCounts(address: PgAddress, timeouts?: ConnectTimeouts): Promise<TableCount[]> {
+  const client = await connectPg(address, timeouts);
   try {
     // One snapshot for all counts, so they describe the same moment as each other.
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
@@ -49,8 +49,8 @@ export async function tableCounts(url: string, timeouts?: ConnectTimeouts): Prom
 }
 
 /** Every user table as `schema.table`, without counting rows: cheap on a live database. */
-export async function tableNames(url: string, timeouts?: ConnectTimeouts): Promise<Set<string>> {
-  const client = await connectPg(url, timeouts);
+export async function tableNames(address: PgAddress, timeouts?: ConnectTimeouts): Promise<Set<string>> {
+  const client = await connectPg(address, timeouts);
   try {
     const tables = await client.query<{ schema: string; table: string }>(listTables);
     return new Set(tables.rows.map((t) => `${t.schema}.${t.table}`));
@@ -68,8 +68,8 @@ export interface ExportedSnapshot {
 }
 
 /** Opens a read-only transaction and exports its snapshot for pg_dump to share. */
-export async function exportSnapshot(url: string, timeouts?: ConnectTimeouts): Promise<ExportedSnapshot> {
-  const client = await connectPg(url, timeouts);
+export async function exportSnapshot(address: PgAddress, timeouts?: ConnectTimeouts): Promise<ExportedSnapshot> {
+  const client = await connectPg(address, timeouts);
   try {
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     const result = await client.query<{ id: string }>("SELECT pg_export_snapshot() AS id");

@@ -6,7 +6,6 @@
 import { chmod, chown, rm, stat } from "node:fs/promises";
 import { RewindError } from "../../../../shared/errors.ts";
 import { tableCounts } from "../../host/postgres-stats.ts";
-import { urlForDatabase } from "../../host/postgres-restore.ts";
 import { restoreIntoStage } from "../../host/postgres-stage.ts";
 import { databaseOid, dropDatabaseWithOid } from "../../host/postgres-swap.ts";
 import { freshDir, swapPaths, volumeDataDir } from "../../host/volume.ts";
@@ -27,7 +26,7 @@ async function stageDatabase(ctx: StepContext, database: Database, dump: NonNull
   const oid = await databaseOid(database.adminUrl, staged);
   if (oid === undefined) throw new RewindError("STEP_FAILED", `the staged database ${staged} vanished right after its restore`);
   if (dump.tables) {
-    const actual = await tableCounts(urlForDatabase(database.adminUrl, staged), database.timeouts);
+    const actual = await tableCounts({ url: database.adminUrl, database: staged }, database.timeouts);
     const mismatches = compareTableCounts(dump.tables, actual);
     if (mismatches.length > 0) {
       await dropDatabaseWithOid(database.adminUrl, staged, oid);

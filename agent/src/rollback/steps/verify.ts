@@ -7,7 +7,6 @@ import { Client as MinioClient } from "minio";
 import { RewindError } from "../../../../shared/errors.ts";
 import { runSmokeChecks, waitHealthy } from "../../host/health.ts";
 import { tableNames } from "../../host/postgres-stats.ts";
-import { urlForDatabase } from "../../host/postgres-restore.ts";
 import { exists, volumeDataDir } from "../../host/volume.ts";
 import type { AgentConfig } from "../../config.ts";
 import type { StepContext, StepOutput } from "../step-context.ts";
@@ -52,7 +51,7 @@ export async function verify(ctx: StepContext): Promise<StepOutput> {
   const database = config.project.database;
   let tables = 0;
   if (full && database && backup.database?.tables) {
-    const missing = missingTables(backup.database.tables, await tableNames(urlForDatabase(database.adminUrl, database.name), database.timeouts));
+    const missing = missingTables(backup.database.tables, await tableNames({ url: database.adminUrl, database: database.name }, database.timeouts));
     if (missing.length > 0) throw new RewindError("STEP_FAILED", `tables of the backup missing from the live database: ${missing.join(", ")}`);
     tables = backup.database.tables.length;
     ctx.progress(`all ${tables} tables of the manifest present`);
