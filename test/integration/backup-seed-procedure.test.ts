@@ -124,6 +124,32 @@ describe("backups kept on a database-only host with the seed's own backups", () 
     await writeFile(file, written);
   });
 
+  it("--last refuses a .last-deployment-backup whose paths lead out of the backups directory, before reading anything there", async () => {
+    const file = path.join(projectDir, ".last-deployment-backup");
+    const written = await readFile(file, "utf8");
+    // A manifest planted outside the backups directory, for the commit the file names: never read.
+    const elsewhere = path.join(root, "elsewhere");
+    await mkdir(elsewhere, { recursive: true });
+    await writeFile(path.join(elsewhere, "manifest.json"), JSON.stringify({ ...taken.manifest, backupId: "planted" }));
+    const seedTs = seedNewer.slice("pre-deployment-".length);
+    const hostile = (dir: string, db: string) =>
+      [`DEPLOYMENT_TIMESTAMP=${seedTs}`, `BACKUP_DIR=${dir}`, `DB_BACKUP_FILE=${db}`, `GIT_COMMIT=${taken.manifest.git.commit}`, "GIT_BRANCH=main", ""].join("\n");
+    try {
+      await writeFile(file, hostile("../elsewhere", "../elsewhere/db.sql.gz"));
+      await expect(resolveBackup(config, { kind: "last" })).rejects.toMatchObject({
+        code: "BACKUP_INVALID",
+        message: expect.stringContaining("BACKUP_DIR ../elsewhere is not a pre-deployment-<timestamp> directory"),
+      });
+      await writeFile(file, hostile(`./backups/${seedNewer}`, "../../etc/passwd"));
+      await expect(resolveBackup(config, { kind: "last" })).rejects.toMatchObject({
+        code: "BACKUP_INVALID",
+        message: expect.stringContaining("DB_BACKUP_FILE ../../etc/passwd is not inside the backup directory"),
+      });
+    } finally {
+      await writeFile(file, written);
+    }
+  });
+
   it("a custom-format backup leaves .last-deployment-backup naming a dump the seed's gunzip | psql reads", async () => {
     const custom = await runBackup(config, { docker, onProgress: () => undefined }, { format: "custom" });
     expect(custom.manifest.database?.format).toBe("custom");

@@ -10,13 +10,12 @@ import { createGunzip } from "node:zlib";
 import { RewindError, isRewindError } from "../../../shared/errors.ts";
 import type { BackupFile, BackupManifest, LastDeploymentBackup } from "../../../shared/schemas/manifest.ts";
 import type { AgentConfig } from "../config.ts";
-import { parseLastDeploymentBackup } from "../rollback/last-deployment-backup.ts";
+import { type NamedBackupPaths, namedBackupPaths, parseLastDeploymentBackup } from "../rollback/last-deployment-backup.ts";
 import { agentVersion } from "../version.ts";
 import { buildManifest } from "./build-manifest.ts";
 import { DigestStream, discard } from "./digest.ts";
 import { DumpTail } from "./dump-trailer.ts";
 import { lastDeploymentFileName } from "./last-deployment-file.ts";
-import { isBackupDirName } from "./layout.ts";
 import { readManifest, writeManifest } from "./manifest-file.ts";
 
 export type SeedAdoption =
@@ -49,13 +48,6 @@ async function readWhole(file: string, trailer: boolean, signal?: AbortSignal): 
   return { ...digest.digest(), mtimeMs: info.mtimeMs };
 }
 
-/** A file the seed's file names, which must sit in the backup directory itself. */
-function fileInDir(projectDir: string, dir: string, value: string, key: string): string {
-  const file = path.resolve(projectDir, value);
-  if (path.dirname(file) !== dir) refuse(`${key} ${value} is not inside the backup directory ${dir}`);
-  return file;
-}
-
 async function hasManifest(dir: string): Promise<boolean> {
   try {
     await readManifest(dir);
@@ -67,20 +59,21 @@ async function hasManifest(dir: string): Promise<boolean> {
 }
 
 /** The manifest the agent vouches for, from the seed's file and what reading each archive proved. */
-async function describe(config: AgentConfig, dir: string, last: LastDeploymentBackup, signal?: AbortSignal): Promise<BackupManifest> {
+async function describe(config: AgentConfig, named: NamedBackupPaths, last: LastDeploymentBackup, signal?: AbortSignal): Promise<BackupManifest> {
   const { project } = config;
+  const { dir } = named;
   const read: ReadFile[] = [];
   let database: BackupManifest["database"];
-  if (last.DB_BACKUP_FILE !== "" && project.database) {
-    const file = fileInDir(project.dir, dir, last.DB_BACKUP_FILE, "DB_BACKUP_FILE");
+  if (named.database !== undefined && project.database) {
+    const file = named.database;
     if (!file.endsWith(".sql.gz")) refuse(`${file} is not a gzipped plain dump (.sql.gz), the only kind the seed's scripts write`);
     const whole = await readWhole(file, true, signal);
     read.push(whole);
     database = { name: project.database.name, format: "plain-gzip", file: { path: path.basename(file), bytes: whole.bytes, sha256: whole.sha256 }, tables: [] };
   }
   let minio: BackupManifest["minio"];
-  if (last.MINIO_BACKUP_FILE !== "" && project.minio) {
-    const file = fileInDir(project.dir, dir, last.MINIO_BACKUP_FILE, "MINIO_BACKUP_FILE");
+  if (named.minio !== undefined && project.minio) {
+    const file = named.minio;
     const whole = await readWhole(file, false, signal);
     read.push(whole);
     minio = { volume: project.minio.volume, file: { path: path.basename(file), bytes: whole.bytes, sha256: whole.sha256 }, buckets: [...project.minio.buckets] };
@@ -119,11 +112,9 @@ export async function adoptSeedBackup(config: AgentConfig, signal?: AbortSignal)
   try {
     const last = parseLastDeploymentBackup(text, source);
     dir = path.resolve(config.project.dir, last.BACKUP_DIR);
-    if (path.dirname(dir) !== config.project.backupsDir || !isBackupDirName(path.basename(dir))) {
-      refuse(`BACKUP_DIR ${last.BACKUP_DIR} is not a pre-deployment-<timestamp> directory of ${config.project.backupsDir}`);
-    }
+    const named = namedBackupPaths(last, config.project.dir, config.project.backupsDir, source);
     if (await hasManifest(dir)) return { kind: "none", reason: `${dir} already has a manifest` };
-    const manifest = await describe(config, dir, last, signal);
+    const manifest = await describe(config, named, last, signal);
     await writeManifest(dir, manifest);
     return { kind: "adopted", dir, manifest };
   } catch (error) {

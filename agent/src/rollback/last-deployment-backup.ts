@@ -6,6 +6,7 @@ import { RewindError } from "../../../shared/errors.ts";
 import type { LastDeploymentBackup } from "../../../shared/schemas/manifest.ts";
 import { lastDeploymentBackup } from "../../../shared/schemas/manifest.ts";
 import { describeIssues } from "../../../shared/schemas/zod-error.ts";
+import { isBackupDirName } from "../backup/layout.ts";
 
 function unquote(value: string): string {
   const quoted = /^"(.*)"$/.exec(value) ?? /^'(.*)'$/.exec(value);
@@ -44,4 +45,31 @@ export async function readLastDeploymentBackup(projectDir: string): Promise<Last
     throw new RewindError("BACKUP_INVALID", `cannot read ${file}: ${(error as Error).message}`, { cause: error });
   }
   return parseLastDeploymentBackup(text, file);
+}
+
+export interface NamedBackupPaths {
+  dir: string;
+  database?: string;
+  minio?: string;
+}
+
+/**
+ * Where the file's paths lead, refused (BACKUP_INVALID) unless BACKUP_DIR is a `pre-deployment-<TS>`
+ * directory right under the backups directory and each archive sits in it: the file is plain text
+ * any deploy job can write, and these paths are restored over live data.
+ */
+export function namedBackupPaths(last: LastDeploymentBackup, projectDir: string, backupsDir: string, source: string): NamedBackupPaths {
+  const dir = path.resolve(projectDir, last.BACKUP_DIR);
+  if (path.dirname(dir) !== path.resolve(backupsDir) || !isBackupDirName(path.basename(dir))) {
+    throw new RewindError("BACKUP_INVALID", `${source}: BACKUP_DIR ${last.BACKUP_DIR} is not a pre-deployment-<timestamp> directory of ${backupsDir}`);
+  }
+  const inDir = (key: "DB_BACKUP_FILE" | "MINIO_BACKUP_FILE"): string | undefined => {
+    if (last[key] === "") return undefined;
+    const file = path.resolve(projectDir, last[key]);
+    if (path.dirname(file) !== dir) throw new RewindError("BACKUP_INVALID", `${source}: ${key} ${last[key]} is not inside the backup directory ${dir}`);
+    return file;
+  };
+  const database = inDir("DB_BACKUP_FILE");
+  const minio = inDir("MINIO_BACKUP_FILE");
+  return { dir, ...(database === undefined ? {} : { database }), ...(minio === undefined ? {} : { minio }) };
 }

@@ -13,7 +13,7 @@ import { readManifest } from "../backup/manifest-file.ts";
 import { listBackupNames } from "../backup/retention.ts";
 import type { AgentConfig } from "../config.ts";
 import { exists } from "../host/volume.ts";
-import { lastDeploymentFile, readLastDeploymentBackup } from "./last-deployment-backup.ts";
+import { lastDeploymentFile, namedBackupPaths, readLastDeploymentBackup } from "./last-deployment-backup.ts";
 import type { LoadedBackup } from "./loaded-backup.ts";
 import { commitOnly, fromLastDeployment, fromManifest } from "./loaded-backup.ts";
 import type { BackupSelector, RollbackRequest } from "./request.ts";
@@ -75,6 +75,7 @@ async function last(config: AgentConfig, signal?: AbortSignal): Promise<LoadedBa
     if (newest !== undefined) return fromManifest(newest.manifest, newest.dir);
     throw new RewindError("NOT_FOUND", `no backup information at ${file} and no backup with a manifest under ${config.project.backupsDir}; name a backup with --backup DIR`);
   }
+  namedBackupPaths(named, config.project.dir, config.project.backupsDir, file);
   const seed = fromLastDeployment(named, config.project.dir, config.project.minio?.buckets ?? []);
   // A directory gone from the host is left to the off-site fetch below (or to preflight's clear refusal).
   const namedAt = await datedBackup(seed.dir).then((d) => d.createdAt, () => undefined);
