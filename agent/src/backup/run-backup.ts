@@ -151,7 +151,7 @@ export async function runBackup(config: AgentConfig, ctx: BackupContext, options
     let manifest: BackupManifest;
     try {
       progress("prepare", "running", `backing up compose project ${project.name} to ${layout.dir}`);
-      const head = await gitHead(project.dir);
+      const head = await gitHead(project.dir, signal ? { signal } : {});
       const running = await listProjectContainers(docker, project.name);
       const services = serviceImages(running, project.name, timestamp);
       const containers = await recordContainers(docker, running, project.name, layout.stagingDir);

@@ -58,9 +58,9 @@ export async function runGit(dir: string, args: string[], options: GitCallOption
   }
 }
 
-export async function gitHead(dir: string): Promise<GitHead> {
-  const commit = await runGit(dir, ["rev-parse", "HEAD"]);
-  const branch = await runGit(dir, ["rev-parse", "--abbrev-ref", "HEAD"]);
+export async function gitHead(dir: string, options: GitCallOptions = {}): Promise<GitHead> {
+  const commit = await runGit(dir, ["rev-parse", "HEAD"], options);
+  const branch = await runGit(dir, ["rev-parse", "--abbrev-ref", "HEAD"], options);
   return { commit, branch };
 }
 
@@ -74,9 +74,9 @@ export async function gitCommitIfAny(dir: string): Promise<string | undefined> {
   }
 }
 
-export async function hasCommit(dir: string, commit: string): Promise<boolean> {
+export async function hasCommit(dir: string, commit: string, options: GitCallOptions = {}): Promise<boolean> {
   try {
-    await runGit(dir, ["cat-file", "-e", `${commit}^{commit}`]);
+    await runGit(dir, ["cat-file", "-e", `${commit}^{commit}`], options);
     return true;
   } catch (error) {
     if (error instanceof RewindError && error.code === "PRECONDITION_FAILED") return false;

@@ -22,7 +22,7 @@ export async function documentState(ctx: StepContext): Promise<StepOutput> {
     // The log itself stays here: a signed report carries only what the config lets out (log-share.ts).
     ctx.progress(`${container.service}: ${container.state}/${container.health}, logs saved`, shareLog(logs, logSharingOf(config), logFile));
   }
-  const head = await gitHead(config.project.dir);
+  const head = await gitHead(config.project.dir, { signal: ctx.signal });
   const images = Object.fromEntries(containers.map((c) => [c.service, c.imageId]));
   ctx.progress(`${containers.length} containers at commit ${head.commit.slice(0, 12)}; logs in ${logsDir}`);
   return { commit: head.commit, branch: head.branch, containers: specs, images, logsDir };

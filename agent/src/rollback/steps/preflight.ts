@@ -70,9 +70,9 @@ export async function preflight(ctx: StepContext): Promise<StepOutput> {
   const backup: LoadedBackup = await check("the backup cannot be loaded", () => resolveForRequest(config, request, ctx.signal));
   // From here on backup retention keeps this backup, whatever else the host does.
   if (backup.source !== "commit") await recordLockBackup(config.stateDir, request.rollbackId, backup.dir);
-  const head = await check("git state of the project is unknown", () => gitHead(config.project.dir));
+  const head = await check("git state of the project is unknown", () => gitHead(config.project.dir, { signal: ctx.signal }));
   const target = request.commit ?? backup.commit;
-  if (!(await check("git cannot look up the target commit", () => hasCommit(config.project.dir, target)))) {
+  if (!(await check("git cannot look up the target commit", () => hasCommit(config.project.dir, target, { signal: ctx.signal })))) {
     fail(`commit ${target} is not in the repository at ${config.project.dir}; git fetch it first`);
   }
   const threshold = config.thresholds.minFreeDiskBytes;
