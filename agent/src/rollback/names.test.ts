@@ -5,6 +5,8 @@ import {
   derivedDatabaseNames,
   derivedNamesProblem,
   setAsideDatabase,
+  setAsideNamePrefix,
+  setAsidePostDatabase,
   stagedDatabase,
 } from "./names.ts";
 
@@ -69,5 +71,20 @@ describe("derivedNamesProblem", () => {
     expect(derivedNamesProblem(live, names, new Set([live, names.pre]))).toContain(`a database named ${names.pre} already exists`);
     expect(derivedNamesProblem(live, names, new Set([live, names.stage]))).toContain(`a database named ${names.stage} already exists`);
     expect(derivedNamesProblem(live, names, new Set([live, names.stage]), true)).toBeUndefined();
+  });
+});
+
+describe("the prefix retention lists set-aside databases by", () => {
+  it("starts every set-aside name of a long multi-byte database, however its base was cut", () => {
+    // 20 CJK characters (60 bytes): a set-aside name keeps only 11 of them; 8 emoji cut between surrogates by UTF-16 slicing.
+    for (const db of ["日程生成サービスの本番データベース二号機", "🗓️📅🗓️📅🗓️📅🗓️📅 app", cyrillic, "schedgen"]) {
+      const prefix = setAsideNamePrefix(db);
+      expect(prefix.length).toBeGreaterThan(0);
+      expect(db.startsWith(prefix)).toBe(true);
+      for (const id of ["0f3c9a7e-5b1d-4c2a-9e8f-123456789abc", "rb-1"]) {
+        expect(setAsideDatabase(db, id).startsWith(prefix)).toBe(true);
+        expect(setAsidePostDatabase(db, id).startsWith(prefix)).toBe(true);
+      }
+    }
   });
 });

@@ -3,6 +3,8 @@
 // PostgreSQL cuts identifiers at 63 BYTES (NAMEDATALEN - 1): the live name is cut by UTF-8 bytes,
 // never inside a character, and the suffix is always kept whole, so the derived names stay distinct.
 const maxIdentifierBytes = 63;
+/** shortId keeps at most this many characters. */
+const maxShortIdLength = 16;
 
 /** Database suffixes: staged copy, pre-rollback data set aside by the swap, post-start data set aside by an undo. */
 export const databaseSuffix = { stage: "__rewind_stage", pre: "__rewind_pre_", post: "__rewind_post_" } as const;
@@ -10,7 +12,7 @@ export const databaseSuffix = { stage: "__rewind_stage", pre: "__rewind_pre_", p
 export const dataDirPrefix = { stage: "_data.rewind-stage-", pre: "_data.rewind-", post: "_data.rewind-post-" } as const;
 
 export function shortId(rollbackId: string): string {
-  return rollbackId.replace(/[^A-Za-z0-9]/g, "").slice(0, 16).toLowerCase();
+  return rollbackId.replace(/[^A-Za-z0-9]/g, "").slice(0, maxShortIdLength).toLowerCase();
 }
 
 /** The longest prefix of `text` that fits `maxBytes` of UTF-8 without splitting a character. */
@@ -32,6 +34,13 @@ function withSuffix(base: string, suffix: string): string {
 export const stagedDatabase = (db: string): string => withSuffix(db, databaseSuffix.stage);
 export const setAsideDatabase = (db: string, rollbackId: string): string => withSuffix(db, `${databaseSuffix.pre}${shortId(rollbackId)}`);
 export const setAsidePostDatabase = (db: string, rollbackId: string): string => withSuffix(db, `${databaseSuffix.post}${shortId(rollbackId)}`);
+
+/**
+ * What every set-aside database name of `db` starts with, however much of `db` its suffix cut
+ * away (the longest suffix leaves the shortest base): to list them on the server by prefix.
+ */
+export const setAsideNamePrefix = (db: string): string =>
+  cutUtf8(db, maxIdentifierBytes - Buffer.byteLength(databaseSuffix.post, "utf8") - maxShortIdLength);
 
 export const stagedDataDir = (rollbackId: string): string => `${dataDirPrefix.stage}${shortId(rollbackId)}`;
 export const setAsideDataDir = (rollbackId: string): string => `${dataDirPrefix.pre}${shortId(rollbackId)}`;

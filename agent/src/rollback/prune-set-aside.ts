@@ -10,7 +10,7 @@ import type { AgentConfig } from "../config.ts";
 import { databasesWithPrefix, dropDatabase } from "../host/postgres-restore.ts";
 import { setAsideDirOf } from "../host/set-aside-dir.ts";
 import { volumeDataDir } from "../host/volume.ts";
-import { shortId } from "./names.ts";
+import { setAsideNamePrefix, shortId } from "./names.ts";
 import type { RollbackReport } from "./report.ts";
 import { type DatedRollback, planSetAsidePrune, type SetAsideCopy, setAsideDatabaseId, setAsideDirId } from "./retention.ts";
 import { namesIn } from "../host/dir-entries.ts";
@@ -49,7 +49,7 @@ async function setAsideCopies(config: AgentConfig, docker: Docker): Promise<SetA
   const database = config.project.database;
   if (database) {
     // The base of a long name is cut to fit 63 bytes: list by a prefix every cut keeps, match exactly after.
-    for (const name of await databasesWithPrefix(database.adminUrl, database.name.slice(0, 16))) {
+    for (const name of await databasesWithPrefix(database.adminUrl, setAsideNamePrefix(database.name))) {
       const id = setAsideDatabaseId(name, database.name);
       if (id !== undefined) copies.push({ kind: "database", location: name, shortId: id });
     }
