@@ -92,6 +92,9 @@ export type ApprovalAnswer = z.output<typeof approvalAnswer>;
 export const cancelAnswer = z.looseObject({ rollbackId: z.string(), state: z.string(), cancelRequested: z.boolean() });
 export type CancelAnswer = z.output<typeof cancelAnswer>;
 
+/** POST /v1/rollbacks/:id/abandon (admin). */
+export const abandonAnswer = z.looseObject({ rollbackId: z.string(), state: z.string() });
+
 /** GET /v1/me. */
 export const me = z.looseObject({ tokenId: z.string(), role: z.string() });
 export type Me = z.output<typeof me>;

@@ -2,8 +2,8 @@
 // SIGKILLed mid-rollback. Before, the rollback stayed `running` forever and every later request got
 // CONFLICT. Now it becomes `lost` past its deadline (last progress + a step's timeout + the watch
 // window, short here), audited and notified; the agent coming back reports its real outcome; and an
-// admin can abandon a running rollback at once (operators cannot). Control plane in workerd, the
-// demo stack in Docker, PostgreSQL, the real `rewind agent run`.
+// admin can abandon a running rollback at once with `rewind abandon` (operators cannot). Control
+// plane in workerd, the demo stack in Docker, PostgreSQL, the real `rewind agent run`.
 import type Docker from "dockerode";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type AgentProcess, spawnAgent } from "../world/agent.ts";
@@ -99,17 +99,12 @@ it("a rollback whose agent died becomes lost past its deadline and frees the hos
   const next = await request("roll back again after checking the host");
   expect(next.status).toBe(202);
   await reaches(next.body.rollbackId, "running");
-  const byOperator = await apiJson(world, `/v1/rollbacks/${next.body.rollbackId}/abandon`, {
-    method: "POST",
-    token: operator.token,
-    body: JSON.stringify({ reason: "host is gone" }),
-  });
-  expect(byOperator.status).toBe(403);
-  const abandoned = await apiJson<{ state: string }>(world, `/v1/rollbacks/${next.body.rollbackId}/abandon`, {
-    method: "POST",
-    body: JSON.stringify({ reason: "host reinstalled from scratch" }),
-  });
-  expect(abandoned).toMatchObject({ status: 200, body: { state: "lost" } });
+  const byOperator = await rewindCli(world, operator.token, ["abandon", next.body.rollbackId, "--reason", "host is gone"]);
+  expect(byOperator.code).toBe(1);
+  expect(byOperator.stderr).toContain("FORBIDDEN");
+  const abandoned = await rewindCli(world, world.adminToken, ["abandon", next.body.rollbackId, "--reason", "host reinstalled from scratch", "--json"]);
+  expect(abandoned.code).toBe(0);
+  expect(JSON.parse(abandoned.stdout)).toMatchObject({ rollbackId: next.body.rollbackId, state: "lost" });
   expect((await stateOf(next.body.rollbackId)).outcome).toMatchObject({ code: "ABANDONED", message: expect.stringContaining("host reinstalled from scratch") });
   const again = await apiJson(world, `/v1/rollbacks/${next.body.rollbackId}/abandon`, { method: "POST", body: JSON.stringify({ reason: "twice" }) });
   expect(again.status).toBe(409);

@@ -37,6 +37,7 @@ const commandNames = [
   "status",
   "approve",
   "cancel",
+  "abandon",
   "agent enroll",
   "agent run",
   "backup",

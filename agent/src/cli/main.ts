@@ -26,6 +26,7 @@ const groups: { title: string; commands: Record<string, Entry> }[] = [
       status: { summary: "a rollback's state and steps; its exit code says how it ended", load: () => import("./remote/status.ts") },
       approve: { summary: "approve a rollback waiting for a second operator", load: () => import("./remote/approve.ts") },
       cancel: { summary: "cancel a rollback before services stop", load: () => import("./remote/cancel.ts") },
+      abandon: { summary: "give up on a running rollback whose agent is gone (admin)", load: () => import("./remote/abandon.ts") },
     },
   },
   {
