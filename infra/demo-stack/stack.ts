@@ -82,8 +82,8 @@ export async function writeComposeFile(stack: StackFile, version: DemoVersion): 
 }
 
 async function freePorts(): Promise<Record<HttpService, number>> {
-  const [minio, backend, frontend] = await Promise.all(httpServices.map(() => freePort()));
-  return { minio: minio ?? 0, backend: backend ?? 0, frontend: frontend ?? 0 };
+  const [minio, backend, frontend] = await Promise.all([freePort(), freePort(), freePort()]);
+  return { minio, backend, frontend };
 }
 
 async function projectVolume(docker: Docker, project: string, volume: string): Promise<string> {
@@ -107,13 +107,13 @@ function portTaken(error: unknown): boolean {
 }
 
 /** `docker compose up -d` of `version`: Compose creates what is missing and recreates what changed. */
-async function up(docker: Docker, file: StackFile, version: DemoVersion): Promise<DemoStack> {
+async function up(docker: Docker, file: StackFile, version: DemoVersion, ownsDir: boolean): Promise<DemoStack> {
   await writeComposeFile(file, version);
   await compose(file, ["up", "--detach", "--remove-orphans"]);
   const urls = Object.fromEntries(httpServices.map((s) => [s, `http://127.0.0.1:${file.ports[s]}`])) as Record<HttpService, string>;
   return {
     ...file,
-    ownsDir: false,
+    ownsDir,
     version,
     minioVolume: await projectVolume(docker, file.project, "minio_data"),
     urls,
@@ -121,12 +121,14 @@ async function up(docker: Docker, file: StackFile, version: DemoVersion): Promis
   };
 }
 
+function perTag(images: DemoImages[DemoVersion]): Record<DemoService, string> {
+  return { minio: images.minio.tag, backend: images.backend.tag, frontend: images.frontend.tag, "pdf-worker": images["pdf-worker"].tag };
+}
+
 /** Renders the stack into a project directory and brings it up with Compose. */
 export async function upStack(docker: Docker, opts: UpStackOptions): Promise<DemoStack> {
   const dir = opts.dir ?? (await mkdtemp(path.join(tmpdir(), "rewind-demo-stack-")));
-  const images = opts.images
-    ? { v1: perTag(opts.images.v1), v2: perTag(opts.images.v2) }
-    : sharedImageTags();
+  const images = opts.images ? { v1: perTag(opts.images.v1), v2: perTag(opts.images.v2) } : sharedImageTags();
   let lastError: unknown;
   // A probed free port can be taken before Docker binds it: render fresh ones and run `up` again.
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -140,7 +142,7 @@ export async function upStack(docker: Docker, opts: UpStackOptions): Promise<Dem
       database: opts.database ?? "none",
     };
     try {
-      return { ...(await up(docker, file, opts.version)), ownsDir: opts.dir === undefined };
+      return await up(docker, file, opts.version, opts.dir === undefined);
     } catch (error) {
       lastError = error;
       if (!portTaken(error)) break;
@@ -150,13 +152,9 @@ export async function upStack(docker: Docker, opts: UpStackOptions): Promise<Dem
   throw lastError;
 }
 
-function perTag(images: DemoImages[DemoVersion]): Record<DemoService, string> {
-  return { minio: images.minio.tag, backend: images.backend.tag, frontend: images.frontend.tag, "pdf-worker": images["pdf-worker"].tag };
-}
-
 /** A deploy of `version`: its compose file rendered over the old one, then `up -d` (app services recreated). */
 export async function deployVersion(docker: Docker, stack: DemoStack, version: DemoVersion): Promise<DemoStack> {
-  return { ...(await up(docker, stack, version)), ownsDir: stack.ownsDir };
+  return up(docker, stack, version, stack.ownsDir);
 }
 
 /** `docker compose down --volumes`: the project's containers, network and volumes; then its temp dir. */
