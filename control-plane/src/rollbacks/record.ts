@@ -3,47 +3,58 @@
 // Layout of rollbacks/: worker/ runs in the Worker (routes, reads from D1, the request entry point),
 // durable-object/ only inside the host's HostChannel (desk, store, lifecycle decisions); this file and
 // rpc-outcome.ts are the contract between the two sides.
-import type { AuditActor } from "../../../shared/schemas/audit.ts";
-import type { Preconditions } from "../../../shared/schemas/command.ts";
-import type { RollbackState } from "../../../shared/schemas/rollback.ts";
-import type { LockedWait } from "./durable-object/locked-retry.ts";
+import * as z from "zod";
+import { type AuditActor, auditActor } from "../../../shared/schemas/audit.ts";
+import { preconditions } from "../../../shared/schemas/command.ts";
+import { rollbackState } from "../../../shared/schemas/rollback.ts";
 
-export interface Approval {
-  tokenId: string;
-  at: number;
-}
+export const approval = z.object({ tokenId: z.string(), at: z.number() });
+export type Approval = z.output<typeof approval>;
 
-export interface RollbackRecord {
-  rollbackId: string;
-  host: string;
-  backupId: string;
-  mode: "full" | "code-only";
-  reason: string;
-  state: RollbackState;
-  requestedBy: AuditActor;
-  automatic: boolean;
-  source?: string;
+/** The agent refused the command LOCKED (the host was busy): sent again once it is free. */
+export const lockedWait = z.object({
+  /** Why the host refused, in the agent's words. */
+  reason: z.string(),
+  /** The next try, unless the host reports a command finished earlier; absent while a resent command is out. */
+  retryAt: z.number().optional(),
+  /** The first command's expiry: no command of this rollback is valid after it. */
+  validUntil: z.number(),
+  attempts: z.number(),
+});
+export type LockedWait = z.output<typeof lockedWait>;
+
+/** Parsed whenever it is read back from the Durable Object's SQLite, never cast. */
+export const rollbackRecord = z.object({
+  rollbackId: z.string(),
+  host: z.string(),
+  backupId: z.string(),
+  mode: z.enum(["full", "code-only"]),
+  reason: z.string(),
+  state: rollbackState,
+  requestedBy: auditActor,
+  automatic: z.boolean(),
+  source: z.string().optional(),
   /** The host's reported state when it was requested, signed into its command as `pre`. */
-  pre?: Preconditions;
+  pre: preconditions.optional(),
   /** The signed `rollback` command, once queued. */
-  commandId?: string;
-  approvalsRequired: number;
-  approvals: Approval[];
+  commandId: z.string().optional(),
+  approvalsRequired: z.number(),
+  approvals: z.array(approval),
   /** A request waiting for approval expires at this time. */
-  expiresAt?: number;
+  expiresAt: z.number().optional(),
   /** The agent reported the stop-services step started: cancelling can no longer help. */
-  servicesStopped: boolean;
-  /** The agent refused the command LOCKED (the host was busy): sent again once it is free. */
-  lockedWait?: LockedWait;
+  servicesStopped: z.boolean(),
+  lockedWait: lockedWait.optional(),
   /** The signed `cancel` command sent to the agent, if any. */
-  cancelCommandId?: string;
-  downtimeMs?: number;
+  cancelCommandId: z.string().optional(),
+  downtimeMs: z.number().optional(),
   /** The last report about its command: a running rollback silent too long after it is lost. */
-  lastProgressAt?: number;
-  outcome?: { code?: string; message?: string };
-  createdAt: number;
-  updatedAt: number;
-}
+  lastProgressAt: z.number().optional(),
+  outcome: z.object({ code: z.string().optional(), message: z.string().optional() }).optional(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+});
+export type RollbackRecord = z.output<typeof rollbackRecord>;
 
 /** Who asked, as one short string for lists: the token id, `host:<name>`, or `system`. */
 export function requesterName(actor: AuditActor): string {

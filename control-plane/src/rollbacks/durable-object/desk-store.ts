@@ -1,7 +1,8 @@
 // The host's rollbacks in its Durable Object's own SQLite: the authoritative copy the decisions are
 // made on (D1 only mirrors it for listing). One JSON record per rollback, indexed by state and command.
-import { type RollbackState, rollbackState } from "../../../../shared/schemas/rollback.ts";
-import type { RollbackRecord } from "../record.ts";
+import type { RollbackState } from "../../../../shared/schemas/rollback.ts";
+import { parseOrThrow } from "../../../../shared/schemas/zod-error.ts";
+import { type RollbackRecord, rollbackRecord } from "../record.ts";
 
 export class RollbackStore {
   constructor(private readonly sql: SqlStorage) {
@@ -12,7 +13,7 @@ export class RollbackStore {
   }
 
   private read(rows: Record<string, SqlStorageValue>[]): RollbackRecord[] {
-    return rows.map((row) => JSON.parse(String(row.record)) as RollbackRecord);
+    return rows.map((row) => parseOrThrow(rollbackRecord, JSON.parse(String(row.record)), "stored rollback record", "INTERNAL"));
   }
 
   get(id: string): RollbackRecord | undefined {
@@ -29,7 +30,7 @@ export class RollbackStore {
   }
 
   put(record: RollbackRecord): void {
-    rollbackState.parse(record.state);
+    rollbackRecord.parse(record);
     this.sql.exec(
       `INSERT INTO rollbacks (id, state, command_id, expires_at, created_at, record) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET state = excluded.state, command_id = excluded.command_id,

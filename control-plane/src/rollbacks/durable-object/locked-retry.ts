@@ -1,22 +1,12 @@
 // A rollback command the agent refused LOCKED (a backup or another command still running) is not a
 // failed rollback: the host was only busy. The rollback stays queued and is sent again, as a new
 // signed command, once the host is free, until the first command's validity runs out. Pure.
-import type { RollbackRecord } from "../record.ts";
+import type { LockedWait, RollbackRecord } from "../record.ts";
 
 /** Without a word that the host finished its work, a waiting rollback is tried again this often. */
 export const lockedRetryEveryMs = 15_000;
 /** A resent command needs at least this long to reach the agent and be acknowledged. */
 const minimumTtlSeconds = 10;
-
-export interface LockedWait {
-  /** Why the host refused, in the agent's words. */
-  reason: string;
-  /** The next try, unless the host reports a command finished earlier; absent while a resent command is out. */
-  retryAt?: number;
-  /** The first command's expiry: no command of this rollback is valid after it. */
-  validUntil: number;
-  attempts: number;
-}
 
 export type RetryDecision =
   | { kind: "wait" }
