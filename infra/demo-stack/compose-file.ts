@@ -34,7 +34,7 @@ export interface ComposeFileOptions {
 /** The environment value a release sets on the app services: a configuration change, not an image one. */
 export const RELEASE_ENV = "SCHEDGEN_RELEASE";
 
-export const seedPorts: Record<HttpService, number> = { minio: 9000, backend: 3001, frontend: 8080 };
+const seedPorts: Record<HttpService, number> = { minio: 9000, backend: 3001, frontend: 8080 };
 
 export function sharedImageTags(): ImageTags {
   const tags = (version: DemoVersion) =>
@@ -105,7 +105,7 @@ export function renderDemoCompose(options: ComposeFileOptions): string {
 }
 
 /** The head comment of infra/demo-stack/compose.yaml, kept above the seed-ports rendering. */
-export const committedComposeHeader = `# The demo application as one Compose project (project name: schedgen), rendered by
+const committedComposeHeader = `# The demo application as one Compose project (project name: schedgen), rendered by
 # infra/demo-stack/compose-file.ts for the seed's ports; test/unit/demo-compose.test.ts keeps this file
 # equal to that rendering. The demo and the tests run it with a real Compose (\`docker compose\`, or
 # Debian's docker-compose 1.29) from a per-run copy: free ports, the run's labels, its image tags.

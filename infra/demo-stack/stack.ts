@@ -16,7 +16,7 @@ import { type HealthStatus, healthOf } from "./health.ts";
 import type { DemoImages } from "./images.ts";
 import { type DemoService, type DemoVersion, demoServices, demoVersions, perService } from "./services.ts";
 
-export const COMPOSE_FILE = "compose.yaml";
+const COMPOSE_FILE = "compose.yaml";
 const COMPOSE_TIMEOUT_MS = 180_000;
 
 const serviceRecord = <T extends z.ZodType>(value: T) => z.strictObject({ minio: value, backend: value, frontend: value, "pdf-worker": value });
