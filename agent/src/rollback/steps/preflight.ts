@@ -6,6 +6,7 @@
 // The live database's OID is journaled: an undo brings back exactly that database.
 import path from "node:path";
 import { RewindError, isRewindError } from "../../../../shared/errors.ts";
+import { commandName, composeFileIn, requireComposeCli } from "../../host/compose-cli.ts";
 import { freeBytes } from "../../host/disk.ts";
 import { gitHead, hasCommit } from "../../host/git.ts";
 import { dataDirectory, pingPostgres } from "../../host/postgres-restore.ts";
@@ -78,6 +79,14 @@ export async function preflight(ctx: StepContext): Promise<StepOutput> {
   const threshold = config.thresholds.minFreeDiskBytes;
   await check("free disk cannot be measured", () => checkDisk("logs and reports", config.stateDir, 0, threshold));
   const checks: string[] = ["docker", "git"];
+  // Without recorded containers for the target commit the start step runs the Compose CLI: found
+  // missing only then, the services would already be down.
+  const recordedStart = backup.containers !== undefined && target === backup.commit;
+  if (!recordedStart && (await composeFileIn(config.project.dir))) {
+    const cli = await check("the release is started with Compose", () => requireComposeCli());
+    ctx.progress(`${commandName(cli)} ${cli.version} answers: it starts the release from the reverted checkout`);
+    checks.push("compose");
+  }
   if (!full) return { checks, backup, head };
   const files = await check("the backup's files are not whole", () => checkBackupFiles(config, backup, ctx.signal));
   if (files.fetched.length > 0) ctx.progress(`fetched from the off-site copy (sha256 checked): ${files.fetched.join(", ")}`);
