@@ -7,6 +7,7 @@ import * as z from "zod";
 import { RewindError } from "../../../shared/errors.ts";
 import { clockToleranceSeconds, nowSeconds } from "../../../shared/signing.ts";
 import { writeFileDurably } from "../host/durable-file.ts";
+import { SerialQueue } from "../../../shared/serial-queue.ts";
 
 const fileSchema = z.strictObject({
   version: z.literal(1),
@@ -21,7 +22,7 @@ export class NonceStore {
   readonly file: string;
   #nonces: NonceFile["nonces"];
   #cancelled: Record<string, number>;
-  #writes: Promise<void> = Promise.resolve();
+  readonly #writes = new SerialQueue();
 
   private constructor(file: string, nonces: NonceFile["nonces"], cancelled: Record<string, number>) {
     this.file = file;
@@ -110,7 +111,6 @@ export class NonceStore {
    */
   #persist(): Promise<void> {
     const snapshot = JSON.stringify({ version: 1, nonces: this.#nonces, cancelled: this.#cancelled } satisfies NonceFile);
-    this.#writes = this.#writes.catch(() => undefined).then(() => writeFileDurably(this.file, snapshot, 0o600));
-    return this.#writes;
+    return this.#writes.run(() => writeFileDurably(this.file, snapshot, 0o600));
   }
 }

@@ -6,6 +6,7 @@ import type { Report } from "../../../shared/schemas/report.ts";
 import { type PrivateJwk, signReport } from "../../../shared/signing.ts";
 import type { Logger } from "../log.ts";
 import type { Outbox } from "./outbox.ts";
+import { SerialQueue } from "../../../shared/serial-queue.ts";
 
 export interface ReporterOptions {
   host: string;
@@ -27,7 +28,7 @@ export class Reporter {
   /** command id → id of its ack report (undefined while being signed), until the control plane stored it. */
   readonly #pendingAcks = new Map<string, string | undefined>();
   /** Reports are persisted and sent one after another so the control plane sees them in order. */
-  #queue: Promise<void> = Promise.resolve();
+  readonly #queue = new SerialQueue();
   /**
    * False from a disconnect until the outbox was resent after the next welcome: a report sent live
    * on a fresh socket would otherwise overtake the older ones still waiting in the outbox.
@@ -53,7 +54,8 @@ export class Reporter {
   /** Resolves once the signed report is on disk (not once it is acknowledged). */
   report(report: Report): Promise<void> {
     if (report.kind === "ack") this.#pendingAcks.set(report.commandId, undefined);
-    const next = this.#queue.then(async () => {
+    // In order; a failure goes to this report's caller and the next report still goes.
+    return this.#queue.run(async () => {
       const jws = await signReport(report, this.#options.host, this.#options.agentKey);
       const reportId = decodeJwt(jws).jti;
       if (typeof reportId !== "string") throw new TypeError("signReport produced a token without jti");
@@ -63,14 +65,11 @@ export class Reporter {
       const commandId = "commandId" in report ? report.commandId : undefined;
       this.#options.log.debug({ reportId, kind: report.kind, commandId, sent }, sent ? "report sent" : "report kept for later");
     });
-    // The chain continues after a failure; the failure itself goes to this report's caller.
-    this.#queue = next.catch(() => undefined);
-    return next;
   }
 
   /** After a (re)connect: everything not yet acknowledged goes again, oldest first. */
   resendPending(): Promise<void> {
-    const next = this.#queue.then(() => {
+    return this.#queue.run(() => {
       const pending = this.#options.outbox.pending();
       for (const { jws } of pending) {
         if (!this.#options.send(jws)) return;
@@ -78,8 +77,6 @@ export class Reporter {
       this.#ready = true;
       if (pending.length > 0) this.#options.log.info({ count: pending.length }, "resent unacknowledged reports");
     });
-    this.#queue = next.catch(() => undefined);
-    return next;
   }
 
   /** The socket closed: new reports wait in the outbox until the next welcome resends them in order. */

@@ -17,6 +17,7 @@ import { BudgetStore } from "./budget-store.ts";
 import { RefusalStore } from "./refusal-store.ts";
 import { foldedEntry, judgeRefusal, minuteOf, type Refusal } from "./refusals.ts";
 import { auditCheckpoints, auditEntries } from "./schema.ts";
+import { SerialQueue } from "../../../shared/serial-queue.ts";
 
 const publishDelayMs = 500;
 const loadPageSize = 5000;
@@ -25,7 +26,7 @@ const publishedKey = "publishedSize";
 export class AuditLog extends DurableObject<Env> {
   private tree: Promise<TreeBuilder> | undefined;
   /** Appends run one after another: seq = tree size only holds if no two interleave around D1 awaits. */
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private refusalStore: RefusalStore | undefined;
   private budgetStore: BudgetStore | undefined;
 
@@ -69,9 +70,7 @@ export class AuditLog extends DurableObject<Env> {
   }
 
   append(entry: NewAuditEntry): Promise<AuditEntry> {
-    const result = this.queue.then(() => this.appendNow(entry));
-    this.queue = result.catch(() => undefined);
-    return result;
+    return this.queue.run(() => this.appendNow(entry));
   }
 
   private async appendNow(entry: NewAuditEntry): Promise<AuditEntry> {

@@ -21,6 +21,7 @@ import { lastStateKey } from "./last-state.ts";
 import { QueueStore } from "./queue-store.ts";
 import { Reports } from "./reports.ts";
 import { Sockets } from "./sockets.ts";
+import { SerialQueue } from "../../../shared/serial-queue.ts";
 
 export class HostChannel extends DurableObject<Env> {
   private readonly store: QueueStore;
@@ -28,7 +29,8 @@ export class HostChannel extends DurableObject<Env> {
   private readonly queue: CommandQueue;
   private readonly desk: RollbackDesk;
   private readonly reports: Reports;
-  private mirrorQueue: Promise<unknown> = Promise.resolve();
+  /** D1 writes run one after another so the mirror never ends on an older state than the queue's. */
+  private readonly mirrorQueue = new SerialQueue();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -38,7 +40,7 @@ export class HostChannel extends DurableObject<Env> {
       state: ctx,
       store: this.store,
       identity: () => this.identity(),
-      mirror: (task) => this.mirror(task),
+      mirror: (task) => this.mirrorQueue.run(task),
       audit: (entry: NewAuditEntry) => appendAudit(env, entry),
       scheduleAlarm: () => this.scheduleAlarm(),
     };
@@ -69,13 +71,6 @@ export class HostChannel extends DurableObject<Env> {
 
   private identity(): string {
     return `HostChannel/${this.store.host() ?? this.ctx.id.toString()}`;
-  }
-
-  private mirror(task: () => Promise<void>): Promise<void> {
-    const run = this.mirrorQueue.then(task);
-    // The caller gets the failure through `run`; the chain itself must go on for the next write.
-    this.mirrorQueue = run.catch(() => undefined);
-    return run;
   }
 
   // Connections ----------------------------------------------------------------------------

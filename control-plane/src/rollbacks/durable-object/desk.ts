@@ -19,6 +19,7 @@ import type { RollbackRequestInput } from "../worker/request.ts";
 import { requestFacts } from "./request-facts.ts";
 import { RollbackStore } from "./desk-store.ts";
 import { emitRollbackTransition, type RollbackTransitionListener } from "./transitions.ts";
+import { SerialQueue } from "../../../../shared/serial-queue.ts";
 
 /** The agent must pick a rollback command up within this time, or the rollback expires unrun. */
 export const rollbackCommandTtlSeconds = 15 * 60;
@@ -48,7 +49,7 @@ function actorName(actor: AuditActor): string {
 
 export class RollbackDesk {
   private readonly store: RollbackStore;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   constructor(
     sql: SqlStorage,
@@ -75,9 +76,7 @@ export class RollbackDesk {
 
   /** Runs `work` after every earlier desk operation of this host finished. */
   private serialized<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(work);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.queue.run(work);
   }
 
   request(input: RollbackRequestInput): Promise<DeskAnswer> {
