@@ -2,10 +2,12 @@
 // real agent code, Docker and a throwaway PostgreSQL 15 cluster: cut-short dumps refused (ours
 // and the seed's), the live database's encoding, locale, ACL, settings and comment kept across a
 // rollback, 20,000 large objects restored, and a hung restore stopped before any downtime.
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { gunzipSync, gzipSync } from "node:zlib";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
@@ -18,6 +20,7 @@ import { databaseFacts, sql } from "./database-facts.ts";
 import { containerStates, databaseNames, expectRefusedInPreflight, type Scenario, scenarioPerTest, snapshotDatabase } from "./rollback-fixture.ts";
 
 const world = scenarioPerTest();
+const execFileAsync = promisify(execFile);
 
 function database(config: AgentConfig): NonNullable<AgentConfig["project"]["database"]> {
   const db = config.project.database;
@@ -100,6 +103,23 @@ describe("cut-short dumps", () => {
     await expectRefusedInPreflight(world.docker, s, report, file, before);
     expect(report.error?.message).toContain("-- PostgreSQL database dump complete");
     expect(report.steps.map((step) => step.id)).toEqual(["preflight"]);
+  });
+
+  it("a manifest naming a pg_dump directory-format dump is refused in preflight, saying why and what to do", async () => {
+    const s = await world.prepare();
+    const dir = "db_directory";
+    await execFileAsync(path.join(world.cluster.bin, "pg_dump"), ["--format=directory", "--file", path.join(s.backupDir, dir), s.databaseUrl]);
+    const manifestFile = path.join(s.backupDir, "manifest.json");
+    const manifest = JSON.parse(await readFile(manifestFile, "utf8")) as BackupManifest;
+    if (!manifest.database) throw new Error("the backup has no database");
+    manifest.database = { ...manifest.database, format: "directory", file: { ...manifest.database.file, path: dir } };
+    await writeFile(manifestFile, JSON.stringify(manifest, null, 2));
+    const before = await containerStates(world.docker, s);
+
+    const report = await world.rollback(s, "directory");
+
+    await expectRefusedInPreflight(world.docker, s, report, "pg_dump's directory format, which Rewind does not restore", before);
+    expect(report.error?.message).toContain(dir);
   });
 });
 

@@ -88,9 +88,16 @@ export async function preflight(ctx: StepContext): Promise<StepOutput> {
     checks.push("compose");
   }
   if (!full) return { checks, backup, head };
+  const database = config.project.database;
+  if (database && backup.database?.format === "directory") {
+    // One sha256 cannot vouch for a directory of files: nothing proves such a dump whole.
+    fail(
+      `${backup.database.file} is pg_dump's directory format, which Rewind does not restore (no sha256 can prove a directory whole): ` +
+        "take a plain or custom dump (rewind backup --format custom), or convert this one with pg_restore -f - DIR | gzip > db.sql.gz",
+    );
+  }
   const files = await check("the backup's files are not whole", () => checkBackupFiles(config, backup, ctx.signal));
   if (files.fetched.length > 0) ctx.progress(`fetched from the off-site copy (sha256 checked): ${files.fetched.join(", ")}`);
-  const database = config.project.database;
   const databaseOidOutput: { databaseOid?: number } = {};
   if (backup.database && database && files.database) {
     const dump = backup.database;
