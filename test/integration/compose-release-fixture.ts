@@ -3,7 +3,8 @@
 // seed's way (`down`, then `up -d --build`). v2 changes web's env value, adds `extra`, removes
 // `legacy` and its `backoffice` network, and changes the app image; `migrate` is a one-shot job both
 // releases run.
-// Images are built by Compose from the project's own build context (./app: busybox-static FROM scratch).
+// Images are built by Compose from the project's own build context, in its long form (context ./app,
+// dockerfile Containerfile: nothing a `<service>/Dockerfile` lookup would find; busybox-static FROM scratch).
 import { execFile } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -43,7 +44,7 @@ export interface ComposeRelease {
 function composeFile(release: Release, runId: string): string {
   const labels = `{ ${TEST_LABEL}: "1", ${RUN_LABEL}: "${runId}" }`;
   const service = (command: string, extra = ""): string =>
-    `    build: ./app\n    init: true\n    labels: ${labels}\n    command: ["sh", "-c", ${JSON.stringify(command)}]\n${extra}`;
+    `    build:\n      context: ./app\n      dockerfile: Containerfile\n    init: true\n    labels: ${labels}\n    command: ["sh", "-c", ${JSON.stringify(command)}]\n${extra}`;
   const web = `${service("cat /VERSION; echo greeting=$$GREETING; exec sleep 100000", `    environment:\n      GREETING: hello-${release}\n    healthcheck:\n      test: ["CMD", "true"]\n      interval: 1s\n`)}`;
   const parts = [
     "services:",
@@ -63,7 +64,7 @@ async function writeRelease(dir: string, release: Release, runId: string): Promi
   await copyFile(BUSYBOX, path.join(dir, "app", "busybox"));
   await writeFile(path.join(dir, "app", "VERSION"), `app ${release}\n`);
   await writeFile(
-    path.join(dir, "app", "Dockerfile"),
+    path.join(dir, "app", "Containerfile"),
     [
       "FROM scratch",
       // First, so no build step's cache is shared with other runs' images (their cleanup would pull it away mid-build).
