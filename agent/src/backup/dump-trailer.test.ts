@@ -1,12 +1,8 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { gzipSync } from "node:zlib";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { discard } from "./digest.ts";
-import { DumpTail, gzipDumpIsComplete, hasDumpTrailer } from "./dump-trailer.ts";
+import { DumpTail, hasDumpTrailer } from "./dump-trailer.ts";
 
 const body = "--\n-- PostgreSQL database dump\n--\n\nCOPY public.users (id, email) FROM stdin;\n1\tana@example.com\n\\.\n\n";
 /** What pg_dump 15.14+ writes at the end: the trailer, then the end of its \restrict guard. */
@@ -44,32 +40,5 @@ describe("DumpTail", () => {
     const cut = new DumpTail();
     await pipeline(Readable.from([Buffer.from(body + trailer15), Buffer.from(filler.repeat(10))]), cut, discard());
     expect(cut.complete()).toBe(false);
-  });
-});
-
-describe("gzipDumpIsComplete", () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), "rewind-trailer-"));
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  it("reads a whole .sql.gz and tells a finished dump from a cut-short one", async () => {
-    const whole = path.join(dir, "whole.sql.gz");
-    const cut = path.join(dir, "cut.sql.gz");
-    await writeFile(whole, gzipSync(body + trailer15));
-    // The seed's `pg_dump | gzip` without pipefail: pg_dump died, gzip closed a valid stream.
-    await writeFile(cut, gzipSync(body.slice(0, body.indexOf("ana@"))));
-    await expect(gzipDumpIsComplete(whole)).resolves.toBe(true);
-    await expect(gzipDumpIsComplete(cut)).resolves.toBe(false);
-  });
-
-  it("rejects a file that is not gzip or not there", async () => {
-    const plain = path.join(dir, "plain.sql.gz");
-    await writeFile(plain, body + trailer15);
-    await expect(gzipDumpIsComplete(plain)).rejects.toMatchObject({ code: "Z_DATA_ERROR" });
-    await expect(gzipDumpIsComplete(path.join(dir, "missing.sql.gz"))).rejects.toMatchObject({ code: "ENOENT" });
   });
 });

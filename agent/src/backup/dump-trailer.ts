@@ -3,11 +3,7 @@
 // without pipefail, a full disk) is still a valid gzip and loads "successfully" with rows,
 // keys and sequence positions missing. Only the trailer tells the two apart, so every reader
 // of a plain dump (integrity check, restore, Rewind's own dump, the seed's backups) asks here.
-import { createReadStream } from "node:fs";
 import { Transform, type TransformCallback } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { createGunzip } from "node:zlib";
-import { discard } from "./digest.ts";
 
 export const DUMP_COMPLETE_TRAILER = "-- PostgreSQL database dump complete";
 
@@ -43,15 +39,4 @@ export class DumpTail extends Transform {
     // latin1 maps every byte to one character: a multi-byte character cut at the tail's start cannot throw.
     return hasDumpTrailer(this.#tail.toString("latin1"));
   }
-}
-
-/**
- * Reads a gzipped plain dump (the seed's `db_*.sql.gz`) to its end and says whether pg_dump
- * finished it. A damaged gzip or an unreadable file rejects with the stream's error (zlib's
- * `Z_*` codes, `ENOENT`), which the caller reports as such.
- */
-export async function gzipDumpIsComplete(file: string, signal?: AbortSignal): Promise<boolean> {
-  const tail = new DumpTail();
-  await pipeline(createReadStream(file, { highWaterMark: 1024 * 1024 }), createGunzip(), tail, discard(), signal ? { signal } : {});
-  return tail.complete();
 }
