@@ -1,10 +1,10 @@
 // The Compose command line the host has: the v2 plugin (`docker compose`) when it answers, else the
 // standalone `docker-compose` (Debian's 1.29). Found once per call, always run with a timeout, from
 // the project directory, so what it builds and starts is what that checkout's compose file says.
-import { execFile } from "node:child_process";
 import { access } from "node:fs/promises";
 import path from "node:path";
 import { RewindError } from "../../../shared/errors.ts";
+import { type RunFileOutput, runFile as run } from "./run-file.ts";
 
 export type ComposeFlavor = "v2" | "v1";
 
@@ -24,22 +24,6 @@ export interface ComposeRunOptions {
   projectName: string;
   timeoutMs: number;
   signal?: AbortSignal;
-}
-
-interface Output {
-  stdout: string;
-  stderr: string;
-}
-
-function run(file: string, args: readonly string[], options: { cwd?: string; timeoutMs: number; signal?: AbortSignal }): Promise<Output> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      file,
-      args,
-      { cwd: options.cwd, timeout: options.timeoutMs, killSignal: "SIGKILL", maxBuffer: 64 * 1024 * 1024, signal: options.signal },
-      (error, stdout, stderr) => (error ? reject(Object.assign(error, { stdout, stderr })) : resolve({ stdout, stderr })),
-    );
-  });
 }
 
 /** The version number in `docker compose version` / `docker-compose version` output, if it is one. */
@@ -85,7 +69,7 @@ export function composeArgs(cli: ComposeCli, projectName: string, args: readonly
 }
 
 /** Run a compose subcommand in the project directory; a failure or timeout is STEP_FAILED with Compose's own words. */
-export async function runCompose(cli: ComposeCli, options: ComposeRunOptions, args: readonly string[]): Promise<Output> {
+export async function runCompose(cli: ComposeCli, options: ComposeRunOptions, args: readonly string[]): Promise<RunFileOutput> {
   const full = composeArgs(cli, options.projectName, args);
   const shown = `${commandName(cli)} ${args.join(" ")}`;
   try {

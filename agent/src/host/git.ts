@@ -2,11 +2,8 @@
 // the way the seed's "Issue 5" does it (stash local changes first, detached checkout if needed).
 // Every call runs with hooks and fsmonitor off: the agent runs as root, and a hook in the checkout
 // (or a core.fsmonitor command in its config) must never run with that power. Every call has a deadline.
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { RewindError } from "../../../shared/errors.ts";
-
-const exec = promisify(execFile);
+import { runFile } from "./run-file.ts";
 
 /** Hooks and fsmonitor are commands from the checkout's own config: never run them. */
 export const safeGitConfig = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"] as const;
@@ -27,10 +24,9 @@ export interface GitCallOptions {
 
 /** git with the safe config, in `dir`; rejects with execFile's error (its `code` is git's exit code). */
 export async function execGit(dir: string, args: readonly string[], options: GitCallOptions = {}): Promise<string> {
-  const { stdout } = await exec("git", [...safeGitConfig, "-C", dir, ...args], {
+  const { stdout } = await runFile("git", [...safeGitConfig, "-C", dir, ...args], {
     maxBuffer: 16 * 1024 * 1024,
-    timeout: options.timeoutMs ?? gitTimeoutMs,
-    killSignal: "SIGKILL",
+    timeoutMs: options.timeoutMs ?? gitTimeoutMs,
     ...(options.signal ? { signal: options.signal } : {}),
   });
   return stdout;
