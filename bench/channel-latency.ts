@@ -39,6 +39,12 @@ export async function pool<T>(items: readonly T[], width: number, task: (item: T
   );
 }
 
+/** An enrolled host's agent, startable again on the same state (a restarted agent process). */
+export interface BenchAgent {
+  running: RunningAgent;
+  start(): Promise<RunningAgent>;
+}
+
 /** Enrolls a host through the public API (one-time token, then the agent's key) and starts its agent. */
 export async function enrolledAgent(
   world: ControlPlaneWorld,
@@ -46,6 +52,15 @@ export async function enrolledAgent(
   stateRoot: string,
   onAckSent: (commandId: string) => void,
 ): Promise<RunningAgent> {
+  return (await restartableAgent(world, host, stateRoot, onAckSent)).running;
+}
+
+export async function restartableAgent(
+  world: ControlPlaneWorld,
+  host: string,
+  stateRoot: string,
+  onAckSent: (commandId: string) => void,
+): Promise<BenchAgent> {
   const { key, controlPlaneKeys } = await enrollHost(world, host);
   const dir = path.join(stateRoot, host);
   const config = parseAgentConfig(
@@ -59,15 +74,18 @@ export async function enrolledAgent(
     "bench",
     stateRoot,
   );
-  // Debug lines carry "report sent" with the command id: that instant is the acknowledgement.
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      const entry = JSON.parse(chunk.toString("utf8")) as { msg?: string; kind?: string; commandId?: string; sent?: boolean };
-      if (entry.msg === "report sent" && entry.kind === "ack" && entry.commandId !== undefined) onAckSent(entry.commandId);
-      done();
-    },
-  });
-  return startAgent({ config, log: createLogger({ destination: sink, level: "debug" }) });
+  const start = (): Promise<RunningAgent> => {
+    // Debug lines carry "report sent" with the command id: that instant is the acknowledgement.
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        const entry = JSON.parse(chunk.toString("utf8")) as { msg?: string; kind?: string; commandId?: string; sent?: boolean };
+        if (entry.msg === "report sent" && entry.kind === "ack" && entry.commandId !== undefined) onAckSent(entry.commandId);
+        done();
+      },
+    });
+    return startAgent({ config, log: createLogger({ destination: sink, level: "debug" }) });
+  };
+  return { running: await start(), start };
 }
 
 export async function waitUntil(probe: () => boolean, what: string, timeoutMs: number): Promise<void> {

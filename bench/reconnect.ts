@@ -1,6 +1,7 @@
 // A reconnect storm: N agents connected to one control plane (the real Worker in workerd; real
-// agent instances sharing this process) all lose their socket at once when the control plane
-// restarts, as on a deploy. Measured from the restart: until every agent is welcomed back, and the
+// agent instances sharing this process) are all stopped, then all started again at once on their
+// state, as after a network outage on the hosts' side. Measured from that start: until every agent
+// is welcomed back, and the
 // latency (API call → agent ack) of ping commands queued every 20 ms meanwhile. Commands for a host
 // still reconnecting wait for it: they count as lost only if never acknowledged; the p99 is taken
 // over commands whose host was connected when they were queued.
@@ -9,7 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { RunningAgent } from "../agent/src/agent.ts";
 import { startControlPlane } from "../test/world/control-plane.ts";
-import { enrolledAgent, percentile, pool, waitUntil } from "./channel-latency.ts";
+import { type BenchAgent, percentile, pool, restartableAgent, waitUntil } from "./channel-latency.ts";
 import { ok } from "./enroll.ts";
 
 export interface ReconnectRow {
@@ -23,18 +24,26 @@ export interface ReconnectRow {
 export async function reconnectStorm(agentCount: number): Promise<ReconnectRow> {
   const world = await startControlPlane();
   const stateRoot = await mkdtemp(path.join(tmpdir(), "rewind-bench-storm-"));
+  const enrolled = new Map<string, BenchAgent>();
   const agents = new Map<string, RunningAgent>();
   const ackTimes = new Map<string, number>();
   try {
     const hosts = Array.from({ length: agentCount }, (_, i) => `storm-${i}`);
     await pool(hosts, 8, async (host) => {
-      agents.set(host, await enrolledAgent(world, host, stateRoot, (commandId) => ackTimes.set(commandId, performance.now())));
+      const agent = await restartableAgent(world, host, stateRoot, (commandId) => ackTimes.set(commandId, performance.now()));
+      enrolled.set(host, agent);
+      agents.set(host, agent.running);
     });
-    const everyone = [...agents.values()];
-    await waitUntil(() => everyone.every((a) => a.connected), `${agentCount} agents to connect`, 300_000);
+    await waitUntil(() => [...agents.values()].every((a) => a.connected), `${agentCount} agents to connect`, 300_000);
 
-    await world.restart();
+    await Promise.all([...agents.values()].map((a) => a.stop(1_000)));
     const restarted = performance.now();
+    await Promise.all(
+      [...enrolled].map(async ([host, agent]) => {
+        agents.set(host, await agent.start());
+      }),
+    );
+    const everyone = [...agents.values()];
     const queued: { commandId: string; at: number; hostWasConnected: boolean }[] = [];
     let allOnlineAt: number | undefined;
     // Keep queueing through the storm and a little after, so the p99 covers the whole of it.
