@@ -1,13 +1,12 @@
 // `rewind backup` against the real world: the demo stack in Docker (MinIO data in a real volume),
 // a throwaway PostgreSQL cluster, an S3 server on loopback for the off-site copy, a git checkout.
 import { execFile } from "node:child_process";
-import { cp, mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { PutObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import type Docker from "dockerode";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDemoImages } from "../../infra/demo-stack/images.ts";
 import { downStack, type DemoStack, upStack, volumeDir } from "../../infra/demo-stack/stack.ts";
@@ -33,59 +32,11 @@ import { newRunId, removeLabelled, requireDocker, testLabels } from "../world/do
 import { type PgCluster, startPostgres } from "../world/postgres.ts";
 import { type S3World, startS3 } from "../world/s3.ts";
 import { type CliResult, runRewindCli } from "../world/rewind-cli.ts";
+import { createDatabase, exists, flipByte, imageIdOf, rejection } from "./backup-helpers.ts";
 
 const run = promisify(execFile);
 const BUCKET = "rewind-offsite";
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
-
-async function exists(file: string): Promise<boolean> {
-  return stat(file).then(
-    () => true,
-    () => false,
-  );
-}
-
 const rewind = (args: string[]): Promise<CliResult> => runRewindCli(args);
-
-async function createDatabase(cluster: PgCluster, name: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: cluster.adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
-  } finally {
-    await admin.end();
-  }
-  return cluster.urlFor(name);
-}
-
-async function imageIdOf(docker: Docker, reference: string): Promise<string | undefined> {
-  try {
-    return (await docker.getImage(reference).inspect()).Id;
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-    throw error;
-  }
-}
-
-async function flipByte(file: string, position: number): Promise<void> {
-  const handle = await open(file, "r+");
-  try {
-    const byte = Buffer.alloc(1);
-    await handle.read(byte, 0, 1, position);
-    byte[0] = (byte[0] ?? 0) ^ 0xff;
-    await handle.write(byte, 0, 1, position);
-  } finally {
-    await handle.close();
-  }
-}
 
 describe("rewind backup", () => {
   const runId = newRunId();
