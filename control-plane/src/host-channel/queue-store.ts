@@ -1,43 +1,43 @@
 // The host's command queue in its Durable Object's own SQLite: the authoritative copy of every
 // command's JWS and state (D1 holds a mirror for queries). Also remembers report ids and connect-token
 // ids already seen, so retransmits are idempotent and a connect token works once.
-import { type CommandState, commandState } from "../../../shared/schemas/command.ts";
+import * as z from "zod";
+import { type CommandState, commandState, terminalCommandStates } from "../../../shared/schemas/command.ts";
+import { parseOrThrow } from "../../../shared/schemas/zod-error.ts";
 
-export interface QueuedCommand {
-  id: string;
-  jws: string;
-  state: CommandState;
-  createdAt: number;
-  expiresAt: number;
-  updatedAt: number;
-  deliveredAt: number | null;
-  deliveries: number;
-  acknowledgedAt: number | null;
-  finishedAt: number | null;
-  /** JSON of the result or rejection report, once there is one. */
-  outcome: string | null;
-}
+/** A row of the commands table, parsed as it is read back (never cast). */
+const commandRow = z
+  .object({
+    id: z.string(),
+    jws: z.string(),
+    state: commandState,
+    created_at: z.number(),
+    expires_at: z.number(),
+    updated_at: z.number(),
+    delivered_at: z.number().nullable(),
+    deliveries: z.number(),
+    acknowledged_at: z.number().nullable(),
+    finished_at: z.number().nullable(),
+    /** JSON of the result or rejection report, once there is one. */
+    outcome: z.string().nullable(),
+  })
+  .transform((row) => ({
+    id: row.id,
+    jws: row.jws,
+    state: row.state,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    updatedAt: row.updated_at,
+    deliveredAt: row.delivered_at,
+    deliveries: row.deliveries,
+    acknowledgedAt: row.acknowledged_at,
+    finishedAt: row.finished_at,
+    outcome: row.outcome,
+  }));
+export type QueuedCommand = z.output<typeof commandRow>;
 
-type Row = Record<string, SqlStorageValue>;
-
-function nullableNumber(value: SqlStorageValue | undefined): number | null {
-  return typeof value === "number" ? value : null;
-}
-
-function toCommand(row: Row): QueuedCommand {
-  return {
-    id: String(row.id),
-    jws: String(row.jws),
-    state: commandState.parse(row.state),
-    createdAt: Number(row.created_at),
-    expiresAt: Number(row.expires_at),
-    updatedAt: Number(row.updated_at),
-    deliveredAt: nullableNumber(row.delivered_at),
-    deliveries: Number(row.deliveries),
-    acknowledgedAt: nullableNumber(row.acknowledged_at),
-    finishedAt: nullableNumber(row.finished_at),
-    outcome: typeof row.outcome === "string" ? row.outcome : null,
-  };
+function toCommand(row: unknown): QueuedCommand {
+  return parseOrThrow(commandRow, row, "stored command", "INTERNAL");
 }
 
 export class QueueStore {
@@ -100,7 +100,7 @@ export class QueueStore {
     return this.sql
       .exec(`SELECT * FROM commands WHERE state IN ('queued', 'delivered') ORDER BY created_at`)
       .toArray()
-      .map(toCommand);
+      .map((row) => toCommand(row));
   }
 
   recordDelivery(id: string, now: number): void {
@@ -116,7 +116,7 @@ export class QueueStore {
 
   setState(id: string, state: CommandState, now: number, outcome?: string): void {
     const acknowledged = state === "acknowledged" || state === "running" ? now : null;
-    const finished = ["succeeded", "failed", "rejected", "expired", "cancelled"].includes(state) ? now : null;
+    const finished = terminalCommandStates.includes(state) ? now : null;
     this.sql.exec(
       `UPDATE commands SET state = ?, updated_at = ?,
          acknowledged_at = COALESCE(acknowledged_at, ?), finished_at = COALESCE(finished_at, ?),
