@@ -3,6 +3,7 @@
 // which backup retention keeps). It outlives the process: an interrupted rollback is resumed, never
 // bypassed. Every change to it is made holding the host lock (host/host-lock.ts), which is what
 // excludes other processes; this file only says what the host is in the middle of.
+import { unlink } from "node:fs/promises";
 import path from "node:path";
 import * as z from "zod";
 import { RewindError } from "../../../shared/errors.ts";
@@ -13,7 +14,6 @@ import { journalPath, readJournal } from "./journal-file.ts";
 import { replayJournal } from "./journal.ts";
 import type { LockDecision, LockHolder } from "./lock.ts";
 import { decideLock } from "./lock.ts";
-import { unlink } from "node:fs/promises";
 
 export const lockPath = (stateDir: string): string => path.join(stateDir, "rollback.lock");
 
