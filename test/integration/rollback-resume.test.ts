@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { listProjectContainers } from "../../agent/src/host/compose.ts";
 import { volumeDataDir } from "../../agent/src/host/volume.ts";
 import type { RollbackReport } from "../../agent/src/rollback/report.ts";
-import { restartAfterPowerCut } from "../world/faults.ts";
+import { journalLines, restartAfterPowerCut } from "../world/faults.ts";
 import { databaseNames, gitHeadOf, type Scenario, scenarioPerTest, snapshotDatabase, snapshotFiles } from "./rollback-fixture.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
@@ -47,14 +47,9 @@ async function readText(file: string): Promise<string | undefined> {
   return readFile(file, "utf8").catch(() => undefined);
 }
 
-/** The journal's last entry, found through the lock (which names the running rollback). */
+/** The journal's last whole entry (the line being written may be torn: it is not counted yet). */
 async function lastJournalEntry(stateDir: string): Promise<{ kind: string; step?: string } | undefined> {
-  const lock = await readText(path.join(stateDir, "rollback.lock"));
-  if (!lock) return undefined;
-  const { rollbackId } = JSON.parse(lock) as { rollbackId: string };
-  const lines = (await readText(path.join(stateDir, "rollbacks", rollbackId, "journal.jsonl")))?.trim().split("\n") ?? [];
-  const last = lines.at(-1);
-  return last ? (JSON.parse(last) as { kind: string; step?: string }) : undefined;
+  return (await journalLines(stateDir)).at(-1);
 }
 
 /** SIGKILL the engine the moment its journal says `step` is running; returns the entry seen at the kill. */
