@@ -36,13 +36,30 @@ function forHost<T extends { alerts: Labelled[]; commonLabels?: Record<string, s
   };
 }
 
-async function deliver(route: string, payload: unknown): Promise<{ status: number; body: Json }> {
-  const response = await world.controlPlane.api(route, {
-    method: "POST",
-    headers: { authorization: `Bearer ${alertToken}` },
-    body: JSON.stringify(payload),
-  });
-  return { status: response.status, body: (await response.json()) as Json };
+/** A connection the server dropped before answering: undici's "other side closed", or a reset. */
+function droppedConnection(error: unknown): boolean {
+  const cause = error instanceof TypeError ? (error.cause as { code?: unknown } | undefined) : undefined;
+  return cause?.code === "UND_ERR_SOCKET" || cause?.code === "ECONNRESET";
+}
+
+/**
+ * Delivers as Alertmanager does, resending when the connection is dropped unanswered. workerd's HTTP
+ * server closes a keep-alive connection whose next request it has not read within its timeout; with
+ * workerd starved of CPU for seconds (a loaded machine), it drops requests already sent that way,
+ * unread (no log, no response). Nothing was processed, so `deliveries` still counts each one once.
+ */
+async function deliver(route: string, payload: unknown, attempt = 1): Promise<{ status: number; body: Json }> {
+  try {
+    const response = await world.controlPlane.api(route, {
+      method: "POST",
+      headers: { authorization: `Bearer ${alertToken}` },
+      body: JSON.stringify(payload),
+    });
+    return { status: response.status, body: (await response.json()) as Json };
+  } catch (error) {
+    if (attempt >= 3 || !droppedConnection(error)) throw error;
+    return deliver(route, payload, attempt + 1);
+  }
 }
 
 function onlyDecision(body: Json): Json {
