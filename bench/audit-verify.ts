@@ -107,7 +107,12 @@ async function measure(entries: number, series: "newest" | "every-append"): Prom
       seconds: Math.round(seconds * 100) / 100,
       entriesPerSecond: Math.round(result.entries / seconds),
       ...(series === "every-append"
-        ? { signaturesPerSecond: await signaturesPerSecond(log.checkpoints.map((c) => c.note), log.logKeys) }
+        ? {
+            signaturesPerSecond: await signaturesPerSecond(
+              log.checkpoints.map((c) => c.note),
+              log.logKeys,
+            ),
+          }
         : {}),
     };
   } finally {

@@ -66,10 +66,9 @@ async function fill(url: string, targetMB: number): Promise<number> {
       if (size >= targetMB) return size;
       // About 170 bytes per row on disk with the index.
       const batch = Math.min(500_000, Math.ceil(((targetMB - size) * MB) / 170));
-      await client.query(
-        "INSERT INTO payload (a, b, n) SELECT md5(random()::text) || md5(random()::text), md5(i::text), i FROM generate_series(1, $1) AS i",
-        [batch],
-      );
+      await client.query("INSERT INTO payload (a, b, n) SELECT md5(random()::text) || md5(random()::text), md5(i::text), i FROM generate_series(1, $1) AS i", [
+        batch,
+      ]);
     }
   } finally {
     await client.end();
@@ -169,5 +168,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   const rows = await backupBench();
   console.log("backup throughput (database MB/s) and peak RSS, rewind backup vs pg_dump | gzip");
   console.table(rows);
-  console.log(`peak RSS growth from smallest to largest database: rewind backup ${rssGrowth(rows, "rewind backup")} MB, pg_dump | gzip ${rssGrowth(rows, "pg_dump | gzip")} MB`);
+  console.log(
+    `peak RSS growth from smallest to largest database: rewind backup ${rssGrowth(rows, "rewind backup")} MB, pg_dump | gzip ${rssGrowth(rows, "pg_dump | gzip")} MB`,
+  );
 }

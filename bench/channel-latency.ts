@@ -46,21 +46,11 @@ export interface BenchAgent {
 }
 
 /** Enrolls a host through the public API (one-time token, then the agent's key) and starts its agent. */
-export async function enrolledAgent(
-  world: ControlPlaneWorld,
-  host: string,
-  stateRoot: string,
-  onAckSent: (commandId: string) => void,
-): Promise<RunningAgent> {
+export async function enrolledAgent(world: ControlPlaneWorld, host: string, stateRoot: string, onAckSent: (commandId: string) => void): Promise<RunningAgent> {
   return (await restartableAgent(world, host, stateRoot, onAckSent)).running;
 }
 
-export async function restartableAgent(
-  world: ControlPlaneWorld,
-  host: string,
-  stateRoot: string,
-  onAckSent: (commandId: string) => void,
-): Promise<BenchAgent> {
+export async function restartableAgent(world: ControlPlaneWorld, host: string, stateRoot: string, onAckSent: (commandId: string) => void): Promise<BenchAgent> {
   const { key, controlPlaneKeys } = await enrollHost(world, host);
   const dir = path.join(stateRoot, host);
   const config = parseAgentConfig(

@@ -23,10 +23,7 @@ export async function enrollHost(world: ControlPlaneWorld, host: string, attempt
 }
 
 async function enrollOnce(world: ControlPlaneWorld, host: string): Promise<{ key: KeyPairJwk; controlPlaneKeys: PublicJwk[] }> {
-  const { token } = await ok<{ token: string }>(
-    await world.api("/v1/enrollments", { method: "POST", body: JSON.stringify({ host }) }),
-    "enrollment token",
-  );
+  const { token } = await ok<{ token: string }>(await world.api("/v1/enrollments", { method: "POST", body: JSON.stringify({ host }) }), "enrollment token");
   const key = await generateSigningKey();
   const enrolled = await ok<{ controlPlaneKeys: { keys: unknown[] } }>(
     await fetch(`${world.url}/v1/agents/enroll`, {

@@ -110,7 +110,12 @@ async function measureSeed(docker: Docker, cluster: PgCluster, s: Scenario): Pro
   await run("git", ["-C", config.project.dir, "checkout", "-q", manifest.git.commit]);
   const images = Object.fromEntries(manifest.services.map((svc) => [svc.service, svc.imageId]));
   for (const spec of startOrder(specs, config.project.infraServices)) await restoreContainer(docker, spec, images[spec.service] ?? spec.imageId);
-  await waitHealthy(docker, config.project.name, specs.map((spec) => spec.service), config.thresholds.healthTimeoutSeconds * 1000);
+  await waitHealthy(
+    docker,
+    config.project.name,
+    specs.map((spec) => spec.service),
+    config.thresholds.healthTimeoutSeconds * 1000,
+  );
   const total = round(seconds(started));
   return { procedure: "seed runbook", databaseMB: size, totalSeconds: total, downtimeSeconds: total };
 }
@@ -148,7 +153,10 @@ export async function rollbackBench(sizesMB: readonly number[] = [32, 512]): Pro
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+  const sizes = process.argv
+    .slice(2)
+    .map(Number)
+    .filter((n) => n > 0);
   const { rows, ratios } = await rollbackBench(sizes.length > 0 ? sizes : undefined);
   console.log("rollback of the demo stack: total duration and downtime (first container stopped → all healthy)");
   console.table(rows);

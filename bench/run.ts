@@ -127,7 +127,7 @@ for (const name of chosen) {
     rows.push(...(await section()));
   } catch (error) {
     console.error(error);
-    rows.push({ area: name, measure: "section failed", setting: "", value: error instanceof Error ? error.message.split("\n")[0] ?? "" : String(error) });
+    rows.push({ area: name, measure: "section failed", setting: "", value: error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error) });
   }
 }
 // A literal "|" (as in "pg_dump | gzip") would split a Markdown cell.

@@ -269,19 +269,24 @@ async function untilRollbackRequested(api: ControlPlaneApi, deploy: Promise<CliR
   if (!detail.automatic || detail.source !== "deploy") {
     throw new RewindError("STEP_FAILED", `rollback ${rollbackId} was not the deploy's automatic one (source ${detail.source})`);
   }
-  if (!/consecutive failed health checks/.test(detail.reason)) throw new RewindError("STEP_FAILED", `the rollback was not for failed health checks: ${detail.reason}`);
+  if (!/consecutive failed health checks/.test(detail.reason))
+    throw new RewindError("STEP_FAILED", `the rollback was not for failed health checks: ${detail.reason}`);
   note(`rollback ${rollbackId} requested: ${detail.reason}`);
   return rollbackId;
 }
 
 async function automaticRollback(api: ControlPlaneApi, rollbackId: string, deploy: Promise<CliRun>, note: (detail: string) => void): Promise<RollbackDetail> {
   const rollback = await api.waitRollback(rollbackId, { timeoutMs: 120_000, signal: interrupt.signal });
-  if (rollback.state !== "succeeded") throw new RewindError("STEP_FAILED", `rollback ${rollbackId} ended ${rollback.state}: ${JSON.stringify(rollback.outcome)}`);
+  if (rollback.state !== "succeeded")
+    throw new RewindError("STEP_FAILED", `rollback ${rollbackId} ended ${rollback.state}: ${JSON.stringify(rollback.outcome)}`);
   const run = await deploy;
   checkInterrupted();
   const outcome = parseOutcome(run.stdout);
   if (run.code !== 3 || outcome.result !== "rolled-back" || outcome.failure?.kind !== "health-checks" || outcome.path !== "control-plane") {
-    throw new RewindError("STEP_FAILED", `rewind deploy exited ${run.code} with ${JSON.stringify(outcome)}; expected a rollback through the control plane after failed health checks`);
+    throw new RewindError(
+      "STEP_FAILED",
+      `rewind deploy exited ${run.code} with ${JSON.stringify(outcome)}; expected a rollback through the control plane after failed health checks`,
+    );
   }
   note(`rewind deploy exited 3 (failed and rolled back); downtime ${rollback.downtimeMs === undefined ? "not reported" : formatDuration(rollback.downtimeMs)}`);
   return rollback;
@@ -347,11 +352,22 @@ try {
     automaticRollback(services.api, rollbackId, deploy.done, note),
   );
   await step("verify v1 is back: code, images, configuration, health, database and MinIO data", async (note) => {
-    const found = differences(expected, await readHostState(docker, { project: project.name, projectDir: project.dir, databaseUrl: project.databaseUrl, minioDir: project.minioDir, backendUrl: project.stack.urls.backend }));
+    const found = differences(
+      expected,
+      await readHostState(docker, {
+        project: project.name,
+        projectDir: project.dir,
+        databaseUrl: project.databaseUrl,
+        minioDir: project.minioDir,
+        backendUrl: project.stack.urls.backend,
+      }),
+    );
     if (found.length > 0) throw new RewindError("STEP_FAILED", found.join("\n"));
     note(summarize(expected));
   });
-  await step("export the audit log and verify it offline (`rewind audit verify`)", (note) => verifyAudit(services.controlPlane, services.api, project.root, note));
+  await step("export the audit log and verify it offline (`rewind audit verify`)", (note) =>
+    verifyAudit(services.controlPlane, services.api, project.root, note),
+  );
   access = {
     url: services.controlPlane.url,
     viewerToken: await services.api.createToken("viewer", "demo console (viewer)"),

@@ -73,7 +73,10 @@ export function nowSeconds(now: Date = new Date()): number {
 /** 22 chars of base64url randomness: ids for commands, reports, nonces. */
 export function randomId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 }
 
 async function signClaims(claims: JWTPayload, key: PrivateJwk, typ: string): Promise<string> {
@@ -173,10 +176,7 @@ export async function signCommand(claims: CommandClaims, key: PrivateJwk): Promi
 }
 
 /** Verifies signature (pinned keys only), audience host, expiry and freshness. Replay is the caller's check. */
-export async function verifyCommand(
-  token: string,
-  options: { keys: readonly PublicJwk[]; host: string; now?: Date },
-): Promise<CommandClaims> {
+export async function verifyCommand(token: string, options: { keys: readonly PublicJwk[]; host: string; now?: Date }): Promise<CommandClaims> {
   const payload = await verifyClaims(token, {
     keys: options.keys,
     audience: options.host,
@@ -222,12 +222,7 @@ export async function verifyReport(token: string, options: { key: PublicJwk; hos
 const connectTyp = "rewind-connect+jwt";
 export const connectTokenLifetimeSeconds = 60;
 
-export async function signConnectToken(
-  host: string,
-  agentVersion: string,
-  key: PrivateJwk,
-  now: Date = new Date(),
-): Promise<string> {
+export async function signConnectToken(host: string, agentVersion: string, key: PrivateJwk, now: Date = new Date()): Promise<string> {
   const iat = nowSeconds(now);
   const claims: ConnectClaims = connectClaims.parse({
     iss: host,
@@ -240,10 +235,7 @@ export async function signConnectToken(
   return signClaims(claims, key, connectTyp);
 }
 
-export async function verifyConnectToken(
-  token: string,
-  options: { key: PublicJwk; host: string; now?: Date },
-): Promise<ConnectClaims> {
+export async function verifyConnectToken(token: string, options: { key: PublicJwk; host: string; now?: Date }): Promise<ConnectClaims> {
   const payload = await verifyClaims(token, {
     keys: options.key,
     audience: "rewind-connect",
@@ -279,12 +271,7 @@ const hostRequestTyp = "rewind-host-request+jwt";
 export const hostRequestLifetimeSeconds = 60;
 
 /** A request from the host outside its socket (e.g. `rewind deploy` asking for a rollback). */
-export async function signHostRequest(
-  host: string,
-  request: HostRollbackRequest,
-  key: PrivateJwk,
-  now: Date = new Date(),
-): Promise<string> {
+export async function signHostRequest(host: string, request: HostRollbackRequest, key: PrivateJwk, now: Date = new Date()): Promise<string> {
   const iat = nowSeconds(now);
   const claims: HostRequestClaims = hostRequestClaims.parse({
     iss: host,
@@ -298,10 +285,7 @@ export async function signHostRequest(
 }
 
 /** Signature by the host's enrolled key, audience, expiry and age. Single use is the caller's check. */
-export async function verifyHostRequest(
-  token: string,
-  options: { key: PublicJwk; host: string; now?: Date },
-): Promise<HostRequestClaims> {
+export async function verifyHostRequest(token: string, options: { key: PublicJwk; host: string; now?: Date }): Promise<HostRequestClaims> {
   const payload = await verifyClaims(token, {
     keys: options.key,
     audience: "rewind-host-request",

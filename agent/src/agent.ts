@@ -214,10 +214,15 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   };
 
   const execute = (claims: CommandClaims, handler: CommandHandler): Promise<void> =>
-    runAs(claims.jti, claims.action.type, (ctx) => handler(claims, ctx), async () => {
-      log.info({ commandId: claims.jti, action: claims.action.type }, "command accepted");
-      await report({ kind: "ack", commandId: claims.jti });
-    });
+    runAs(
+      claims.jti,
+      claims.action.type,
+      (ctx) => handler(claims, ctx),
+      async () => {
+        log.info({ commandId: claims.jti, action: claims.action.type }, "command accepted");
+        await report({ kind: "ack", commandId: claims.jti });
+      },
+    );
 
   const onCommand = async (frame: { id: string; jws: string }): Promise<void> => {
     const verdict = await verifyCommandFrame(frame, { keys: pinnedKeys, host: config.host, nonces });

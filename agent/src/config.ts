@@ -87,7 +87,11 @@ export const agentConfig = z.strictObject({
   }),
   thresholds: z
     .strictObject({
-      minFreeDiskBytes: z.number().int().nonnegative().default(5 * GB),
+      minFreeDiskBytes: z
+        .number()
+        .int()
+        .nonnegative()
+        .default(5 * GB),
       healthTimeoutSeconds: z.number().int().positive().default(300),
       /** The seed's "monitor for 30 minutes" after a rollback. */
       watchSeconds: z.number().int().nonnegative().default(1800),
@@ -123,17 +127,20 @@ export const agentConfig = z.strictObject({
         lines: z.number().int().min(1).max(200).default(20),
         redact: z
           .array(
-            z.string().min(1).refine(
-              (pattern) => {
-                try {
-                  new RegExp(pattern, "g");
-                  return true;
-                } catch {
-                  return false;
-                }
-              },
-              { message: "must be a valid regular expression" },
-            ),
+            z
+              .string()
+              .min(1)
+              .refine(
+                (pattern) => {
+                  try {
+                    new RegExp(pattern, "g");
+                    return true;
+                  } catch {
+                    return false;
+                  }
+                },
+                { message: "must be a valid regular expression" },
+              ),
           )
           .min(1, "must name at least one pattern: sharing log lines unredacted is not an option"),
       }),

@@ -59,8 +59,7 @@ export interface LoggerOptions {
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const out = options.destination ?? process.stdout;
-  const stream: DestinationStream =
-    options.format === "pretty" ? prettyStream(out) : { write: (chunk: string) => out.write(chunk) };
+  const stream: DestinationStream = options.format === "pretty" ? prettyStream(out) : { write: (chunk: string) => out.write(chunk) };
   return pino(
     {
       level: options.level ?? "info",

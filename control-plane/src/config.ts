@@ -31,15 +31,28 @@ const rawConfig = z.object({
   S3_BUCKET: optionalText,
   S3_ACCESS_KEY_ID: optionalText,
   S3_SECRET_ACCESS_KEY: optionalText,
-  SNS_TOPIC_ARN: z.string().regex(/^arn:aws:sns:/, "must be an SNS topic ARN").optional(),
+  SNS_TOPIC_ARN: z
+    .string()
+    .regex(/^arn:aws:sns:/, "must be an SNS topic ARN")
+    .optional(),
   SNS_REGION: optionalText,
   SNS_ENDPOINT: z.url().optional(),
   SNS_ACCESS_KEY_ID: optionalText,
   SNS_SECRET_ACCESS_KEY: optionalText,
   AUDIT_ORIGIN: optionalText,
   AGENT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).optional(),
-  ROLLBACK_STEP_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(7 * 24 * 3600).optional(),
-  ROLLBACK_WATCH_SECONDS: z.coerce.number().int().min(0).max(7 * 24 * 3600).optional(),
+  ROLLBACK_STEP_TIMEOUT_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 3600)
+    .optional(),
+  ROLLBACK_WATCH_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 3600)
+    .optional(),
 });
 
 export interface S3Settings {

@@ -12,12 +12,7 @@ export async function healthOf(docker: Docker, containerId: string): Promise<Hea
 }
 
 /** Polls the container's Docker health status until it equals `want`; fails with the last status seen. */
-export async function waitForHealth(
-  docker: Docker,
-  containerId: string,
-  want: Exclude<HealthStatus, "none">,
-  timeoutMs = 30_000,
-): Promise<void> {
+export async function waitForHealth(docker: Docker, containerId: string, want: Exclude<HealthStatus, "none">, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: HealthStatus = "none";
   while (Date.now() < deadline) {
@@ -25,8 +20,5 @@ export async function waitForHealth(
     if (last === want) return;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new RewindError(
-    "UNAVAILABLE",
-    `container ${containerId.slice(0, 12)} did not become ${want} within ${timeoutMs} ms (last: ${last})`,
-  );
+  throw new RewindError("UNAVAILABLE", `container ${containerId.slice(0, 12)} did not become ${want} within ${timeoutMs} ms (last: ${last})`);
 }

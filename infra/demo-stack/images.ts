@@ -10,14 +10,7 @@ import type Docker from "dockerode";
 import * as tar from "tar";
 import { RewindError } from "../../shared/errors.ts";
 import { TEST_LABEL, testLabels } from "./labels.ts";
-import {
-  type BuildContext,
-  buildContext,
-  type DemoService,
-  type DemoVersion,
-  demoServices,
-  perService,
-} from "./services.ts";
+import { type BuildContext, buildContext, type DemoService, type DemoVersion, demoServices, perService } from "./services.ts";
 
 export const BUSYBOX = process.env.REWIND_BUSYBOX ?? "/bin/busybox";
 const HASH_LABEL = "rewind.demo.hash";
@@ -39,11 +32,7 @@ async function readBusybox(): Promise<Buffer> {
   try {
     return await readFile(BUSYBOX);
   } catch (error) {
-    throw new RewindError(
-      "UNAVAILABLE",
-      `${BUSYBOX} not found: apt-get install -y busybox-static (the demo images are built from it)`,
-      { cause: error },
-    );
+    throw new RewindError("UNAVAILABLE", `${BUSYBOX} not found: apt-get install -y busybox-static (the demo images are built from it)`, { cause: error });
   }
 }
 
@@ -139,7 +128,6 @@ export async function buildDemoImage(
 export async function buildDemoImages(docker: Docker, opts: { runId?: string } = {}): Promise<DemoImages> {
   const busybox = await readBusybox();
   const labels = opts.runId === undefined ? {} : testLabels(opts.runId);
-  const buildVersion = (version: DemoVersion) =>
-    perService((service) => buildDemoImage(docker, service, version, { labels, runId: opts.runId, busybox }));
+  const buildVersion = (version: DemoVersion) => perService((service) => buildDemoImage(docker, service, version, { labels, runId: opts.runId, busybox }));
   return { v1: await buildVersion("v1"), v2: await buildVersion("v2") };
 }

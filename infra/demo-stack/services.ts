@@ -78,7 +78,7 @@ function spec(service: DemoService, version: DemoVersion): ServiceSpec {
             ? 'echo "pdf-worker v2 started"\nwhile true; do echo "pdf-worker v2: job queue unreachable, retrying" >&2; sleep 1; done\n'
             : 'echo "pdf-worker v1 started"\nwhile true; do date +%s > /tmp/heartbeat; sleep 1; done\n',
         },
-        health: 'test -f /tmp/heartbeat && test $(( $(date +%s) - $(cat /tmp/heartbeat) )) -lt 5',
+        health: "test -f /tmp/heartbeat && test $(( $(date +%s) - $(cat /tmp/heartbeat) )) -lt 5",
         cmd: ["sh", "/app/worker.sh"],
       };
   }

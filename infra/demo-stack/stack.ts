@@ -164,11 +164,7 @@ export async function downStack(stack: Pick<DemoStack, "project" | "dir" | "owns
 }
 
 /** Waits until no service is still `starting`, then returns each service's health. */
-export async function settledHealth(
-  docker: Docker,
-  stack: DemoStack,
-  timeoutMs = 30_000,
-): Promise<Record<DemoService, HealthStatus>> {
+export async function settledHealth(docker: Docker, stack: DemoStack, timeoutMs = 30_000): Promise<Record<DemoService, HealthStatus>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const health = await perService((service) => healthOf(docker, stack.containers[service].id));

@@ -65,11 +65,18 @@ export interface ConsoleAccess {
   operatorToken: string;
 }
 
-export function formatSummary(entries: readonly TimelineEntry[], totalMs: number, rollback: RollbackSummary | undefined, access: ConsoleAccess | undefined): string {
+export function formatSummary(
+  entries: readonly TimelineEntry[],
+  totalMs: number,
+  rollback: RollbackSummary | undefined,
+  access: ConsoleAccess | undefined,
+): string {
   const failed = entries.find((entry) => !entry.ok);
   const lines = ["", "Timeline"];
   entries.forEach((entry, i) => {
-    lines.push(`  ${entry.ok ? "✓" : "✗"} ${`${String(i + 1).padStart(2)}. ${entry.label}`.padEnd(LABEL_WIDTH, " ")} ${formatDuration(entry.durationMs).padStart(9)}`);
+    lines.push(
+      `  ${entry.ok ? "✓" : "✗"} ${`${String(i + 1).padStart(2)}. ${entry.label}`.padEnd(LABEL_WIDTH, " ")} ${formatDuration(entry.durationMs).padStart(9)}`,
+    );
   });
   lines.push(`  total ${formatDuration(totalMs)}`);
   if (rollback !== undefined) lines.push("", formatRollback(rollback));

@@ -169,13 +169,7 @@ function isPowerOfTwo(n: number): boolean {
 }
 
 /** RFC 9162 §2.1.4.2: is the tree (`second`, `secondRoot`) an append-only extension of (`first`, `firstRoot`)? */
-export function verifyConsistency(
-  first: number,
-  second: number,
-  proof: readonly Hash[],
-  firstRoot: Hash,
-  secondRoot: Hash,
-): boolean {
+export function verifyConsistency(first: number, second: number, proof: readonly Hash[], firstRoot: Hash, secondRoot: Hash): boolean {
   if (first < 0 || first > second) return false;
   if (first === 0) return proof.length === 0;
   if (first === second) return proof.length === 0 && equalHashes(firstRoot, secondRoot);

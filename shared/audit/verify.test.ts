@@ -31,9 +31,7 @@ async function sign(lines: string[], key = logKey): Promise<Log> {
 }
 
 function entryLines(entries: NewAuditEntry[]): string[] {
-  return entries.map((entry, seq) =>
-    canonicalJson({ ...entry, seq, time: new Date(Date.UTC(2026, 10, 25, 9, 0, seq)).toISOString() }),
-  );
+  return entries.map((entry, seq) => canonicalJson({ ...entry, seq, time: new Date(Date.UTC(2026, 10, 25, 9, 0, seq)).toISOString() }));
 }
 
 async function agentEntry(ok: boolean): Promise<NewAuditEntry> {

@@ -70,12 +70,7 @@ interface Progress {
   checkpointsChecked: number;
 }
 
-async function checkpointOrFail(
-  text: string,
-  keys: readonly PublicJwk[],
-  what: string,
-  seq: number | undefined,
-): Promise<Checkpoint> {
+async function checkpointOrFail(text: string, keys: readonly PublicJwk[], what: string, seq: number | undefined): Promise<Checkpoint> {
   try {
     return await verifyCheckpoint(text, keys);
   } catch (error) {

@@ -112,13 +112,7 @@ export const alertSignal = z.strictObject({
 });
 export type AlertSignal = z.output<typeof alertSignal>;
 
-export const rollbackTriggerCodes = [
-  "HEALTH_CHECK_FAILURES",
-  "ERROR_RATE",
-  "DEPLOY_FAILED",
-  "VERIFY_FAILED",
-  "SEVERITY_CRITICAL",
-] as const;
+export const rollbackTriggerCodes = ["HEALTH_CHECK_FAILURES", "ERROR_RATE", "DEPLOY_FAILED", "VERIFY_FAILED", "SEVERITY_CRITICAL"] as const;
 export const skipCodes = [
   "RESOLVED",
   "NO_HOST",

@@ -51,14 +51,7 @@ export const keyUpdateAction = z.strictObject({
   keys: z.array(pinnedKey).min(1).max(8),
 });
 
-export const commandAction = z.discriminatedUnion("type", [
-  pingAction,
-  backupAction,
-  rollbackAction,
-  verifyAction,
-  cancelAction,
-  keyUpdateAction,
-]);
+export const commandAction = z.discriminatedUnion("type", [pingAction, backupAction, rollbackAction, verifyAction, cancelAction, keyUpdateAction]);
 export type CommandAction = z.output<typeof commandAction>;
 
 /** The state a decision was made on: the agent refuses the command if the host has moved on. */

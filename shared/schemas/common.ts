@@ -2,9 +2,7 @@
 import * as z from "zod";
 
 /** Host names: DNS-label-like, so they are safe in URLs, S3 keys and Durable Object names. */
-export const hostName = z
-  .string()
-  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "must be 1-63 chars of a-z, 0-9 and '-', not starting or ending with '-'");
+export const hostName = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "must be 1-63 chars of a-z, 0-9 and '-', not starting or ending with '-'");
 
 export const id = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, "must be 8-64 chars of A-Z, a-z, 0-9, '_' and '-'");
 export const gitCommit = z.string().regex(/^[0-9a-f]{7,64}$/, "must be a hex git commit id");

@@ -54,14 +54,7 @@ export const stateReport = z.strictObject({
   images: z.record(z.string().min(1), imageId).optional(),
 });
 
-export const report = z.discriminatedUnion("kind", [
-  ackReport,
-  rejectedReport,
-  progressReport,
-  resultReport,
-  manifestReport,
-  stateReport,
-]);
+export const report = z.discriminatedUnion("kind", [ackReport, rejectedReport, progressReport, resultReport, manifestReport, stateReport]);
 export type Report = z.output<typeof report>;
 
 /** JWT claims of a signed report: `iss` the host, `jti` a unique report id. */

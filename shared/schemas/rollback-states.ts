@@ -1,17 +1,7 @@
 // A rollback's states, the sets the server, the CLI and the console decide on, and its step ids in
 // the order the engine runs them. Plain constants (no zod) so the console's bundle can take them as
 // they are; shared/schemas/rollback.ts builds the zod schemas from them.
-export const rollbackStepIds = [
-  "preflight",
-  "load-backup",
-  "document-state",
-  "stage",
-  "stop-services",
-  "swap",
-  "revert-code",
-  "start",
-  "verify",
-] as const;
+export const rollbackStepIds = ["preflight", "load-backup", "document-state", "stage", "stop-services", "swap", "revert-code", "start", "verify"] as const;
 export type RollbackStepId = (typeof rollbackStepIds)[number];
 
 export const rollbackStates = [

@@ -5,17 +5,10 @@ import { type ErrorCode, RewindError } from "../errors.ts";
 
 /** Takes classic and zod/mini failures alike. */
 export function describeIssues(error: { issues: readonly z.core.$ZodIssue[] }): string {
-  return error.issues
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(root)"}: ${issue.message}`)
-    .join("; ");
+  return error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(root)"}: ${issue.message}`).join("; ");
 }
 
-export function parseOrThrow<S extends z.ZodType>(
-  schema: S,
-  value: unknown,
-  what: string,
-  code: ErrorCode = "BAD_REQUEST",
-): z.output<S> {
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string, code: ErrorCode = "BAD_REQUEST"): z.output<S> {
   const result = schema.safeParse(value);
   if (!result.success) {
     const first = result.error.issues[0];

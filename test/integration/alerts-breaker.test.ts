@@ -98,7 +98,9 @@ describe("fleet breaker", () => {
     expect(rollbacks).toHaveLength(breakerHosts);
     expect(new Set(rollbacks.map((r) => r.host)).size).toBe(breakerHosts);
 
-    const { decisions } = (await json("/v1/alerts?limit=100")) as { decisions: Array<{ host: string; code: string; deliveries: number; rollbackId: string | null }> };
+    const { decisions } = (await json("/v1/alerts?limit=100")) as {
+      decisions: Array<{ host: string; code: string; deliveries: number; rollbackId: string | null }>;
+    };
     expect(decisions).toHaveLength(hostCount);
     expect(decisions.filter((d) => d.code === "DEPLOY_FAILED" && d.rollbackId !== null)).toHaveLength(breakerHosts);
     const held = decisions.filter((d) => d.code === "FLEET_BREAKER");

@@ -33,7 +33,6 @@ export interface TriggerWorld {
   stop(): Promise<void>;
 }
 
-
 export interface TriggerHostOptions {
   scenario?: ScenarioOptions;
   /** Changes the host (its backups, files) after the scenario is ready and before the agent starts. */
@@ -95,7 +94,9 @@ export async function startTriggerWorld(options: ControlPlaneOptions = {}, hostO
           const rollback = await json(`/v1/rollbacks/${rollbackId}`);
           if (isFinalRollbackState(String(rollback.state))) return rollback;
           if (Date.now() > until) {
-            throw new Error(`rollback ${rollbackId} still ${String(rollback.state)} after ${timeoutMs} ms; agent log:\n${started.logs().slice(-30).join("\n")}`);
+            throw new Error(
+              `rollback ${rollbackId} still ${String(rollback.state)} after ${timeoutMs} ms; agent log:\n${started.logs().slice(-30).join("\n")}`,
+            );
           }
           await new Promise((resolve) => setTimeout(resolve, 500));
         }

@@ -172,7 +172,10 @@ describe("alert webhooks", () => {
 
   it("a Grafana alert after the cooldown starts one rollback; the next waits for a person, who resets the streak", async () => {
     await ageCooldown();
-    const grafana = await deliver("/v1/alerts/grafana", forHost(grafanaFiring, { fingerprint: "bc97ff14869b13e3", startsAt: "2026-11-25T12:05:00.157076+02:00" }));
+    const grafana = await deliver(
+      "/v1/alerts/grafana",
+      forHost(grafanaFiring, { fingerprint: "bc97ff14869b13e3", startsAt: "2026-11-25T12:05:00.157076+02:00" }),
+    );
     const decision = onlyDecision(grafana.body);
     expect(decision).toMatchObject({ decision: "rollback", code: "ERROR_RATE", host: world.host });
     const rollbackId = String(decision.rollbackId);

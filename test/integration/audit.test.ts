@@ -93,7 +93,11 @@ async function agentRoundTrip(host: string): Promise<KeyPairJwk> {
   ]) {
     ws.send(JSON.stringify({ t: "report", jws: await signReport(report, host, key.privateJwk) }));
   }
-  await until("both report acks", async () => frames.filter((f) => f.t === "report-ack").length, (n) => n === 2);
+  await until(
+    "both report acks",
+    async () => frames.filter((f) => f.t === "report-ack").length,
+    (n) => n === 2,
+  );
   ws.close();
   return key;
 }

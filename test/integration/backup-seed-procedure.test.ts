@@ -91,9 +91,16 @@ describe("backups kept on a database-only host with the seed's own backups", () 
     await admin.connect();
     await admin.query(`CREATE DATABASE ${restored}`).finally(() => admin.end());
     // The runbook's "Manual Database Restore", step 6, on the file the seed's own file names.
-    await run("bash", ["-c", `set -euo pipefail; source .last-deployment-backup; gunzip -c "$DB_BACKUP_FILE" | '${cluster.bin}/psql' -q -v ON_ERROR_STOP=1 '${cluster.urlFor(restored)}'`], {
-      cwd: projectDir,
-    });
+    await run(
+      "bash",
+      [
+        "-c",
+        `set -euo pipefail; source .last-deployment-backup; gunzip -c "$DB_BACKUP_FILE" | '${cluster.bin}/psql' -q -v ON_ERROR_STOP=1 '${cluster.urlFor(restored)}'`,
+      ],
+      {
+        cwd: projectDir,
+      },
+    );
     expect(await tableCounts(cluster.urlFor(restored))).toEqual(taken.manifest.database?.tables);
   });
 
@@ -133,7 +140,9 @@ describe("backups kept on a database-only host with the seed's own backups", () 
     await writeFile(path.join(elsewhere, "manifest.json"), JSON.stringify({ ...taken.manifest, backupId: "planted" }));
     const seedTs = seedNewer.slice("pre-deployment-".length);
     const hostile = (dir: string, db: string) =>
-      [`DEPLOYMENT_TIMESTAMP=${seedTs}`, `BACKUP_DIR=${dir}`, `DB_BACKUP_FILE=${db}`, `GIT_COMMIT=${taken.manifest.git.commit}`, "GIT_BRANCH=main", ""].join("\n");
+      [`DEPLOYMENT_TIMESTAMP=${seedTs}`, `BACKUP_DIR=${dir}`, `DB_BACKUP_FILE=${db}`, `GIT_COMMIT=${taken.manifest.git.commit}`, "GIT_BRANCH=main", ""].join(
+        "\n",
+      );
     try {
       await writeFile(file, hostile("../elsewhere", "../elsewhere/db.sql.gz"));
       await expect(resolveBackup(config, { kind: "last" })).rejects.toMatchObject({
@@ -158,9 +167,16 @@ describe("backups kept on a database-only host with the seed's own backups", () 
     const admin = new pg.Client({ connectionString: cluster.adminUrl });
     await admin.connect();
     await admin.query(`CREATE DATABASE ${restored}`).finally(() => admin.end());
-    await run("bash", ["-c", `set -euo pipefail; source .last-deployment-backup; gunzip -c "$DB_BACKUP_FILE" | '${cluster.bin}/psql' -q -v ON_ERROR_STOP=1 '${cluster.urlFor(restored)}'`], {
-      cwd: projectDir,
-    });
+    await run(
+      "bash",
+      [
+        "-c",
+        `set -euo pipefail; source .last-deployment-backup; gunzip -c "$DB_BACKUP_FILE" | '${cluster.bin}/psql' -q -v ON_ERROR_STOP=1 '${cluster.urlFor(restored)}'`,
+      ],
+      {
+        cwd: projectDir,
+      },
+    );
     expect(await tableCounts(cluster.urlFor(restored))).toEqual(taken.manifest.database?.tables);
     // Rewind's own --last still takes the newest backup, whatever its format.
     expect(await resolveBackup(config, { kind: "last" })).toMatchObject({ source: "manifest", dir: custom.dir });

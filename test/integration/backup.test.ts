@@ -176,7 +176,7 @@ describe("rewind backup", () => {
       GIT_BRANCH: "main",
     });
     // The seed's scripts `source` it: the paths it names must exist from the project directory.
-    const sourced = await run("bash", ["-c", "source .last-deployment-backup && test -f \"$DB_BACKUP_FILE\" && test -f \"$MINIO_BACKUP_FILE\" && echo ok"], {
+    const sourced = await run("bash", ["-c", 'source .last-deployment-backup && test -f "$DB_BACKUP_FILE" && test -f "$MINIO_BACKUP_FILE" && echo ok'], {
       cwd: projectDir,
     });
     expect(sourced.stdout.trim()).toBe("ok");
@@ -284,8 +284,7 @@ describe("rewind backup", () => {
 
   it("keeps the newest N backups and never the one a rollback is using", async () => {
     const limited = parseAgentConfig({ ...rawConfig, retention: { backups: 2, setAside: 3 } }, "test", root);
-    const take = (second: number) =>
-      runBackup(limited, { docker, onProgress: () => undefined }, { now: new Date(Date.UTC(2031, 0, 1, 0, 0, second)) });
+    const take = (second: number) => runBackup(limited, { docker, onProgress: () => undefined }, { now: new Date(Date.UTC(2031, 0, 1, 0, 0, second)) });
     const a = await take(1);
     const lock = path.join(limited.stateDir, "rollback.lock");
     await writeFile(lock, JSON.stringify({ rollbackId: "rb-retention-1", pid: process.pid, acquiredAt: new Date().toISOString(), backupDir: a.dir }));
@@ -312,10 +311,7 @@ describe("rewind backup", () => {
       await rm(lock, { force: true });
     }
     const f = await take(6);
-    expect((await listBackupNames(limited.project.backupsDir)).sort()).toEqual([
-      "pre-deployment-20310101_000005",
-      "pre-deployment-20310101_000006",
-    ]);
+    expect((await listBackupNames(limited.project.backupsDir)).sort()).toEqual(["pre-deployment-20310101_000005", "pre-deployment-20310101_000006"]);
     expect(f.retention.removed.sort()).toEqual(["pre-deployment-20310101_000001", "pre-deployment-20310101_000003", "pre-deployment-20310101_000004"]);
     expect(await exists(a.dir)).toBe(false);
   });
@@ -366,25 +362,24 @@ describe("rewind backup", () => {
     const onProgress = (event: { phase: string; state: string }): void => {
       if (event.phase === "database" && event.state === "running") controller.abort(new Error("operator cancelled"));
     };
-    const error = await rejection(
-      runBackup(config, { docker, onProgress, signal: controller.signal }, { now: new Date("2032-01-01T00:00:00Z") }),
-    );
+    const error = await rejection(runBackup(config, { docker, onProgress, signal: controller.signal }, { now: new Date("2032-01-01T00:00:00Z") }));
     expect(isRewindError(error, "CANCELLED")).toBe(true);
     expect((await readdir(config.project.backupsDir)).sort()).toEqual(before);
   });
 
   it("a failing pg_dump leaves no partial file and reports pg_dump's error", async () => {
     const outFile = path.join(root, "broken.sql.gz");
-    const error = await rejection(
-      dumpDatabase({ binDir: cluster.bin, url: cluster.urlFor("no_such_db"), format: "plain-gzip", outFile }),
-    );
+    const error = await rejection(dumpDatabase({ binDir: cluster.bin, url: cluster.urlFor("no_such_db"), format: "plain-gzip", outFile }));
     expect(isRewindError(error, "STEP_FAILED")).toBe(true);
     expect((error as Error).message).toContain('database "no_such_db" does not exist');
     expect(await exists(outFile)).toBe(false);
   });
 
   it("a failed backup leaves no backup directory behind and a clear exit code", async () => {
-    const broken = { ...rawConfig, project: { ...(rawConfig.project as object), database: { adminUrl: cluster.adminUrl, name: "no_such_db", binDir: cluster.bin } } };
+    const broken = {
+      ...rawConfig,
+      project: { ...(rawConfig.project as object), database: { adminUrl: cluster.adminUrl, name: "no_such_db", binDir: cluster.bin } },
+    };
     const brokenFile = path.join(root, "broken.json");
     await writeFile(brokenFile, JSON.stringify(broken));
     const before = (await readdir(config.project.backupsDir)).sort();

@@ -11,14 +11,7 @@ import type { CommandClaims } from "../../shared/schemas/command.ts";
 import { maxFrameBytes } from "../../shared/schemas/frames.ts";
 import type { ReportClaims } from "../../shared/schemas/report.ts";
 import { generateSigningKey, type KeyPairJwk, nowSeconds, randomId, signCommand } from "../../shared/signing.ts";
-import {
-  type AgentProcess,
-  listeningSockets,
-  type ProtocolPeer,
-  spawnAgent,
-  startProtocolPeer,
-  writeAgentConfig,
-} from "../world/agent.ts";
+import { type AgentProcess, listeningSockets, type ProtocolPeer, spawnAgent, startProtocolPeer, writeAgentConfig } from "../world/agent.ts";
 
 const host = "refusal-host";
 let dir: string;
@@ -158,10 +151,7 @@ describe("agent refusals (real agent process, protocol peer)", () => {
     agent = spawnAgent(configPath);
     await peer.waitFor(() => (peer.connections() > before ? true : undefined), "the restarted agent to connect");
     peer.sendRaw(commandFrame(c.jti, jws));
-    await peer.waitFor(
-      () => (reportsFor(c.jti).filter((r) => r.kind === "rejected").length === 2 ? true : undefined),
-      "a second REPLAYED rejection",
-    );
+    await peer.waitFor(() => (reportsFor(c.jti).filter((r) => r.kind === "rejected").length === 2 ? true : undefined), "a second REPLAYED rejection");
     expect(reportsFor(c.jti).map((r) => [r.kind, r.kind === "rejected" ? r.code : ""])).toEqual([
       ["ack", ""],
       ["result", ""],

@@ -1,4 +1,3 @@
-
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -27,9 +26,7 @@ async function json<T>(response: Response): Promise<T> {
 }
 
 async function enrollmentToken(): Promise<string> {
-  const body = await json<{ token: string }>(
-    await world.api("/v1/enrollments", { method: "POST", body: JSON.stringify({ host }) }),
-  );
+  const body = await json<{ token: string }>(await world.api("/v1/enrollments", { method: "POST", body: JSON.stringify({ host }) }));
   return body.token;
 }
 

@@ -31,7 +31,18 @@ it("refuses to enroll over plain http:// to another machine, before sending the 
   const tokenFile = path.join(dir, "token-remote");
   await writeFile(tokenFile, `${await enrollmentToken("web-remote")}\n`, { mode: 0o600 });
   const started = Date.now();
-  const result = await runRewindCli(["agent", "enroll", "--url", "http://203.0.113.10:8787", "--token-file", tokenFile, "--host", "web-remote", "--config", path.join(dir, "remote.json")]);
+  const result = await runRewindCli([
+    "agent",
+    "enroll",
+    "--url",
+    "http://203.0.113.10:8787",
+    "--token-file",
+    tokenFile,
+    "--host",
+    "web-remote",
+    "--config",
+    path.join(dir, "remote.json"),
+  ]);
   expect(result.code).toBe(2);
   expect(result.stderr).toContain("refusing to enroll over http:// to 203.0.113.10");
   // Refused at once, not after a connection attempt to the unreachable address.

@@ -50,9 +50,7 @@ function composeFile(release: Release, runId: string): string {
     "services:",
     `  web:\n${web}`,
     `  migrate:\n${service("echo ran >> /data/runs", '    restart: "no"\n    volumes: ["data:/data"]\n')}`,
-    release === "v1"
-      ? `  legacy:\n${service("exec sleep 100000", "    networks: [default, backoffice]\n")}`
-      : `  extra:\n${service("exec sleep 100000")}`,
+    release === "v1" ? `  legacy:\n${service("exec sleep 100000", "    networks: [default, backoffice]\n")}` : `  extra:\n${service("exec sleep 100000")}`,
     `networks:\n  default:\n    labels: ${labels}${release === "v1" ? `\n  backoffice:\n    labels: ${labels}` : ""}`,
     `volumes:\n  data:\n    labels: ${labels}`,
   ];

@@ -1,4 +1,3 @@
-
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listProjectContainers } from "../../agent/src/host/compose.ts";
@@ -50,9 +49,7 @@ beforeAll(async () => {
   docker = await requireDocker();
   [cluster, controlPlane, browser] = await Promise.all([startPostgres(), startControlPlane(), launchPhoneBrowser()]);
   scenario = await prepareScenario(docker, cluster);
-  operatorToken = String(
-    (await apiJson("/v1/tokens", { method: "POST", body: JSON.stringify({ role: "operator", label: "console rollback test" }) })).token,
-  );
+  operatorToken = String((await apiJson("/v1/tokens", { method: "POST", body: JSON.stringify({ role: "operator", label: "console rollback test" }) })).token);
   // Enroll the scenario's host as an operator would: a one-time token, then `rewind agent enroll`,
   // which keeps the scenario's project settings in the config and adds the key and control plane.
   await enrollWithCli(controlPlane, scenario.config.host, scenario.configFile);

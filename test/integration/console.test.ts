@@ -8,7 +8,10 @@ import { type BrowserWorld, launchPhoneBrowser, openConsole as openIn, signIn } 
 import { type ControlPlaneWorld, startControlPlane } from "../world/control-plane.ts";
 
 const screenshots = "artifacts/screenshots";
-const suffix = randomId().slice(0, 6).toLowerCase().replace(/[^a-z0-9]/g, "x");
+const suffix = randomId()
+  .slice(0, 6)
+  .toLowerCase()
+  .replace(/[^a-z0-9]/g, "x");
 const hostName = `web-${suffix}`;
 
 let controlPlane: ControlPlaneWorld;

@@ -94,9 +94,7 @@ export function controlPlaneClient(world: () => ControlPlaneWorld) {
     constructor(token: string, via: "header" | "query" = "header") {
       const base = `${world().url.replace(/^http/, "ws")}/v1/agents/connect`;
       this.ws =
-        via === "header"
-          ? new WebSocket(base, { headers: { authorization: `Bearer ${token}` } })
-          : new WebSocket(`${base}?token=${encodeURIComponent(token)}`);
+        via === "header" ? new WebSocket(base, { headers: { authorization: `Bearer ${token}` } }) : new WebSocket(`${base}?token=${encodeURIComponent(token)}`);
       this.ws.on("message", (data) => this.frames.push(JSON.parse(String(data)) as DownFrame));
       this.ws.on("close", (code, reason) => {
         this.closed = { code, reason: String(reason) };
@@ -135,7 +133,11 @@ export function controlPlaneClient(world: () => ControlPlaneWorld) {
   async function connect(host: string, key: KeyPairJwk): Promise<TestSocket> {
     const socket = new TestSocket(await signConnectToken(host, "0.1.0-test", key.privateJwk));
     expect(await socket.opened).toBe(101);
-    await until("welcome", async () => socket.frames[0]?.t, (t) => t === "welcome");
+    await until(
+      "welcome",
+      async () => socket.frames[0]?.t,
+      (t) => t === "welcome",
+    );
     return socket;
   }
 

@@ -100,7 +100,10 @@ describe("enrollment", () => {
     const key = await generateSigningKey();
     const expired = await enrollmentToken("enroll-2");
     const db = await world.d1();
-    await db.prepare("UPDATE enrollment_tokens SET expires_at = ? WHERE host = ?").bind(Date.now() - 1000, "enroll-2").run();
+    await db
+      .prepare("UPDATE enrollment_tokens SET expires_at = ? WHERE host = ?")
+      .bind(Date.now() - 1000, "enroll-2")
+      .run();
     const late = await expectError(await enrollRequest(expired, "enroll-2", key), 403, "ENROLLMENT_INVALID");
     expect(late.error.message).toContain("expired");
     const other = await enrollmentToken("enroll-3");
@@ -158,8 +161,7 @@ describe("agent connections", () => {
   it("shows the host online while connected, and a newer connection replaces the older", async () => {
     const key = await enrolledHost("conn-2");
     const status = async () =>
-      (await json<{ hosts: { name: string; status: string }[] }>(await world.api("/v1/hosts"))).hosts.find((h) => h.name === "conn-2")
-        ?.status;
+      (await json<{ hosts: { name: string; status: string }[] }>(await world.api("/v1/hosts"))).hosts.find((h) => h.name === "conn-2")?.status;
     const first = await connect("conn-2", key);
     expect(await status()).toBe("online");
     // As a real agent does. (Local workerd only finishes a server-side close of a hibernated socket
@@ -167,7 +169,11 @@ describe("agent connections", () => {
     first.send(JSON.stringify({ t: "heartbeat", ts: Date.now() }));
     await until("heartbeat answered", async () => first.frames.some((f) => f.t === "heartbeat"), Boolean);
     const second = await connect("conn-2", key);
-    await until("old socket closed", async () => first.closed?.code, (code) => code !== undefined);
+    await until(
+      "old socket closed",
+      async () => first.closed?.code,
+      (code) => code !== undefined,
+    );
     expect(first.closed?.code).toBe(4000);
     expect(await status()).toBe("online");
     await second.close();
@@ -181,7 +187,11 @@ describe("agent connections", () => {
     await until("heartbeat answered", async () => socket.frames.some((f) => f.t === "heartbeat"), Boolean);
     const newKey = await generateSigningKey();
     expect((await enrollRequest(await enrollmentToken("conn-4"), "conn-4", newKey)).status).toBe(200);
-    await until("old socket closed", async () => socket.closed?.code, (code) => code !== undefined);
+    await until(
+      "old socket closed",
+      async () => socket.closed?.code,
+      (code) => code !== undefined,
+    );
     expect(socket.closed?.code).toBe(4002);
     expect(await new TestSocket(await signConnectToken("conn-4", "1", oldKey.privateJwk)).opened).toBe(401);
     await (await connect("conn-4", newKey)).close();
@@ -193,7 +203,11 @@ describe("agent connections", () => {
     socket.send(JSON.stringify({ t: "heartbeat", ts: Date.now() }));
     await until("heartbeat", async () => socket.frames.some((f) => f.t === "heartbeat"), Boolean);
     socket.send(JSON.stringify({ t: "heartbeat", ts: Date.now(), pad: "x".repeat(300 * 1024) }));
-    await until("close", async () => socket.closed?.code, (code) => code !== undefined);
+    await until(
+      "close",
+      async () => socket.closed?.code,
+      (code) => code !== undefined,
+    );
     expect(socket.closed?.code).toBe(1009);
   });
 });
@@ -212,17 +226,33 @@ describe("command queue", () => {
     expect(await commandState(id)).toBe("queued");
 
     const first = await connect("cmd-1", key);
-    await until("delivery", async () => first.commands(), (ids) => ids.includes(id));
+    await until(
+      "delivery",
+      async () => first.commands(),
+      (ids) => ids.includes(id),
+    );
     expect(await commandState(id)).toBe("delivered");
     await first.close();
 
     // Not acknowledged: the next connection gets it again, once.
     const second = await connect("cmd-1", key);
-    await until("redelivery", async () => second.commands(), (ids) => ids.includes(id));
+    await until(
+      "redelivery",
+      async () => second.commands(),
+      (ids) => ids.includes(id),
+    );
     await second.report({ kind: "ack", commandId: id }, "cmd-1", key);
-    await until("acknowledged", () => commandState(id), (s) => s === "acknowledged");
+    await until(
+      "acknowledged",
+      () => commandState(id),
+      (s) => s === "acknowledged",
+    );
     await second.report({ kind: "result", commandId: id, ok: true, output: { pong: true } }, "cmd-1", key);
-    await until("succeeded", () => commandState(id), (s) => s === "succeeded");
+    await until(
+      "succeeded",
+      () => commandState(id),
+      (s) => s === "succeeded",
+    );
     expect(second.commands().filter((c) => c === id)).toHaveLength(1);
     await second.close();
 
@@ -240,14 +270,30 @@ describe("command queue", () => {
     const forger = await generateSigningKey();
     const socket = await connect("cmd-2", key);
     const id = await queue("cmd-2");
-    await until("delivery", async () => socket.commands(), (ids) => ids.includes(id));
+    await until(
+      "delivery",
+      async () => socket.commands(),
+      (ids) => ids.includes(id),
+    );
     await socket.report({ kind: "result", commandId: id, ok: true }, "cmd-2", forger);
-    await until("the refused report acknowledged", async () => socket.reportAcks(), (n) => n === 1);
+    await until(
+      "the refused report acknowledged",
+      async () => socket.reportAcks(),
+      (n) => n === 1,
+    );
     const ack = await signReport({ kind: "ack", commandId: id }, "cmd-2", key.privateJwk);
     socket.send(JSON.stringify({ t: "report", jws: ack }));
-    await until("acknowledged", () => commandState(id), (s) => s === "acknowledged");
+    await until(
+      "acknowledged",
+      () => commandState(id),
+      (s) => s === "acknowledged",
+    );
     socket.send(JSON.stringify({ t: "report", jws: ack }));
-    await until("ack and retransmit answered", async () => socket.reportAcks(), (n) => n === 3);
+    await until(
+      "ack and retransmit answered",
+      async () => socket.reportAcks(),
+      (n) => n === 3,
+    );
     const view = await json<{ state: string; reports: unknown[] }>(await world.api(`/v1/commands/${id}`));
     expect(view.state).toBe("acknowledged");
     expect(view.reports).toHaveLength(1);
@@ -258,16 +304,28 @@ describe("command queue", () => {
     const key = await enrolledHost("cmd-3");
     const socket = await connect("cmd-3", key);
     const id = await queue("cmd-3");
-    await until("delivery", async () => socket.commands(), (ids) => ids.includes(id));
+    await until(
+      "delivery",
+      async () => socket.commands(),
+      (ids) => ids.includes(id),
+    );
     await socket.report({ kind: "rejected", commandId: id, code: "PRECONDITION_FAILED", reason: "host moved on" }, "cmd-3", key);
-    await until("rejected", () => commandState(id), (s) => s === "rejected");
+    await until(
+      "rejected",
+      () => commandState(id),
+      (s) => s === "rejected",
+    );
     await socket.close();
   });
 
   it("expires a command nobody acknowledged in time", async () => {
     await enrolledHost("cmd-4");
     const id = await queue("cmd-4", { action: { type: "ping" }, ttlSeconds: 5 });
-    await until("expired", () => commandState(id), (s) => s === "expired");
+    await until(
+      "expired",
+      () => commandState(id),
+      (s) => s === "expired",
+    );
   });
 
   it("keeps hosts and commands across a control plane restart, dropping live sockets", async () => {
@@ -276,12 +334,24 @@ describe("command queue", () => {
     await before.close();
     const live = await connect("cmd-5", key);
     const id = await queue("cmd-5");
-    await until("delivery", async () => live.commands(), (ids) => ids.includes(id));
+    await until(
+      "delivery",
+      async () => live.commands(),
+      (ids) => ids.includes(id),
+    );
     await world.restart();
-    await until("socket dropped by the restart", async () => live.closed, (closed) => closed !== undefined);
+    await until(
+      "socket dropped by the restart",
+      async () => live.closed,
+      (closed) => closed !== undefined,
+    );
     expect(await commandState(id)).toBe("delivered");
     const socket = await connect("cmd-5", key);
-    await until("delivery after restart", async () => socket.commands(), (ids) => ids.includes(id));
+    await until(
+      "delivery after restart",
+      async () => socket.commands(),
+      (ids) => ids.includes(id),
+    );
     await socket.close();
   });
 });
@@ -291,7 +361,9 @@ describe("silent agents", () => {
     const quick = await startControlPlane({ env: { AGENT_TIMEOUT_SECONDS: "2" } });
     try {
       const admin = { authorization: `Bearer ${quick.adminToken}`, "content-type": "application/json" };
-      const enrollment = await (await fetch(`${quick.url}/v1/enrollments`, { method: "POST", headers: admin, body: JSON.stringify({ host: "quiet-1" }) })).json() as { token: string };
+      const enrollment = (await (
+        await fetch(`${quick.url}/v1/enrollments`, { method: "POST", headers: admin, body: JSON.stringify({ host: "quiet-1" }) })
+      ).json()) as { token: string };
       const key = await generateSigningKey();
       const enrolled = await fetch(`${quick.url}/v1/agents/enroll`, {
         method: "POST",

@@ -54,7 +54,9 @@ async function enroll(host: string, connect: boolean): Promise<void> {
   });
 }
 
-async function post(jws: string): Promise<{ status: number; body: { rollbackId?: string; error?: { code: string; message: string; details?: { reason?: string } } } }> {
+async function post(
+  jws: string,
+): Promise<{ status: number; body: { rollbackId?: string; error?: { code: string; message: string; details?: { reason?: string } } } }> {
   const response = await fetch(`${controlPlane.url}/v1/agents/rollback-requests`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -81,7 +83,12 @@ afterAll(async () => {
 
 describe("host rollback requests", () => {
   it("indexes the carried manifest and requests the rollback as the host, from deploy; a replay is refused", async () => {
-    const request = { reason: "rewind deploy: 3 consecutive failed health checks", backupId: "pre-deployment-a1", source: "deploy" as const, manifest: manifest("deploy-a", "pre-deployment-a1") };
+    const request = {
+      reason: "rewind deploy: 3 consecutive failed health checks",
+      backupId: "pre-deployment-a1",
+      source: "deploy" as const,
+      manifest: manifest("deploy-a", "pre-deployment-a1"),
+    };
     const jws = await signed("deploy-a", request);
     const first = await post(jws);
     expect(first.status).toBe(202);
@@ -106,13 +113,17 @@ describe("host rollback requests", () => {
   });
 
   it("refuses a manifest of another host or backup", async () => {
-    const other = await post(await signed("deploy-b", { reason: "x", backupId: "pre-deployment-b1", source: "deploy", manifest: manifest("deploy-a", "pre-deployment-b1") }));
+    const other = await post(
+      await signed("deploy-b", { reason: "x", backupId: "pre-deployment-b1", source: "deploy", manifest: manifest("deploy-a", "pre-deployment-b1") }),
+    );
     expect(other.status).toBe(400);
     expect(other.body.error?.code).toBe("BAD_REQUEST");
   });
 
   it("answers UNAVAILABLE for a host whose agent is not connected, so the CLI rolls back locally", async () => {
-    const offline = await post(await signed("deploy-off", { reason: "x", backupId: "pre-deployment-o1", source: "deploy", manifest: manifest("deploy-off", "pre-deployment-o1") }));
+    const offline = await post(
+      await signed("deploy-off", { reason: "x", backupId: "pre-deployment-o1", source: "deploy", manifest: manifest("deploy-off", "pre-deployment-o1") }),
+    );
     expect(offline.status).toBe(503);
     expect(offline.body.error?.code).toBe("UNAVAILABLE");
     expect((await json("/v1/rollbacks?host=deploy-off")).rollbacks).toEqual([]);

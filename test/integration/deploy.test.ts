@@ -59,7 +59,23 @@ function deploy(args: string[], deployArgs: string[]): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [rewind, "deploy", "--config", configFile, ...args, "--", process.execPath, "--import", tsxLoader, deployScript, "--stack", stackFile, "--database", databaseUrl, ...deployArgs],
+      [
+        rewind,
+        "deploy",
+        "--config",
+        configFile,
+        ...args,
+        "--",
+        process.execPath,
+        "--import",
+        tsxLoader,
+        deployScript,
+        "--stack",
+        stackFile,
+        "--database",
+        databaseUrl,
+        ...deployArgs,
+      ],
       { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
     );
     let stdout = "";
@@ -129,9 +145,13 @@ beforeAll(async () => {
     }),
   );
   const enrollment = await api("/v1/enrollments", { method: "POST", body: JSON.stringify({ host }) });
-  await run(process.execPath, [rewind, "agent", "enroll", "--url", controlPlane.url, "--token", String(enrollment.token), "--host", host, "--config", configFile], {
-    cwd: repoRoot,
-  });
+  await run(
+    process.execPath,
+    [rewind, "agent", "enroll", "--url", controlPlane.url, "--token", String(enrollment.token), "--host", host, "--config", configFile],
+    {
+      cwd: repoRoot,
+    },
+  );
   agent = spawnAgent(configFile);
   const deadline = Date.now() + 60_000;
   while (!((await api("/v1/hosts")).hosts as Array<{ name: string; status: string }>).some((h) => h.name === host && h.status === "online")) {

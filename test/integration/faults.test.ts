@@ -178,7 +178,12 @@ async function expectEveryReport(c: FaultCase, remote: RollbackDetail, local: Ro
     // A step reports "running" again for each message it logs; a transition is a change of state.
     if (last?.[0] !== step || last[1] !== state) transitions.push([step, state]);
   }
-  expect(transitions).toEqual(local.steps.flatMap((step) => [[step.id, "running"], [step.id, step.state]]));
+  expect(transitions).toEqual(
+    local.steps.flatMap((step) => [
+      [step.id, "running"],
+      [step.id, step.state],
+    ]),
+  );
 }
 
 function expectAllStepsSucceeded(remote: RollbackDetail): void {

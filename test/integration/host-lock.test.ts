@@ -106,7 +106,10 @@ describe("the host lock across processes", () => {
 
   it("lets exactly one of several racing processes take a free host", async () => {
     const dir = await stateDir();
-    const racers = await race(dir, Array.from({ length: 6 }, (_, i) => `racer ${i}`));
+    const racers = await race(
+      dir,
+      Array.from({ length: 6 }, (_, i) => `racer ${i}`),
+    );
     const lines = await Promise.all(racers.map((r) => r.line));
     expect(lines.filter((l) => l.startsWith("acquired"))).toHaveLength(1);
     expect(lines.filter((l) => l.startsWith("refused LOCKED"))).toHaveLength(5);
@@ -117,9 +120,19 @@ describe("the host lock across processes", () => {
       const dir = await stateDir();
       // The holder ran before a reboot; its pid now belongs to a live process (this one).
       const me = await currentProcess();
-      const stale = { token: `stale-${round}`, pid: me.pid, bootId: "0000-from-before-the-reboot", startTime: me.startTime, acquiredAt: "2026-01-01T00:00:00.000Z", operation: "rollback rb-old" };
+      const stale = {
+        token: `stale-${round}`,
+        pid: me.pid,
+        bootId: "0000-from-before-the-reboot",
+        startTime: me.startTime,
+        acquiredAt: "2026-01-01T00:00:00.000Z",
+        operation: "rollback rb-old",
+      };
       await writeFile(hostLockPath(dir), JSON.stringify(stale));
-      const racers = await race(dir, Array.from({ length: 6 }, (_, i) => `resume ${i}`));
+      const racers = await race(
+        dir,
+        Array.from({ length: 6 }, (_, i) => `resume ${i}`),
+      );
       const lines = await Promise.all(racers.map((r) => r.line));
       const winners = lines.filter((l) => l.startsWith("acquired"));
       expect(winners).toHaveLength(1);
@@ -141,7 +154,10 @@ describe("the host lock across processes", () => {
   it("takes over in-process a lock from another boot, and a refusal names a live holder's operation", async () => {
     const dir = await stateDir();
     const me = await currentProcess();
-    await writeFile(hostLockPath(dir), JSON.stringify({ token: "t-old", ...me, bootId: "another-boot", acquiredAt: "2026-01-01T00:00:00.000Z", operation: "backup" }));
+    await writeFile(
+      hostLockPath(dir),
+      JSON.stringify({ token: "t-old", ...me, bootId: "another-boot", acquiredAt: "2026-01-01T00:00:00.000Z", operation: "backup" }),
+    );
     const lock = await acquireHostLock(dir, "deploy");
     await expect(acquireHostLock(dir, "backup")).rejects.toMatchObject({ code: "LOCKED", message: expect.stringContaining("deploy (pid") });
     await lock.release();

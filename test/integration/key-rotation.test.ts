@@ -42,7 +42,22 @@ async function json<T>(response: Response): Promise<T> {
 async function enroll(host: string): Promise<void> {
   const { token } = await json<{ token: string }>(await world.api("/v1/enrollments", { method: "POST", body: JSON.stringify({ host }) }));
   const config = path.join(dir, `${host}.json`);
-  const args = ["agent", "enroll", "--url", world.url, "--token", token, "--host", host, "--config", config, "--project-dir", dir, "--project", `rewind-test-${host}`];
+  const args = [
+    "agent",
+    "enroll",
+    "--url",
+    world.url,
+    "--token",
+    token,
+    "--host",
+    host,
+    "--config",
+    config,
+    "--project-dir",
+    dir,
+    "--project",
+    `rewind-test-${host}`,
+  ];
   const enrolled = await runRewindCli(args);
   if (enrolled.code !== 0) throw new Error(`enroll ${host}: ${enrolled.stderr}`);
   configs.set(host, config);
@@ -71,13 +86,10 @@ async function queuePing(host: string): Promise<string> {
 }
 
 async function finished(id: string): Promise<{ state: string; outcome: { code?: string; message?: string } | null }> {
-  return waitUntil(
-    async () => {
-      const view = await json<{ state: string; outcome: { code?: string; message?: string } | null }>(await world.api(`/v1/commands/${id}`));
-      return ["succeeded", "failed", "rejected", "expired"].includes(view.state) ? view : undefined;
-    },
-    `command ${id} to finish`,
-  );
+  return waitUntil(async () => {
+    const view = await json<{ state: string; outcome: { code?: string; message?: string } | null }>(await world.api(`/v1/commands/${id}`));
+    return ["succeeded", "failed", "rejected", "expired"].includes(view.state) ? view : undefined;
+  }, `command ${id} to finish`);
 }
 
 async function keys(): Promise<KeyStatus[]> {

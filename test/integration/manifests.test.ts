@@ -258,7 +258,10 @@ describe("backup manifests on the control plane", () => {
 
   it("takes the manifests an agent re-announces on reconnecting without a new audit entry each time (issue 14.9)", async () => {
     const manifestReports = async (): Promise<number> => {
-      const row = await (await world.d1()).prepare("SELECT count(*) AS n FROM command_reports WHERE host = ? AND kind = 'manifest'").bind(host).first<{ n: number }>();
+      const row = await (await world.d1())
+        .prepare("SELECT count(*) AS n FROM command_reports WHERE host = ? AND kind = 'manifest'")
+        .bind(host)
+        .first<{ n: number }>();
       return Number(row?.n ?? 0);
     };
     const audited = async (): Promise<number> =>

@@ -130,7 +130,10 @@ describe("notifications of a full rollback", () => {
     expect(failed?.sms).toMatch(new RegExp(`^Rewind ${world.host}: rollback FAILED at preflight: `));
     expect(failed?.email).toContain("Code: PREFLIGHT_FAILED");
     expect(received[3]?.messageAttributes.severity).toBe("critical");
-    await writeFile(dump, bytes.map((byte, index) => (index === middle ? byte ^ 0xff : byte)));
+    await writeFile(
+      dump,
+      bytes.map((byte, index) => (index === middle ? byte ^ 0xff : byte)),
+    );
   });
 
   it("pages once about an agent offline past the threshold and a backup past its age limit", async () => {
@@ -142,7 +145,10 @@ describe("notifications of a full rollback", () => {
       .toBe("offline");
     // Twenty minutes offline and a three-day-old newest backup, as time would make them.
     const db = await world.controlPlane.d1();
-    await db.prepare("UPDATE hosts SET last_seen_at = ? WHERE name = ?").bind(Date.now() - 20 * 60_000, world.host).run();
+    await db
+      .prepare("UPDATE hosts SET last_seen_at = ? WHERE name = ?")
+      .bind(Date.now() - 20 * 60_000, world.host)
+      .run();
     await db.prepare("UPDATE backups SET created_at = created_at - 72 * 3600000 WHERE host = ?").bind(world.host).run();
 
     const first = await world.controlPlane.api("/v1/notifications/checks", { method: "POST" });

@@ -67,7 +67,10 @@ describe("the staged database on a real cluster", () => {
     // Same grants; only the database they name differs.
     expect(acl).toEqual(liveAcl);
     expect(expected).toMatchObject({ encoding: "LATIN1", daticulocale: "sv-SE", datconnlimit: 7, owner });
-    const [analysed] = await sql<{ n: number }>(cluster.urlFor(stage), "SELECT count(*)::int AS n FROM pg_stat_user_tables WHERE relname = 't' AND last_analyze IS NOT NULL");
+    const [analysed] = await sql<{ n: number }>(
+      cluster.urlFor(stage),
+      "SELECT count(*)::int AS n FROM pg_stat_user_tables WHERE relname = 't' AND last_analyze IS NOT NULL",
+    );
     expect(analysed?.n).toBe(1);
   });
 

@@ -60,10 +60,7 @@ describe("undoing a swap", () => {
 
     expect(result).toEqual({ restored: true, setAside: names.post });
     expect(await markerOf(live)).toBe("pre-rollback");
-    expect((await sql(cluster.urlFor(names.post), "SELECT what FROM marker ORDER BY 1")).rows.map((r) => r.what)).toEqual([
-      "restored",
-      "written after start",
-    ]);
+    expect((await sql(cluster.urlFor(names.post), "SELECT what FROM marker ORDER BY 1")).rows.map((r) => r.what)).toEqual(["restored", "written after start"]);
     // Run again (a resumed undo): nothing more to do, the set-aside copy is still reported.
     expect(await unswapDatabases(cluster.adminUrl, { ...undo, served: true })).toEqual({ restored: false, setAside: names.post });
   });

@@ -165,7 +165,10 @@ describe("database-level properties", () => {
       return url.toString();
     };
     await expect(sql(as(outsider), "SELECT 1")).rejects.toThrow(/permission denied for database/);
-    const [session] = await sql<{ ro: string; wm: string }>(as(reader), "SELECT current_setting('default_transaction_read_only') AS ro, current_setting('work_mem') AS wm");
+    const [session] = await sql<{ ro: string; wm: string }>(
+      as(reader),
+      "SELECT current_setting('default_transaction_read_only') AS ro, current_setting('work_mem') AS wm",
+    );
     expect(session).toEqual({ ro: "on", wm: "8MB" });
   });
 });
@@ -173,7 +176,8 @@ describe("database-level properties", () => {
 describe("large objects", () => {
   it("a database with 20,000 large objects is backed up and rolled back whole", async () => {
     const count = 20_000;
-    const contents = "SELECT count(DISTINCT loid)::int AS objects, md5(string_agg(encode(data, 'hex'), '' ORDER BY loid, pageno)) AS digest FROM pg_largeobject";
+    const contents =
+      "SELECT count(DISTINCT loid)::int AS objects, md5(string_agg(encode(data, 'hex'), '' ORDER BY loid, pageno)) AS digest FROM pg_largeobject";
     let backedUp: unknown;
     const s = await world.prepare({
       beforeBackup: async (url) => {

@@ -142,9 +142,7 @@ describe("an agent killed mid-rollback", () => {
     const s = await current();
     await agent?.stop();
     agent = undefined;
-    expect((await projectTags(docker, s.config.project.name)).filter((tag) => tag.startsWith("rewind-keep/"))).toHaveLength(
-      2 * s.manifest.services.length,
-    );
+    expect((await projectTags(docker, s.config.project.name)).filter((tag) => tag.startsWith("rewind-keep/"))).toHaveLength(2 * s.manifest.services.length);
     scenario = undefined;
     await s.cleanup();
     expect(await projectTags(docker, s.config.project.name)).toEqual([]);

@@ -12,7 +12,16 @@ import { volumeDataDir } from "../../agent/src/host/volume.ts";
 import { setAsideDirOf } from "../../agent/src/host/set-aside-dir.ts";
 import { dataDirNames, setAsidePostDatabase } from "../../agent/src/rollback/names.ts";
 import type { BackupManifest } from "../../shared/schemas/manifest.ts";
-import { containerStates, databaseNames, expectRefusedInPreflight, gitHeadOf, type Scenario, scenarioPerTest, snapshotDatabase, snapshotFiles } from "./rollback-fixture.ts";
+import {
+  containerStates,
+  databaseNames,
+  expectRefusedInPreflight,
+  gitHeadOf,
+  type Scenario,
+  scenarioPerTest,
+  snapshotDatabase,
+  snapshotFiles,
+} from "./rollback-fixture.ts";
 
 const world = scenarioPerTest();
 
@@ -83,9 +92,7 @@ describe("rollback failures", () => {
     const s = await world.prepare();
     await rewriteManifest(s, (m) => ({
       ...m,
-      ...(m.database
-        ? { database: { ...m.database, tables: m.database.tables?.map((t) => (t.table === "jobs" ? { ...t, rows: t.rows + 1 } : t)) } }
-        : {}),
+      ...(m.database ? { database: { ...m.database, tables: m.database.tables?.map((t) => (t.table === "jobs" ? { ...t, rows: t.rows + 1 } : t)) } } : {}),
     }));
     const before = await containerStates(world.docker, s);
 

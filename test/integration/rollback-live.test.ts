@@ -121,7 +121,9 @@ describe("a rollback on a host whose application keeps writing", () => {
     expect(report.setAside?.database).toBe(setAsideDatabase(s.database, rollbackId));
     expect(await snapshotDatabase(s.databaseUrl)).toEqual(s.v1.tables);
     expect(await snapshotDatabase(world.cluster.urlFor(report.setAside?.database ?? ""))).toEqual(s.v2.tables);
-    expect((await databaseNames(world.cluster)).filter((n) => n.includes(s.runId)).sort()).toEqual([s.database, setAsideDatabase(s.database, rollbackId)].sort());
+    expect((await databaseNames(world.cluster)).filter((n) => n.includes(s.runId)).sort()).toEqual(
+      [s.database, setAsideDatabase(s.database, rollbackId)].sort(),
+    );
   });
 
   it("an undo after start keeps the rows written since in a set-aside database named in the report", async () => {

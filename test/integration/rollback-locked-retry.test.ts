@@ -25,7 +25,12 @@ function alertForHost(): unknown {
     Object.fromEntries(Object.entries(labels).map(([name, value]) => [name, name === "host" || name === "rewind_host" ? world.host : value]));
   return {
     ...structuredClone(amHealth),
-    alerts: amHealth.alerts.map((alert) => ({ ...structuredClone(alert), labels: relabel(alert.labels), fingerprint: "f0000000000000c1", startsAt: "2026-11-25T09:30:00Z" })),
+    alerts: amHealth.alerts.map((alert) => ({
+      ...structuredClone(alert),
+      labels: relabel(alert.labels),
+      fingerprint: "f0000000000000c1",
+      startsAt: "2026-11-25T09:30:00Z",
+    })),
     ...(amHealth.commonLabels === undefined ? {} : { commonLabels: relabel(amHealth.commonLabels as Record<string, string>) }),
   };
 }

@@ -29,10 +29,7 @@ let operator: { token: string };
 
 beforeAll(async () => {
   docker = await requireDocker();
-  [cluster, world] = await Promise.all([
-    startPostgres(),
-    startControlPlane({ env: { ROLLBACK_STEP_TIMEOUT_SECONDS: "8", ROLLBACK_WATCH_SECONDS: "2" } }),
-  ]);
+  [cluster, world] = await Promise.all([startPostgres(), startControlPlane({ env: { ROLLBACK_STEP_TIMEOUT_SECONDS: "8", ROLLBACK_WATCH_SECONDS: "2" } })]);
   scenario = await prepareScenario(docker, cluster, { extraDataMB: 60 });
   await enrollWithCli(world, scenario.config.host, scenario.configFile);
   operator = await mintToken(world, "operator", "olga");
@@ -85,7 +82,12 @@ it("a rollback whose agent died becomes lost past its deadline and frees the hos
   expect((await stateOf(rollbackId)).outcome).toMatchObject({ code: "LOST", message: expect.stringContaining("no word from the agent") });
   const entries = await audit();
   expect(entries).toContainEqual(
-    expect.objectContaining({ action: "rollback.state-changed", subject: `rollback:${rollbackId}`, actor: { kind: "system" }, details: expect.objectContaining({ from: "running", to: "lost" }) }),
+    expect.objectContaining({
+      action: "rollback.state-changed",
+      subject: `rollback:${rollbackId}`,
+      actor: { kind: "system" },
+      details: expect.objectContaining({ from: "running", to: "lost" }),
+    }),
   );
   expect(entries.some((e) => e.action.startsWith("notification.") && e.subject === `rollback:${rollbackId}` && e.details.event === "rollback.lost")).toBe(true);
   const status = await rewindCli(world, operator.token, ["status", rollbackId]);

@@ -22,7 +22,10 @@ afterAll(async () => {
   await s3?.stop();
 });
 
-const sha256 = async (file: string): Promise<string> => createHash("sha256").update(await readFile(file)).digest("hex");
+const sha256 = async (file: string): Promise<string> =>
+  createHash("sha256")
+    .update(await readFile(file))
+    .digest("hex");
 
 describe("a rollback with the backup's files gone from the host", () => {
   it("fetches a deleted archive back from the off-site copy and succeeds", async () => {

@@ -44,8 +44,7 @@ async function audit(): Promise<AuditLine[]> {
     .map((line) => JSON.parse(line) as AuditLine);
 }
 
-const stateReports = async (): Promise<number> =>
-  (await audit()).filter((e) => e.action === "agent.report" && e.details.kind === "state").length;
+const stateReports = async (): Promise<number> => (await audit()).filter((e) => e.action === "agent.report" && e.details.kind === "state").length;
 
 async function startAgent(): Promise<void> {
   agent = spawnAgent(scenario.configFile);
@@ -130,13 +129,10 @@ it("refuses a queued rollback with PRECONDITION_FAILED when the host changed whi
 
 it("runs a rollback requested once the agent reported the host's new state", async () => {
   const hotfix = await gitHeadOf(scenario.config.project.dir);
-  await waitUntil(
-    async () => {
-      const states = (await audit()).filter((e) => e.action === "agent.report" && e.details.kind === "state");
-      return states.length >= 2 ? true : undefined;
-    },
-    "the new state reported",
-  );
+  await waitUntil(async () => {
+    const states = (await audit()).filter((e) => e.action === "agent.report" && e.details.kind === "state");
+    return states.length >= 2 ? true : undefined;
+  }, "the new state reported");
   const rollbackId = await request("the hotfix did not help");
   const queued = (await audit()).find((e) => e.action === "command.queued" && (e.details.action as { rollbackId?: string }).rollbackId === rollbackId);
   expect(queued?.details.pre).toMatchObject({ commit: hotfix });

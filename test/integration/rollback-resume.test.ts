@@ -149,7 +149,10 @@ async function watchDeaths(): Promise<{ stop(): Map<string, number> }> {
 async function doneAt(s: Scenario, step: string): Promise<number> {
   const [rollbackId] = await readdir(path.join(s.config.stateDir, "rollbacks"));
   const lines = (await readText(path.join(s.config.stateDir, "rollbacks", rollbackId ?? "", "journal.jsonl")))?.trim().split("\n") ?? [];
-  const done = lines.map((l) => JSON.parse(l) as { kind: string; step?: string; at: string }).filter((e) => e.kind === "done" && e.step === step).at(-1);
+  const done = lines
+    .map((l) => JSON.parse(l) as { kind: string; step?: string; at: string })
+    .filter((e) => e.kind === "done" && e.step === step)
+    .at(-1);
   if (done === undefined) throw new Error(`the journal never finished ${step}`);
   return Date.parse(done.at);
 }

@@ -62,11 +62,7 @@ beforeAll(async () => {
   [cluster, world] = await Promise.all([startPostgres(), startControlPlane()]);
   scenario = await prepareScenario(docker, cluster);
   host = scenario.config.host;
-  [alice, bob, viewer] = await Promise.all([
-    mintToken(world, "operator", "alice"),
-    mintToken(world, "operator", "bob"),
-    mintToken(world, "viewer", "victor"),
-  ]);
+  [alice, bob, viewer] = await Promise.all([mintToken(world, "operator", "alice"), mintToken(world, "operator", "bob"), mintToken(world, "viewer", "victor")]);
   await enrollWithCli(world, host, scenario.configFile);
 });
 
@@ -121,7 +117,9 @@ describe("operator rollbacks", () => {
     expect(listed).toEqual([expect.objectContaining({ backupId: scenario.manifest.backupId, verified: true })]);
     const hosts = await rewindCli(world, viewer.token, ["hosts"]);
     expect(hosts.code).toBe(0);
-    expect(hosts.stdout).toMatch(new RegExp(`${host}\\s+online\\s+(just now|\\d+ (s|min) ago)\\s+${scenario.manifest.backupId} \\((just now|\\d+ (s|min|h) ago)\\)`));
+    expect(hosts.stdout).toMatch(
+      new RegExp(`${host}\\s+online\\s+(just now|\\d+ (s|min) ago)\\s+${scenario.manifest.backupId} \\((just now|\\d+ (s|min|h) ago)\\)`),
+    );
   });
 
   it("cancels a rollback still queued for an offline host, and the command is never sent", async () => {
@@ -230,11 +228,9 @@ describe("operator rollbacks", () => {
 
     const listed = await rewindCli(world, viewer.token, ["status", rollbackId, "--json"]);
     expect(JSON.parse(listed.stdout)).toMatchObject({ rollbackId, state: "succeeded" });
-    const { body } = await apiJson<{ rollbacks: { rollbackId: string; state: string }[] }>(
-      world,
-      `/v1/rollbacks?host=${host}&state=succeeded`,
-      { token: viewer.token },
-    );
+    const { body } = await apiJson<{ rollbacks: { rollbackId: string; state: string }[] }>(world, `/v1/rollbacks?host=${host}&state=succeeded`, {
+      token: viewer.token,
+    });
     expect(body.rollbacks.map((r) => r.rollbackId)).toEqual([rollbackId]);
   });
 
@@ -260,12 +256,6 @@ describe("operator rollbacks", () => {
       expect(actions, action).toContain(action);
     }
     const transitions = entries.filter((entry) => entry.action === "rollback.state-changed").map((entry) => `${entry.details.from}→${entry.details.to}`);
-    expect(transitions).toEqual([
-      "queued→cancelled",
-      "pending-approval→expired",
-      "pending-approval→queued",
-      "queued→running",
-      "running→succeeded",
-    ]);
+    expect(transitions).toEqual(["queued→cancelled", "pending-approval→expired", "pending-approval→queued", "queued→running", "running→succeeded"]);
   });
 });

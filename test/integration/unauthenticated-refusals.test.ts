@@ -90,7 +90,18 @@ describe("unauthenticated refusals", () => {
     expect(byHost.slice(0, 20).every((status) => status === 403)).toBe(true);
     expect(byHost[20]).toBe(429);
     // The real CLI with a junk token is refused like the rest.
-    const cli = await runRewindCli(["agent", "enroll", "--url", world.url, "--token", "rwe_junk", "--host", "junk-cli", "--config", path.join(dir, "cli.json")]);
+    const cli = await runRewindCli([
+      "agent",
+      "enroll",
+      "--url",
+      world.url,
+      "--token",
+      "rwe_junk",
+      "--host",
+      "junk-cli",
+      "--config",
+      path.join(dir, "cli.json"),
+    ]);
     expect(cli.code).not.toBe(0);
 
     // Bad connect tokens for an enrolled host: a forged key by hand, and a real agent with the wrong key.
@@ -99,7 +110,12 @@ describe("unauthenticated refusals", () => {
     const enrolled = await fetch(`${world.url}/v1/agents/enroll`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ token: enrollment.token, host: "web-1", publicJwk: { kty: "OKP", crv: "Ed25519", x: real.publicJwk.x }, agentVersion: "0.1.0-test" }),
+      body: JSON.stringify({
+        token: enrollment.token,
+        host: "web-1",
+        publicJwk: { kty: "OKP", crv: "Ed25519", x: real.publicJwk.x },
+        agentVersion: "0.1.0-test",
+      }),
     });
     expect(enrolled.status).toBe(200);
     const forged = await generateSigningKey();

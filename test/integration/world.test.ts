@@ -11,16 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDemoImages, type DemoImages } from "../../infra/demo-stack/images.ts";
 import { type DemoStack, deployVersion, downStack, settledHealth, upStack, volumeDir } from "../../infra/demo-stack/stack.ts";
 import { createDemoDatabase, demoRowCounts, seedDemoDatabase, seedMinioData } from "../world/demo-data.ts";
-import {
-  healthOf,
-  newRunId,
-  RUN_LABEL,
-  removeLabelled,
-  removeStale,
-  requireDocker,
-  testLabels,
-  waitForHealth,
-} from "../world/docker.ts";
+import { healthOf, newRunId, RUN_LABEL, removeLabelled, removeStale, requireDocker, testLabels, waitForHealth } from "../world/docker.ts";
 import { STALE_MS } from "../world/global-setup.ts";
 import { type PgCluster, requirePostgresBinaries, startPostgres } from "../world/postgres.ts";
 import { type S3World, startS3 } from "../world/s3.ts";

@@ -44,7 +44,13 @@ function render(text: string, value: number): string {
   return text.replace(/\{\{\s*\$value[^}]*\}\}/g, String(value)).replace(/\{\{[^}]*\}\}/g, "x");
 }
 
-const firingValue: Record<string, number> = { HealthCheckFailures: 3, HighErrorRate: 0.142, DeploymentFailed: 1, DeploymentVerificationFailed: 1, SlowResponses: 12 };
+const firingValue: Record<string, number> = {
+  HealthCheckFailures: 3,
+  HighErrorRate: 0.142,
+  DeploymentFailed: 1,
+  DeploymentVerificationFailed: 1,
+  SlowResponses: 12,
+};
 const expected: Record<string, string> = {
   HealthCheckFailures: "HEALTH_CHECK_FAILURES",
   HighErrorRate: "ERROR_RATE",

@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  refLeaf,
-  refRoot,
-  refVerifyConsistency,
-  refVerifyInclusion,
-} from "./audit-rfc9162-reference.ts";
+import { refLeaf, refRoot, refVerifyConsistency, refVerifyInclusion } from "./audit-rfc9162-reference.ts";
 import {
   consistencyProof,
   emptyRoot,

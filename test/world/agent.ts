@@ -287,8 +287,7 @@ export async function startProtocolPeer(options: { host: string; agentKey: Publi
       for (const client of server.clients) client.terminate();
     },
     waitFor,
-    waitForReport: (predicate, timeoutMs) =>
-      waitFor(() => reports.find((r) => predicate(r.report))?.report, "a matching agent report", timeoutMs),
+    waitForReport: (predicate, timeoutMs) => waitFor(() => reports.find((r) => predicate(r.report))?.report, "a matching agent report", timeoutMs),
     async stop() {
       for (const client of server.clients) client.terminate();
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));

@@ -84,7 +84,13 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   const keys = [await generateSigningKey(`cp-${randomId().slice(0, 8)}`)];
   const signingKeys = keys.map((key) => key.privateJwk);
   const adminToken = opts.adminToken ?? `admin_${randomId()}${randomId()}`;
-  const s3Bucket = opts.s3 === undefined ? undefined : `rewind-${randomId().slice(0, 10).toLowerCase().replace(/[^a-z0-9]/g, "x")}`;
+  const s3Bucket =
+    opts.s3 === undefined
+      ? undefined
+      : `rewind-${randomId()
+          .slice(0, 10)
+          .toLowerCase()
+          .replace(/[^a-z0-9]/g, "x")}`;
   if (opts.s3 !== undefined && s3Bucket !== undefined) await opts.s3.createBucket(s3Bucket);
   let bindings: Record<string, string> = {
     SIGNING_KEYS: JSON.stringify(signingKeys),

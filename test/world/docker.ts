@@ -45,9 +45,7 @@ async function removeIgnoringGone(remove: () => Promise<unknown>): Promise<void>
 export async function removeLabelled(docker: Docker, runId: string): Promise<void> {
   const filters = JSON.stringify({ label: [`${RUN_LABEL}=${runId}`] });
   const containers = await docker.listContainers({ all: true, filters });
-  await Promise.all(
-    containers.map((c) => removeIgnoringGone(() => docker.getContainer(c.Id).remove({ force: true, v: true }))),
-  );
+  await Promise.all(containers.map((c) => removeIgnoringGone(() => docker.getContainer(c.Id).remove({ force: true, v: true }))));
   const { Volumes: volumes } = await docker.listVolumes({ filters });
   await Promise.all((volumes ?? []).map((v) => removeIgnoringGone(() => docker.getVolume(v.Name).remove())));
   const networks = await docker.listNetworks({ filters });
@@ -63,8 +61,7 @@ export async function removeLabelled(docker: Docker, runId: string): Promise<voi
 export async function removeStale(docker: Docker, olderThanMs: number): Promise<number> {
   const cutoff = Date.now() - olderThanMs;
   const filters = JSON.stringify({ label: [RUN_LABEL] });
-  const old = (created: number | string | undefined) =>
-    created !== undefined && (typeof created === "number" ? created * 1000 : Date.parse(created)) < cutoff;
+  const old = (created: number | string | undefined) => created !== undefined && (typeof created === "number" ? created * 1000 : Date.parse(created)) < cutoff;
   let removed = 0;
   const count = async (remove: () => Promise<unknown>) => {
     await removeIgnoringGone(remove);

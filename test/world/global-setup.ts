@@ -36,9 +36,7 @@ export default async function setup(): Promise<void> {
     ])
   ).filter((p): p is string => p !== undefined);
   if (problems.length > 0) {
-    throw new Error(
-      `The integration test world is incomplete (bash scripts/setup.sh installs everything):\n- ${problems.join("\n- ")}`,
-    );
+    throw new Error(`The integration test world is incomplete (bash scripts/setup.sh installs everything):\n- ${problems.join("\n- ")}`);
   }
   await removeStale(await requireDocker(), STALE_MS);
   await removeStaleSetAside(await requireDocker(), STALE_MS);

@@ -31,11 +31,7 @@ export async function requirePostgresBinaries(bin = PG_BIN): Promise<void> {
   try {
     await Promise.all(["initdb", "pg_ctl", "postgres", "pg_dump", "psql"].map((b) => access(path.join(bin, b))));
   } catch (error) {
-    throw new RewindError(
-      "UNAVAILABLE",
-      `PostgreSQL binaries not found in ${bin}: apt-get install -y postgresql (or set REWIND_PG_BIN)`,
-      { cause: error },
-    );
+    throw new RewindError("UNAVAILABLE", `PostgreSQL binaries not found in ${bin}: apt-get install -y postgresql (or set REWIND_PG_BIN)`, { cause: error });
   }
 }
 
@@ -47,11 +43,7 @@ async function owner(): Promise<{ uid: number; gid: number } | undefined> {
     const { stdout: gid } = await run("id", ["-g", SUPERUSER]);
     return { uid: Number(stdout.trim()), gid: Number(gid.trim()) };
   } catch (error) {
-    throw new RewindError(
-      "UNAVAILABLE",
-      `running as root but the '${SUPERUSER}' OS user does not exist: apt-get install -y postgresql`,
-      { cause: error },
-    );
+    throw new RewindError("UNAVAILABLE", `running as root but the '${SUPERUSER}' OS user does not exist: apt-get install -y postgresql`, { cause: error });
   }
 }
 
@@ -69,16 +61,7 @@ export async function startPostgres(): Promise<PgCluster> {
   const bin = PG_BIN;
   const asPostgres = user !== undefined;
   try {
-    await asOwner(asPostgres, path.join(bin, "initdb"), [
-      "-D",
-      dataDir,
-      "-U",
-      SUPERUSER,
-      "--auth=trust",
-      "--encoding=UTF8",
-      "--locale=C",
-      "--no-sync",
-    ]);
+    await asOwner(asPostgres, path.join(bin, "initdb"), ["-D", dataDir, "-U", SUPERUSER, "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"]);
     const port = await startOnFreePort(asPostgres, bin, dataDir, root, logFile);
     const host = "127.0.0.1";
     const urlFor = (db: string): string => `postgresql://${SUPERUSER}@${host}:${port}/${encodeURIComponent(db)}`;
@@ -102,13 +85,7 @@ export async function startPostgres(): Promise<PgCluster> {
 }
 
 /** A free port can be taken by someone else between probing and binding: retry a few times. */
-async function startOnFreePort(
-  asPostgres: boolean,
-  bin: string,
-  dataDir: string,
-  socketDir: string,
-  logFile: string,
-): Promise<number> {
+async function startOnFreePort(asPostgres: boolean, bin: string, dataDir: string, socketDir: string, logFile: string): Promise<number> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
@@ -122,18 +99,7 @@ async function startOnFreePort(
       "-c synchronous_commit=off",
     ].join(" ");
     try {
-      await asOwner(asPostgres, path.join(bin, "pg_ctl"), [
-        "start",
-        "-D",
-        dataDir,
-        "-l",
-        logFile,
-        "-w",
-        "-t",
-        "60",
-        "-o",
-        options,
-      ]);
+      await asOwner(asPostgres, path.join(bin, "pg_ctl"), ["start", "-D", dataDir, "-l", logFile, "-w", "-t", "60", "-o", options]);
       return port;
     } catch (error) {
       lastError = error;

@@ -39,12 +39,7 @@ export async function fetchExport(base: string, token: string, dir: string): Pro
   if (entries.length < size) {
     throw new RewindError("UNAVAILABLE", `the control plane returned ${entries.length} entries, its checkpoint covers ${size}`);
   }
-  const checkpoints = await pagedLines(
-    client,
-    "/v1/audit/checkpoints",
-    1,
-    (line) => checkpointLine.parse(JSON.parse(line)).size <= size,
-  );
+  const checkpoints = await pagedLines(client, "/v1/audit/checkpoints", 1, (line) => checkpointLine.parse(JSON.parse(line)).size <= size);
   const keys = await client.get("/v1/audit/keys", auditKeysResponse);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, exportFiles.entries), toNdjson(entries));

@@ -101,8 +101,7 @@ export async function loadVerifyInput(paths: VerifyPaths): Promise<VerifyInput> 
   if (checkpoint === undefined && checkpoints.length === 0) {
     throw unusable(`no signed checkpoint: pass --checkpoint FILE or put ${exportFiles.checkpoint} beside the export`);
   }
-  const previousCheckpoint =
-    paths.previousCheckpoint === undefined ? undefined : await readText(paths.previousCheckpoint, "previous checkpoint");
+  const previousCheckpoint = paths.previousCheckpoint === undefined ? undefined : await readText(paths.previousCheckpoint, "previous checkpoint");
   return {
     entries: lines(entriesPath),
     logKeys,

@@ -54,12 +54,7 @@ function offsiteFor(config: AgentConfig, what: string): NonNullable<AgentConfig[
  * Fetches every missing file of the backup in `dir` from the off-site bucket and returns the
  * fetched paths. A fetched file whose sha256 differs from the manifest is deleted: BACKUP_INVALID.
  */
-export async function fetchMissingFiles(
-  config: AgentConfig,
-  dir: string,
-  manifest: BackupManifest,
-  signal?: AbortSignal,
-): Promise<string[]> {
+export async function fetchMissingFiles(config: AgentConfig, dir: string, manifest: BackupManifest, signal?: AbortSignal): Promise<string[]> {
   const missing = await missingFiles(dir, manifest);
   if (missing.length === 0) return [];
   const target = offsiteFor(config, `${missing.join(", ")} of backup ${manifest.backupId}`);

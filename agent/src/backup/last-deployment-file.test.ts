@@ -61,7 +61,10 @@ describe(".last-deployment-backup", () => {
   });
 
   it("is not written for a custom-format dump, which the seed's gunzip | psql cannot read", () => {
-    const custom: BackupManifest = { ...manifest, database: { ...manifest.database, format: "custom", file: { path: "db_20241130_143022.dump", bytes: 10, sha256: sha }, name: "schedgen", tables: [] } };
+    const custom: BackupManifest = {
+      ...manifest,
+      database: { ...manifest.database, format: "custom", file: { path: "db_20241130_143022.dump", bytes: 10, sha256: sha }, name: "schedgen", tables: [] },
+    };
     expect(lastDeploymentValues("/srv/app", "/srv/app/backups/pre-deployment-20241130_143022", custom)).toBeUndefined();
   });
 

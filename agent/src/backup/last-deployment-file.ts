@@ -20,11 +20,7 @@ function projectPath(projectDir: string, file: string): string {
  * through `gunzip | psql`, and naming MinIO alone would have its rollback revert code and files but
  * not the data; the file keeps naming the last plain backup (Rewind's `--last` still takes the newest).
  */
-export function lastDeploymentValues(
-  projectDir: string,
-  backupDir: string,
-  manifest: BackupManifest,
-): LastDeploymentBackup | undefined {
+export function lastDeploymentValues(projectDir: string, backupDir: string, manifest: BackupManifest): LastDeploymentBackup | undefined {
   if (manifest.database === undefined && manifest.minio === undefined) return undefined;
   if (manifest.database !== undefined && manifest.database.format !== "plain-gzip") return undefined;
   const dir = projectPath(projectDir, backupDir);

@@ -22,12 +22,7 @@ export interface OffsiteCopy {
   keys: string[];
 }
 
-export async function copyOffsite(
-  config: AgentConfig,
-  dir: string,
-  manifest: BackupManifest,
-  signal?: AbortSignal,
-): Promise<OffsiteCopy> {
+export async function copyOffsite(config: AgentConfig, dir: string, manifest: BackupManifest, signal?: AbortSignal): Promise<OffsiteCopy> {
   const target = requireOffsite(config);
   const client = offsiteClient(target);
   const name = path.basename(dir);

@@ -3,10 +3,7 @@
 // one `.last-deployment-backup` names. When a rollback holds the lock but we cannot tell which
 // backup it uses, nothing is removed.
 
-export type InUse =
-  | { kind: "none" }
-  | { kind: "backup"; name: string; rollbackId: string }
-  | { kind: "unknown"; reason: string };
+export type InUse = { kind: "none" } | { kind: "backup"; name: string; rollbackId: string } | { kind: "unknown"; reason: string };
 
 export interface BackupEntry {
   /** `pre-deployment-<TS>` directory name. */

@@ -132,8 +132,7 @@ async function dumpWithCounts(
 
 export async function runBackup(config: AgentConfig, ctx: BackupContext, options: BackupOptions = {}): Promise<BackupResult> {
   const { docker, signal } = ctx;
-  const progress = (phase: BackupPhase, state: "running" | "succeeded" | "skipped", message: string): void =>
-    ctx.onProgress({ phase, state, message });
+  const progress = (phase: BackupPhase, state: "running" | "succeeded" | "skipped", message: string): void => ctx.onProgress({ phase, state, message });
   throwIfAborted(signal);
   if (options.offsite) requireOffsite(config);
   const project = config.project;

@@ -83,7 +83,10 @@ describe("adoptSeedBackup", () => {
   it("refuses a dump cut short mid-COPY (a valid gzip without pg_dump's trailer), naming the file", async () => {
     await seedBackup(cutShortDump);
     const adoption = await adoptSeedBackup(config);
-    expect(adoption).toMatchObject({ kind: "refused", reason: expect.stringContaining(`db_${ts}.sql.gz has no '-- PostgreSQL database dump complete' trailer`) });
+    expect(adoption).toMatchObject({
+      kind: "refused",
+      reason: expect.stringContaining(`db_${ts}.sql.gz has no '-- PostgreSQL database dump complete' trailer`),
+    });
     await expect(readFile(manifestPath(dir))).rejects.toMatchObject({ code: "ENOENT" });
   });
 

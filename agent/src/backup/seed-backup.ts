@@ -76,7 +76,11 @@ async function describe(config: AgentConfig, named: NamedBackupPaths, last: Last
     const file = named.minio;
     const whole = await readWhole(file, false, signal);
     read.push(whole);
-    minio = { volume: project.minio.volume, file: { path: path.basename(file), bytes: whole.bytes, sha256: whole.sha256 }, buckets: [...project.minio.buckets] };
+    minio = {
+      volume: project.minio.volume,
+      file: { path: path.basename(file), bytes: whole.bytes, sha256: whole.sha256 },
+      buckets: [...project.minio.buckets],
+    };
   }
   if (read.length === 0) refuse(`${lastDeploymentFileName} names no archive this agent's config restores (database or MinIO)`);
   // Created when its first archive was finished: the files' own time, whatever zone named the directory.

@@ -25,12 +25,7 @@ async function fingerprint(file: string): Promise<string | undefined> {
   }
 }
 
-export function watchSeedBackups(
-  config: AgentConfig,
-  log: Logger,
-  onAdopted: (manifest: BackupManifest) => Promise<void>,
-  intervalMs = 30_000,
-): SeedWatch {
+export function watchSeedBackups(config: AgentConfig, log: Logger, onAdopted: (manifest: BackupManifest) => Promise<void>, intervalMs = 30_000): SeedWatch {
   const file = path.join(config.project.dir, lastDeploymentFileName);
   let examined: string | undefined;
   let stopped = false;

@@ -34,8 +34,6 @@ describe("heartbeat", () => {
   });
 
   it("refuses a timeout that is not longer than the interval", () => {
-    expect(() => new Heartbeat({ intervalMs: 1_000, timeoutMs: 1_000, send: () => undefined, onDead: () => undefined })).toThrow(
-      TypeError,
-    );
+    expect(() => new Heartbeat({ intervalMs: 1_000, timeoutMs: 1_000, send: () => undefined, onDead: () => undefined })).toThrow(TypeError);
   });
 });

@@ -25,12 +25,7 @@ describe("outbox", () => {
       { reportId: "report-0004", jws: "jws-4" },
     ]);
     await reopened.add({ reportId: "report-0005", jws: "jws-5" });
-    expect((await Outbox.open(dir)).pending().map((p) => p.reportId)).toEqual([
-      "report-0001",
-      "report-0003",
-      "report-0004",
-      "report-0005",
-    ]);
+    expect((await Outbox.open(dir)).pending().map((p) => p.reportId)).toEqual(["report-0001", "report-0003", "report-0004", "report-0005"]);
   });
 
   it("forgets an acknowledged report on disk and ignores a duplicate ack", async () => {

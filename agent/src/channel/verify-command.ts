@@ -70,10 +70,7 @@ export interface VerifyContext {
  * `jti`, then the nonce, which is recorded durably only for a command that passed everything else
  * (a forged frame must not be able to burn a genuine command's nonce).
  */
-export async function verifyCommandFrame(
-  frame: { id: string; jws: string },
-  context: VerifyContext,
-): Promise<CommandResult> {
+export async function verifyCommandFrame(frame: { id: string; jws: string }, context: VerifyContext): Promise<CommandResult> {
   let claims: CommandClaims;
   try {
     claims = await verifyCommand(frame.jws, {

@@ -6,7 +6,10 @@ describe("the enrollment URL", () => {
     expect(() => requireSafeEnrollUrl(url)).not.toThrow();
   });
 
-  it.each(["http://rewind.example.com", "http://10.0.0.5:8787", "http://127.0.0.1.nip.io", "ftp://rewind.example.com", "rewind.example.com"])("refuses %s", (url) => {
-    expect(() => requireSafeEnrollUrl(url)).toThrow(/refusing to enroll|absolute URL/);
-  });
+  it.each(["http://rewind.example.com", "http://10.0.0.5:8787", "http://127.0.0.1.nip.io", "ftp://rewind.example.com", "rewind.example.com"])(
+    "refuses %s",
+    (url) => {
+      expect(() => requireSafeEnrollUrl(url)).toThrow(/refusing to enroll|absolute URL/);
+    },
+  );
 });

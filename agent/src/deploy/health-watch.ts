@@ -19,11 +19,13 @@ export function roundChecks(services: readonly ServiceStatus[], smoke: readonly 
       if (s.health === "starting") return { name: `service:${s.service}`, ok: undefined, detail };
       return { name: `service:${s.service}`, ok: s.health !== "unhealthy", detail };
     }),
-    ...smoke.map((r): CheckResult => ({
-      name: `smoke:${r.name}`,
-      ok: r.ok,
-      detail: `${r.name} ${r.status === undefined ? (r.error ?? "no answer") : `HTTP ${r.status}`}`,
-    })),
+    ...smoke.map(
+      (r): CheckResult => ({
+        name: `smoke:${r.name}`,
+        ok: r.ok,
+        detail: `${r.name} ${r.status === undefined ? (r.error ?? "no answer") : `HTTP ${r.status}`}`,
+      }),
+    ),
   ];
 }
 

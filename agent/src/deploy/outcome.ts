@@ -31,9 +31,7 @@ export function exitCodeOf(outcome: DeployOutcome): number {
 export function describeFailure(failure: DeployFailure): string {
   switch (failure.kind) {
     case "command-failed":
-      return failure.signal === null
-        ? `deploy command exited with code ${failure.exitCode ?? "unknown"}`
-        : `deploy command was killed by ${failure.signal}`;
+      return failure.signal === null ? `deploy command exited with code ${failure.exitCode ?? "unknown"}` : `deploy command was killed by ${failure.signal}`;
     case "health-checks":
       return `${failure.count} consecutive failed health checks: ${failure.detail}`;
     case "verification":

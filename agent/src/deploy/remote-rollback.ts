@@ -12,9 +12,7 @@ import { ApiClient } from "../api-client.ts";
 import type { AgentConfig } from "../config.ts";
 import { rollbackDir } from "../rollback/journal-file.ts";
 
-export type RemoteRequest =
-  | { accepted: true; rollbackId: string; alreadyRunning: boolean }
-  | { accepted: false; reason: string };
+export type RemoteRequest = { accepted: true; rollbackId: string; alreadyRunning: boolean } | { accepted: false; reason: string };
 
 const accepted = z.object({ rollbackId: z.string().min(1) });
 

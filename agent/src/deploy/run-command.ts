@@ -13,9 +13,7 @@ export function runDeployCommand(argv: readonly string[], cwd: string, env: Node
   if (file === undefined) throw new RewindError("BAD_REQUEST", "no deploy command: put it after --, e.g. rewind deploy -- ./deploy.sh");
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { cwd, env, stdio: "inherit" });
-    child.once("error", (error) =>
-      reject(new RewindError("BAD_REQUEST", `cannot run deploy command ${file}: ${error.message}`, { cause: error })),
-    );
+    child.once("error", (error) => reject(new RewindError("BAD_REQUEST", `cannot run deploy command ${file}: ${error.message}`, { cause: error })));
     child.once("exit", (exitCode, signal) => resolve({ exitCode, signal }));
   });
 }

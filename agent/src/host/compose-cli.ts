@@ -95,7 +95,13 @@ export const composeFileNames = ["compose.yaml", "compose.yml", "docker-compose.
 export async function composeFileIn(dir: string): Promise<string | undefined> {
   for (const name of composeFileNames) {
     const file = path.join(dir, name);
-    if (await access(file).then(() => true, () => false)) return file;
+    if (
+      await access(file).then(
+        () => true,
+        () => false,
+      )
+    )
+      return file;
   }
   return undefined;
 }

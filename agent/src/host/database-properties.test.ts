@@ -46,7 +46,9 @@ describe("createDatabaseSql", () => {
 
   it("leaves the provider out for servers before 15 and the owner out with no live database", () => {
     const { provider: _p, ...old } = live;
-    expect(createDatabaseSql("s", defaultProperties(old))).toBe(`CREATE DATABASE "s" WITH TEMPLATE = template0 ENCODING = 'LATIN1' LC_COLLATE = 'C' LC_CTYPE = 'C'`);
+    expect(createDatabaseSql("s", defaultProperties(old))).toBe(
+      `CREATE DATABASE "s" WITH TEMPLATE = template0 ENCODING = 'LATIN1' LC_COLLATE = 'C' LC_CTYPE = 'C'`,
+    );
   });
 });
 
@@ -119,6 +121,8 @@ describe("propertiesFromRow", () => {
     expect(pg17).toMatchObject({ provider: "builtin", locale: "C.UTF-8" });
     const pg14 = propertiesFromRow({ ...base, db: { datcollate: "en_US.UTF-8", datctype: "en_US.UTF-8", datconnlimit: -1 } });
     expect(pg14.provider).toBeUndefined();
-    expect(propertiesFromRow({ ...base, db: { datcollate: "C", datctype: "C", datlocprovider: "c", daticulocale: null, datconnlimit: -1 } }).locale).toBeUndefined();
+    expect(
+      propertiesFromRow({ ...base, db: { datcollate: "C", datctype: "C", datlocprovider: "c", daticulocale: null, datconnlimit: -1 } }).locale,
+    ).toBeUndefined();
   });
 });

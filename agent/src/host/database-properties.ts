@@ -102,7 +102,14 @@ export function createDatabaseSql(name: string, p: DatabaseProperties): string {
 }
 
 /** Settings whose value is a list of names, each quoted on its own (pg_dump's variable_is_guc_list_quote). */
-const listQuoted = new Set(["local_preload_libraries", "search_path", "session_preload_libraries", "shared_preload_libraries", "temp_tablespaces", "unix_socket_directories"]);
+const listQuoted = new Set([
+  "local_preload_libraries",
+  "search_path",
+  "session_preload_libraries",
+  "shared_preload_libraries",
+  "temp_tablespaces",
+  "unix_socket_directories",
+]);
 
 /** Splits a stored list setting (`"$user", public`) into its elements, unquoting double-quoted ones (PostgreSQL's SplitGUCList). */
 export function splitSettingList(value: string): string[] {

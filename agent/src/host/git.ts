@@ -43,9 +43,13 @@ export async function runGit(dir: string, args: string[], options: GitCallOption
     }
     if (failure.killed === true && failure.signal === "SIGKILL") {
       const seconds = Math.round((options.timeoutMs ?? gitTimeoutMs) / 1000);
-      throw new RewindError("STEP_FAILED", `git ${args.join(" ")} in ${dir} did not finish within ${seconds} s and was stopped; is a git lock held or the disk hung?`, {
-        cause: error,
-      });
+      throw new RewindError(
+        "STEP_FAILED",
+        `git ${args.join(" ")} in ${dir} did not finish within ${seconds} s and was stopped; is a git lock held or the disk hung?`,
+        {
+          cause: error,
+        },
+      );
     }
     const stderr = failure.stderr?.trim() ?? "";
     throw new RewindError("PRECONDITION_FAILED", `git ${args.join(" ")} in ${dir} failed: ${stderr || (error as Error).message}`, {

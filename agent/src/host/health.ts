@@ -23,8 +23,7 @@ export function serviceStatuses(containers: readonly ProjectContainer[], service
   });
 }
 
-const describe = (statuses: readonly ServiceStatus[]): string =>
-  statuses.map((s) => `${s.service}=${s.state}/${s.health}`).join(", ");
+const describe = (statuses: readonly ServiceStatus[]): string => statuses.map((s) => `${s.service}=${s.state}/${s.health}`).join(", ");
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

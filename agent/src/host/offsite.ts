@@ -53,13 +53,7 @@ export interface UploadOptions {
   signal?: AbortSignal;
 }
 
-export async function uploadFile(
-  client: S3Client,
-  bucket: string,
-  key: string,
-  file: string,
-  options: UploadOptions = {},
-): Promise<void> {
+export async function uploadFile(client: S3Client, bucket: string, key: string, file: string, options: UploadOptions = {}): Promise<void> {
   const partSize = options.partSize ?? defaultPartSize;
   const metadata = options.sha256 === undefined ? undefined : { sha256: options.sha256 };
   const handle = await open(file, "r");
@@ -95,21 +89,17 @@ export async function uploadFile(
       // Parts go one at a time: one part's buffer is all the memory the upload ever holds.
       for (let position = 0, partNumber = 1; position < size; position += partSize, partNumber++) {
         const body = await readPart(position);
-        const uploaded = await client.send(
-          new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body }),
-          { abortSignal: options.signal },
-        );
+        const uploaded = await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body }), {
+          abortSignal: options.signal,
+        });
         parts.push({ PartNumber: partNumber, ETag: uploaded.ETag });
       }
-      await client.send(
-        new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
-        { abortSignal: options.signal },
-      );
+      await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }), {
+        abortSignal: options.signal,
+      });
     } catch (error) {
       // Abandoned parts are billed until aborted; the abort's own failure must not hide the cause.
-      await client
-        .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }))
-        .catch(() => undefined);
+      await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
       throw unavailable(`uploading ${key} to s3://${bucket} failed`, error);
     }
   } finally {
@@ -168,13 +158,7 @@ export async function downloadText(client: S3Client, bucket: string, key: string
 }
 
 /** Streams an object to `dest`, returning its size and sha256. A missing object is NOT_FOUND. */
-export async function downloadFile(
-  client: S3Client,
-  bucket: string,
-  key: string,
-  dest: string,
-  signal?: AbortSignal,
-): Promise<Digest> {
+export async function downloadFile(client: S3Client, bucket: string, key: string, dest: string, signal?: AbortSignal): Promise<Digest> {
   const body = await objectBody(client, bucket, key, signal);
   const digest = new DigestStream();
   try {

@@ -21,6 +21,9 @@ describe("pg_dump invocation", () => {
   });
 
   it("bounds the tools' connection attempt (libpq's PGCONNECT_TIMEOUT)", () => {
-    expect(toolEnv("postgresql://app:pw@h/db", { connectSeconds: 7 })).toEqual({ dbname: "postgresql://app@h/db", env: { PGPASSWORD: "pw", PGCONNECT_TIMEOUT: "7" } });
+    expect(toolEnv("postgresql://app:pw@h/db", { connectSeconds: 7 })).toEqual({
+      dbname: "postgresql://app@h/db",
+      env: { PGPASSWORD: "pw", PGCONNECT_TIMEOUT: "7" },
+    });
   });
 });

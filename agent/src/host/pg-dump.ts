@@ -46,7 +46,11 @@ export function toolEnv(url: string, timeouts: Pick<PgTimeouts, "connectSeconds"
   return { dbname, env: { ...env, PGCONNECT_TIMEOUT: String(timeouts.connectSeconds) } };
 }
 
-export function dumpArgs(options: Pick<DumpOptions, "format" | "snapshot">, dbname: string, timeouts: Pick<PgTimeouts, "statementSeconds"> = pgTimeoutDefaults): string[] {
+export function dumpArgs(
+  options: Pick<DumpOptions, "format" | "snapshot">,
+  dbname: string,
+  timeouts: Pick<PgTimeouts, "statementSeconds"> = pgTimeoutDefaults,
+): string[] {
   // A table lock pg_dump cannot get (a migration holding ACCESS EXCLUSIVE) fails the dump instead of hanging it.
   const args = ["--no-password", `--dbname=${dbname}`, `--lock-wait-timeout=${timeouts.statementSeconds}s`];
   if (options.format === "custom") args.push("--format=custom");
@@ -70,8 +74,7 @@ export async function dumpDatabase(options: DumpOptions): Promise<Digest> {
       retryable: true,
       ...(options.signal ? { signal: options.signal } : {}),
       // pg_dump's custom format is already compressed; gzip is for the plain SQL stream only.
-      stdout: (stdout) =>
-        options.format === "plain-gzip" ? pipeline(stdout, tail, createGzip(), digest, out) : pipeline(stdout, digest, out),
+      stdout: (stdout) => (options.format === "plain-gzip" ? pipeline(stdout, tail, createGzip(), digest, out) : pipeline(stdout, digest, out)),
     });
     if (options.format === "plain-gzip" && !tail.complete()) {
       throw new RewindError(

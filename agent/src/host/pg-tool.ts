@@ -90,7 +90,11 @@ export async function runPgTool(run: ToolRun): Promise<void> {
   }
   if (exit.error) {
     throw exit.error.code === "ENOENT"
-      ? new RewindError("CONFIG_INVALID", `${run.bin} not found: install the PostgreSQL client (apt-get install postgresql-client) or set project.database.binDir`, { cause: exit.error })
+      ? new RewindError(
+          "CONFIG_INVALID",
+          `${run.bin} not found: install the PostgreSQL client (apt-get install postgresql-client) or set project.database.binDir`,
+          { cause: exit.error },
+        )
       : new RewindError("STEP_FAILED", `${run.what}: cannot run ${run.bin}: ${exit.error.message}`, { cause: exit.error });
   }
   if (drainError !== undefined) {

@@ -54,10 +54,7 @@ export async function dropDatabase(adminUrl: string, db: string): Promise<void> 
 /** Databases whose name starts with `prefix`, oldest first (by oid, i.e. creation order). */
 export async function databasesWithPrefix(adminUrl: string, prefix: string): Promise<string[]> {
   return withAdmin(adminUrl, async (client) => {
-    const result = await client.query<{ datname: string }>(
-      "SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY oid",
-      [prefix],
-    );
+    const result = await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY oid", [prefix]);
     return result.rows.map((r) => r.datname);
   });
 }

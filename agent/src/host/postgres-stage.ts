@@ -42,7 +42,14 @@ const privileges = new Set<string>(["CREATE", "TEMPORARY", "CONNECT"]);
 
 /** The database's properties, or undefined when it does not exist. */
 export async function readDatabaseProperties(client: pg.Client, db: string): Promise<DatabaseProperties | undefined> {
-  const found = await client.query<{ db: Record<string, unknown>; encoding: string; owner: string; tablespace: string; comment: string | null; default_acl: boolean }>(
+  const found = await client.query<{
+    db: Record<string, unknown>;
+    encoding: string;
+    owner: string;
+    tablespace: string;
+    comment: string | null;
+    default_acl: boolean;
+  }>(
     `SELECT to_jsonb(d) AS db, pg_encoding_to_char(d.encoding) AS encoding, pg_get_userbyid(d.datdba) AS owner,
             t.spcname AS tablespace, shobj_description(d.oid, 'pg_database') AS comment, d.datacl IS NULL AS default_acl
        FROM pg_database d JOIN pg_tablespace t ON t.oid = d.dattablespace WHERE d.datname = $1`,

@@ -20,7 +20,6 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-
 /** Counts inside the client's current transaction. */
 async function countTables(client: pg.Client): Promise<TableCount[]> {
   const tables = await client.query<{ schema: string; table: string }>(listTables);

@@ -60,8 +60,7 @@ export async function swapVolumeData(paths: VolumeSwapPaths): Promise<void> {
     // Preflight made the set-aside directory; a resumed run after someone removed it makes it again.
     await mkdir(path.dirname(paths.aside), { recursive: true, mode: 0o700 });
     await rename(paths.live, paths.aside);
-  }
-  else if (live && aside) throw new RewindError("STEP_FAILED", `both ${paths.live} and ${paths.aside} exist beside the staged copy; inspect them by hand`);
+  } else if (live && aside) throw new RewindError("STEP_FAILED", `both ${paths.live} and ${paths.aside} exist beside the staged copy; inspect them by hand`);
   await rename(paths.staged, paths.live);
 }
 

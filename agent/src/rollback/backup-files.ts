@@ -40,9 +40,7 @@ function sizeAndHash(file: { bytes?: number; sha256?: string }): { bytes?: numbe
  */
 export async function checkBackupFiles(config: AgentConfig, backup: LoadedBackup, signal?: AbortSignal): Promise<CheckedFiles> {
   const fetched =
-    backup.source === "manifest" && config.offsite !== undefined
-      ? await fetchMissingFiles(config, backup.dir, await readManifest(backup.dir), signal)
-      : [];
+    backup.source === "manifest" && config.offsite !== undefined ? await fetchMissingFiles(config, backup.dir, await readManifest(backup.dir), signal) : [];
   const entries = filesToRestore(config, backup);
   const checks = await verifyFiles(backup.dir, entries, `backup ${backup.backupId ?? backup.timestamp}`, signal);
   const checkOf = (role: ManifestFile["role"]): FileCheck | undefined => checks[entries.findIndex((e) => e.role === role)];

@@ -27,7 +27,10 @@ export async function startWithCompose(ctx: StepContext, env: RestoreEnv, docume
   const { dir, name } = ctx.config.project;
   const options = { projectDir: dir, projectName: name };
   const listed = await runCompose(cli, { ...options, timeoutMs: timeouts.config }, ["config", "--services"]);
-  const services = listed.stdout.split("\n").map((line) => line.trim()).filter((line) => line !== "");
+  const services = listed.stdout
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "");
   if (services.length === 0) throw new RewindError("STEP_FAILED", `the compose file in ${dir} at commit ${target.commit.slice(0, 12)} defines no services`);
   const toBuild: string[] = [];
   for (const service of services) {

@@ -8,8 +8,7 @@ import type { JournalEntry } from "./journal.ts";
 import { intactLength, parseJournal } from "./journal.ts";
 
 export const rollbackDir = (stateDir: string, rollbackId: string): string => path.join(stateDir, "rollbacks", rollbackId);
-export const journalPath = (stateDir: string, rollbackId: string): string =>
-  path.join(rollbackDir(stateDir, rollbackId), "journal.jsonl");
+export const journalPath = (stateDir: string, rollbackId: string): string => path.join(rollbackDir(stateDir, rollbackId), "journal.jsonl");
 
 export async function appendJournal(file: string, entry: JournalEntry): Promise<void> {
   const dir = path.dirname(file);

@@ -24,9 +24,7 @@ export function parseLastDeploymentBackup(text: string, source: string): LastDep
     }
     values[match[1]] = unquote(match[2].trim());
   }
-  const known = Object.fromEntries(
-    Object.entries(values).filter(([key]) => key in lastDeploymentBackup.shape),
-  );
+  const known = Object.fromEntries(Object.entries(values).filter(([key]) => key in lastDeploymentBackup.shape));
   const result = lastDeploymentBackup.safeParse(known);
   if (!result.success) throw new RewindError("BACKUP_INVALID", `${source}: ${describeIssues(result.error)}`);
   return result.data;

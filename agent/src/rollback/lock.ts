@@ -17,18 +17,13 @@ export interface LockFacts {
   holderFinished: boolean;
 }
 
-export type LockDecision =
-  | { kind: "acquire" }
-  | { kind: "locked"; reason: string; rollbackId: string }
-  | { kind: "resume"; rollbackId: string };
+export type LockDecision = { kind: "acquire" } | { kind: "locked"; reason: string; rollbackId: string } | { kind: "resume"; rollbackId: string };
 
 /** Deciding for a new rollback (`resume: false`) or for `--resume`. */
 export function decideLock(facts: LockFacts, intent: { resume: boolean }): LockDecision {
   const holder = facts.holder;
   if (!holder || facts.holderFinished) {
-    return intent.resume
-      ? { kind: "locked", reason: "there is no interrupted rollback to resume", rollbackId: holder?.rollbackId ?? "" }
-      : { kind: "acquire" };
+    return intent.resume ? { kind: "locked", reason: "there is no interrupted rollback to resume", rollbackId: holder?.rollbackId ?? "" } : { kind: "acquire" };
   }
   if (facts.holderAlive) {
     return {

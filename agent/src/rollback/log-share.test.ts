@@ -16,7 +16,9 @@ describe("what of a container log leaves the host", () => {
 
   it("when the operator opts in, the last lines with every pattern redacted", () => {
     const shared = shareLog(log, { mode: "redacted", patterns: ["password=[^ &]+", "Bearer \\S+"], lines: 2 }, "/x.log");
-    expect(shared).toBe(`sha256 ${sha}, ${Buffer.byteLength(log)} bytes, kept on the host at /x.log; last 2 lines, redacted:\nAuthorization: [redacted]\nready`);
+    expect(shared).toBe(
+      `sha256 ${sha}, ${Buffer.byteLength(log)} bytes, kept on the host at /x.log; last 2 lines, redacted:\nAuthorization: [redacted]\nready`,
+    );
   });
 
   it("is configured in the agent config, digest by default, and refuses a bad or empty redaction", () => {

@@ -12,7 +12,10 @@ export const databaseSuffix = { stage: "__rewind_stage", pre: "__rewind_pre_", p
 export const dataDirPrefix = { stage: "_data.rewind-stage-", pre: "_data.rewind-", post: "_data.rewind-post-" } as const;
 
 export function shortId(rollbackId: string): string {
-  return rollbackId.replace(/[^A-Za-z0-9]/g, "").slice(0, maxShortIdLength).toLowerCase();
+  return rollbackId
+    .replace(/[^A-Za-z0-9]/g, "")
+    .slice(0, maxShortIdLength)
+    .toLowerCase();
 }
 
 /** The longest prefix of `text` that fits `maxBytes` of UTF-8 without splitting a character. */
@@ -39,8 +42,7 @@ export const setAsidePostDatabase = (db: string, rollbackId: string): string => 
  * What every set-aside database name of `db` starts with, however much of `db` its suffix cut
  * away (the longest suffix leaves the shortest base): to list them on the server by prefix.
  */
-export const setAsideNamePrefix = (db: string): string =>
-  cutUtf8(db, maxIdentifierBytes - Buffer.byteLength(databaseSuffix.post, "utf8") - maxShortIdLength);
+export const setAsideNamePrefix = (db: string): string => cutUtf8(db, maxIdentifierBytes - Buffer.byteLength(databaseSuffix.post, "utf8") - maxShortIdLength);
 
 export const stagedDataDir = (rollbackId: string): string => `${dataDirPrefix.stage}${shortId(rollbackId)}`;
 export const setAsideDataDir = (rollbackId: string): string => `${dataDirPrefix.pre}${shortId(rollbackId)}`;

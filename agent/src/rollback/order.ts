@@ -16,7 +16,10 @@ function split<T extends { service: string }>(items: readonly T[], infraServices
 
 /** Containers to stop, app first; `keepRunning` (the database service during a data restore) stays up. */
 export function stopOrder<T extends { service: string }>(items: readonly T[], infraServices: readonly string[], keepRunning?: string): T[] {
-  const { app, infra } = split(items.filter((i) => i.service !== keepRunning), infraServices);
+  const { app, infra } = split(
+    items.filter((i) => i.service !== keepRunning),
+    infraServices,
+  );
   return [...app, ...infra];
 }
 

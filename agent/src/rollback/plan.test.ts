@@ -4,17 +4,7 @@ import { planRollback } from "./plan.ts";
 describe("planRollback", () => {
   it("runs all nine steps for a full rollback, undoing from stop-services on", () => {
     const plan = planRollback({ mode: "full", dryRun: false });
-    expect(plan.map((s) => s.id)).toEqual([
-      "preflight",
-      "load-backup",
-      "document-state",
-      "stage",
-      "stop-services",
-      "swap",
-      "revert-code",
-      "start",
-      "verify",
-    ]);
+    expect(plan.map((s) => s.id)).toEqual(["preflight", "load-backup", "document-state", "stage", "stop-services", "swap", "revert-code", "start", "verify"]);
     expect(plan.filter((s) => s.needsUndoOnFailure).map((s) => s.id)).toEqual(["stop-services", "swap", "revert-code", "start", "verify"]);
   });
 

@@ -73,12 +73,18 @@ async function last(config: AgentConfig, signal?: AbortSignal): Promise<LoadedBa
   const [named, newest] = await Promise.all([readLastDeploymentBackup(config.project.dir), newestVerified(config)]);
   if (named === undefined) {
     if (newest !== undefined) return fromManifest(newest.manifest, newest.dir);
-    throw new RewindError("NOT_FOUND", `no backup information at ${file} and no backup with a manifest under ${config.project.backupsDir}; name a backup with --backup DIR`);
+    throw new RewindError(
+      "NOT_FOUND",
+      `no backup information at ${file} and no backup with a manifest under ${config.project.backupsDir}; name a backup with --backup DIR`,
+    );
   }
   namedBackupPaths(named, config.project.dir, config.project.backupsDir, file);
   const seed = fromLastDeployment(named, config.project.dir, config.project.minio?.buckets ?? []);
   // A directory gone from the host is left to the off-site fetch below (or to preflight's clear refusal).
-  const namedAt = await datedBackup(seed.dir).then((d) => d.createdAt, () => undefined);
+  const namedAt = await datedBackup(seed.dir).then(
+    (d) => d.createdAt,
+    () => undefined,
+  );
   if (newest !== undefined && namedAt !== undefined && newest.dir !== seed.dir && newest.createdAt > namedAt) {
     return fromManifest(newest.manifest, newest.dir);
   }

@@ -24,9 +24,7 @@ export interface StepContext {
 export type StepOutput = Record<string, unknown>;
 export type StepHandler = (ctx: StepContext) => Promise<StepOutput>;
 
-const containerSpec = z.custom<ContainerSpec>(
-  (value) => typeof value === "object" && value !== null && "name" in value && "create" in value,
-);
+const containerSpec = z.custom<ContainerSpec>((value) => typeof value === "object" && value !== null && "name" in value && "create" in value);
 
 export const documentedState = z.strictObject({
   commit: z.string(),

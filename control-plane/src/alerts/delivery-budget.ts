@@ -21,5 +21,8 @@ export async function spendAlertBudget(env: Env, actor: AuditActor & { kind: "to
       details: { code: "RATE_LIMITED", alerts, limitPerMinute: limit },
     });
   }
-  throw new RewindError("RATE_LIMITED", `token ${actor.tokenId} sent more than ${limit} alerts this minute (maxAlertsPerTokenPerMinute): resend this delivery later`);
+  throw new RewindError(
+    "RATE_LIMITED",
+    `token ${actor.tokenId} sent more than ${limit} alerts this minute (maxAlertsPerTokenPerMinute): resend this delivery later`,
+  );
 }

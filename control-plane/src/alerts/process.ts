@@ -30,12 +30,7 @@ export interface SignalOutcome {
 /** Skips a person should hear about: the safety caps held an automatic rollback back (and failed requests). */
 const notifiedSkips = new Set(["STREAK_LIMIT", "FLEET_BREAKER"]);
 
-export async function processSignals(
-  env: AlertsEnv,
-  signals: readonly AlertSignal[],
-  actor: AuditActor,
-  waitUntil?: WaitUntil,
-): Promise<SignalOutcome[]> {
+export async function processSignals(env: AlertsEnv, signals: readonly AlertSignal[], actor: AuditActor, waitUntil?: WaitUntil): Promise<SignalOutcome[]> {
   const outcomes: SignalOutcome[] = [];
   const decided: Record<string, unknown>[] = [];
   try {
@@ -154,5 +149,12 @@ async function processSignal(
     const event: NotifyEvent = { type: "decision.automatic", alertname: signal.alertname, decision, ...(rollbackId === undefined ? {} : { rollbackId }) };
     notifyLater(env, [event], waitUntil);
   }
-  return { ...base, decision: decision.decision, code: decision.code, reason: decision.reason, ...(rollbackId === undefined ? {} : { rollbackId }), repeat: false };
+  return {
+    ...base,
+    decision: decision.decision,
+    code: decision.code,
+    reason: decision.reason,
+    ...(rollbackId === undefined ? {} : { rollbackId }),
+    repeat: false,
+  };
 }

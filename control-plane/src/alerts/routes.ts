@@ -93,7 +93,7 @@ export const alertRoutes = new Hono<AppEnv>()
     try {
       raw = await c.req.json();
     } catch (error) {
-      throw new RewindError("BAD_REQUEST", "streak reset: body is not valid JSON; send {\"reason\": \"…\"}", { cause: error });
+      throw new RewindError("BAD_REQUEST", 'streak reset: body is not valid JSON; send {"reason": "…"}', { cause: error });
     }
     const body = parseOrThrow(resetBody, raw, "streak reset");
     const actor = c.get("actor");

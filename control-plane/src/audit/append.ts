@@ -31,6 +31,9 @@ export async function recordRefusal(env: Pick<Env, "AUDIT">, refusal: { entry: N
   const address = (refusal.address ?? "unknown").slice(0, 64);
   const { limited } = await stub.refusal({ entry: checked.data, address, host: refusal.host });
   if (limited) {
-    throw new RewindError("RATE_LIMITED", `too many refused attempts from ${address} or for host ${refusal.host} this minute: wait a minute and check the token`);
+    throw new RewindError(
+      "RATE_LIMITED",
+      `too many refused attempts from ${address} or for host ${refusal.host} this minute: wait a minute and check the token`,
+    );
   }
 }

@@ -19,10 +19,13 @@ function enrolled(seq: number, host: string, publicJwk?: unknown): string {
 
 describe("host key history for the audit export", () => {
   it("keeps every key a host enrolled, oldest first, plus its current one, each once", () => {
-    const hosts = hostKeyHistory([enrolled(0, "web-1", key("old")), enrolled(5, "web-1", key("new")), enrolled(7, "db-1", key("db"))], [
-      { name: "web-1", publicJwk: key("new") },
-      { name: "db-1", publicJwk: key("db") },
-    ]);
+    const hosts = hostKeyHistory(
+      [enrolled(0, "web-1", key("old")), enrolled(5, "web-1", key("new")), enrolled(7, "db-1", key("db"))],
+      [
+        { name: "web-1", publicJwk: key("new") },
+        { name: "db-1", publicJwk: key("db") },
+      ],
+    );
     expect(hosts).toEqual({ "web-1": [key("old"), key("new")], "db-1": [key("db")] });
   });
 

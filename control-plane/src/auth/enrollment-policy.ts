@@ -9,10 +9,7 @@ export interface EnrolledHost {
   requireApproval: boolean;
 }
 
-export type MintDecision =
-  | { kind: "new" }
-  | { kind: "reenroll"; needsApproval: boolean }
-  | { kind: "refuse"; code: ErrorCode; message: string };
+export type MintDecision = { kind: "new" } | { kind: "reenroll"; needsApproval: boolean } | { kind: "refuse"; code: ErrorCode; message: string };
 
 export function decideMint(role: Role, host: string, enrolled: EnrolledHost | undefined): MintDecision {
   if (enrolled === undefined) return { kind: "new" };

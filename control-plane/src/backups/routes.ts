@@ -24,7 +24,12 @@ const settingsBody = z.strictObject({
   /** Distinct operators, other than the requester, who must approve. */
   approvals: z.number().int().min(1).max(5).optional(),
   /** How long a request waits for its approvals; 15 minutes unless set. */
-  approvalWindowSeconds: z.number().int().min(1).max(24 * 3600).optional(),
+  approvalWindowSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 3600)
+    .optional(),
 });
 
 /** One backup as the list answers it (shared/schemas/api.ts), plus where it is stored. */
@@ -61,7 +66,8 @@ export const hostBackupRoutes = new Hono<AppEnv>()
     const row = await findBackup(c.env, host, backupId);
     if (row === undefined) throw new RewindError("NOT_FOUND", `host ${host} has no backup ${backupId}`);
     const text = await getObject(c.env, row.storage, row.objectKey);
-    if (text === undefined) throw new RewindError("NOT_FOUND", `the manifest of backup ${backupId} is indexed but missing from ${row.storage} (${row.objectKey})`);
+    if (text === undefined)
+      throw new RewindError("NOT_FOUND", `the manifest of backup ${backupId} is indexed but missing from ${row.storage} (${row.objectKey})`);
     if ((await sha256Hex(text)) !== row.sha256) {
       throw new RewindError("BACKUP_INVALID", `the stored manifest ${row.objectKey} does not match the sha256 indexed when it was verified`);
     }

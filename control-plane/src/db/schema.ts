@@ -143,7 +143,9 @@ export const backups = sqliteTable(
     /** Signed by the host's key and checked on arrival. */
     verified: integer("verified", { mode: "boolean" }).notNull(),
     /** Who made it: `rewind`, or `seed` (the seed's scripts; verified and described by the agent). */
-    origin: text("origin", { enum: ["rewind", "seed"] }).notNull().default("rewind"),
+    origin: text("origin", { enum: ["rewind", "seed"] })
+      .notNull()
+      .default("rewind"),
     indexedAt: integer("indexed_at").notNull(),
   },
   (table) => [primaryKey({ columns: [table.host, table.backupId] }), index("backups_host_created").on(table.host, table.createdAt)],

@@ -101,7 +101,12 @@ export class CommandQueue {
     if (command === undefined || command.state !== "queued") return;
     this.c.store.setState(commandId, "cancelled", Date.now());
     await this.syncMirror(commandId);
-    await this.c.audit({ actor: { kind: "system" }, action: "command.withdrawn", subject: `command:${commandId}`, details: { host: this.c.store.host() ?? "" } });
+    await this.c.audit({
+      actor: { kind: "system" },
+      action: "command.withdrawn",
+      subject: `command:${commandId}`,
+      details: { host: this.c.store.host() ?? "" },
+    });
     await this.c.scheduleAlarm();
   }
 

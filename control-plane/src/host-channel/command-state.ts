@@ -3,10 +3,7 @@
 import type { CommandState } from "../../../shared/schemas/command.ts";
 import type { Report } from "../../../shared/schemas/report.ts";
 
-export type CommandEvent =
-  | { kind: "delivered" }
-  | { kind: "expired" }
-  | { kind: "report"; report: Report };
+export type CommandEvent = { kind: "delivered" } | { kind: "expired" } | { kind: "report"; report: Report };
 
 const order: Record<CommandState, number> = {
   queued: 0,

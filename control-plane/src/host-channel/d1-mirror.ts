@@ -11,17 +11,19 @@ export async function insertCommand(
   env: Env,
   command: { id: string; host: string; action: CommandAction; createdAt: number; createdBy: string; expiresAt: number },
 ): Promise<void> {
-  await database(env).insert(commands).values({
-    id: command.id,
-    host: command.host,
-    actionType: command.action.type,
-    action: JSON.stringify(command.action),
-    state: "queued",
-    createdAt: command.createdAt,
-    createdBy: command.createdBy,
-    expiresAt: command.expiresAt,
-    updatedAt: command.createdAt,
-  });
+  await database(env)
+    .insert(commands)
+    .values({
+      id: command.id,
+      host: command.host,
+      actionType: command.action.type,
+      action: JSON.stringify(command.action),
+      state: "queued",
+      createdAt: command.createdAt,
+      createdBy: command.createdBy,
+      expiresAt: command.expiresAt,
+      updatedAt: command.createdAt,
+    });
 }
 
 export async function syncCommand(env: Env, command: QueuedCommand): Promise<void> {

@@ -146,9 +146,7 @@ export class HostChannel extends DurableObject<Env> {
   /** Wakes the object for the earliest of: a command to expire or redeliver, a desk deadline, a silent socket. */
   private async scheduleAlarm(): Promise<void> {
     const timeout = loadConfig(this.env).agentTimeoutMs;
-    const wakes = [this.queue.nextWake(), this.desk.nextWake(), ...this.sockets.silenceDeadlines(timeout)].filter(
-      (at): at is number => at !== undefined,
-    );
+    const wakes = [this.queue.nextWake(), this.desk.nextWake(), ...this.sockets.silenceDeadlines(timeout)].filter((at): at is number => at !== undefined);
     if (wakes.length === 0) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Math.max(Math.min(...wakes), Date.now() + 10));
   }

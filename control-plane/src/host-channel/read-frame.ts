@@ -3,9 +3,7 @@
 import { maxFrameBytes, type UpFrame, upFrame } from "../../../shared/schemas/frames.ts";
 import { describeIssues } from "../../../shared/schemas/zod-error.ts";
 
-export type FrameReading =
-  | { ok: true; frame: UpFrame }
-  | { ok: false; code: "PAYLOAD_TOO_LARGE" | "MALFORMED"; reason: string };
+export type FrameReading = { ok: true; frame: UpFrame } | { ok: false; code: "PAYLOAD_TOO_LARGE" | "MALFORMED"; reason: string };
 
 export function readUpFrame(message: string | ArrayBuffer): FrameReading {
   const bytes = typeof message === "string" ? new TextEncoder().encode(message).byteLength : message.byteLength;

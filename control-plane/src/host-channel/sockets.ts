@@ -64,7 +64,12 @@ export class Sockets {
       // Kept as long as the token still verifies (its exp plus the tolerated clock skew), not only until exp.
       if (!this.c.store.useConnectToken(facts.jti, (facts.exp + clockToleranceSeconds) * 1000, now)) {
         // Whoever holds a copy can replay it until it expires: counted and folded like other refusals.
-        const refusal = { actor: { kind: "system" as const }, action: "agent.connect-refused", subject: `host:${facts.host}`, details: { code: "REPLAYED", reason: "connect token already used" } };
+        const refusal = {
+          actor: { kind: "system" as const },
+          action: "agent.connect-refused",
+          subject: `host:${facts.host}`,
+          details: { code: "REPLAYED", reason: "connect token already used" },
+        };
         try {
           await recordRefusal(this.c.env, { entry: refusal, address: request.headers.get("cf-connecting-ip") ?? undefined, host: facts.host });
         } catch (error) {

@@ -135,7 +135,9 @@ describe("the server's answers parse in the CLI and the console", () => {
     expect(readRollbacks(rollbacks).map((rollback) => rollback.rollbackId)).toEqual(["rb-00000002", "rb-00000001"]);
 
     const newest = { backupId: backupRow.backupId, createdAt: new Date(t0).toISOString() };
-    const hostsSent = JSON.parse(JSON.stringify({ hosts: [hostSummaryOf(hostRow, null), hostSummaryOf({ ...hostRow, name: "web-2", online: true, lastSeenAt: t0 }, newest)] }));
+    const hostsSent = JSON.parse(
+      JSON.stringify({ hosts: [hostSummaryOf(hostRow, null), hostSummaryOf({ ...hostRow, name: "web-2", online: true, lastSeenAt: t0 }, newest)] }),
+    );
     expect(await cliAnswering(hostsSent).get("/v1/hosts", hostList)).toEqual(hostsSent);
     expect(readHosts(hostsSent)).toEqual([
       { name: "web-1", online: false, lastSeen: "", agentVersion: "0.1.0", newestBackup: undefined },

@@ -7,16 +7,40 @@ const printableAscii = /^[\x20-\x7e]*$/;
 
 describe("rendering notifications", () => {
   it.each([
-    ["rollback.requested", "info", "Rewind app-1: rollback requested by alice: v2 deploy broke PDF export https://rewind.example.com/#/rollbacks/rb_7Hq2VnX0aa"],
+    [
+      "rollback.requested",
+      "info",
+      "Rewind app-1: rollback requested by alice: v2 deploy broke PDF export https://rewind.example.com/#/rollbacks/rb_7Hq2VnX0aa",
+    ],
     ["rollback.started", "info", "Rewind app-1: rollback started. https://rewind.example.com/#/rollbacks/rb_7Hq2VnX0aa"],
-    ["rollback.step-failed", "warning", "Rewind app-1: rollback step verify FAILED: backend health check failed 3 times: connection refused on :8080 https://rewind.example.com/#/rollbacks/rb_7Hq2VnX0aa"],
+    [
+      "rollback.step-failed",
+      "warning",
+      "Rewind app-1: rollback step verify FAILED: backend health check failed 3 times: connection refused on :8080 https://rewind.example.com/#/rollbacks/rb_7Hq2VnX0aa",
+    ],
     ["rollback.succeeded", "info", "Rewind app-1: rollback SUCCEEDED: in 2m 14s https://rewind.example.com/#/rollbacks/rb_7Hq2VnX0aa"],
-    ["rollback.failed", "critical", "Rewind app-2: rollback FAILED at preflight: free disk 1.2 GB is below the 5 GB threshold https://rewind.example.com/#/rollbacks/rb_9KpL3mY1bb"],
-    ["rollback.undone", "critical", "Rewind app-3: rollback failed and was UNDONE: host is back on the state before the rollback https://rewind.example.com/#/rollbacks/rb_2WxR8tZ5cc"],
-    ["decision.automatic", "critical", "Rewind app-4: HighErrorRate -> automatic rollback: error rate 14.2 % above 10 % over 10 minutes https://rewind.example.com/#/rollbacks/rb_4DfG6hJ7dd"],
+    [
+      "rollback.failed",
+      "critical",
+      "Rewind app-2: rollback FAILED at preflight: free disk 1.2 GB is below the 5 GB threshold https://rewind.example.com/#/rollbacks/rb_9KpL3mY1bb",
+    ],
+    [
+      "rollback.undone",
+      "critical",
+      "Rewind app-3: rollback failed and was UNDONE: host is back on the state before the rollback https://rewind.example.com/#/rollbacks/rb_2WxR8tZ5cc",
+    ],
+    [
+      "decision.automatic",
+      "critical",
+      "Rewind app-4: HighErrorRate -> automatic rollback: error rate 14.2 % above 10 % over 10 minutes https://rewind.example.com/#/rollbacks/rb_4DfG6hJ7dd",
+    ],
     ["agent.offline", "warning", "Rewind app-5: agent OFFLINE for 17 min: last seen 2026-11-25T10:41:07Z https://rewind.example.com/#/hosts/app-5"],
     ["backup.stale", "warning", "Rewind app-6: newest backup is 30 h old: limit 24 h https://rewind.example.com/#/hosts/app-6"],
-    ["rollback.lost", "critical", "Rewind app-7: rollback ABANDONED, host state unknown: abandoned by admin: host reinstalled https://rewind.example.com/#/rollbacks/rb_5LmN8pQ2ee"],
+    [
+      "rollback.lost",
+      "critical",
+      "Rewind app-7: rollback ABANDONED, host state unknown: abandoned by admin: host reinstalled https://rewind.example.com/#/rollbacks/rb_5LmN8pQ2ee",
+    ],
   ])("%s: one %s SMS naming host, what, result and link", (type, severity, sms) => {
     const event = sampleEvents.find((candidate) => candidate.type === type);
     if (event === undefined) throw new TypeError(`no sample for ${type}`);

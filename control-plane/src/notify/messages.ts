@@ -170,9 +170,7 @@ function describe(event: NotifyEvent, consoleUrl: string | undefined): Parts {
           ["Episode", decision.episodeKey],
           ["Rollback", event.rollbackId],
         ],
-        ...optionalLink(
-          consoleLink(consoleUrl, decisionPage(event.rollbackId, decision.host)),
-        ),
+        ...optionalLink(consoleLink(consoleUrl, decisionPage(event.rollbackId, decision.host))),
       };
     }
     case "agent.offline":

@@ -21,7 +21,5 @@ export function parseRetryPolicy(raw: unknown = {}): RetryPolicy {
 
 /** Delay before each retry (attempts - 1 entries): doubling from initialDelayMs, capped at maxDelayMs. */
 export function retryDelays(policy: RetryPolicy): number[] {
-  return Array.from({ length: policy.attempts - 1 }, (_, index) =>
-    Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** index),
-  );
+  return Array.from({ length: policy.attempts - 1 }, (_, index) => Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** index));
 }

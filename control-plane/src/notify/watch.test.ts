@@ -12,11 +12,7 @@ describe("watching the fleet", () => {
     ["offline 5 min (under 10)", { host: "app-1", online: false, lastSeenAt: minutesAgo(5), ...fresh }, []],
     ["offline 17 min", { host: "app-1", online: false, lastSeenAt: minutesAgo(17), ...fresh }, ["agent.offline"]],
     ["never connected", { host: "app-1", online: false, ...fresh }, []],
-    [
-      "newest backup 30 h old",
-      { host: "app-1", online: true, newestBackupId: "b-old", newestBackupAt: "2026-11-24T06:00:00Z" },
-      ["backup.stale"],
-    ],
+    ["newest backup 30 h old", { host: "app-1", online: true, newestBackupId: "b-old", newestBackupAt: "2026-11-24T06:00:00Z" }, ["backup.stale"]],
     ["no backup at all", { host: "app-1", online: true }, ["backup.stale"]],
     ["offline and stale", { host: "app-1", online: false, lastSeenAt: minutesAgo(60) }, ["agent.offline", "backup.stale"]],
   ])("%s → %j", (_name, snapshot, types) => {

@@ -62,11 +62,7 @@ export function watchFleet(
   return { events, memory: { offline, staleBackup } };
 }
 
-function offlineSpell(
-  snapshot: HostSnapshot,
-  thresholds: WatchThresholds,
-  now: Date,
-): { lastSeenAt: string; offlineMinutes: number } | undefined {
+function offlineSpell(snapshot: HostSnapshot, thresholds: WatchThresholds, now: Date): { lastSeenAt: string; offlineMinutes: number } | undefined {
   if (snapshot.online || snapshot.lastSeenAt === undefined) return undefined;
   const offlineMinutes = Math.floor((now.getTime() - Date.parse(snapshot.lastSeenAt)) / 60_000);
   return offlineMinutes >= thresholds.agentOfflineMinutes ? { lastSeenAt: snapshot.lastSeenAt, offlineMinutes } : undefined;

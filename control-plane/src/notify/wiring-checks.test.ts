@@ -40,7 +40,14 @@ describe("periodic host checks", () => {
     expect(dueNotifications([host({ newestBackup: old })], thresholds, now)).toEqual([
       {
         key: "backup.stale:app-1:pre-deployment-20261120_100000",
-        event: { type: "backup.stale", host: "app-1", backupId: old.backupId, backupAt: new Date(old.createdAt).toISOString(), ageHours: 49, thresholdHours: 48 },
+        event: {
+          type: "backup.stale",
+          host: "app-1",
+          backupId: old.backupId,
+          backupAt: new Date(old.createdAt).toISOString(),
+          ageHours: 49,
+          thresholdHours: 48,
+        },
       },
     ]);
     const { newestBackup: _none, ...withoutBackup } = host({});

@@ -37,8 +37,17 @@ describe("notifications of a rollback's transitions", () => {
   });
 
   it("names who asked, and that a policy did when it was automatic", () => {
-    expect(transitionEvents(record, undefined, "queued")[0]).toMatchObject({ requestedBy: "tok_operator1", reason: "v2 health checks failing", backupId: "bk_0000000001" });
-    const automatic = { ...record, automatic: true, source: "alertmanager", requestedBy: { kind: "token" as const, tokenId: "tok_am", role: "alert-source" as const } };
+    expect(transitionEvents(record, undefined, "queued")[0]).toMatchObject({
+      requestedBy: "tok_operator1",
+      reason: "v2 health checks failing",
+      backupId: "bk_0000000001",
+    });
+    const automatic = {
+      ...record,
+      automatic: true,
+      source: "alertmanager",
+      requestedBy: { kind: "token" as const, tokenId: "tok_am", role: "alert-source" as const },
+    };
     expect(transitionEvents(automatic, undefined, "queued")[0]).toMatchObject({ requestedBy: "tok_am (automatic, alertmanager)" });
   });
 

@@ -11,19 +11,16 @@ export interface FailedStep {
   message: string;
 }
 
-export function transitionEvents(
-  rollback: RollbackRecord,
-  from: RollbackState | undefined,
-  to: RollbackState,
-  failedStep?: FailedStep,
-): NotifyEvent[] {
+export function transitionEvents(rollback: RollbackRecord, from: RollbackState | undefined, to: RollbackState, failedStep?: FailedStep): NotifyEvent[] {
   const facts = { host: rollback.host, rollbackId: rollback.rollbackId };
   if (from === undefined) {
     return [
       {
         type: "rollback.requested",
         ...facts,
-        requestedBy: rollback.automatic ? `${requesterName(rollback.requestedBy)} (automatic, ${rollback.source ?? "policy"})` : requesterName(rollback.requestedBy),
+        requestedBy: rollback.automatic
+          ? `${requesterName(rollback.requestedBy)} (automatic, ${rollback.source ?? "policy"})`
+          : requesterName(rollback.requestedBy),
         reason: rollback.reason,
         backupId: rollback.backupId,
       },
@@ -56,7 +53,10 @@ export function transitionEvents(
 }
 
 /** The first step the agent reported as failed, from its progress reports in arrival order. */
-export function firstFailedStep(reports: ReadonlyArray<{ kind: string; step?: string; state?: string; message?: string }>, isStep: (step: string) => step is ReportedStepId): FailedStep | undefined {
+export function firstFailedStep(
+  reports: ReadonlyArray<{ kind: string; step?: string; state?: string; message?: string }>,
+  isStep: (step: string) => step is ReportedStepId,
+): FailedStep | undefined {
   for (const report of reports) {
     if (report.kind !== "progress" || report.state !== "failed" || report.step === undefined || !isStep(report.step)) continue;
     if (report.step === "undo" || report.step === "watch") continue;

@@ -20,8 +20,16 @@ export interface ChecksEnv extends Env {
 }
 
 const thresholdSchema = z.strictObject({
-  agentOfflineMinutes: z.coerce.number().positive().max(7 * 24 * 60).default(15),
-  backupStaleHours: z.coerce.number().positive().max(365 * 24).default(48),
+  agentOfflineMinutes: z.coerce
+    .number()
+    .positive()
+    .max(7 * 24 * 60)
+    .default(15),
+  backupStaleHours: z.coerce
+    .number()
+    .positive()
+    .max(365 * 24)
+    .default(48),
 });
 
 export function checkThresholds(env: ChecksEnv): CheckThresholds {
@@ -63,11 +71,7 @@ export async function runHostChecks(env: ChecksEnv, now: number): Promise<string
   const due = dueNotifications(await hostFacts(env), checkThresholds(env), now);
   const sent: string[] = [];
   for (const { key, event } of due) {
-    const claimed = await database(env)
-      .insert(notificationMarks)
-      .values({ key, sentAt: now })
-      .onConflictDoNothing()
-      .returning({ key: notificationMarks.key });
+    const claimed = await database(env).insert(notificationMarks).values({ key, sentAt: now }).onConflictDoNothing().returning({ key: notificationMarks.key });
     if (claimed.length === 0) continue;
     await notifierFor(env).notify(event);
     sent.push(key);

@@ -42,5 +42,4 @@ describe("alert policy config", () => {
       expect(caught.message).toContain("alert policy config is invalid");
     }
   });
-
 });

@@ -4,7 +4,10 @@ import * as z from "zod";
 import { parseOrThrow } from "../../../shared/schemas/zod-error.ts";
 
 const alertNames = z.array(z.string().min(1)).min(1);
-const minutes = z.number().positive().max(7 * 24 * 60);
+const minutes = z
+  .number()
+  .positive()
+  .max(7 * 24 * 60);
 
 export const alertPolicyConfig = z.strictObject({
   /** Seed: 3 consecutive failed health checks → immediate rollback. */

@@ -4,15 +4,7 @@ import amHealth from "../../../test/fixtures/alerts/alertmanager-health-firing.j
 import { type AlertPolicyConfig, defaultAlertPolicyConfig, parseAlertPolicyConfig } from "./config.ts";
 import { decide, episodeKey } from "./decide.ts";
 import { signalsFromAlertmanager } from "./normalize.ts";
-import {
-  applyDecision,
-  emptyPolicyState,
-  markFinished,
-  markInFlight,
-  markPersonActed,
-  type PolicyState,
-  policyState,
-} from "./state.ts";
+import { applyDecision, emptyPolicyState, markFinished, markInFlight, markPersonActed, type PolicyState, policyState } from "./state.ts";
 
 const now = new Date("2026-11-25T12:00:00Z");
 const minutesAgo = (minutes: number): string => new Date(now.getTime() - minutes * 60_000).toISOString();
@@ -71,7 +63,14 @@ describe("decide: one signal against one state", () => {
       "rollback",
       "DEPLOY_FAILED",
     ],
-    ["any alert with severity critical", { alertname: "DiskFull", consecutiveFailures: undefined, severity: "critical" }, state(), {}, "rollback", "SEVERITY_CRITICAL"],
+    [
+      "any alert with severity critical",
+      { alertname: "DiskFull", consecutiveFailures: undefined, severity: "critical" },
+      state(),
+      {},
+      "rollback",
+      "SEVERITY_CRITICAL",
+    ],
     ["critical severity overrides a count below threshold", { consecutiveFailures: 1, severity: "critical" }, state(), {}, "rollback", "SEVERITY_CRITICAL"],
     ["an unknown warning", { alertname: "DiskFull", consecutiveFailures: undefined, severity: "warning" }, state(), {}, "none", "NOT_A_TRIGGER"],
     ["a resolved alert", { status: "resolved" }, state(), {}, "none", "RESOLVED"],
@@ -79,20 +78,54 @@ describe("decide: one signal against one state", () => {
     ["a staging alert, even critical", { environment: "staging", severity: "critical" }, state(), {}, "none", "NON_PRODUCTION"],
     ["env=prod", { environment: "prod" }, state(), {}, "rollback", "HEALTH_CHECK_FAILURES"],
     ["no environment label", { environment: undefined }, state(), {}, "none", "NON_PRODUCTION"],
-    ["no environment label where unlabelled means production", { environment: undefined }, state(), { unlabelledEnvironment: "production" }, "rollback", "HEALTH_CHECK_FAILURES"],
+    [
+      "no environment label where unlabelled means production",
+      { environment: undefined },
+      state(),
+      { unlabelledEnvironment: "production" },
+      "rollback",
+      "HEALTH_CHECK_FAILURES",
+    ],
     ["a custom production name", { environment: "production" }, state(), { productionEnvironments: ["live"] }, "none", "NON_PRODUCTION"],
     ["a repeat of an episode that already rolled back", {}, state({ episodes: { [episodeOfDefault]: minutesAgo(1) } }), {}, "none", "DUPLICATE_EPISODE"],
     ["a rollback already in flight", {}, state({ inFlightHosts: ["app-1"] }), {}, "none", "IN_FLIGHT"],
     ["another host in flight", {}, state({ inFlightHosts: ["app-2"] }), {}, "rollback", "HEALTH_CHECK_FAILURES"],
     ["a new episode inside the cooldown", {}, state({ hosts: { "app-1": { lastAutomaticAt: minutesAgo(10), streak: 1 } } }), {}, "none", "COOLDOWN"],
-    ["a new episode after the cooldown", {}, state({ hosts: { "app-1": { lastAutomaticAt: minutesAgo(31), streak: 1 } } }), {}, "rollback", "HEALTH_CHECK_FAILURES"],
-    ["a shorter configured cooldown", {}, state({ hosts: { "app-1": { lastAutomaticAt: minutesAgo(10), streak: 1 } } }), { cooldownMinutes: 5 }, "rollback", "HEALTH_CHECK_FAILURES"],
+    [
+      "a new episode after the cooldown",
+      {},
+      state({ hosts: { "app-1": { lastAutomaticAt: minutesAgo(31), streak: 1 } } }),
+      {},
+      "rollback",
+      "HEALTH_CHECK_FAILURES",
+    ],
+    [
+      "a shorter configured cooldown",
+      {},
+      state({ hosts: { "app-1": { lastAutomaticAt: minutesAgo(10), streak: 1 } } }),
+      { cooldownMinutes: 5 },
+      "rollback",
+      "HEALTH_CHECK_FAILURES",
+    ],
     ["2 automatic rollbacks in a row already", {}, state({ hosts: { "app-1": { lastAutomaticAt: minutesAgo(120), streak: 2 } } }), {}, "none", "STREAK_LIMIT"],
-    ["a streak cleared by a person", {}, state({ hosts: { "app-1": { lastAutomaticAt: minutesAgo(120), streak: 0 } } }), {}, "rollback", "HEALTH_CHECK_FAILURES"],
+    [
+      "a streak cleared by a person",
+      {},
+      state({ hosts: { "app-1": { lastAutomaticAt: minutesAgo(120), streak: 0 } } }),
+      {},
+      "rollback",
+      "HEALTH_CHECK_FAILURES",
+    ],
     [
       "3 other hosts tripped inside the breaker window",
       {},
-      state({ recentTrips: [{ host: "app-7", at: minutesAgo(9) }, { host: "app-8", at: minutesAgo(5) }, { host: "app-9", at: minutesAgo(1) }] }),
+      state({
+        recentTrips: [
+          { host: "app-7", at: minutesAgo(9) },
+          { host: "app-8", at: minutesAgo(5) },
+          { host: "app-9", at: minutesAgo(1) },
+        ],
+      }),
       {},
       "none",
       "FLEET_BREAKER",
@@ -100,7 +133,13 @@ describe("decide: one signal against one state", () => {
     [
       "3 trips, but one host twice",
       {},
-      state({ recentTrips: [{ host: "app-7", at: minutesAgo(9) }, { host: "app-7", at: minutesAgo(5) }, { host: "app-9", at: minutesAgo(1) }] }),
+      state({
+        recentTrips: [
+          { host: "app-7", at: minutesAgo(9) },
+          { host: "app-7", at: minutesAgo(5) },
+          { host: "app-9", at: minutesAgo(1) },
+        ],
+      }),
       {},
       "rollback",
       "HEALTH_CHECK_FAILURES",
@@ -108,7 +147,13 @@ describe("decide: one signal against one state", () => {
     [
       "3 trips that left the breaker window",
       {},
-      state({ recentTrips: [{ host: "app-7", at: minutesAgo(15) }, { host: "app-8", at: minutesAgo(12) }, { host: "app-9", at: minutesAgo(11) }] }),
+      state({
+        recentTrips: [
+          { host: "app-7", at: minutesAgo(15) },
+          { host: "app-8", at: minutesAgo(12) },
+          { host: "app-9", at: minutesAgo(11) },
+        ],
+      }),
       {},
       "rollback",
       "HEALTH_CHECK_FAILURES",

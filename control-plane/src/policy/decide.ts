@@ -45,10 +45,7 @@ export function decide(signal: AlertSignal, state: PolicyState, config: AlertPol
     }
   }
   if (memory !== undefined && memory.streak >= config.maxAutomaticStreak) {
-    return none(
-      "STREAK_LIMIT",
-      `${host} was rolled back automatically ${memory.streak} times in a row; a person must act before the next one`,
-    );
+    return none("STREAK_LIMIT", `${host} was rolled back automatically ${memory.streak} times in a row; a person must act before the next one`);
   }
   const windowStart = now.getTime() - config.breakerWindowMinutes * 60_000;
   const trippedHosts = new Set(state.recentTrips.filter((trip) => Date.parse(trip.at) > windowStart).map((trip) => trip.host));

@@ -23,7 +23,10 @@ export function hostFromLabels(labels: Labels): string | null {
 }
 
 function toHostName(raw: string): string | null {
-  const withoutScheme = raw.trim().toLowerCase().replace(/^[a-z][a-z0-9+.-]*:\/\//, "");
+  const withoutScheme = raw
+    .trim()
+    .toLowerCase()
+    .replace(/^[a-z][a-z0-9+.-]*:\/\//, "");
   const authority = withoutScheme.split(/[/?#]/, 1)[0] ?? "";
   const bare = authority.replace(/:\d+$/, "");
   // An IP address names no Rewind host; its first "label" would be a misleading number.

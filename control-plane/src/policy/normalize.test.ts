@@ -120,9 +120,17 @@ describe("normalizing real payloads", () => {
 
   it.each([
     ["Alertmanager with the wrong version", () => signalsFromAlertmanager({ ...amHealth, version: "3" }), "version"],
-    ["Alertmanager alert without labels", () => signalsFromAlertmanager({ ...amHealth, alerts: [{ status: "firing", startsAt: "2026-11-25T10:00:00Z" }] }), "alerts.0.labels"],
+    [
+      "Alertmanager alert without labels",
+      () => signalsFromAlertmanager({ ...amHealth, alerts: [{ status: "firing", startsAt: "2026-11-25T10:00:00Z" }] }),
+      "alerts.0.labels",
+    ],
     ["Grafana with a bad status", () => signalsFromGrafana({ ...grafanaFiring, status: "pending" }), "status"],
-    ["Grafana with a bad startsAt", () => signalsFromGrafana({ ...grafanaFiring, alerts: [{ ...grafanaFiring.alerts[0], startsAt: "yesterday" }] }), "alerts.0.startsAt"],
+    [
+      "Grafana with a bad startsAt",
+      () => signalsFromGrafana({ ...grafanaFiring, alerts: [{ ...grafanaFiring.alerts[0], startsAt: "yesterday" }] }),
+      "alerts.0.startsAt",
+    ],
     ["generic with an unknown field", () => signalsFromGeneric({ ...genericCritical, command: "rm -rf /" }, receivedAt), ""],
     ["generic with a bad host", () => signalsFromGeneric({ ...genericCritical, host: "App 5" }, receivedAt), "host"],
     ["not an object", () => signalsFromAlertmanager("firing"), ""],

@@ -2,23 +2,9 @@
 // the policy decides on. Parsing failures are BAD_REQUEST naming the field.
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import {
-  type AlertSignal,
-  type AlertSource,
-  type AlertStatus,
-  alertmanagerPayload,
-  genericAlert,
-  grafanaPayload,
-} from "../../../shared/schemas/alerts.ts";
+import { type AlertSignal, type AlertSource, type AlertStatus, alertmanagerPayload, genericAlert, grafanaPayload } from "../../../shared/schemas/alerts.ts";
 import { parseOrThrow } from "../../../shared/schemas/zod-error.ts";
-import {
-  environmentFromLabels,
-  hostFromLabels,
-  parseCount,
-  parseNumber,
-  severityFromLabels,
-  valueFromValueString,
-} from "./labels.ts";
+import { environmentFromLabels, hostFromLabels, parseCount, parseNumber, severityFromLabels, valueFromValueString } from "./labels.ts";
 
 type Labels = Readonly<Record<string, string>>;
 

@@ -17,7 +17,8 @@ import { clientAddress } from "../http/client-address.ts";
 export const agentConnectRoutes = new Hono<AppEnv>().get("/", async (c) => {
   // Only the header: a token in the URL ends up in access logs, where anyone reading them could replay it.
   const token = bearerOf(c.req.header("authorization"));
-  if (token === undefined) throw new RewindError("UNAUTHORIZED", "missing connect token: send Authorization: Bearer <token> (the ?token= query form is not accepted)");
+  if (token === undefined)
+    throw new RewindError("UNAUTHORIZED", "missing connect token: send Authorization: Bearer <token> (the ?token= query form is not accepted)");
   const claimed = hostName.safeParse(unverifiedIssuer(token));
   if (!claimed.success) throw new RewindError("UNAUTHORIZED", "connect token names no valid host (iss)");
   const host = claimed.data;

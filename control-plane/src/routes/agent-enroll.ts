@@ -73,7 +73,12 @@ export const agentEnrollRoutes = new Hono<AppEnv>().post("/", async (c) => {
         or(eq(enrollmentTokens.needsApproval, false), isNotNull(enrollmentTokens.approvedBy)),
       ),
     )
-    .returning({ id: enrollmentTokens.id, reenroll: enrollmentTokens.reenroll, createdBy: enrollmentTokens.createdBy, approvedBy: enrollmentTokens.approvedBy });
+    .returning({
+      id: enrollmentTokens.id,
+      reenroll: enrollmentTokens.reenroll,
+      createdBy: enrollmentTokens.createdBy,
+      approvedBy: enrollmentTokens.approvedBy,
+    });
   if (consumed === undefined) return refuse(c.env, body.host, await refusalReason(db, secretHash, body.host, now), clientAddress(c));
   const key = { kty: body.publicJwk.kty, crv: body.publicJwk.crv, x: body.publicJwk.x };
   const fingerprint = await keyFingerprint(key);
@@ -90,10 +95,16 @@ export const agentEnrollRoutes = new Hono<AppEnv>().post("/", async (c) => {
       .values({ name: body.host, ...stored })
       .onConflictDoNothing()
       .returning({ name: hosts.name });
-    if (inserted === undefined) return refuse(c.env, body.host, usableFor({ ...consumed, needsApproval: false }, true) ?? "the host is already enrolled", clientAddress(c));
+    if (inserted === undefined)
+      return refuse(c.env, body.host, usableFor({ ...consumed, needsApproval: false }, true) ?? "the host is already enrolled", clientAddress(c));
   }
   // The agent pins every published key it is handed below; key rotation starts from that set.
-  await recordPins(c.env, body.host, config.signingKeys.map((key) => key.kid ?? ""), now);
+  await recordPins(
+    c.env,
+    body.host,
+    config.signingKeys.map((key) => key.kid ?? ""),
+    now,
+  );
   await appendAudit(c.env, {
     actor: { kind: "host", host: body.host },
     action: "enrollment.completed",

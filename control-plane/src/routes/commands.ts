@@ -76,11 +76,7 @@ export const commandRoutes = new Hono<AppEnv>().get("/:id", requireRole(...reade
   const db = database(c.env);
   const [row] = await db.select().from(commands).where(eq(commands.id, id)).limit(1);
   if (row === undefined) throw new RewindError("NOT_FOUND", `no command ${id}`);
-  const reports = await db
-    .select()
-    .from(commandReports)
-    .where(eq(commandReports.commandId, id))
-    .orderBy(asc(commandReports.receivedAt));
+  const reports = await db.select().from(commandReports).where(eq(commandReports.commandId, id)).orderBy(asc(commandReports.receivedAt));
   return c.json({
     id: row.id,
     host: row.host,

@@ -20,7 +20,12 @@ const createToken = z.strictObject({
   role: z.enum(grantableRoles),
   label: z.string().trim().min(1).max(200),
   /** Absent: the token never expires (revocation still works). */
-  ttlSeconds: z.number().int().min(60).max(5 * 365 * 24 * 3600).optional(),
+  ttlSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(5 * 365 * 24 * 3600)
+    .optional(),
 });
 
 export const tokenRoutes = new Hono<AppEnv>()
@@ -31,25 +36,24 @@ export const tokenRoutes = new Hono<AppEnv>()
     const id = randomId();
     const secret = newSecret("rwt");
     const expiresAt = body.ttlSeconds === undefined ? null : now + body.ttlSeconds * 1000;
-    await database(c.env).insert(apiTokens).values({
-      id,
-      secretHash: await sha256Hex(secret),
-      role: body.role,
-      label: body.label,
-      createdAt: now,
-      createdBy: actor.tokenId,
-      expiresAt,
-    });
+    await database(c.env)
+      .insert(apiTokens)
+      .values({
+        id,
+        secretHash: await sha256Hex(secret),
+        role: body.role,
+        label: body.label,
+        createdAt: now,
+        createdBy: actor.tokenId,
+        expiresAt,
+      });
     await appendAudit(c.env, {
       actor,
       action: "token.created",
       subject: `token:${id}`,
       details: { role: body.role, label: body.label, expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString() },
     });
-    return c.json(
-      { id, role: body.role, label: body.label, token: secret, expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString() },
-      201,
-    );
+    return c.json({ id, role: body.role, label: body.label, token: secret, expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString() }, 201);
   })
   .delete("/:id", requireRole("admin"), async (c) => {
     const id = parseOrThrow(idSchema, c.req.param("id"), "token id");

@@ -5,7 +5,5 @@
 // is ever built without credentials, this fails its requests with a message saying what to set.
 export function defaultProvider(): () => Promise<never> {
   return () =>
-    Promise.reject(
-      new Error("no AWS credentials: a Worker has no ambient credential source; pass accessKeyId/secretAccessKey (S3_* or SNS_* secrets)"),
-    );
+    Promise.reject(new Error("no AWS credentials: a Worker has no ambient credential source; pass accessKeyId/secretAccessKey (S3_* or SNS_* secrets)"));
 }

@@ -126,7 +126,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 
 export const command: Command = {
   help: {
-    usage: ["rewind agent enroll --url URL (--token TOKEN | --token-file PATH|-) --host NAME [--config PATH] [--state-dir DIR] [--project-dir DIR] [--project NAME]"],
+    usage: [
+      "rewind agent enroll --url URL (--token TOKEN | --token-file PATH|-) --host NAME [--config PATH] [--state-dir DIR] [--project-dir DIR] [--project NAME]",
+    ],
     description:
       "Creates this host's Ed25519 key pair, registers its public half with the control plane using a one-time\nenrollment token, and writes the agent config (mode 0600) with the control plane's public keys pinned.\nThe URL must be https:// (plain http:// only to this machine). An existing config keeps its other settings; its host, control plane and key are replaced. Compare the\nprinted fingerprints with the ones the operator sees.",
     options,

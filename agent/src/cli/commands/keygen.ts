@@ -26,7 +26,12 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const key = await generateSigningKey(values.kid);
   let keys: unknown[] = [key.privateJwk];
-  const rotate = await secretFrom(io, { inline: values.rotate, file: values["rotate-file"] }, { inline: "--rotate", file: "--rotate-file" }, "current SIGNING_KEYS: ");
+  const rotate = await secretFrom(
+    io,
+    { inline: values.rotate, file: values["rotate-file"] },
+    { inline: "--rotate", file: "--rotate-file" },
+    "current SIGNING_KEYS: ",
+  );
   if (rotate !== undefined) {
     // Rotation: the new key is published first; it signs only once every online agent pinned it
     // (POST /v1/signing-keys/rollout) or an admin promoted it, and older keys keep signing for

@@ -18,7 +18,6 @@ const options = {
   "cli-config": { type: "string", value: "FILE", description: "where to store the settings (default: ~/.config/rewind/cli.json)" },
 } as const;
 
-
 export const command: Command = {
   help: {
     usage: ["rewind login --url URL          (then type or paste the token)", "printf '%s' \"$TOKEN\" | rewind login --url URL"],

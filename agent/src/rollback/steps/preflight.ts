@@ -60,7 +60,8 @@ async function checkDatabaseNames(ctx: StepContext, database: Database): Promise
 async function checkDataDirNames(ctx: StepContext, dataDir: string): Promise<void> {
   const paths = swapPaths(dataDir, dataDirNames(ctx.request.rollbackId));
   for (const dir of [paths.aside, paths.post]) {
-    if (await exists(dir)) fail(`${dir} already exists (a set-aside name of this rollback); it is probably left by an earlier rollback: inspect it, then move it away`);
+    if (await exists(dir))
+      fail(`${dir} already exists (a set-aside name of this rollback); it is probably left by an earlier rollback: inspect it, then move it away`);
   }
 }
 

@@ -20,7 +20,11 @@ async function git(dir: string, ...args: string[]): Promise<string> {
   return (await run("git", ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com", ...args])).stdout.trim();
 }
 
-const exists = (file: string): Promise<boolean> => readFile(file).then(() => true, () => false);
+const exists = (file: string): Promise<boolean> =>
+  readFile(file).then(
+    () => true,
+    () => false,
+  );
 
 /** Old commit tracks .env; the new one ignores it; hooks and an fsmonitor command would leave markers. */
 async function checkout(): Promise<{ root: string; dir: string; old: string; current: string; markers: string[] }> {

@@ -39,13 +39,20 @@ export async function revertCode(ctx: StepContext): Promise<StepOutput> {
   const target = targetOfRun(ctx);
   const head = await gitHead(dir);
   if (head.commit.startsWith(target.commit) || target.commit.startsWith(head.commit)) {
-    return { commit: head.commit, branch: head.branch, stashed: (await findStash(dir, stashMessage(ctx.request.rollbackId))) !== undefined, kept: await keptFiles(ctx) };
+    return {
+      commit: head.commit,
+      branch: head.branch,
+      stashed: (await findStash(dir, stashMessage(ctx.request.rollbackId))) !== undefined,
+      kept: await keptFiles(ctx),
+    };
   }
   const top = await topLevel(dir);
   const risky = await atRisk(top, target.commit);
   if (risky.length > 0) {
     await keepCopies(ctx, top, risky);
-    ctx.progress(`${risky.join(", ")}: ignored here but tracked by ${target.commit.slice(0, 12)}; the checkout replaces them, the current versions are kept in ${keptDir(ctx)}`);
+    ctx.progress(
+      `${risky.join(", ")}: ignored here but tracked by ${target.commit.slice(0, 12)}; the checkout replaces them, the current versions are kept in ${keptDir(ctx)}`,
+    );
   }
   await stashChanges(dir, stashMessage(ctx.request.rollbackId));
   // Found by its message, so a run resumed after the stash still knows it made one.

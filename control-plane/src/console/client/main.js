@@ -50,7 +50,12 @@ function enter(token, role) {
   const content = h("main", { id: "content" });
   /** @type {[string, string][]} */
   const tabs = [
-    ...(can.read ? /** @type {[string, string][]} */ ([["#/hosts", "Hosts"], ["#/rollbacks", "Rollbacks"]]) : []),
+    ...(can.read
+      ? /** @type {[string, string][]} */ ([
+          ["#/hosts", "Hosts"],
+          ["#/rollbacks", "Rollbacks"],
+        ])
+      : []),
     ...(can.act ? /** @type {[string, string][]} */ ([["#/trigger", "Roll back"]]) : []),
     ...(can.audit ? /** @type {[string, string][]} */ ([["#/audit", "Audit"]]) : []),
   ];
@@ -79,12 +84,17 @@ function enter(token, role) {
     /** @type {import("./context.js").ViewContext} */
     const ctx = { api, can, go: (hash) => location.assign(hash), onLeave: (cleanup) => cleanups.push(cleanup) };
     const screen =
-      parts[0] === "hosts" && can.read ? hostsView(ctx)
-      : parts[0] === "rollbacks" && parts[1] && can.read ? rollbackDetailView(ctx, decodeURIComponent(parts[1]))
-      : parts[0] === "rollbacks" && can.read ? rollbacksView(ctx)
-      : parts[0] === "trigger" && can.act ? triggerView(ctx, new URLSearchParams(query))
-      : parts[0] === "audit" && can.audit ? auditView(ctx)
-      : undefined;
+      parts[0] === "hosts" && can.read
+        ? hostsView(ctx)
+        : parts[0] === "rollbacks" && parts[1] && can.read
+          ? rollbackDetailView(ctx, decodeURIComponent(parts[1]))
+          : parts[0] === "rollbacks" && can.read
+            ? rollbacksView(ctx)
+            : parts[0] === "trigger" && can.act
+              ? triggerView(ctx, new URLSearchParams(query))
+              : parts[0] === "audit" && can.audit
+                ? auditView(ctx)
+                : undefined;
     if (screen === undefined) {
       location.replace(tabs[0]?.[0] ?? "#/");
       return;
@@ -113,12 +123,7 @@ async function start() {
     }
     replace(
       root,
-      h(
-        "section",
-        { class: "sign-in" },
-        notice(describeError(error, "sign in")),
-        h("button", { type: "button", onclick: () => void start() }, "Try again"),
-      ),
+      h("section", { class: "sign-in" }, notice(describeError(error, "sign in")), h("button", { type: "button", onclick: () => void start() }, "Try again")),
     );
   }
 }

@@ -2,14 +2,7 @@
 // Reads the API's JSON with the same schemas the server types its answers with and the CLI parses
 // them with (shared/schemas/api.ts), then shapes it for the views. An answer that does not parse is
 // an ApiError MALFORMED, shown like any other failure instead of a half-drawn screen.
-import {
-  backupList,
-  hostList,
-  me,
-  rollbackAccepted,
-  rollbackDetail,
-  rollbackList,
-} from "../../../../shared/schemas/api.ts";
+import { backupList, hostList, me, rollbackAccepted, rollbackDetail, rollbackList } from "../../../../shared/schemas/api.ts";
 import { ApiError } from "./api.js";
 
 /**

@@ -42,7 +42,11 @@ describe("a running rollback's lost deadline", () => {
 describe("abandoning", () => {
   it("takes only a running rollback", () => {
     expect(decideAbandon(running)).toEqual({ kind: "abandon" });
-    expect(decideAbandon({ ...running, state: "queued" })).toMatchObject({ kind: "refuse", code: "CONFLICT", message: expect.stringContaining("cancel it instead") });
+    expect(decideAbandon({ ...running, state: "queued" })).toMatchObject({
+      kind: "refuse",
+      code: "CONFLICT",
+      message: expect.stringContaining("cancel it instead"),
+    });
     expect(decideAbandon({ ...running, state: "lost" })).toMatchObject({ kind: "refuse", code: "CONFLICT" });
   });
 });

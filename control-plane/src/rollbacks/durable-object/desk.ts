@@ -301,7 +301,14 @@ export class RollbackDesk {
     await this.commit(updated, {
       actor: { kind: "host", host: record.host },
       action: "rollback.waiting-for-host",
-      details: { host: record.host, commandId, code: "LOCKED", reason, attempts: lockedWait.attempts, validUntil: new Date(lockedWait.validUntil).toISOString() },
+      details: {
+        host: record.host,
+        commandId,
+        code: "LOCKED",
+        reason,
+        attempts: lockedWait.attempts,
+        validUntil: new Date(lockedWait.validUntil).toISOString(),
+      },
     });
   }
 

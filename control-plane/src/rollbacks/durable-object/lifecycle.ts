@@ -98,9 +98,7 @@ export function decideCancel(rollback: RollbackRecord, command: CommandState | u
   return { kind: "ask-agent", commandId: rollback.commandId };
 }
 
-export type ApprovalDecision =
-  | { kind: "record"; complete: boolean }
-  | { kind: "refuse"; code: ErrorCode; message: string };
+export type ApprovalDecision = { kind: "record"; complete: boolean } | { kind: "refuse"; code: ErrorCode; message: string };
 
 export function decideApproval(rollback: RollbackRecord, approverTokenId: string, now: number): ApprovalDecision {
   if (rollback.state !== "pending-approval") {

@@ -8,10 +8,7 @@ export const lockedRetryEveryMs = 15_000;
 /** A resent command needs at least this long to reach the agent and be acknowledged. */
 const minimumTtlSeconds = 10;
 
-export type RetryDecision =
-  | { kind: "wait" }
-  | { kind: "resend"; ttlSeconds: number }
-  | { kind: "give-up"; outcome: { code: string; message: string } };
+export type RetryDecision = { kind: "wait" } | { kind: "resend"; ttlSeconds: number } | { kind: "give-up"; outcome: { code: string; message: string } };
 
 /** `hostFree`: a command of this host just finished, so the lock may be free now. */
 export function decideLockedRetry(record: RollbackRecord, now: number, hostFree: boolean): RetryDecision {

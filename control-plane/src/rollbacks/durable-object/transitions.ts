@@ -7,12 +7,7 @@ import { errorFields, log } from "../../log.ts";
 import type { RollbackRecord } from "../record.ts";
 
 /** `from` is undefined when the rollback was just created. */
-export type RollbackTransitionListener = (
-  env: Env,
-  rollback: RollbackRecord,
-  from: RollbackState | undefined,
-  to: RollbackState,
-) => Promise<void>;
+export type RollbackTransitionListener = (env: Env, rollback: RollbackRecord, from: RollbackState | undefined, to: RollbackState) => Promise<void>;
 
 export async function emitRollbackTransition(
   listeners: readonly RollbackTransitionListener[],

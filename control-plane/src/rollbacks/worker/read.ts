@@ -62,7 +62,10 @@ export async function readRollback(env: Env, id: string): Promise<RollbackDetail
           .where(and(eq(commandReports.commandId, row.commandId), eq(commandReports.kind, "progress")))
           // Reports in arrival order; rowid breaks ties within one millisecond.
           .orderBy(asc(commandReports.receivedAt), sql`rowid`);
-  return detailOf(row, progress.map((item) => item.body));
+  return detailOf(
+    row,
+    progress.map((item) => item.body),
+  );
 }
 
 /** The detail answer from the D1 row and the bodies of its command's progress reports, oldest first. */

@@ -48,10 +48,13 @@ function entryItem(line) {
   }
   const actor = typeof entry.actor === "object" && entry.actor !== null ? /** @type {Record<string, unknown>} */ (entry.actor) : {};
   const who =
-    actor.kind === "host" ? `host ${actor.host}`
-    : actor.kind !== "token" ? "system"
-    : actor.tokenId === actor.role ? String(actor.role)
-    : `${actor.role} (token ${actor.tokenId})`;
+    actor.kind === "host"
+      ? `host ${actor.host}`
+      : actor.kind !== "token"
+        ? "system"
+        : actor.tokenId === actor.role
+          ? String(actor.role)
+          : `${actor.role} (token ${actor.tokenId})`;
   return h(
     "li",
     { class: "card audit-entry" },
@@ -75,11 +78,7 @@ export function auditView(ctx) {
    * @param {number} total
    */
   function showEntries(lines, total) {
-    replace(
-      entries,
-      h("h2", {}, `Entries (${total})`),
-      h("ol", { class: "cards", reversed: true }, ...lines.slice(-shownEntries).reverse().map(entryItem)),
-    );
+    replace(entries, h("h2", {}, `Entries (${total})`), h("ol", { class: "cards", reversed: true }, ...lines.slice(-shownEntries).reverse().map(entryItem)));
   }
 
   async function load() {
@@ -119,9 +118,7 @@ export function auditView(ctx) {
     const { size, origin } = signature.checkpoint;
     replace(
       status,
-      verdict.ok
-        ? notice(`Verified: the first ${size} entries match the checkpoint signed by '${origin}'.`, "ok")
-        : notice(`Not verified. ${verdict.problem}`),
+      verdict.ok ? notice(`Verified: the first ${size} entries match the checkpoint signed by '${origin}'.`, "ok") : notice(`Not verified. ${verdict.problem}`),
       fullCheckHint(),
       checkpointText,
     );

@@ -34,8 +34,7 @@ function hostCard(host, ctx) {
       h("dt", {}, "Agent"),
       h("dd", {}, host.agentVersion || "—"),
     ),
-    ctx.can.act &&
-      h("a", { class: "button", href: `#/trigger?host=${encodeURIComponent(host.name)}`, "data-action": "trigger" }, "Roll back…"),
+    ctx.can.act && h("a", { class: "button", href: `#/trigger?host=${encodeURIComponent(host.name)}`, "data-action": "trigger" }, "Roll back…"),
   );
 }
 

@@ -94,9 +94,7 @@ export function rollbackDetailView(ctx, rollbackId) {
           rollback.downtimeMs !== undefined && h("dd", { class: "downtime" }, formatDuration(rollback.downtimeMs)),
         ),
       ),
-      rollback.steps.length === 0
-        ? notice(noStepsYet(rollback.state), "info")
-        : h("ol", { class: "steps" }, ...rollback.steps.map(stepItem)),
+      rollback.steps.length === 0 ? notice(noStepsYet(rollback.state), "info") : h("ol", { class: "steps" }, ...rollback.steps.map(stepItem)),
     );
     replace(
       actions,

@@ -19,11 +19,7 @@ function rollbackItem(rollback) {
       { class: "row-link", href: `#/rollbacks/${encodeURIComponent(rollback.rollbackId)}`, "data-rollback": rollback.rollbackId },
       h("div", { class: "card-head" }, h("h2", {}, rollback.host), stateBadge(rollback.state)),
       h("p", { class: "reason" }, rollback.reason),
-      h(
-        "p",
-        { class: "muted" },
-        `${formatTime(rollback.createdAt)} (${formatAge(rollback.createdAt)}) by ${rollback.requestedBy || "—"}`,
-      ),
+      h("p", { class: "muted" }, `${formatTime(rollback.createdAt)} (${formatAge(rollback.createdAt)}) by ${rollback.requestedBy || "—"}`),
     ),
   );
 }
@@ -37,9 +33,7 @@ export function rollbacksView(ctx) {
         const rollbacks = readRollbacks(await ctx.api.get("/v1/rollbacks"));
         replace(
           body,
-          rollbacks.length === 0
-            ? notice("No rollback has been requested yet.", "info")
-            : h("ul", { class: "cards" }, ...rollbacks.map(rollbackItem)),
+          rollbacks.length === 0 ? notice("No rollback has been requested yet.", "info") : h("ul", { class: "cards" }, ...rollbacks.map(rollbackItem)),
         );
       } catch (error) {
         replace(body, notice(describeError(error, "load the rollbacks")));

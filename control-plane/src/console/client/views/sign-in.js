@@ -38,13 +38,7 @@ export function signInView(signedIn, reason) {
     { class: "sign-in", "aria-labelledby": "sign-in-title" },
     h("h1", { id: "sign-in-title" }, "Rewind"),
     h("p", { class: "muted" }, "Remote, audited rollback for your Docker hosts."),
-    h(
-      "form",
-      { class: "card form", onsubmit: (event) => void send(event) },
-      h("label", { for: "token" }, "API token"),
-      token,
-      submit,
-    ),
+    h("form", { class: "card form", onsubmit: (event) => void send(event) }, h("label", { for: "token" }, "API token"), token, submit),
     feedback,
   );
 }

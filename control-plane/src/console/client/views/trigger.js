@@ -35,9 +35,7 @@ export function triggerView(ctx, params) {
     h("input", { id: "trigger-confirm", name: "confirm", autocomplete: "off", autocapitalize: "none", spellcheck: "false", required: true })
   );
   const confirmHint = h("span", { class: "mono" });
-  const submit = /** @type {HTMLButtonElement} */ (
-    h("button", { type: "submit", class: "danger", "data-action": "submit", disabled: true }, "Roll back")
-  );
+  const submit = /** @type {HTMLButtonElement} */ (h("button", { type: "submit", class: "danger", "data-action": "submit", disabled: true }, "Roll back"));
   const feedback = h("div", { "aria-live": "polite" });
   let sending = false;
 
