@@ -86,3 +86,11 @@ describe("agent tokens and reports", () => {
     expect(await codeOf(verifyReport(jws, { key: other.publicJwk, host: "web-1" }))).toBe("SIGNATURE_INVALID");
   });
 });
+
+describe("random ids", () => {
+  it("never start with '-' or '_', so `rewind status <id>` does not read one as an option", () => {
+    const ids = Array.from({ length: 2000 }, () => randomId());
+    expect(ids.filter((id) => !/^[A-Za-z0-9][A-Za-z0-9_-]{21}$/.test(id))).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});

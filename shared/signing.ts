@@ -70,13 +70,20 @@ export function nowSeconds(now: Date = new Date()): number {
   return Math.floor(now.getTime() / 1000);
 }
 
-/** 22 chars of base64url randomness: ids for commands, reports, nonces. */
+/**
+ * 22 chars of base64url randomness: ids for commands, reports, nonces. Never starting with '-' or '_':
+ * operators paste rollback and token ids into `rewind status <id>`, where a leading '-' reads as an
+ * option. Redrawing keeps the first character uniform over the other 62.
+ */
 export function randomId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
+  for (;;) {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    const id = btoa(String.fromCharCode(...bytes))
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_")
+      .replace(/=+$/, "");
+    if (/^[A-Za-z0-9]/.test(id)) return id;
+  }
 }
 
 async function signClaims(claims: JWTPayload, key: PrivateJwk, typ: string): Promise<string> {
