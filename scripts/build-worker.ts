@@ -18,6 +18,8 @@ export function workerBuildOptions(outfile: string): BuildOptions {
     mainFields: ["module", "main"],
     conditions: ["workerd", "worker"],
     external: ["cloudflare:*", "node:*"],
+    // Durable Object migrations are SQL files imported as text (drizzle's durable-sqlite migrator).
+    loader: { ".sql": "text" },
     alias: { "@aws-sdk/credential-provider-node": path.join(root, "control-plane/src/storage/no-ambient-credentials.ts") },
     minify: true,
     outfile,

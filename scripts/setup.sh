@@ -12,9 +12,10 @@ fi
 
 # docker.io: the engine; busybox-static: what the demo images are built from (no registry needed);
 # postgresql: initdb/pg_ctl/pg_dump for throwaway clusters; chromium: the console tests; git: code revert;
-# time: GNU time, which `npm run bench` uses to measure peak memory.
+# time: GNU time, which `npm run bench` uses to measure peak memory; sqlite3: a test rewrites Durable
+# Objects' SQLite files as older code left them.
 need_pkgs=()
-for pkg in docker.io busybox-static postgresql chromium git time; do
+for pkg in docker.io busybox-static postgresql chromium git time sqlite3; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_pkgs+=("$pkg")
 done
 if [ "${#need_pkgs[@]}" -gt 0 ]; then

@@ -24,8 +24,11 @@ export interface ControlPlaneWorld {
   d1(): ReturnType<Miniflare["getD1Database"]>;
   /** Lines the Worker and its Durable Objects logged, for diagnosing a failed test. */
   logs(): string[];
-  /** Restarts on the same state; `env` replaces Worker vars/secrets from then on (e.g. rotated SIGNING_KEYS). */
-  restart(env?: Record<string, string>): Promise<void>;
+  /**
+   * Restarts on the same state; `env` replaces Worker vars/secrets from then on (e.g. rotated SIGNING_KEYS).
+   * `whileStopped` gets the Durable Objects' SQLite folder while no workerd has it open.
+   */
+  restart(env?: Record<string, string>, whileStopped?: (durableObjectsDir: string) => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -169,9 +172,10 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     },
     d1: () => current.mf.getD1Database("DB"),
     logs: () => [...logLines],
-    async restart(env) {
+    async restart(env, whileStopped) {
       if (env !== undefined) bindings = { ...bindings, ...env };
       await current.mf.dispose();
+      await whileStopped?.(path.join(stateDir, "do"));
       // The old workerd may hold the port for a moment after dispose: retry the same port briefly.
       for (let attempt = 0; ; attempt++) {
         try {

@@ -10,8 +10,10 @@ import { fromHex, leafHash, TreeBuilder, toHex } from "../../../shared/audit/mer
 import { canonicalJson } from "../../../shared/canonical-json.ts";
 import { type AuditEntry, auditEntry, type NewAuditEntry } from "../../../shared/schemas/audit.ts";
 import { loadConfig } from "../config.ts";
+import { openDurableSqlite } from "../durable-sqlite.ts";
 import type { Env } from "../env.ts";
 import { errorFields, log } from "../log.ts";
+import migrations from "./do-sqlite/migrations/migrations.ts";
 import { publishCheckpoint } from "./checkpoint-publish.ts";
 import { BudgetStore } from "./budget-store.ts";
 import { RefusalStore } from "./refusal-store.ts";
@@ -27,12 +29,14 @@ export class AuditLog extends DurableObject<Env> {
   private tree: Promise<TreeBuilder> | undefined;
   /** Appends run one after another: seq = tree size only holds if no two interleave around D1 awaits. */
   private readonly queue = new SerialQueue();
-  private refusalStore: RefusalStore | undefined;
-  private budgetStore: BudgetStore | undefined;
+  private readonly refusals: RefusalStore;
+  private readonly budgets: BudgetStore;
 
-  private refusals(): RefusalStore {
-    this.refusalStore ??= new RefusalStore(this.ctx.storage.sql);
-    return this.refusalStore;
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    const db = openDurableSqlite(ctx, migrations);
+    this.refusals = new RefusalStore(db);
+    this.budgets = new BudgetStore(db);
   }
 
   /** Wakes the object at `at` unless an earlier wake is already set. */
@@ -108,7 +112,7 @@ export class AuditLog extends DurableObject<Env> {
    */
   async refusal(refusal: Refusal): Promise<{ limited: boolean }> {
     const minute = minuteOf(Date.now());
-    const store = this.refusals();
+    const store = this.refusals;
     const verdict = judgeRefusal(store.counts(minute, refusal));
     store.add(minute, refusal);
     if (verdict.writeNow) await this.append({ ...refusal.entry, details: { ...refusal.entry.details, address: refusal.address } });
@@ -118,12 +122,11 @@ export class AuditLog extends DurableObject<Env> {
 
   /** Spends `cost` of `key`'s budget for the current minute, unless that would pass `limit`. */
   spend(key: string, cost: number, limit: number): { allowed: boolean; firstDenied: boolean } {
-    this.budgetStore ??= new BudgetStore(this.ctx.storage.sql);
-    return this.budgetStore.spend(minuteOf(Date.now()), key, cost, limit);
+    return this.budgets.spend(minuteOf(Date.now()), key, cost, limit);
   }
 
   private async foldRefusals(now: number): Promise<void> {
-    const store = this.refusals();
+    const store = this.refusals;
     for (const { minute, action } of store.due(minuteOf(now))) {
       const entry = foldedEntry(action, minute, store.rows(minute, action));
       if (entry !== undefined) await this.append(entry);

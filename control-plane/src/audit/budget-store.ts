@@ -1,6 +1,10 @@
 // Per-minute budgets for authenticated write paths (alert webhooks per token), kept next to the
 // refusal counts in the AuditLog Durable Object's SQLite: a delivery that would overspend is refused
 // whole, and only the minute's first refusal is worth an audit entry.
+import { and, eq, lt } from "drizzle-orm";
+import type { DurableSqlite } from "../durable-sqlite.ts";
+import { budgets } from "./do-sqlite/schema.ts";
+
 export interface BudgetVerdict {
   allowed: boolean;
   /** The first delivery refused for this key this minute. */
@@ -8,25 +12,24 @@ export interface BudgetVerdict {
 }
 
 export class BudgetStore {
-  constructor(private readonly sql: SqlStorage) {
-    sql.exec(`CREATE TABLE IF NOT EXISTS budgets (
-      minute INTEGER NOT NULL, key TEXT NOT NULL, used INTEGER NOT NULL, denied INTEGER NOT NULL, PRIMARY KEY (minute, key))`);
-  }
+  constructor(private readonly db: DurableSqlite) {}
 
   spend(minute: number, key: string, cost: number, limit: number): BudgetVerdict {
-    this.sql.exec(`DELETE FROM budgets WHERE minute < ?`, minute);
-    const row = this.sql.exec(`SELECT used, denied FROM budgets WHERE minute = ? AND key = ?`, minute, key).toArray()[0];
-    const used = row === undefined ? 0 : Number(row.used);
-    const denied = row === undefined ? 0 : Number(row.denied);
+    this.db.delete(budgets).where(lt(budgets.minute, minute)).run();
+    const row = this.db
+      .select({ used: budgets.used, denied: budgets.denied })
+      .from(budgets)
+      .where(and(eq(budgets.minute, minute), eq(budgets.key, key)))
+      .get();
+    const used = row?.used ?? 0;
+    const denied = row?.denied ?? 0;
     const allowed = used + cost <= limit;
-    this.sql.exec(
-      `INSERT INTO budgets (minute, key, used, denied) VALUES (?, ?, ?, ?)
-       ON CONFLICT (minute, key) DO UPDATE SET used = excluded.used, denied = excluded.denied`,
-      minute,
-      key,
-      allowed ? used + cost : used,
-      allowed ? denied : denied + 1,
-    );
+    const spent = { used: allowed ? used + cost : used, denied: allowed ? denied : denied + 1 };
+    this.db
+      .insert(budgets)
+      .values({ minute, key, ...spent })
+      .onConflictDoUpdate({ target: [budgets.minute, budgets.key], set: spent })
+      .run();
     return { allowed, firstDenied: !allowed && denied === 0 };
   }
 }

@@ -9,6 +9,7 @@ import type { Preconditions } from "../../../shared/schemas/command.ts";
 import { resetStreakOnManualRollback } from "../alerts/wiring.ts";
 import { appendAudit } from "../audit/append.ts";
 import { loadConfig } from "../config.ts";
+import { openDurableSqlite } from "../durable-sqlite.ts";
 import type { Env } from "../env.ts";
 import { errorFields, log } from "../log.ts";
 import { notifyRollbackTransition } from "../notify/wiring.ts";
@@ -18,6 +19,7 @@ import type { RollbackRequestInput } from "../rollbacks/worker/request.ts";
 import type { ChannelContext } from "./channel-context.ts";
 import { CommandQueue, type EnqueueRequest } from "./command-queue.ts";
 import { lastStateKey } from "./last-state.ts";
+import migrations from "./do-sqlite/migrations/migrations.ts";
 import { QueueStore } from "./queue-store.ts";
 import { Reports } from "./reports.ts";
 import { Sockets } from "./sockets.ts";
@@ -34,7 +36,8 @@ export class HostChannel extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.store = new QueueStore(ctx.storage.sql);
+    const db = openDurableSqlite(ctx, migrations);
+    this.store = new QueueStore(db);
     const context: ChannelContext = {
       env,
       state: ctx,
@@ -51,7 +54,7 @@ export class HostChannel extends DurableObject<Env> {
     });
     this.queue = new CommandQueue(context, () => this.sockets.current());
     this.desk = new RollbackDesk(
-      ctx.storage.sql,
+      db,
       env,
       {
         enqueueAction: (action, createdBy, ttlSeconds, pre) => this.queue.enqueueAction(action, createdBy, ttlSeconds, pre),

@@ -9,6 +9,7 @@ import { inFlightRollbackStates, type RollbackState } from "../../../../shared/s
 import { randomId } from "../../../../shared/signing.ts";
 import { appendAudit } from "../../audit/append.ts";
 import { findBackup } from "../../backups/catalog.ts";
+import type { DurableSqlite } from "../../durable-sqlite.ts";
 import type { Env } from "../../env.ts";
 import { mirrorRollback } from "./d1-mirror.ts";
 import { decideAbandon, type LostBudget, lostDeadline, lostOutcome } from "./deadline.ts";
@@ -52,13 +53,13 @@ export class RollbackDesk {
   private readonly queue = new SerialQueue();
 
   constructor(
-    sql: SqlStorage,
+    db: DurableSqlite,
     private readonly env: Env,
     private readonly commands: CommandPort,
     private readonly lostBudget: () => LostBudget,
     private readonly listeners: readonly RollbackTransitionListener[],
   ) {
-    this.store = new RollbackStore(sql);
+    this.store = new RollbackStore(db);
   }
 
   /**
