@@ -24,6 +24,8 @@ export const errorCodes = [
   "CANCELLED",
   "AUDIT_INVALID",
   "UNAVAILABLE",
+  /** A dependency (the Docker Engine, a child process) accepted the request and never answered in time. */
+  "TIMED_OUT",
   /** Too many refused attempts from one client address or for one host name in a minute. */
   "RATE_LIMITED",
   "INTERNAL",
@@ -80,6 +82,7 @@ export const httpStatusFor: Record<ErrorCode, number> = {
   CANCELLED: 409,
   AUDIT_INVALID: 422,
   UNAVAILABLE: 503,
+  TIMED_OUT: 504,
   RATE_LIMITED: 429,
   INTERNAL: 500,
 };

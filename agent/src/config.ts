@@ -7,6 +7,7 @@ import { RewindError } from "../../shared/errors.ts";
 import { hostName } from "../../shared/schemas/common.ts";
 import { describeIssues } from "../../shared/schemas/zod-error.ts";
 import { privateJwk, publicJwk } from "../../shared/signing.ts";
+import { dockerTimeoutDefaults } from "./host/docker-timeouts.ts";
 import { pgTimeoutDefaults } from "./host/pg-timeouts.ts";
 
 const GB = 1024 ** 3;
@@ -85,6 +86,17 @@ export const agentConfig = z.strictObject({
       .optional(),
     smokeChecks: z.array(smokeCheck).default([]),
   }),
+  /** Deadlines on Docker Engine API calls (host/docker-timeouts.ts). */
+  docker: z
+    .strictObject({
+      timeouts: z
+        .strictObject({
+          callSeconds: z.number().int().positive().default(dockerTimeoutDefaults.callSeconds),
+          longCallSeconds: z.number().int().positive().default(dockerTimeoutDefaults.longCallSeconds),
+        })
+        .default({ ...dockerTimeoutDefaults }),
+    })
+    .default({ timeouts: { ...dockerTimeoutDefaults } }),
   thresholds: z
     .strictObject({
       minFreeDiskBytes: z

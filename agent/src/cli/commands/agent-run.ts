@@ -1,7 +1,7 @@
 // `rewind agent run`: runs the agent in the foreground (systemd or a terminal) until SIGTERM or
 // SIGINT, then closes the socket, lets running handlers record their outcome, and exits 0. A
 // rollback a killed agent left behind is resumed at start-up, without waiting for a new command.
-import Docker from "dockerode";
+import type Docker from "dockerode";
 import { RewindError } from "../../../../shared/errors.ts";
 import { type RunningAgent, startAgent } from "../../agent.ts";
 import { backupHandler } from "../../backup/command-handler.ts";
@@ -10,6 +10,7 @@ import { watchSeedBackups } from "../../backup/seed-watch.ts";
 import { hostStateProvider } from "../../channel/host-state.ts";
 import { persistPinnedKeys } from "../../channel/key-update.ts";
 import { type AgentConfig, loadAgentConfig } from "../../config.ts";
+import { dockerClient } from "../../host/docker-client.ts";
 import { createLogger, type Logger } from "../../log.ts";
 import { resumeAsCommand, rollbackCommandHandler } from "../../rollback/command-handler.ts";
 import { findInterrupted, resumeRollback } from "../../rollback/run-rollback.ts";
@@ -67,7 +68,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     base: { host: config.host },
   });
   const signal = untilSignal();
-  const docker = new Docker();
+  const docker = dockerClient(config.docker.timeouts);
   const agent = await startAgent({
     config,
     log,

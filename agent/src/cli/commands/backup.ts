@@ -1,9 +1,9 @@
 // `rewind backup`: takes a pre-deployment backup on this host by hand (the agent runs the same
 // code for the control plane's `backup` command). Progress goes to stderr; the result to stdout,
 // as text or, with --json, as one JSON object (backup dir, manifest, off-site keys, retention).
-import Docker from "dockerode";
 import { runBackup } from "../../backup/run-backup.ts";
 import { loadAgentConfig } from "../../config.ts";
+import { dockerClient } from "../../host/docker-client.ts";
 import type { DumpFormat } from "../../host/pg-dump.ts";
 import { configOption, configPath, parseCommand, usageError } from "../args.ts";
 import { stepLine } from "../format.ts";
@@ -30,7 +30,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const format = formats[args.format];
   if (format === undefined) throw usageError(`--format must be plain or custom, not '${args.format}'`);
   const config = await loadAgentConfig(configPath(args.config, io.env));
-  const docker = new Docker();
+  const docker = dockerClient(config.docker.timeouts);
   const result = await runBackup(
     config,
     { docker, onProgress: (event) => io.stderr.write(`${stepLine({ step: event.phase, state: event.state, message: event.message })}\n`) },

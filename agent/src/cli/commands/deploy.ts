@@ -1,8 +1,8 @@
 // `rewind deploy [--config PATH] [--window SECONDS] -- <deploy command…>`: the seed's
 // deploy-with-rollback.sh. Progress goes to stderr (the deploy command keeps the terminal's
 // stdout); the outcome is the exit code: 0 deployed, 3 rolled back, 4 rollback failed, 5 no backup.
-import Docker from "dockerode";
 import { loadAgentConfig } from "../../config.ts";
+import { dockerClient } from "../../host/docker-client.ts";
 import { type DeployOutcome, describeFailure, exitCodeOf } from "../../deploy/outcome.ts";
 import { type DeployEvent, runDeploy } from "../../deploy/run-deploy.ts";
 import { configOption, configPath, numberOption, parseCommand, usageError } from "../args.ts";
@@ -76,7 +76,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       viaControlPlane: !args.local,
       rollbackTimeoutMs: numberOption(args["rollback-timeout"], "rollback-timeout", 1) * 1000,
     },
-    { docker: new Docker(), env: io.env, onEvent: (event) => printEvent(io, event) },
+    { docker: dockerClient(config.docker.timeouts), env: io.env, onEvent: (event) => printEvent(io, event) },
   );
   if (args.json) io.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
   io.stderr.write(`rewind deploy: ${summary(outcome)}\n`);

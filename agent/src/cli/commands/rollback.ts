@@ -2,10 +2,10 @@
 // rollback run on the host itself without the control plane. The local form asks for confirmation
 // (showing the backup's timestamp and commit) unless --yes or ROLLBACK_CONFIRM=yes, as the seed's
 // script does; --dry-run prints the plan and runs only the checks.
-import Docker from "dockerode";
 import { RewindError } from "../../../../shared/errors.ts";
 import { randomId } from "../../../../shared/signing.ts";
 import { loadAgentConfig } from "../../config.ts";
+import { dockerClient } from "../../host/docker-client.ts";
 import type { RollbackProgress } from "../../rollback/executor.ts";
 import { planRollback } from "../../rollback/plan.ts";
 import type { RollbackReport } from "../../rollback/report.ts";
@@ -52,7 +52,11 @@ async function runLocal(argv: string[], io: CliIo): Promise<number> {
   // Ctrl-C cancels before services stop; after that the engine finishes or undoes.
   const onSigint = (): void => controller.abort();
   process.once("SIGINT", onSigint);
-  const ctx = { docker: new Docker(), signal: controller.signal, onProgress: (e: RollbackProgress) => io.stdout.write(`${stepLine(e)}\n`) };
+  const ctx = {
+    docker: dockerClient(config.docker.timeouts),
+    signal: controller.signal,
+    onProgress: (e: RollbackProgress) => io.stdout.write(`${stepLine(e)}\n`),
+  };
   try {
     if (args.resume) {
       const report = await resumeRollback(config, ctx);

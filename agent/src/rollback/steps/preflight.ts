@@ -2,7 +2,8 @@
 // (missing archives fetched back from the off-site copy; every file read whole: gzip decompression,
 // sha256 against the manifest; a custom-format dump's table of contents), disk has room for the
 // staged copies, PostgreSQL answers, git knows the target commit, and the names the rollback will
-// create (staged, set aside before and after) are distinct and free. Any failure is PREFLIGHT_FAILED.
+// create (staged, set aside before and after) are distinct and free. Any failure is PREFLIGHT_FAILED,
+// except a Docker call that timed out (TIMED_OUT).
 // The live database's OID is journaled: an undo brings back exactly that database.
 import path from "node:path";
 import { RewindError, isRewindError } from "../../../../shared/errors.ts";
@@ -33,6 +34,8 @@ async function check<T>(what: string, work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     if (isRewindError(error, "PREFLIGHT_FAILED")) throw error;
+    // A stalled dependency keeps its own code: the operator fixes the engine, not the backup.
+    if (isRewindError(error, "TIMED_OUT")) throw new RewindError("TIMED_OUT", `${what}: ${error.message}; nothing was changed`, { cause: error });
     return fail(`${what}: ${(error as Error).message}`, error);
   }
 }

@@ -1,0 +1,56 @@
+// Issue 13.12, Docker side: a Docker Engine that accepts a call and never answers, before downtime.
+// The real `rewind rollback --local` runs against the real engine through a socket that stalls the
+// logs call of the document-state step: the rollback must fail promptly with TIMED_OUT, naming the
+// call and the setting, with nothing stopped, the live data and code untouched, and the host free
+// for the next rollback.
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { expect, it } from "vitest";
+import { rollbackDir } from "../../agent/src/rollback/journal-file.ts";
+import { readRollbackLock } from "../../agent/src/rollback/lock-file.ts";
+import type { RollbackReport } from "../../agent/src/rollback/report.ts";
+import { runRewindCli } from "../world/rewind-cli.ts";
+import { startStalledDocker } from "../world/stalled-docker.ts";
+import { containerStates, databaseNames, gitHeadOf, scenarioPerTest, snapshotDatabase } from "./rollback-fixture.ts";
+
+const world = scenarioPerTest();
+
+it("a Docker call that never answers before downtime fails the rollback promptly with TIMED_OUT, host untouched", async () => {
+  const s = await world.prepare();
+  const raw = JSON.parse(await readFile(s.configFile, "utf8")) as Record<string, unknown>;
+  await writeFile(s.configFile, JSON.stringify({ ...raw, docker: { timeouts: { callSeconds: 2 } } }, null, 2));
+  const engine = await startStalledDocker(/^GET \S*\/containers\/[^/ ]+\/logs/);
+  const before = await containerStates(world.docker, s);
+  try {
+    const started = Date.now();
+    const result = await runRewindCli(["rollback", "--local", "--config", s.configFile, "--backup", s.backupDir, "--yes"], {
+      env: { ...process.env, DOCKER_HOST: `unix://${engine.socketPath}` },
+    });
+    const elapsed = Date.now() - started;
+
+    expect(engine.stalled()).toHaveLength(1);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(
+      /TIMED_OUT: the Docker Engine did not answer GET \S*\/containers\/[0-9a-f]+\/logs within 2 s \(docker\.timeouts\.callSeconds\)/,
+    );
+    expect(result.stderr).toContain("(in step document-state)");
+    expect(elapsed).toBeLessThan(60_000);
+    const rollbackId = /rollback (\S+): failed/.exec(result.stdout)?.[1] ?? "";
+    const report = JSON.parse(await readFile(path.join(rollbackDir(s.config.stateDir, rollbackId), "report.json"), "utf8")) as RollbackReport;
+    expect(report.state).toBe("failed");
+    expect(report.steps.map((step) => [step.id, step.state])).toEqual([
+      ["preflight", "succeeded"],
+      ["load-backup", "succeeded"],
+      ["document-state", "failed"],
+    ]);
+    expect(report.error).toMatchObject({ step: "document-state", code: "TIMED_OUT" });
+  } finally {
+    await engine.stop();
+  }
+  // Nothing stopped or recreated, live data and code as they were, no staged copy, the host free.
+  expect(await containerStates(world.docker, s)).toEqual(before);
+  expect(await snapshotDatabase(s.databaseUrl)).toEqual(s.v2.tables);
+  expect(await gitHeadOf(s.config.project.dir)).toBe(s.v2Commit);
+  expect((await databaseNames(world.cluster)).filter((name) => name.startsWith(s.database))).toEqual([s.database]);
+  expect(await readRollbackLock(s.config.stateDir)).toBeUndefined();
+});
