@@ -97,6 +97,8 @@ export const agentConfig = z.strictObject({
         .default({ ...dockerTimeoutDefaults }),
     })
     .default({ timeouts: { ...dockerTimeoutDefaults } }),
+  /** `rewind deploy`: the deploy command's bound (its `--timeout` overrides it). */
+  deploy: z.strictObject({ commandTimeoutSeconds: z.number().int().positive().default(3600) }).default({ commandTimeoutSeconds: 3600 }),
   thresholds: z
     .strictObject({
       minFreeDiskBytes: z

@@ -81,6 +81,9 @@ describe("deploy outcome", () => {
     expect(describeFailure(failure)).toBe("3 consecutive failed health checks: backend running/unhealthy");
     expect(describeFailure({ kind: "command-failed", exitCode: 1, signal: null })).toBe("deploy command exited with code 1");
     expect(describeFailure({ kind: "command-failed", exitCode: null, signal: "SIGKILL" })).toBe("deploy command was killed by SIGKILL");
+    expect(describeFailure({ kind: "command-timed-out", timeoutSeconds: 600 })).toBe(
+      "deploy command did not finish within 600 s (--timeout, deploy.commandTimeoutSeconds): its process group was killed",
+    );
     expect(describeFailure({ kind: "verification", failed: ["api HTTP 404"] })).toBe("verification failed at the end of the watch window: api HTTP 404");
   });
 });

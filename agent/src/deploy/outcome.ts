@@ -3,6 +3,7 @@
 // host, 5 the pre-deployment backup failed (nothing was deployed).
 export type DeployFailure =
   | { kind: "command-failed"; exitCode: number | null; signal: string | null }
+  | { kind: "command-timed-out"; timeoutSeconds: number }
   | { kind: "health-checks"; check: string; count: number; detail: string }
   | { kind: "verification"; failed: string[] };
 
@@ -32,6 +33,8 @@ export function describeFailure(failure: DeployFailure): string {
   switch (failure.kind) {
     case "command-failed":
       return failure.signal === null ? `deploy command exited with code ${failure.exitCode ?? "unknown"}` : `deploy command was killed by ${failure.signal}`;
+    case "command-timed-out":
+      return `deploy command did not finish within ${failure.timeoutSeconds} s (--timeout, deploy.commandTimeoutSeconds): its process group was killed`;
     case "health-checks":
       return `${failure.count} consecutive failed health checks: ${failure.detail}`;
     case "verification":

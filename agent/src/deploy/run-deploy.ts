@@ -17,8 +17,13 @@ import { awaitRollbackReport, requestRemoteRollback } from "./remote-rollback.ts
 import { runDeployCommand } from "./run-command.ts";
 import { watchDeployment } from "./watch.ts";
 
+/** Between SIGTERM and SIGKILL for a deploy command past its timeout. */
+const commandKillGraceSeconds = 10;
+
 export interface DeployOptions {
   command: readonly string[];
+  /** How long the deploy command may run before its process group is killed (a failed deploy). */
+  commandTimeoutSeconds: number;
   windowMs: number;
   intervalMs: number;
   failureThreshold: number;
@@ -74,9 +79,14 @@ async function deployHoldingHost(config: AgentConfig, options: DeployOptions, ct
   const before = new Set((await listProjectContainers(ctx.docker, config.project.name)).map((c) => c.service));
 
   phase(`running: ${options.command.join(" ")}`);
-  const exit = await runDeployCommand(options.command, config.project.dir, ctx.env);
+  const exit = await runDeployCommand(options.command, config.project.dir, ctx.env, {
+    timeoutSeconds: options.commandTimeoutSeconds,
+    killGraceSeconds: commandKillGraceSeconds,
+  });
   let failure: DeployFailure | undefined;
-  if (exit.exitCode !== 0) {
+  if (exit.timedOut) {
+    failure = { kind: "command-timed-out", timeoutSeconds: options.commandTimeoutSeconds };
+  } else if (exit.exitCode !== 0) {
     failure = { kind: "command-failed", exitCode: exit.exitCode, signal: exit.signal };
   } else {
     const after = (await listProjectContainers(ctx.docker, config.project.name)).map((c) => c.service);

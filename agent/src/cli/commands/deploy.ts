@@ -1,4 +1,4 @@
-// `rewind deploy [--config PATH] [--window SECONDS] -- <deploy command…>`: the seed's
+// `rewind deploy [--config PATH] [--timeout SECONDS] [--window SECONDS] -- <deploy command…>`: the seed's
 // deploy-with-rollback.sh. Progress goes to stderr (the deploy command keeps the terminal's
 // stdout); the outcome is the exit code: 0 deployed, 3 rolled back, 4 rollback failed, 5 no backup.
 import { loadAgentConfig } from "../../config.ts";
@@ -11,6 +11,12 @@ import type { CliIo, Command } from "../io.ts";
 
 const options = {
   ...configOption,
+  timeout: {
+    type: "string",
+    value: "SECONDS",
+    description:
+      "how long the deploy command may run; past it its process group is killed and the deploy rolls back (default: deploy.commandTimeoutSeconds in the agent config, 3600)",
+  },
   window: { type: "string", value: "SECONDS", default: "300", description: "how long to watch after the command succeeded (default 300)" },
   interval: { type: "string", value: "SECONDS", default: "10", description: "time between health-check rounds (default 10)" },
   failures: { type: "string", value: "N", default: "3", description: "consecutive failed checks that mean a rollback (default 3, the seed's)" },
@@ -70,6 +76,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     config,
     {
       command,
+      commandTimeoutSeconds: args.timeout === undefined ? config.deploy.commandTimeoutSeconds : numberOption(args.timeout, "timeout", 1),
       windowMs: numberOption(args.window, "window", 0) * 1000,
       intervalMs: numberOption(args.interval, "interval", 0.1) * 1000,
       failureThreshold: numberOption(args.failures, "failures", 1),
@@ -85,9 +92,11 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 
 export const command: Command = {
   help: {
-    usage: ["rewind deploy [--config PATH] [--window SECONDS] [--interval SECONDS] [--failures N] [--local] [--json] -- <deploy command> [args…]"],
+    usage: [
+      "rewind deploy [--config PATH] [--timeout SECONDS] [--window SECONDS] [--interval SECONDS] [--failures N] [--local] [--json] -- <deploy command> [args…]",
+    ],
     description:
-      "The seed's deploy-with-rollback.sh. Backs up first, runs the deploy command (no shell unless you name\none: -- sh -c '…'), then watches the compose project's health. A failed command, N consecutive failed\nchecks of any service or smoke check, or a failed verification at the end of the window rolls back at\nonce: through the control plane when it takes the request, locally otherwise. Progress goes to stderr;\nthe deploy command keeps the terminal's stdout.",
+      "The seed's deploy-with-rollback.sh. Backs up first, runs the deploy command (no shell unless you name\none: -- sh -c '…'), then watches the compose project's health. A failed command, N consecutive failed\nchecks of any service or smoke check, or a failed verification at the end of the window rolls back at\nonce: through the control plane when it takes the request, locally otherwise. A command still running\nafter --timeout is killed with its whole process group (SIGTERM, SIGKILL 10 s later) and counts as\nfailed; so does one stopped by Ctrl-C, which Rewind passes on to it. Progress goes to stderr; the\ndeploy command keeps the terminal's stdout.",
     options,
     exitCodes: [
       [0, "deployed and healthy through the watch window"],
