@@ -1,16 +1,17 @@
-// Offline verification throughput of `rewind audit verify`'s engine (entries per second): a log of
-// 1,000,000 entries (1 % of them carrying a signed agent report) written to a temp NDJSON file and
-// verified from disk against its newest checkpoint; and a smaller log verified against the full
-// per-append checkpoint series, as the control plane exports it (one Ed25519 check per entry).
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+// Offline verification throughput of `rewind audit verify` (entries per second): a log of 1,000,000
+// entries (1 % of them carrying a signed agent report) written as an export directory and verified
+// from disk the way the CLI does (its loader, then the verifier) against its newest checkpoint; and a
+// smaller log verified against the full per-append checkpoint series, as the control plane exports it
+// (one Ed25519 check per entry).
+import { createWriteStream } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { once } from "node:events";
 import { pathToFileURL } from "node:url";
+import { loadVerifyInput } from "../agent/src/audit/read-export.ts";
 import { signCheckpoint, verifyCheckpoint } from "../shared/audit/checkpoint.ts";
-import type { CheckpointLine } from "../shared/audit/export.ts";
+import { type CheckpointLine, exportFiles, toNdjson } from "../shared/audit/export.ts";
 import { leafHash, TreeBuilder } from "../shared/audit/merkle.ts";
 import { verifyAuditExport } from "../shared/audit/verify.ts";
 import { canonicalJson } from "../shared/canonical-json.ts";
@@ -37,10 +38,10 @@ async function signaturesPerSecond(notes: readonly string[], keys: readonly Publ
 const origin = "bench.rewind/audit";
 const reportEvery = 100;
 
-async function writeLog(file: string, entries: number, series: "newest" | "every-append") {
+async function writeLog(dir: string, entries: number, series: "newest" | "every-append") {
   const logKey = await generateSigningKey("bench-log");
   const agentKey = await generateSigningKey("bench-agent");
-  const out = createWriteStream(file);
+  const out = createWriteStream(path.join(dir, exportFiles.entries));
   const tree = new TreeBuilder();
   const checkpoints: CheckpointLine[] = [];
   let bytes = 0;
@@ -80,23 +81,19 @@ async function writeLog(file: string, entries: number, series: "newest" | "every
   out.end();
   await once(out, "finish");
   const newest = await signCheckpoint({ origin, size: tree.size, root: tree.root() }, logKey.privateJwk);
-  return { newest, checkpoints, logKeys: [logKey.publicJwk], agentKeys: { hosts: { "web-1": [agentKey.publicJwk] } }, bytes };
+  await writeFile(path.join(dir, exportFiles.checkpoint), newest);
+  await writeFile(path.join(dir, exportFiles.checkpoints), toNdjson(checkpoints.map((line) => JSON.stringify(line))));
+  await writeFile(path.join(dir, exportFiles.jwks), JSON.stringify({ keys: [logKey.publicJwk] }));
+  await writeFile(path.join(dir, exportFiles.agentKeys), JSON.stringify({ hosts: { "web-1": [agentKey.publicJwk] } }));
+  return { checkpoints, logKeys: [logKey.publicJwk], bytes };
 }
 
 async function measure(entries: number, series: "newest" | "every-append"): Promise<AuditVerifyRow> {
   const dir = await mkdtemp(path.join(tmpdir(), "rewind-bench-audit-"));
   try {
-    const file = path.join(dir, "audit.ndjson");
-    const log = await writeLog(file, entries, series);
-    const lines = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Number.POSITIVE_INFINITY });
+    const log = await writeLog(dir, entries, series);
     const started = process.hrtime.bigint();
-    const result = await verifyAuditExport({
-      entries: lines,
-      logKeys: log.logKeys,
-      agentKeys: log.agentKeys,
-      checkpoint: log.newest,
-      checkpoints: log.checkpoints,
-    });
+    const result = await verifyAuditExport(await loadVerifyInput({ export: dir, key: path.join(dir, exportFiles.jwks) }));
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     if (!result.ok) throw new Error(`benchmark log did not verify: ${result.reason}`);
     return {

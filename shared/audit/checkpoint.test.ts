@@ -44,4 +44,14 @@ describe("C2SP checkpoints", () => {
     expect(await codeOf(verifyCheckpoint(note.replace("\n\n", "\n"), [old.publicJwk]))).toBe("MALFORMED");
     expect(() => parseCheckpoint("o\n-1\nAAAA\n\n\u2014 o AAAAAAAA\n")).toThrow(/not a decimal number/);
   });
+
+  it("matches each note's key hash against its own origin, one key signing for several origins in turn", async () => {
+    const key = await generateSigningKey("shared");
+    const a = await signCheckpoint({ origin: "a.example/log", size: 1, root }, key.privateJwk);
+    const b = await signCheckpoint({ origin: "b.example/log", size: 2, root }, key.privateJwk);
+    for (const note of [a, b, a]) expect((await verifyCheckpoint(note, [key.publicJwk])).origin).toBe(note.split("\n")[0]);
+    // b's signature relabelled as a's origin still carries b's key hash: no key named a.example/log made it.
+    const relabelled = b.replace(/^b\.example/, "a.example").replace("\u2014 b.example", "\u2014 a.example");
+    expect(await codeOf(verifyCheckpoint(relabelled, [key.publicJwk]))).toBe("UNKNOWN_KEY");
+  });
 });

@@ -47,6 +47,18 @@ export function noteKeyHash(name: string, jwk: PublicJwk): Uint8Array {
   return sha256(input).slice(0, 4);
 }
 
+// A series of checkpoints names the same origin with the same keys every time: each key remembers
+// the key hash of the last name it was asked for (bounded, whatever names a forged series holds).
+const lastKeyHash = new WeakMap<PublicJwk, { name: string; hash: Uint8Array }>();
+
+function cachedKeyHash(name: string, jwk: PublicJwk): Uint8Array {
+  const last = lastKeyHash.get(jwk);
+  if (last?.name === name) return last.hash;
+  const hash = noteKeyHash(name, jwk);
+  lastKeyHash.set(jwk, { name, hash });
+  return hash;
+}
+
 /** The verifier key string the note ecosystem uses: `<name>+<hex key hash>+<base64(0x01 ‖ public key)>`. */
 export function verifierKey(name: string, jwk: PublicJwk): string {
   const hex = Array.from(noteKeyHash(name, jwk), (b) => b.toString(16).padStart(2, "0")).join("");
@@ -89,7 +101,12 @@ function malformed(why: string): RewindError {
   return new RewindError("MALFORMED", `checkpoint is malformed: ${why}`);
 }
 
-export function parseCheckpoint(text: string): { head: Checkpoint; signatures: NoteSignature[] } {
+export interface ParsedCheckpoint {
+  head: Checkpoint;
+  signatures: NoteSignature[];
+}
+
+export function parseCheckpoint(text: string): ParsedCheckpoint {
   const split = text.indexOf("\n\n");
   if (split < 0) throw malformed("no blank line between body and signatures");
   const body = text.slice(0, split + 1);
@@ -139,15 +156,16 @@ function importVerifyKey(key: PublicJwk): Promise<CryptoKey> {
 }
 
 /**
- * Parses and checks a checkpoint against the log's public keys (any of them, for rotation): a
- * signature line must name the origin, carry a key hash of one of the keys and verify over the body.
+ * Parses (unless given parsed) and checks a checkpoint against the log's public keys (any of them,
+ * for rotation): a signature line must name the origin, carry a key hash of one of the keys and
+ * verify over the body.
  */
-export async function verifyCheckpoint(text: string, keys: readonly PublicJwk[]): Promise<Checkpoint> {
-  const { head, signatures } = parseCheckpoint(text);
+export async function verifyCheckpoint(note: string | ParsedCheckpoint, keys: readonly PublicJwk[]): Promise<Checkpoint> {
+  const { head, signatures } = typeof note === "string" ? parseCheckpoint(note) : note;
   let known = false;
   for (const sig of signatures) {
     for (const key of keys) {
-      if (sig.name !== head.origin || !sameBytes(sig.keyHash, noteKeyHash(sig.name, key))) continue;
+      if (sig.name !== head.origin || !sameBytes(sig.keyHash, cachedKeyHash(sig.name, key))) continue;
       known = true;
       const publicKey = await importVerifyKey(key);
       if (await crypto.subtle.verify({ name: "Ed25519" }, publicKey, sig.signature, encoder.encode(head.body))) return head;

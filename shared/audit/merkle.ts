@@ -28,15 +28,29 @@ export function nodeHash(left: Hash, right: Hash): Hash {
 export const emptyRoot: Hash = sha256(new Uint8Array(0));
 
 /**
+ * The two hashes a tree is built with. These portable ones run everywhere; a runtime with a native
+ * SHA-256 may pass its own (the CLI's verifier does: several times faster), computing the same bytes.
+ */
+export interface MerkleHashes {
+  leaf(entry: string): Hash;
+  node(left: Hash, right: Hash): Hash;
+}
+
+export const portableHashes: MerkleHashes = { leaf: leafHash, node: nodeHash };
+
+/**
  * Appends leaf hashes one at a time and yields the tree head at any size in O(log n): it keeps one
- * hash per perfect subtree on the tree's left edge (sizes are the binary digits of the leaf count).
+ * hash per perfect subtree on the tree's left edge (their sizes are the binary digits of the leaf
+ * count, largest first, so the count alone says which to merge).
  */
 export class TreeBuilder {
-  private readonly stack: { hash: Hash; size: number }[] = [];
+  private readonly stack: Hash[] = [];
   private count = 0;
 
+  constructor(private readonly hashes: MerkleHashes = portableHashes) {}
+
   clone(): TreeBuilder {
-    const copy = new TreeBuilder();
+    const copy = new TreeBuilder(this.hashes);
     copy.stack.push(...this.stack);
     copy.count = this.count;
     return copy;
@@ -47,22 +61,23 @@ export class TreeBuilder {
   }
 
   push(leaf: Hash): void {
-    let merged = { hash: leaf, size: 1 };
-    for (let top = this.stack.at(-1); top !== undefined && top.size === merged.size; top = this.stack.at(-1)) {
-      this.stack.pop();
-      merged = { hash: nodeHash(top.hash, merged.hash), size: top.size * 2 };
+    let merged = leaf;
+    // Each trailing 1 bit of the count is a perfect subtree as large as the one being carried.
+    for (let n = this.count; n % 2 === 1; n = (n - 1) / 2) {
+      const left = this.stack.pop();
+      if (left === undefined) throw new Error("tree stack out of step with its size");
+      merged = this.hashes.node(left, merged);
     }
     this.stack.push(merged);
     this.count += 1;
   }
 
   root(): Hash {
-    const last = this.stack.at(-1);
-    if (last === undefined) return emptyRoot;
-    let hash = last.hash;
+    let hash = this.stack.at(-1);
+    if (hash === undefined) return emptyRoot;
     for (let i = this.stack.length - 2; i >= 0; i -= 1) {
       const left = this.stack[i];
-      if (left !== undefined) hash = nodeHash(left.hash, hash);
+      if (left !== undefined) hash = this.hashes.node(left, hash);
     }
     return hash;
   }

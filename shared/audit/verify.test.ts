@@ -152,6 +152,17 @@ describe("verifyAuditExport", () => {
     expect(result.reason).toContain("not signed by any of the given keys");
   });
 
+  it("refuses a listed checkpoint that does not parse, naming the first entry it should vouch for", async () => {
+    const series = genuine.series.map((line) => (line.size === 6 ? { ...line, note: line.note.replace("\n\n", "\n") } : line));
+    expect(await verifyAuditExport(input({ ...genuine, series }))).toMatchObject({
+      ok: false,
+      problem: "CHECKPOINT_INVALID",
+      firstBadSeq: 5,
+      checkpointsChecked: 5,
+      reason: expect.stringMatching(/checkpoint at size 6 is not genuine: checkpoint is malformed/),
+    });
+  });
+
   it("names an entry whose agent report was replaced", async () => {
     const impostor = await generateSigningKey("impostor");
     const forgedReport = { kind: "result" as const, commandId: randomId(), ok: true };

@@ -5,13 +5,13 @@
 // matches every signed checkpoint (the per-append series, the newest one, and an older one the
 // auditor kept). Checks run in seq order, so the first failure names the first bad sequence number.
 import { canonicalJson, isCanonicalJsonText } from "../canonical-json.ts";
-import { isRewindError } from "../errors.ts";
+import { isRewindError, RewindError } from "../errors.ts";
 import { type AuditEntry, auditEntry } from "../schemas/audit.ts";
 import { describeIssues } from "../schemas/zod-error.ts";
 import { type PublicJwk, verifyReport } from "../signing.ts";
-import { type Checkpoint, parseCheckpoint, verifyCheckpoint } from "./checkpoint.ts";
+import { type Checkpoint, type ParsedCheckpoint, parseCheckpoint, verifyCheckpoint } from "./checkpoint.ts";
 import type { AgentKeys, CheckpointLine } from "./export.ts";
-import { emptyRoot, equalHashes, type Hash, leafHash, TreeBuilder, toHex } from "./merkle.ts";
+import { emptyRoot, equalHashes, type Hash, type MerkleHashes, portableHashes, TreeBuilder, toHex } from "./merkle.ts";
 import { OrderedChecks } from "./ordered-checks.ts";
 
 export type AuditProblem =
@@ -37,6 +37,8 @@ export interface VerifyInput {
   previousCheckpoint?: string;
   /** Every checkpoint the log signed (one per append), to name exactly which entry was changed. */
   checkpoints?: readonly CheckpointLine[];
+  /** The RFC 9162 hashes to recompute the tree with (default: the portable ones). */
+  hashes?: MerkleHashes;
 }
 
 export interface VerifyResult {
@@ -70,9 +72,22 @@ interface Progress {
   checkpointsChecked: number;
 }
 
-async function checkpointOrFail(text: string, keys: readonly PublicJwk[], what: string, seq: number | undefined): Promise<Checkpoint> {
+/** A checkpoint parsed once, or why it does not parse (a failure reported in its turn). */
+type Note = ParsedCheckpoint | RewindError;
+
+function parseNote(text: string): Note {
   try {
-    return await verifyCheckpoint(text, keys);
+    return parseCheckpoint(text);
+  } catch (error) {
+    if (!isRewindError(error)) throw error;
+    return error;
+  }
+}
+
+async function checkpointOrFail(note: string | Note, keys: readonly PublicJwk[], what: string, seq: number | undefined): Promise<Checkpoint> {
+  try {
+    if (note instanceof RewindError) throw note;
+    return await verifyCheckpoint(note, keys);
   } catch (error) {
     if (!isRewindError(error)) throw error;
     throw new Failure("CHECKPOINT_INVALID", seq, `${what} is not genuine: ${error.message}`);
@@ -145,7 +160,8 @@ async function run(input: VerifyInput, progress: Progress): Promise<{ newest: Ch
       ? undefined
       : await checkpointOrFail(input.previousCheckpoint, input.logKeys, "the older checkpoint you kept", undefined);
 
-  const tree = new TreeBuilder();
+  const hashes = input.hashes ?? portableHashes;
+  const tree = new TreeBuilder(hashes);
   const checks = new OrderedChecks(
     (error): error is Failure => error instanceof Failure,
     (counts) => {
@@ -160,8 +176,8 @@ async function run(input: VerifyInput, progress: Progress): Promise<{ newest: Ch
   let matched = 0;
   // A checkpoint's signature is judged before its size and root, so a failure names the first entry
   // no genuine checkpoint vouches for. `from` is that entry, fixed when the check is queued.
-  const vouch = async (text: string, what: string, kind: string, root: Hash, from: number, size?: number): Promise<Checkpoint> => {
-    const head = await checkpointOrFail(text, input.logKeys, what, from);
+  const vouch = async (note: Note, what: string, kind: string, root: Hash, from: number, size?: number): Promise<Checkpoint> => {
+    const head = await checkpointOrFail(note, input.logKeys, what, from);
     if (size !== undefined && head.size !== size) {
       throw new Failure("CHECKPOINT_INVALID", from, `${what} is listed at size ${size} but signed for size ${head.size}`);
     }
@@ -171,20 +187,17 @@ async function run(input: VerifyInput, progress: Progress): Promise<{ newest: Ch
     return head;
   };
   /** Moves `matched` on when the (not yet verified) checkpoint agrees with the tree. */
-  const advance = (text: string, root: Hash, size: number): void => {
-    try {
-      const { head } = parseCheckpoint(text);
-      if (head.size === size && equalHashes(head.root, root)) matched = size;
-    } catch {
-      // Malformed: its queued check fails and is reported in order.
-    }
+  const advance = (note: Note, root: Hash, size: number): void => {
+    // A malformed one moves nothing: its queued check fails and is reported in order.
+    if (!(note instanceof RewindError) && note.head.size === size && equalHashes(note.head.root, root)) matched = size;
   };
-  const newestSize = parseCheckpoint(newestText).head.size;
+  const newestNote = parseCheckpoint(newestText);
+  const newestSize = newestNote.head.size;
   let newest: Promise<Checkpoint> | undefined;
   const queueNewest = async (root: Hash, entriesBefore: number): Promise<void> => {
     const from = matched;
-    newest = vouch(newestText, "newest checkpoint", "newest checkpoint", root, from);
-    advance(newestText, root, newestSize);
+    newest = vouch(newestNote, "newest checkpoint", "newest checkpoint", root, from);
+    advance(newestNote, root, newestSize);
     await checks.add(newest, { checkpoints: 1, agentReports: 0 }, entriesBefore);
   };
   if (newestSize === 0) await queueNewest(tree.root(), 0);
@@ -200,12 +213,13 @@ async function run(input: VerifyInput, progress: Progress): Promise<{ newest: Ch
     if (entry.agentJws !== undefined) {
       await checks.add(checkAgentReport(entry, entry.agentJws, input.agentKeys), { checkpoints: 0, agentReports: 1 }, index);
     }
-    tree.push(leafHash(line));
+    tree.push(hashes.leaf(line));
     const size = index + 1;
-    const note = series.get(size);
-    const needsRoot = note !== undefined || previous?.size === size || newestSize === size;
+    const listed = series.get(size);
+    const needsRoot = listed !== undefined || previous?.size === size || newestSize === size;
     const root = needsRoot ? tree.root() : emptyRoot;
-    if (note !== undefined) {
+    if (listed !== undefined) {
+      const note = parseNote(listed);
       const from = matched;
       await checks.add(vouch(note, `checkpoint at size ${size}`, "checkpoint", root, from, size), { checkpoints: 1, agentReports: 0 }, index);
       advance(note, root, size);
@@ -222,7 +236,7 @@ async function run(input: VerifyInput, progress: Progress): Promise<{ newest: Ch
   await checks.drain();
   progress.root = toHex(tree.root());
   // Not reached by the lines (a cut-off export): still judged genuine or not before anything else.
-  const head = await (newest ?? checkpointOrFail(newestText, input.logKeys, "newest checkpoint", matched));
+  const head = await (newest ?? checkpointOrFail(newestNote, input.logKeys, "newest checkpoint", matched));
   if (newest === undefined) progress.checkpointsChecked += 1;
   if (previous !== undefined && previous.size > index) {
     throw new Failure("TRUNCATED", index, `history is cut off: the older checkpoint you kept covers ${previous.size} entries, the export has ${index}`);

@@ -12,6 +12,7 @@ import { RewindError } from "../../../shared/errors.ts";
 import { describeIssues } from "../../../shared/schemas/zod-error.ts";
 import { type PublicJwk, publicJwk } from "../../../shared/signing.ts";
 import { ApiClient } from "../api-client.ts";
+import { nativeHashes } from "./native-hashes.ts";
 
 export interface VerifyPaths {
   export: string;
@@ -107,6 +108,7 @@ export async function loadVerifyInput(paths: VerifyPaths): Promise<VerifyInput> 
     logKeys,
     agentKeys,
     checkpoints,
+    hashes: nativeHashes,
     ...(checkpoint === undefined ? {} : { checkpoint }),
     ...(previousCheckpoint === undefined ? {} : { previousCheckpoint }),
   };
