@@ -1,9 +1,4 @@
 -- IF NOT EXISTS: objects deployed before migrations made these same tables in their constructor.
-CREATE TABLE IF NOT EXISTS `meta` (
-	`key` text PRIMARY KEY NOT NULL,
-	`value` text NOT NULL
-);
---> statement-breakpoint
 CREATE TABLE IF NOT EXISTS `commands` (
 	`id` text PRIMARY KEY NOT NULL,
 	`jws` text NOT NULL,
@@ -19,14 +14,14 @@ CREATE TABLE IF NOT EXISTS `commands` (
 );
 --> statement-breakpoint
 CREATE INDEX IF NOT EXISTS `commands_state` ON `commands` (`state`,`expires_at`);--> statement-breakpoint
-CREATE TABLE IF NOT EXISTS `seen_reports` (
-	`id` text PRIMARY KEY NOT NULL,
-	`received_at` integer NOT NULL
-);
---> statement-breakpoint
 CREATE TABLE IF NOT EXISTS `connect_tokens` (
 	`jti` text PRIMARY KEY NOT NULL,
 	`expires_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE IF NOT EXISTS `meta` (
+	`key` text PRIMARY KEY NOT NULL,
+	`value` text NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE IF NOT EXISTS `rollbacks` (
@@ -39,4 +34,8 @@ CREATE TABLE IF NOT EXISTS `rollbacks` (
 );
 --> statement-breakpoint
 CREATE INDEX IF NOT EXISTS `rollbacks_state` ON `rollbacks` (`state`);--> statement-breakpoint
-CREATE INDEX IF NOT EXISTS `rollbacks_command` ON `rollbacks` (`command_id`);
+CREATE INDEX IF NOT EXISTS `rollbacks_command` ON `rollbacks` (`command_id`);--> statement-breakpoint
+CREATE TABLE IF NOT EXISTS `seen_reports` (
+	`id` text PRIMARY KEY NOT NULL,
+	`received_at` integer NOT NULL
+);
