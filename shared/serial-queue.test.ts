@@ -27,4 +27,21 @@ describe("SerialQueue", () => {
     await expect(failed).rejects.toThrow("disk full");
     await expect(next).resolves.toBe("written");
   });
+
+  it("idle() waits for every task queued so far, failed ones included, without throwing", async () => {
+    const queue = new SerialQueue();
+    const done: string[] = [];
+    void queue.run(async () => {
+      await tick(20);
+      done.push("slow");
+    });
+    queue
+      .run(async () => {
+        done.push("failing");
+        throw new Error("socket gone");
+      })
+      .catch(() => undefined);
+    await queue.idle();
+    expect(done).toEqual(["slow", "failing"]);
+  });
 });

@@ -9,4 +9,9 @@ export class SerialQueue {
     this.#tail = result.catch(() => undefined);
     return result;
   }
+
+  /** Settles once every task queued so far has (never rejects: failures went to their callers). */
+  idle(): Promise<void> {
+    return this.#tail.then(() => undefined);
+  }
 }

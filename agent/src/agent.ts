@@ -21,7 +21,7 @@ import type { Logger } from "./log.ts";
 import { agentVersion } from "./version.ts";
 
 export interface HandlerContext {
-  /** Sends a progress (or other) report up, signed; resolves once it is safely in the outbox. */
+  /** Sends a progress (or other) report up, signed; resolves once it is safely in the outbox. Never rejects: a report that cannot be kept is logged. */
   report(report: Report): Promise<void>;
   /** Aborted by a `cancel` command for this one, or when the agent stops. */
   signal: AbortSignal;

@@ -2,7 +2,7 @@
 // progress up as `backup` step reports, then sends the manifest (signed, like every report) for
 // the control plane to store and index.
 import type Docker from "dockerode";
-import type { Report } from "../../../shared/schemas/report.ts";
+import { SerialQueue } from "../../../shared/serial-queue.ts";
 import type { CommandHandler } from "../agent.ts";
 import type { AgentConfig } from "../config.ts";
 import type { BackupProgress } from "./progress.ts";
@@ -12,20 +12,14 @@ export function backupHandler(config: AgentConfig, docker: Docker): CommandHandl
   return async (claims, ctx) => {
     if (claims.action.type !== "backup") return { ok: false, code: "MALFORMED", message: "not a backup command" };
     // Progress callbacks are synchronous; reports are sent in order, one after another.
-    let sent: Promise<void> = Promise.resolve();
+    const reports = new SerialQueue();
     const onProgress = (event: BackupProgress): void => {
-      const report: Report = {
-        kind: "progress",
-        commandId: claims.jti,
-        step: "backup",
-        state: event.state,
-        message: `${event.phase}: ${event.message}`.slice(0, 2000),
-      };
-      sent = sent.then(() => ctx.report(report));
+      const message = `${event.phase}: ${event.message}`.slice(0, 2000);
+      void reports.run(() => ctx.report({ kind: "progress", commandId: claims.jti, step: "backup", state: event.state, message }));
     };
     try {
       const result = await runBackup(config, { docker, onProgress, signal: ctx.signal }, { offsite: claims.action.offsite === true });
-      await sent;
+      await reports.idle();
       await ctx.report({ kind: "manifest", manifest: result.manifest });
       return {
         ok: true,
@@ -38,7 +32,7 @@ export function backupHandler(config: AgentConfig, docker: Docker): CommandHandl
         },
       };
     } finally {
-      await sent;
+      await reports.idle();
     }
   };
 }

@@ -3,6 +3,7 @@
 // A rollback a killed agent left behind is resumed at start-up and reports as its original command.
 import type Docker from "dockerode";
 import { RewindError } from "../../../shared/errors.ts";
+import { SerialQueue } from "../../../shared/serial-queue.ts";
 import type { CommandHandler, HandlerContext, HandlerResult } from "../agent.ts";
 import type { AgentConfig } from "../config.ts";
 import type { RollbackProgress } from "./executor.ts";
@@ -17,12 +18,12 @@ async function asCommand(
   ctx: HandlerContext,
   work: (onProgress: (event: RollbackProgress) => void) => Promise<RollbackReport>,
 ): Promise<HandlerResult> {
-  let reports: Promise<void> = Promise.resolve();
+  const reports = new SerialQueue();
   const onProgress = (event: RollbackProgress): void => {
     const message = clip(event.message, 2000);
     const excerpt = clip(event.excerpt, 8000);
     // Reports go out in order, one after the other, as the steps happened.
-    reports = reports.then(() =>
+    void reports.run(() =>
       ctx.report({
         kind: "progress",
         commandId,
@@ -38,14 +39,14 @@ async function asCommand(
   };
   try {
     const report = await work(onProgress);
-    await reports;
+    await reports.idle();
     return {
       ok: report.state === "succeeded",
       ...(report.error ? { code: report.error.code, message: `${report.error.step}: ${report.error.message}`.slice(0, 4000) } : {}),
       output: { report },
     };
   } catch (error) {
-    await reports;
+    await reports.idle();
     if (error instanceof RewindError) return { ok: false, code: error.code, message: error.message.slice(0, 4000) };
     throw error;
   }

@@ -3,6 +3,7 @@
 // hand the promise to ctx.waitUntil, the HostChannel's transition hook lets it run on in the object.
 import { asc, eq } from "drizzle-orm";
 import { reportedStepId, type ReportedStepId } from "../../../shared/schemas/rollback.ts";
+import { SerialQueue } from "../../../shared/serial-queue.ts";
 import { appendAudit } from "../audit/append.ts";
 import { loadConfig } from "../config.ts";
 import { database } from "../db/client.ts";
@@ -63,15 +64,15 @@ async function failedStepOf(env: Env, rollback: RollbackRecord) {
 }
 
 /** Notifications of one isolate go out in the order their transitions happened. */
-let chain: Promise<unknown> = Promise.resolve();
+const notifications = new SerialQueue();
 
 /** The rollback desk's listener that notifies operators of a rollback's transitions. */
 export const notifyRollbackTransition: RollbackTransitionListener = async (env, rollback, from, to) => {
   const needsStep = to === "failed" || to === "undone";
   const failed = needsStep ? failedStepOf(env, rollback) : Promise.resolve(undefined);
   // Not awaited: the desk's transition must not wait for SNS; failures are logged here.
-  chain = chain
-    .then(async () => {
+  void notifications
+    .run(async () => {
       const events = transitionEvents(rollback, from, to, await failed);
       for (const event of events) await notifierFor(env).notify(event);
     })
