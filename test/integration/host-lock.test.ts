@@ -1,27 +1,13 @@
 // The host lock across real processes: racing processes (on a free host and on a dead holder's
 // lock) never both win, a live holder is named in the refusal, and a lock from another boot is
 // taken over even when its pid now belongs to a live process.
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { acquireHostLock, hostLockPath } from "../../agent/src/host/host-lock.ts";
 import { currentProcess } from "../../agent/src/host/process-identity.ts";
-
-const repoRoot = path.resolve(import.meta.dirname, "../..");
-const holderScript = path.join(repoRoot, "test/world/host-lock-holder.ts");
-
-interface Holder {
-  child: ChildProcess;
-  /** Resolves once the process is loaded and waits for go(). */
-  ready: Promise<void>;
-  go(): void;
-  /** The first line it printed: "acquired <pid>" or "refused <code> <message>". */
-  line: Promise<string>;
-  /** Lets it release (if it holds the lock) and exit. */
-  finish(): Promise<void>;
-}
+import { type Holder, startHostLockHolder } from "../world/host-lock-process.ts";
 
 const started: Holder[] = [];
 const dirs: string[] = [];
@@ -32,39 +18,7 @@ afterEach(async () => {
 });
 
 function startHolder(stateDir: string, operation: string): Holder {
-  const child = spawn(process.execPath, ["--import", "tsx", holderScript, stateDir, operation], {
-    cwd: repoRoot,
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
-  const lineAt = (index: number): Promise<string> =>
-    new Promise<string>((resolve, reject) => {
-      const check = (): void => {
-        const line = stdout.split("\n")[index];
-        if (line !== undefined && stdout.split("\n").length > index + 1) resolve(line);
-      };
-      child.stdout?.on("data", check);
-      check();
-      void exited.then(() => reject(new Error(`the holder exited before line ${index}: ${stdout} ${stderr}`)));
-    });
-  child.stdout?.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  const holder: Holder = {
-    child,
-    ready: lineAt(0).then(() => undefined),
-    go: () => child.stdin?.write("go\n"),
-    line: lineAt(1),
-    async finish() {
-      child.stdin?.end();
-      await exited;
-    },
-  };
+  const holder = startHostLockHolder(stateDir, operation);
   started.push(holder);
   return holder;
 }

@@ -1,8 +1,9 @@
 // The agent process SIGKILLed in the middle of a rollback the control plane asked for, then started
 // again: with no new command it resumes the rollback from its journal and reports it as the original
-// command, so the control plane's record ends succeeded. Meanwhile the rollback lock names the backup
-// in use, and a backup taken with retention 1 keeps it. Control plane in workerd, the demo stack in
-// Docker, PostgreSQL, git, the real `rewind agent run` process.
+// command, so the control plane's record ends succeeded. It comes back while another process (a cron
+// backup) holds the host: it waits for it instead of forgetting the rollback. Meanwhile the rollback
+// lock names the backup in use, and a backup taken with retention 1 keeps it. Control plane in
+// workerd, the demo stack in Docker, PostgreSQL, git, the real `rewind agent run` process.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
@@ -14,6 +15,7 @@ import { readRollbackLock } from "../../agent/src/rollback/lock-file.ts";
 import { type AgentProcess, spawnAgent } from "../world/agent.ts";
 import { type ControlPlaneWorld, startControlPlane } from "../world/control-plane.ts";
 import { requireDocker } from "../world/docker.ts";
+import { startHostLockHolder } from "../world/host-lock-process.ts";
 import { type PgCluster, startPostgres } from "../world/postgres.ts";
 import { gitHeadOf, prepareScenario, projectTags, type Scenario, snapshotDatabase } from "./rollback-fixture.ts";
 import { apiJson, enrollWithCli, hostEntry, mintToken, waitUntil } from "./rollbacks-helpers.ts";
@@ -109,8 +111,24 @@ describe("an agent killed mid-rollback", () => {
     expect(taken.retention.notes.join(" ")).toContain(`rollback ${lock?.rollbackId} is using it`);
     expect((await listBackupNames(s.config.project.backupsDir)).sort()).toEqual([path.basename(s.backupDir), path.basename(taken.dir)].sort());
 
+    // The agent comes back while another process (a cron `rewind backup`) holds the host: it waits
+    // for it, and resumes once it lets go, instead of forgetting the rollback.
+    const cron = startHostLockHolder(s.config.stateDir, "backup (cron)");
+    await cron.ready;
+    cron.go();
+    expect(await cron.line).toMatch(/^acquired /);
+    const stalledAt = await lastJournalEntry(s.config.stateDir);
     const restarted = spawnAgent(s.configFile);
     agent = restarted;
+    try {
+      const waiting = await restarted.waitForLog((entry) => entry.msg === "an interrupted rollback waits for the host to be free before it resumes", 30_000);
+      expect(waiting).toMatchObject({ rollbackId: lock?.rollbackId, reason: expect.stringContaining("backup (cron)") });
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect(restarted.entries().some((entry) => entry.msg === "resuming an interrupted rollback")).toBe(false);
+      expect(await lastJournalEntry(s.config.stateDir)).toEqual(stalledAt);
+    } finally {
+      await cron.finish();
+    }
     const resumedLine = await restarted.waitForLog((entry) => entry.msg === "resuming an interrupted rollback", 30_000);
     expect(resumedLine.commandId).toBe(commandId);
 

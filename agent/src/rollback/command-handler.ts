@@ -6,6 +6,7 @@ import { RewindError } from "../../../shared/errors.ts";
 import { SerialQueue } from "../../../shared/serial-queue.ts";
 import type { CommandHandler, HandlerContext, HandlerResult } from "../agent.ts";
 import type { AgentConfig } from "../config.ts";
+import type { HostLock } from "../host/host-lock.ts";
 import type { RollbackProgress } from "./executor.ts";
 import type { RollbackReport } from "./report.ts";
 import { resumeRollback, runRollback } from "./run-rollback.ts";
@@ -74,7 +75,7 @@ export function rollbackCommandHandler(config: AgentConfig, docker: Docker): Com
   };
 }
 
-/** The work that finishes an interrupted rollback as the command `commandId` that started it. */
-export function resumeAsCommand(config: AgentConfig, docker: Docker, commandId: string): (ctx: HandlerContext) => Promise<HandlerResult> {
-  return (ctx) => asCommand(commandId, ctx, (onProgress) => resumeRollback(config, { docker, signal: ctx.signal, onProgress }));
+/** The work that finishes an interrupted rollback as the command `commandId` that started it, holding `hostLock`. */
+export function resumeAsCommand(config: AgentConfig, docker: Docker, commandId: string, hostLock: HostLock): (ctx: HandlerContext) => Promise<HandlerResult> {
+  return (ctx) => asCommand(commandId, ctx, (onProgress) => resumeRollback(config, { docker, signal: ctx.signal, onProgress, hostLock }));
 }

@@ -8,7 +8,6 @@ import path from "node:path";
 import * as z from "zod";
 import { RewindError } from "../../../shared/errors.ts";
 import { writeFileDurably } from "../host/durable-file.ts";
-import { hostLockHolder } from "../host/host-lock.ts";
 import { readLockFile } from "../host/pid-lock.ts";
 import { journalPath, readJournal } from "./journal-file.ts";
 import { replayJournal } from "./journal.ts";
@@ -75,9 +74,12 @@ export async function recordLockBackup(stateDir: string, rollbackId: string, bac
   await writeHolder(stateDir, { ...holder, backupDir });
 }
 
-/** The id of an unfinished rollback no live process is running, if any (checked at agent start-up). */
-export async function interruptedRollback(stateDir: string): Promise<string | undefined> {
-  const { decision } = await decide(stateDir, true, (await hostLockHolder(stateDir)) !== undefined);
+/**
+ * The id of the unfinished rollback the lock file names, whether or not a process runs it now: the
+ * caller holds the host lock (then none does), or is about to wait for whoever holds it.
+ */
+export async function unfinishedRollback(stateDir: string): Promise<string | undefined> {
+  const { decision } = await decide(stateDir, true, false);
   return decision.kind === "resume" ? decision.rollbackId : undefined;
 }
 

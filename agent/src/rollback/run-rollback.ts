@@ -11,7 +11,7 @@ import type { RollbackProgress } from "./executor.ts";
 import { execute } from "./executor.ts";
 import { appendJournal, journalPath, readJournal, repairJournalTail, rollbackDir } from "./journal-file.ts";
 import { type LogSharing, logSharingOf, shareLog } from "./log-share.ts";
-import { acquireLock, interruptedRollback, releaseLock, takeOverForResume } from "./lock-file.ts";
+import { acquireLock, releaseLock, takeOverForResume } from "./lock-file.ts";
 import type { RollbackReport } from "./report.ts";
 import { buildReport } from "./report.ts";
 import type { RollbackRequest } from "./request.ts";
@@ -98,19 +98,4 @@ export async function resumeRollback(config: AgentConfig, ctx: RollbackRunContex
     await appendJournal(file, { kind: "resume", at: new Date().toISOString(), pid: process.pid });
     return finish(config, rollbackId, ctx, true);
   });
-}
-
-export interface InterruptedRollback {
-  rollbackId: string;
-  /** The command that asked for it (absent for `rewind rollback --local`): the resumed run reports as it. */
-  commandId?: string;
-}
-
-/** At agent start-up: the rollback a killed process left behind, if there is one. */
-export async function findInterrupted(config: AgentConfig): Promise<InterruptedRollback | undefined> {
-  const rollbackId = await interruptedRollback(config.stateDir);
-  if (rollbackId === undefined) return undefined;
-  const begin = (await readJournal(journalPath(config.stateDir, rollbackId)))?.[0];
-  const commandId = begin?.kind === "begin" ? begin.request.commandId : undefined;
-  return { rollbackId, ...(commandId === undefined ? {} : { commandId }) };
 }

@@ -13,7 +13,8 @@ import { type AgentConfig, loadAgentConfig } from "../../config.ts";
 import { dockerClient } from "../../host/docker-client.ts";
 import { createLogger, type Logger } from "../../log.ts";
 import { resumeAsCommand, rollbackCommandHandler } from "../../rollback/command-handler.ts";
-import { findInterrupted, resumeRollback } from "../../rollback/run-rollback.ts";
+import { claimInterruptedRollback } from "../../rollback/claim-resume.ts";
+import { resumeRollback } from "../../rollback/run-rollback.ts";
 import { configOption, configPath, parseCommand } from "../args.ts";
 import type { CliIo, Command } from "../io.ts";
 
@@ -34,25 +35,47 @@ function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
+/** How long start-up waits for another process (a cron backup, a deploy) to free the host before resuming. */
+const resumeMaxWaitMs = 6 * 60 * 60 * 1000;
+const resumePollMs = 2000;
+const busyLogEveryMs = 60_000;
+
 /**
- * Finishes (or undoes) the rollback a killed agent left behind. One the control plane asked for
- * runs as its original command, so its progress and result reach the rollback's record; a
- * `rewind rollback --local` run has no command to report to, so its progress goes to the log.
+ * Finishes (or undoes) the rollback a killed agent left behind, once the host is free. One the
+ * control plane asked for runs as its original command, so its progress and result reach the
+ * rollback's record; a `rewind rollback --local` run has no command to report to, so its progress
+ * goes to the log.
  */
-async function resumeLeftBehind(config: AgentConfig, docker: Docker, agent: RunningAgent, log: Logger): Promise<void> {
-  const interrupted = await findInterrupted(config);
-  if (interrupted === undefined) return;
-  log.warn({ rollbackId: interrupted.rollbackId, commandId: interrupted.commandId }, "resuming an interrupted rollback");
-  if (interrupted.commandId !== undefined) {
-    await agent.adopt(interrupted.commandId, "rollback", resumeAsCommand(config, docker, interrupted.commandId));
-    return;
-  }
-  const report = await resumeRollback(config, {
-    docker,
-    signal: new AbortController().signal,
-    onProgress: (event) => log.info({ rollbackId: event.rollbackId, step: event.step, state: event.state }, event.message ?? "rollback progress"),
+async function resumeLeftBehind(config: AgentConfig, docker: Docker, agent: RunningAgent, log: Logger, signal: AbortSignal): Promise<void> {
+  let loggedAt = 0;
+  const claim = await claimInterruptedRollback(config, {
+    signal,
+    maxWaitMs: resumeMaxWaitMs,
+    pollMs: resumePollMs,
+    onBusy: (rollbackId, reason) => {
+      if (Date.now() - loggedAt < busyLogEveryMs) return;
+      loggedAt = Date.now();
+      log.warn({ rollbackId, reason }, "an interrupted rollback waits for the host to be free before it resumes");
+    },
   });
-  log.info({ rollbackId: report.rollbackId, state: report.state }, "interrupted rollback ended");
+  if (claim === undefined) return;
+  const { rollbackId, commandId, lock } = claim;
+  try {
+    log.warn({ rollbackId, commandId }, "resuming an interrupted rollback");
+    if (commandId !== undefined) {
+      await agent.adopt(commandId, "rollback", resumeAsCommand(config, docker, commandId, lock));
+      return;
+    }
+    const report = await resumeRollback(config, {
+      docker,
+      signal: new AbortController().signal,
+      onProgress: (event) => log.info({ rollbackId: event.rollbackId, step: event.step, state: event.state }, event.message ?? "rollback progress"),
+      hostLock: lock,
+    });
+    log.info({ rollbackId: report.rollbackId, state: report.state }, "interrupted rollback ended");
+  } finally {
+    await lock.release();
+  }
 }
 
 async function run(argv: string[], io: CliIo): Promise<number> {
@@ -83,10 +106,13 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   });
   // A backup the seed's scripts take (before a deploy) becomes one the control plane can choose.
   const seedWatch = watchSeedBackups(config, log, (manifest) => agent.announceBackup(manifest));
-  const resumed = resumeLeftBehind(config, docker, agent, log).catch((error: unknown) =>
+  // Stops a start-up resume still waiting for the host, once the agent is asked to stop.
+  const stopping = new AbortController();
+  const resumed = resumeLeftBehind(config, docker, agent, log, stopping.signal).catch((error: unknown) =>
     log.error({ err: error }, "could not resume the interrupted rollback; run `rewind rollback --local --resume`"),
   );
   const received = await signal;
+  stopping.abort();
   log.info({ signal: received }, "stopping on signal");
   await seedWatch.stop();
   await agent.stop();
