@@ -4,6 +4,7 @@
 // size row build with them too, so tests run what is deployed.
 import path from "node:path";
 import { type BuildOptions, build } from "esbuild";
+import { awsSdkTrims } from "./worker-bundle-trims.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 
@@ -21,6 +22,7 @@ export function workerBuildOptions(outfile: string): BuildOptions {
     // Durable Object migrations are SQL files imported as text (drizzle's durable-sqlite migrator).
     loader: { ".sql": "text" },
     alias: { "@aws-sdk/credential-provider-node": path.join(root, "control-plane/src/storage/no-ambient-credentials.ts") },
+    plugins: [awsSdkTrims],
     minify: true,
     outfile,
     logLevel: "warning",

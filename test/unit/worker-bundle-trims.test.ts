@@ -1,0 +1,81 @@
+// The Worker bundle's AWS SDK rewrites must change nothing the SDK computes: the schema modules,
+// built with and without them, export equal schemas; only unused operations leave the bundle.
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { build, type Plugin } from "esbuild";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { workerBuildOptions } from "../../scripts/build-worker.ts";
+import { awsSdkTrims, inlineSchemaKeys, versionOnly } from "../../scripts/worker-bundle-trims.ts";
+
+const require = createRequire(import.meta.url);
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "rewind-bundle-trims-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A schema as plain data: lazy references followed (once each), classes by name. */
+function plain(value: unknown, seen = new Map<object, number>()): unknown {
+  if (typeof value === "function") {
+    if (value.prototype !== undefined) return `class ${value.name}`;
+    return { lazy: plain((value as () => unknown)(), seen) };
+  }
+  if (typeof value !== "object" || value === null) return value;
+  const ref = seen.get(value);
+  if (ref !== undefined) return { ref };
+  seen.set(value, seen.size);
+  if (Array.isArray(value)) return value.map((item) => plain(item, seen));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, plain(item, seen)]));
+}
+
+async function schemasModule(client: string, plugins: Plugin[]): Promise<Record<string, unknown>> {
+  const schemas = path.join(path.dirname(require.resolve(`${client}/package.json`)), "dist-es/schemas/schemas_0.js");
+  const outfile = path.join(dir, `${client.replace(/\W/g, "_")}-${plugins.length}.mjs`);
+  await build({
+    entryPoints: [schemas],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    mainFields: ["module", "main"],
+    outfile,
+    plugins,
+    logLevel: "silent",
+  });
+  return (await import(pathToFileURL(outfile).href)) as Record<string, unknown>;
+}
+
+describe("the Worker bundle's AWS SDK trims", () => {
+  it("write computed schema keys as the string constants they name, nothing else", () => {
+    const source = 'const _h = "http";\nconst _e = "error";\nconst n = 3;\nexport var A$ = [9, { [_h]: ["GET"], [_e]: _h, [n]: 1, [_x]: 2 }];\n';
+    expect(inlineSchemaKeys(source)).toBe(
+      'const _h = "http";\nconst _e = "error";\nconst n = 3;\nexport var A$ = [9, { ["http"]: ["GET"], ["error"]: _h, [n]: 1, [_x]: 2 }];\n',
+    );
+    expect(versionOnly('{"name":"@aws-sdk/client-s3","version":"3.1.0","files":["dist-*/**"]}')).toBe('{"version":"3.1.0"}');
+  });
+
+  for (const client of ["@aws-sdk/client-s3", "@aws-sdk/client-sns"]) {
+    it(`leave every schema ${client} exports equal`, async () => {
+      const original = await schemasModule(client, []);
+      const trimmed = await schemasModule(client, [awsSdkTrims]);
+      expect(Object.keys(trimmed).sort()).toEqual(Object.keys(original).sort());
+      expect(Object.keys(original).length).toBeGreaterThan(20);
+      for (const name of Object.keys(original)) expect(plain(trimmed[name]), name).toEqual(plain(original[name]));
+    });
+  }
+
+  it("keep the S3 operations the control plane sends and drop the others", async () => {
+    const outfile = path.join(dir, "worker.js");
+    await build({ ...workerBuildOptions(outfile), logLevel: "silent" });
+    const bundle = await readFile(outfile, "utf8");
+    for (const used of ["PutObjectRequest", "GetObjectOutput"]) expect(bundle).toContain(`"${used}"`);
+    for (const unused of ["PutBucketAnalyticsConfigurationRequest", "ListObjectsV2Output", "SelectObjectContentRequest"]) {
+      expect(bundle).not.toContain(`"${unused}"`);
+    }
+  });
+});
