@@ -1,14 +1,19 @@
 // The engine as operators run it, in its own process (`node bin/rewind.js rollback --local`):
-// SIGKILLed while each step is running (and after a power cut that let Docker restart the stopped
-// services), then `--resume` finishes the job with nothing lost. Also two racing resumes, a backup
+// SIGKILLed while each step is running (load-backup and a half-loaded staged database included, and
+// after a power cut that let Docker restart the stopped services), then `--resume` finishes the job
+// with nothing lost; a staged database no open journal refers to no longer blocks a new rollback. Also two racing resumes, a backup
 // refused while a rollback runs, an undo that fails and is retried, the CLI's confirmation refusal,
 // dry run, and the lock a killed run leaves.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
 import path from "node:path";
 import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { promisify } from "node:util";
+import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { listProjectContainers } from "../../agent/src/host/compose.ts";
 import { volumeDataDir } from "../../agent/src/host/volume.ts";
+import { stagedDatabase } from "../../agent/src/rollback/names.ts";
 import type { RollbackReport } from "../../agent/src/rollback/report.ts";
 import { journalLines, restartAfterPowerCut } from "../world/faults.ts";
 import { databaseNames, gitHeadOf, type Scenario, scenarioPerTest, snapshotDatabase, snapshotFiles } from "./rollback-fixture.ts";
@@ -17,6 +22,7 @@ const repoRoot = path.resolve(import.meta.dirname, "../..");
 const rewindBin = path.join(repoRoot, "bin/rewind.js");
 
 const world = scenarioPerTest();
+const run = promisify(execFile);
 
 interface Finished {
   code: number | null;
@@ -121,6 +127,88 @@ describe("rollback killed with SIGKILL, then resumed", () => {
       expect(report.steps.find((r) => r.id === step)?.state).toBe("succeeded");
     });
   }
+});
+
+/** Swaps `file` for a FIFO: whoever reads it blocks until `feed` writes (and ends) it. */
+async function fifoInPlaceOf(file: string): Promise<{ original: Buffer; feed(bytes: Buffer, end: boolean): void; restore(): Promise<void> }> {
+  const original = await readFile(file);
+  await rm(file);
+  await run("mkfifo", ["-m", "600", file]);
+  let writer: ReturnType<typeof createWriteStream> | undefined;
+  return {
+    original,
+    feed(bytes, end) {
+      writer = createWriteStream(file);
+      writer.on("error", () => undefined);
+      writer.write(bytes);
+      if (end) writer.end();
+    },
+    async restore() {
+      writer?.destroy();
+      await rm(file);
+      await writeFile(file, original);
+    },
+  };
+}
+
+async function publicTables(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return Number((await client.query("SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public'")).rows[0]?.n ?? 0);
+  } finally {
+    await client.end();
+  }
+}
+
+describe("rollback killed during load-backup, then mid-restore of its staged database", () => {
+  it("resumes each time to a consistent host, and a later rollback replaces a stale staged database", async () => {
+    const s = await world.prepare();
+    const stage = stagedDatabase(s.database);
+    // load-backup reads the recorded container configuration: a FIFO holds it there, and the kill lands in it.
+    const containers = await fifoInPlaceOf(path.join(s.backupDir, s.manifest.containers?.path ?? "containers.json"));
+    expect(await killDuring(s, "load-backup")).toEqual(expect.objectContaining({ kind: "start", step: "load-backup" }));
+    await containers.restore();
+
+    // The resumed run restores the dump from a FIFO fed half of it: psql loads part and waits for the rest.
+    const dump = await fifoInPlaceOf(path.join(s.backupDir, s.manifest.database?.file.path ?? ""));
+    dump.feed(dump.original.subarray(0, Math.floor(dump.original.length / 2)), false);
+    const resumed = rewind(["rollback", "--local", "--config", s.configFile, "--resume"]);
+    const deadline = Date.now() + 120_000;
+    while (!(await databaseNames(world.cluster)).includes(stage) || (await publicTables(world.cluster.urlFor(stage))) === 0) {
+      if (Date.now() > deadline) throw new Error(`${stage} was never half-loaded: ${JSON.stringify(await journalLines(s.config.stateDir))}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    resumed.child.kill("SIGKILL");
+    await resumed.done;
+    await dump.restore();
+    expect(await lastJournalEntry(s.config.stateDir)).toEqual(expect.objectContaining({ kind: "start", step: "stage" }));
+    expect(await databaseNames(world.cluster)).toContain(stage);
+
+    // The next resume drops the half-loaded copy, stages afresh and finishes.
+    const finished = await rewind(["rollback", "--local", "--config", s.configFile, "--resume"]).done;
+    expect(finished.stderr).toBe("");
+    expect(finished.code).toBe(0);
+    const report = await expectRolledBack(s);
+    expect(report.steps.filter((r) => r.id === "load-backup" || r.id === "stage").map((r) => [r.id, r.state])).toEqual([
+      ["load-backup", "succeeded"],
+      ["stage", "succeeded"],
+    ]);
+
+    // A staged copy no open journal refers to (its rollback's state is gone) no longer blocks the next rollback.
+    const admin = new pg.Client({ connectionString: world.cluster.adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(stage)}`).finally(() => admin.end());
+    const leftover = new pg.Client({ connectionString: world.cluster.urlFor(stage) });
+    await leftover.connect();
+    await leftover.query("CREATE TABLE half_loaded (id int)").finally(() => leftover.end());
+    const again = await rewind(["rollback", "--local", "--config", s.configFile, "--backup", s.backupDir, "--yes"]).done;
+    expect(again.stderr).toBe("");
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`${stage} is left by an earlier rollback that was interrupted while staging`);
+    expect(await snapshotDatabase(s.databaseUrl)).toEqual(s.v1.tables);
+    expect(await databaseNames(world.cluster)).not.toContain(stage);
+  });
 });
 
 /** Records when each container dies (Docker's `die` events) from now until stop() is called. */

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { appendJournal, readJournal, repairJournalTail } from "./journal-file.ts";
+import { appendJournal, journalPath, openRollbacks, readJournal, repairJournalTail } from "./journal-file.ts";
 import type { JournalEntry } from "./journal.ts";
 
 const roots: string[] = [];
@@ -34,5 +34,21 @@ describe("the journal file", () => {
     // The journal holds container environments: private from creation.
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect((await stat(path.dirname(file))).mode & 0o777).toBe(0o700);
+  });
+
+  it("lists the rollbacks whose journal is open, unreadable ones included, except the one asking", async () => {
+    const root = await mkdtemp(path.join(tmpdir(), "rewind-journal-"));
+    roots.push(root);
+    const begin = (rollbackId: string): JournalEntry => ({ kind: "begin", at: at(0), pid: 1, request: { ...request, rollbackId } });
+    await appendJournal(journalPath(root, "rb-ended-0001"), begin("rb-ended-0001"));
+    await appendJournal(journalPath(root, "rb-ended-0001"), { kind: "end", at: at(9), state: "failed" });
+    await appendJournal(journalPath(root, "rb-open-00001"), begin("rb-open-00001"));
+    await appendJournal(journalPath(root, "rb-open-00001"), { kind: "start", at: at(1), step: "stage" });
+    await appendJournal(journalPath(root, "rb-asking-001"), begin("rb-asking-001"));
+    await appendJournal(journalPath(root, "rb-corrupt-01"), begin("rb-corrupt-01"));
+    await writeFile(journalPath(root, "rb-corrupt-01"), "not json\n{}\n");
+
+    expect((await openRollbacks(root, "rb-asking-001")).sort()).toEqual(["rb-corrupt-01", "rb-open-00001"]);
+    expect(await openRollbacks(path.join(root, "nothing-here"), "rb-asking-001")).toEqual([]);
   });
 });

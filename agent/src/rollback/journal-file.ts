@@ -3,9 +3,10 @@
 // environments (secrets), so it is private to the agent's user.
 import { open, readFile, truncate } from "node:fs/promises";
 import path from "node:path";
+import { namesIn } from "../host/dir-entries.ts";
 import { fsyncDir, fsyncFile, mkdirPrivate, privateFileMode } from "../host/durable-file.ts";
 import type { JournalEntry } from "./journal.ts";
-import { intactLength, parseJournal } from "./journal.ts";
+import { intactLength, parseJournal, replayJournal } from "./journal.ts";
 
 export const rollbackDir = (stateDir: string, rollbackId: string): string => path.join(stateDir, "rollbacks", rollbackId);
 export const journalPath = (stateDir: string, rollbackId: string): string => path.join(rollbackDir(stateDir, rollbackId), "journal.jsonl");
@@ -43,4 +44,19 @@ export async function readJournal(file: string): Promise<JournalEntry[] | undefi
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
   }
+}
+
+/**
+ * Rollbacks under the state dir whose journal has no end, other than `except`: what may still own
+ * the copies a rollback leaves on the way. A journal that cannot be read counts as open.
+ */
+export async function openRollbacks(stateDir: string, except: string): Promise<string[]> {
+  const open: string[] = [];
+  for (const id of await namesIn(path.join(stateDir, "rollbacks"))) {
+    if (id === except) continue;
+    const entries = await readJournal(journalPath(stateDir, id)).catch(() => []);
+    if (entries === undefined) continue;
+    if (entries.length === 0 || replayJournal(entries).end === undefined) open.push(id);
+  }
+  return open;
 }

@@ -69,10 +69,12 @@ export const derivedDatabaseNames = (db: string, rollbackId: string): DerivedDat
 
 /**
  * Why the derived names cannot be used, or undefined when they can: each must differ from the others
- * and from the live name, and none may exist yet (except `ownedStage`, the staged copy this same
- * rollback created before being resumed). Pure: `existing` is every database name on the server.
+ * and from the live name, and none may exist yet, except the staged copy when `stageReplaceable`
+ * (the one this same rollback created before being resumed, or one an earlier rollback left
+ * half-loaded that no open journal refers to: never served on, the stage step replaces it).
+ * Pure: `existing` is every database name on the server.
  */
-export function derivedNamesProblem(live: string, names: DerivedDatabaseNames, existing: ReadonlySet<string>, ownedStage = false): string | undefined {
+export function derivedNamesProblem(live: string, names: DerivedDatabaseNames, existing: ReadonlySet<string>, stageReplaceable = false): string | undefined {
   const entries = [
     ["staged copy", names.stage],
     ["pre-rollback set-aside copy", names.pre],
@@ -85,7 +87,7 @@ export function derivedNamesProblem(live: string, names: DerivedDatabaseNames, e
     seen.set(name, role);
   }
   for (const [role, name] of entries) {
-    if (role === "staged copy" && ownedStage) continue;
+    if (role === "staged copy" && stageReplaceable) continue;
     if (existing.has(name)) {
       return `a database named ${name} already exists (the name of this rollback's ${role}); it is probably left by an earlier rollback: inspect it, then drop or rename it`;
     }

@@ -16,6 +16,7 @@ import { databaseNamesOnServer, databaseOid } from "../../host/postgres-swap.ts"
 import { prepareSetAsideDir } from "../../host/set-aside-dir.ts";
 import { exists, swapPaths, volumeDataDir } from "../../host/volume.ts";
 import { checkBackupFiles } from "../backup-files.ts";
+import { openRollbacks } from "../journal-file.ts";
 import type { LoadedBackup } from "../loaded-backup.ts";
 import { recordLockBackup } from "../lock-file.ts";
 import { dataDirNames, derivedDatabaseNames, derivedNamesProblem } from "../names.ts";
@@ -48,6 +49,21 @@ async function checkDisk(label: string, dir: string, need: number, threshold: nu
 
 type Database = NonNullable<StepContext["config"]["project"]["database"]>;
 
+/**
+ * Whether an existing staged database is a stale one to replace: Rewind's own derived name, which
+ * never holds data an application served on (the swap renames it to the live name while services
+ * are stopped), left half-loaded by a rollback killed mid-stage whose journal has since ended or
+ * gone. While any other rollback's journal is open it may still be that rollback's: refused.
+ */
+async function staleStage(ctx: StepContext, stage: string): Promise<boolean> {
+  const open = await openRollbacks(ctx.config.stateDir, ctx.request.rollbackId);
+  if (open.length > 0) {
+    fail(`a database named ${stage} exists and rollback ${open.join(", ")} is unfinished: finish it first (rewind rollback --local --resume)`);
+  }
+  ctx.progress(`${stage} is left by an earlier rollback that was interrupted while staging (no open journal refers to it): the stage step replaces it`);
+  return true;
+}
+
 /** The derived database names are usable (see names.ts); returns the live database's OID, if it exists. */
 async function checkDatabaseNames(ctx: StepContext, database: Database): Promise<number | undefined> {
   const names = derivedDatabaseNames(database.name, ctx.request.rollbackId);
@@ -55,7 +71,7 @@ async function checkDatabaseNames(ctx: StepContext, database: Database): Promise
   // A resumed run may find the staged copy it made itself: that one it owns (same OID as journaled).
   const ownedOid = stagedDatabaseOid(ctx);
   const owned = ownedOid !== undefined && (await databaseOid(database.adminUrl, names.stage)) === ownedOid;
-  const problem = derivedNamesProblem(database.name, names, existing, owned);
+  const problem = derivedNamesProblem(database.name, names, existing, owned || (existing.has(names.stage) && (await staleStage(ctx, names.stage))));
   if (problem) fail(problem);
   return check("PostgreSQL cannot look up the live database", () => databaseOid(database.adminUrl, database.name));
 }
