@@ -8,6 +8,7 @@ import { hostName } from "../../shared/schemas/common.ts";
 import { describeIssues } from "../../shared/schemas/zod-error.ts";
 import { privateJwk, publicJwk } from "../../shared/signing.ts";
 import { dockerTimeoutDefaults } from "./host/docker-timeouts.ts";
+import { databaseNameProblem, urlDatabaseProblem } from "./host/pg-url.ts";
 import { pgTimeoutDefaults } from "./host/pg-timeouts.ts";
 
 const GB = 1024 ** 3;
@@ -54,8 +55,20 @@ export const agentConfig = z.strictObject({
     database: z
       .strictObject({
         /** Superuser-capable connection URL to the maintenance database (e.g. …/postgres). */
-        adminUrl: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL"),
-        name: z.string().min(1),
+        adminUrl: z
+          .string()
+          .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
+          .superRefine((url, ctx) => {
+            const problem = urlDatabaseProblem(url);
+            if (problem) ctx.addIssue({ code: "custom", message: problem });
+          }),
+        name: z
+          .string()
+          .min(1)
+          .superRefine((name, ctx) => {
+            const problem = databaseNameProblem(name);
+            if (problem) ctx.addIssue({ code: "custom", message: problem });
+          }),
         binDir: z.string().min(1).default("/usr/lib/postgresql/15/bin"),
         /**
          * The compose service running PostgreSQL, when it runs inside the project: a full rollback

@@ -1,9 +1,13 @@
 // PostgreSQL admin queries of a rollback: reachability, the data directory, dropping a database.
 // The staged copy is made in postgres-stage.ts, the swap by renames is in postgres-swap.ts.
 import type pg from "pg";
+import { RewindError } from "../../../shared/errors.ts";
 import { type ConnectTimeouts, withPg } from "./pg-connect.ts";
+import { databaseNameProblem } from "./pg-url.ts";
 
 export function urlForDatabase(adminUrl: string, db: string): string {
+  const problem = databaseNameProblem(db);
+  if (problem) throw new RewindError("CONFIG_INVALID", problem);
   const url = new URL(adminUrl);
   url.pathname = `/${encodeURIComponent(db)}`;
   return url.toString();
