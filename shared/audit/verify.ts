@@ -9,7 +9,7 @@ import { isRewindError, RewindError } from "../errors.ts";
 import { type AuditEntry, auditEntry } from "../schemas/audit.ts";
 import { describeIssues } from "../schemas/zod-error.ts";
 import { type PublicJwk, verifyReport } from "../signing.ts";
-import { type Checkpoint, type ParsedCheckpoint, parseCheckpoint, verifyCheckpoint } from "./checkpoint.ts";
+import { type Checkpoint, type Ed25519Verify, type ParsedCheckpoint, parseCheckpoint, verifyCheckpoint } from "./checkpoint.ts";
 import type { AgentKeys, CheckpointLine } from "./export.ts";
 import { emptyRoot, equalHashes, type Hash, type MerkleHashes, portableHashes, TreeBuilder, toHex } from "./merkle.ts";
 import { OrderedChecks } from "./ordered-checks.ts";
@@ -39,6 +39,8 @@ export interface VerifyInput {
   checkpoints?: readonly CheckpointLine[];
   /** The RFC 9162 hashes to recompute the tree with (default: the portable ones). */
   hashes?: MerkleHashes;
+  /** The Ed25519 check for checkpoint signatures (default: WebCrypto's). */
+  ed25519?: Ed25519Verify;
 }
 
 export interface VerifyResult {
@@ -84,10 +86,10 @@ function parseNote(text: string): Note {
   }
 }
 
-async function checkpointOrFail(note: string | Note, keys: readonly PublicJwk[], what: string, seq: number | undefined): Promise<Checkpoint> {
+async function checkpointOrFail(note: string | Note, input: VerifyInput, what: string, seq: number | undefined): Promise<Checkpoint> {
   try {
     if (note instanceof RewindError) throw note;
-    return await verifyCheckpoint(note, keys);
+    return await verifyCheckpoint(note, input.logKeys, input.ed25519);
   } catch (error) {
     if (!isRewindError(error)) throw error;
     throw new Failure("CHECKPOINT_INVALID", seq, `${what} is not genuine: ${error.message}`);
@@ -156,9 +158,7 @@ async function run(input: VerifyInput, progress: Progress): Promise<{ newest: Ch
   if (newestText === undefined) throw new TypeError("verification needs a signed checkpoint (or the checkpoint series)");
   // The auditor's own copy of an older checkpoint must itself be genuine before it can judge anything.
   const previous =
-    input.previousCheckpoint === undefined
-      ? undefined
-      : await checkpointOrFail(input.previousCheckpoint, input.logKeys, "the older checkpoint you kept", undefined);
+    input.previousCheckpoint === undefined ? undefined : await checkpointOrFail(input.previousCheckpoint, input, "the older checkpoint you kept", undefined);
 
   const hashes = input.hashes ?? portableHashes;
   const tree = new TreeBuilder(hashes);
@@ -177,7 +177,7 @@ async function run(input: VerifyInput, progress: Progress): Promise<{ newest: Ch
   // A checkpoint's signature is judged before its size and root, so a failure names the first entry
   // no genuine checkpoint vouches for. `from` is that entry, fixed when the check is queued.
   const vouch = async (note: Note, what: string, kind: string, root: Hash, from: number, size?: number): Promise<Checkpoint> => {
-    const head = await checkpointOrFail(note, input.logKeys, what, from);
+    const head = await checkpointOrFail(note, input, what, from);
     if (size !== undefined && head.size !== size) {
       throw new Failure("CHECKPOINT_INVALID", from, `${what} is listed at size ${size} but signed for size ${head.size}`);
     }
@@ -236,7 +236,7 @@ async function run(input: VerifyInput, progress: Progress): Promise<{ newest: Ch
   await checks.drain();
   progress.root = toHex(tree.root());
   // Not reached by the lines (a cut-off export): still judged genuine or not before anything else.
-  const head = await (newest ?? checkpointOrFail(newestNote, input.logKeys, "newest checkpoint", matched));
+  const head = await (newest ?? checkpointOrFail(newestNote, input, "newest checkpoint", matched));
   if (newest === undefined) progress.checkpointsChecked += 1;
   if (previous !== undefined && previous.size > index) {
     throw new Failure("TRUNCATED", index, `history is cut off: the older checkpoint you kept covers ${previous.size} entries, the export has ${index}`);

@@ -12,6 +12,7 @@ import { RewindError } from "../../../shared/errors.ts";
 import { describeIssues } from "../../../shared/schemas/zod-error.ts";
 import { type PublicJwk, publicJwk } from "../../../shared/signing.ts";
 import { ApiClient } from "../api-client.ts";
+import { nativeEd25519 } from "./native-ed25519.ts";
 import { nativeHashes } from "./native-hashes.ts";
 
 export interface VerifyPaths {
@@ -109,6 +110,7 @@ export async function loadVerifyInput(paths: VerifyPaths): Promise<VerifyInput> 
     agentKeys,
     checkpoints,
     hashes: nativeHashes,
+    ed25519: nativeEd25519,
     ...(checkpoint === undefined ? {} : { checkpoint }),
     ...(previousCheckpoint === undefined ? {} : { previousCheckpoint }),
   };
