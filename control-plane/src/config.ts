@@ -75,7 +75,11 @@ export interface Config {
   auditOrigin: string;
   /** A socket silent this long (no heartbeat or report) is closed and its host marked offline. */
   agentTimeoutMs: number;
-  /** A running rollback silent longer than this plus the watch window becomes `lost` (rollbacks/durable-object/deadline.ts). */
+  /**
+   * A running rollback silent longer than its step's own timeout plus the watch window, as the agent's
+   * last report gave them, becomes `lost` (rollbacks/durable-object/deadline.ts): these two are the
+   * most allowed, and all that is allowed after a report without them (older agents).
+   */
   rollbackStepTimeoutMs: number;
   rollbackWatchMs: number;
 }

@@ -36,6 +36,12 @@ export const progressReport = z.strictObject({
   durationMs: z.number().int().nonnegative().optional(),
   message: z.string().max(2000).optional(),
   excerpt: z.string().max(8000).optional(),
+  /**
+   * How long the agent may stay silent from this report on: the running step's own timeout (after a
+   * step ended: what runs until the next report) and its watch window, both from its configuration.
+   * The control plane's lost deadline is this report + both; absent (older agents), its own settings.
+   */
+  bound: z.strictObject({ stepSeconds: z.number().int().positive(), watchSeconds: z.number().int().nonnegative() }).optional(),
 });
 export const resultReport = z.strictObject({
   kind: z.literal("result"),

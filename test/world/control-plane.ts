@@ -22,6 +22,8 @@ export interface ControlPlaneWorld {
   api(path: string, init?: RequestInit): Promise<Response>;
   /** The D1 database itself, for tests that must age or inspect rows as time would. */
   d1(): ReturnType<Miniflare["getD1Database"]>;
+  /** Runs the Worker's cron (scheduled) handler once, as the cron trigger in wrangler.toml does; resolves when it finished. */
+  scheduled(): Promise<void>;
   /** Lines the Worker and its Durable Objects logged, for diagnosing a failed test. */
   logs(): string[];
   /**
@@ -171,6 +173,10 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       return fetch(`${url}${apiPath}`, { ...init, headers });
     },
     d1: () => current.mf.getD1Database("DB"),
+    async scheduled() {
+      const result = await (await current.mf.getWorker()).scheduled({ cron: "*/5 * * * *", scheduledTime: new Date() });
+      if (result.outcome !== "ok") throw new Error(`the Worker's scheduled handler ended ${result.outcome}`);
+    },
     logs: () => [...logLines],
     async restart(env, whileStopped) {
       if (env !== undefined) bindings = { ...bindings, ...env };

@@ -40,8 +40,11 @@ async function versionOf(file: string, args: string[], timeoutMs: number): Promi
   }
 }
 
+/** How long `docker compose version` (or `docker-compose version`) may take to answer. */
+export const composeDetectTimeoutMs = 20_000;
+
 /** The host's Compose CLI, or undefined when neither `docker compose` nor `docker-compose` answers. */
-export async function detectComposeCli(timeoutMs = 20_000): Promise<ComposeCli | undefined> {
+export async function detectComposeCli(timeoutMs = composeDetectTimeoutMs): Promise<ComposeCli | undefined> {
   const v2 = await versionOf("docker", ["compose", "version"], timeoutMs);
   if (v2 !== undefined) return { flavor: "v2", file: "docker", prefix: ["compose"], version: v2 };
   const v1 = await versionOf("docker-compose", ["version"], timeoutMs);

@@ -9,7 +9,7 @@ import { runFile } from "./run-file.ts";
 export const safeGitConfig = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"] as const;
 
 /** Long enough for a checkout of a big tree on a slow disk; a hung git (a lock, NFS) is cut off. */
-const gitTimeoutMs = 120_000;
+export const gitTimeoutMs = 120_000;
 
 export interface GitHead {
   commit: string;

@@ -79,7 +79,10 @@ export interface SmokeResult {
   error?: string;
 }
 
-export async function runSmokeChecks(checks: readonly SmokeCheck[], timeoutMs = 10_000): Promise<SmokeResult[]> {
+/** How long one HTTP smoke check may take to answer. */
+export const smokeCheckTimeoutMs = 10_000;
+
+export async function runSmokeChecks(checks: readonly SmokeCheck[], timeoutMs = smokeCheckTimeoutMs): Promise<SmokeResult[]> {
   return Promise.all(
     checks.map(async (check) => {
       try {

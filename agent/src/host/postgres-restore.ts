@@ -49,16 +49,24 @@ export async function databaseExists(adminUrl: string, db: string): Promise<bool
 }
 
 /** Drop a database, closing its sessions first (PostgreSQL 13+: WITH (FORCE)). */
-export async function dropDatabase(adminUrl: string, db: string): Promise<void> {
-  await withAdmin(adminUrl, async (client) => {
-    await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(db)} WITH (FORCE)`);
-  });
+export async function dropDatabase(adminUrl: string, db: string, timeouts?: ConnectTimeouts): Promise<void> {
+  await withAdmin(
+    adminUrl,
+    async (client) => {
+      await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(db)} WITH (FORCE)`);
+    },
+    timeouts,
+  );
 }
 
 /** Databases whose name starts with `prefix`, oldest first (by oid, i.e. creation order). */
-export async function databasesWithPrefix(adminUrl: string, prefix: string): Promise<string[]> {
-  return withAdmin(adminUrl, async (client) => {
-    const result = await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY oid", [prefix]);
-    return result.rows.map((r) => r.datname);
-  });
+export async function databasesWithPrefix(adminUrl: string, prefix: string, timeouts?: ConnectTimeouts): Promise<string[]> {
+  return withAdmin(
+    adminUrl,
+    async (client) => {
+      const result = await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY oid", [prefix]);
+      return result.rows.map((r) => r.datname);
+    },
+    timeouts,
+  );
 }

@@ -165,7 +165,7 @@ export async function restoreIntoStage(
     await withPg(target.adminUrl, async (client) => inTransaction(client, finishDatabaseSql(stage, await propertiesToCopy(client, live))), timeouts);
   } catch (error) {
     // Only the database this call created: never one that took the name meanwhile.
-    await dropDatabaseWithOid(target.adminUrl, stage, oid);
+    await dropDatabaseWithOid(target.adminUrl, stage, oid, timeouts);
     throw error;
   }
 }

@@ -3,6 +3,7 @@
 // so a database is dropped only when its OID is the one the rollback recorded for its staged copy.
 import type pg from "pg";
 import { RewindError } from "../../../shared/errors.ts";
+import type { ConnectTimeouts } from "./pg-connect.ts";
 import { withAdmin } from "./postgres-restore.ts";
 
 async function oidOf(client: pg.Client, db: string): Promise<number | undefined> {
@@ -12,16 +13,20 @@ async function oidOf(client: pg.Client, db: string): Promise<number | undefined>
 }
 
 /** The OID of database `db`, or undefined when there is none by that name. */
-export async function databaseOid(adminUrl: string, db: string): Promise<number | undefined> {
-  return withAdmin(adminUrl, (client) => oidOf(client, db));
+export async function databaseOid(adminUrl: string, db: string, timeouts?: ConnectTimeouts): Promise<number | undefined> {
+  return withAdmin(adminUrl, (client) => oidOf(client, db), timeouts);
 }
 
 /** Every database name on the server, to check that the names a rollback will create are free. */
-export async function databaseNamesOnServer(adminUrl: string): Promise<Set<string>> {
-  return withAdmin(adminUrl, async (client) => {
-    const result = await client.query<{ datname: string }>("SELECT datname FROM pg_database");
-    return new Set(result.rows.map((r) => r.datname));
-  });
+export async function databaseNamesOnServer(adminUrl: string, timeouts?: ConnectTimeouts): Promise<Set<string>> {
+  return withAdmin(
+    adminUrl,
+    async (client) => {
+      const result = await client.query<{ datname: string }>("SELECT datname FROM pg_database");
+      return new Set(result.rows.map((r) => r.datname));
+    },
+    timeouts,
+  );
 }
 
 async function terminate(client: pg.Client, db: string): Promise<void> {
@@ -38,8 +43,8 @@ async function dropIfOid(client: pg.Client, db: string, oid: number): Promise<bo
  * Drops `db` only if it is still the database with OID `oid` (the staged copy this rollback made).
  * Returns whether it dropped it; a database of another OID under that name is left alone.
  */
-export async function dropDatabaseWithOid(adminUrl: string, db: string, oid: number): Promise<boolean> {
-  return withAdmin(adminUrl, (client) => dropIfOid(client, db, oid));
+export async function dropDatabaseWithOid(adminUrl: string, db: string, oid: number, timeouts?: ConnectTimeouts): Promise<boolean> {
+  return withAdmin(adminUrl, (client) => dropIfOid(client, db, oid), timeouts);
 }
 
 async function rename(client: pg.Client, from: string, to: string): Promise<void> {
@@ -66,17 +71,21 @@ export interface DatabaseSwapNames {
 }
 
 /** live → aside, stage → live. Idempotent: resumes a swap cut between its two renames. */
-export async function swapDatabases(adminUrl: string, names: DatabaseSwapNames): Promise<void> {
-  await withAdmin(adminUrl, async (client) => {
-    const [live, stage, aside] = [await oidOf(client, names.live), await oidOf(client, names.stage), await oidOf(client, names.aside)];
-    if (aside !== undefined && live !== undefined && stage === undefined) return;
-    if (stage === undefined) throw new RewindError("STEP_FAILED", `the staged database ${names.stage} is missing; run the stage step again`);
-    if (live !== undefined && aside !== undefined) {
-      throw new RewindError("STEP_FAILED", `both ${names.live} and ${names.aside} exist beside the staged copy; inspect them by hand`);
-    }
-    if (live !== undefined) await rename(client, names.live, names.aside);
-    await rename(client, names.stage, names.live);
-  });
+export async function swapDatabases(adminUrl: string, names: DatabaseSwapNames, timeouts?: ConnectTimeouts): Promise<void> {
+  await withAdmin(
+    adminUrl,
+    async (client) => {
+      const [live, stage, aside] = [await oidOf(client, names.live), await oidOf(client, names.stage), await oidOf(client, names.aside)];
+      if (aside !== undefined && live !== undefined && stage === undefined) return;
+      if (stage === undefined) throw new RewindError("STEP_FAILED", `the staged database ${names.stage} is missing; run the stage step again`);
+      if (live !== undefined && aside !== undefined) {
+        throw new RewindError("STEP_FAILED", `both ${names.live} and ${names.aside} exist beside the staged copy; inspect them by hand`);
+      }
+      if (live !== undefined) await rename(client, names.live, names.aside);
+      await rename(client, names.stage, names.live);
+    },
+    timeouts,
+  );
 }
 
 export interface UnswapInput {
@@ -107,31 +116,35 @@ export interface UnswapResult {
  * then live is set aside under `post`, or dropped when it is provably the staged copy (its OID) and
  * never served. Idempotent: a second run after a crash finishes or finds nothing left to do.
  */
-export async function unswapDatabases(adminUrl: string, input: UnswapInput): Promise<UnswapResult> {
-  return withAdmin(adminUrl, async (client) => {
-    const live = await oidOf(client, input.live);
-    const aside = await oidOf(client, input.aside);
-    const postNow: UnswapResult = { restored: false, ...((await oidOf(client, input.post)) === undefined ? {} : { setAside: input.post }) };
-    // Back already (or never swapped): nothing under the set-aside name, or the live name is the recorded database.
-    if (aside === undefined || (input.preOid !== undefined && live === input.preOid)) return postNow;
-    if (input.preOid !== undefined && aside !== input.preOid) {
-      throw new RewindError(
-        "STEP_FAILED",
-        `${input.aside} is not the database that was live before the rollback (OID ${aside}, expected ${input.preOid}); inspect the databases by hand`,
-      );
-    }
-    // A run cut between its two renames already set the restored copy aside: say so again.
-    const result: UnswapResult = { restored: true, ...(live === undefined && postNow.setAside ? { setAside: postNow.setAside } : {}) };
-    if (live !== undefined) {
-      if (!input.served && input.stagedOid !== undefined && live === input.stagedOid && (await dropIfOid(client, input.live, live))) {
-        result.dropped = input.live;
-      } else {
-        if (postNow.setAside) throw new RewindError("STEP_FAILED", `both ${input.live} and ${input.post} exist; inspect them by hand before undoing`);
-        await rename(client, input.live, input.post);
-        result.setAside = input.post;
+export async function unswapDatabases(adminUrl: string, input: UnswapInput, timeouts?: ConnectTimeouts): Promise<UnswapResult> {
+  return withAdmin(
+    adminUrl,
+    async (client) => {
+      const live = await oidOf(client, input.live);
+      const aside = await oidOf(client, input.aside);
+      const postNow: UnswapResult = { restored: false, ...((await oidOf(client, input.post)) === undefined ? {} : { setAside: input.post }) };
+      // Back already (or never swapped): nothing under the set-aside name, or the live name is the recorded database.
+      if (aside === undefined || (input.preOid !== undefined && live === input.preOid)) return postNow;
+      if (input.preOid !== undefined && aside !== input.preOid) {
+        throw new RewindError(
+          "STEP_FAILED",
+          `${input.aside} is not the database that was live before the rollback (OID ${aside}, expected ${input.preOid}); inspect the databases by hand`,
+        );
       }
-    }
-    await rename(client, input.aside, input.live);
-    return result;
-  });
+      // A run cut between its two renames already set the restored copy aside: say so again.
+      const result: UnswapResult = { restored: true, ...(live === undefined && postNow.setAside ? { setAside: postNow.setAside } : {}) };
+      if (live !== undefined) {
+        if (!input.served && input.stagedOid !== undefined && live === input.stagedOid && (await dropIfOid(client, input.live, live))) {
+          result.dropped = input.live;
+        } else {
+          if (postNow.setAside) throw new RewindError("STEP_FAILED", `both ${input.live} and ${input.post} exist; inspect them by hand before undoing`);
+          await rename(client, input.live, input.post);
+          result.setAside = input.post;
+        }
+      }
+      await rename(client, input.aside, input.live);
+      return result;
+    },
+    timeouts,
+  );
 }

@@ -35,6 +35,7 @@ async function asCommand(
         ...(event.durationMs === undefined ? {} : { durationMs: Math.round(event.durationMs) }),
         ...(message ? { message } : {}),
         ...(excerpt ? { excerpt } : {}),
+        bound: event.bound,
       }),
     );
   };

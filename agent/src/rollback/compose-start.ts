@@ -12,21 +12,22 @@ import type { RestoreEnv } from "./restore-containers.ts";
 import { retire } from "./restore-containers.ts";
 import type { StepContext, StepOutput } from "./step-context.ts";
 
-const timeouts = { config: 60_000, build: 30 * 60_000, up: 10 * 60_000 };
+/** Bounds on each Compose run of the start step (also in its bound: step-bounds.ts). */
+export const composeTimeoutsMs = { config: 60_000, build: 30 * 60_000, up: 10 * 60_000 };
 
 /** Build the services the compose file builds (the checkout must be at the reverted commit). */
 export async function composeBuild(ctx: StepContext, services: readonly string[]): Promise<void> {
   const cli = await requireComposeCli();
   const { dir, name } = ctx.config.project;
   ctx.progress(`building ${services.join(", ")} with ${commandName(cli)} build (Compose ${cli.version}) in ${dir}`);
-  await runCompose(cli, { projectDir: dir, projectName: name, timeoutMs: timeouts.build }, ["build", ...services]);
+  await runCompose(cli, { projectDir: dir, projectName: name, timeoutMs: composeTimeoutsMs.build }, ["build", ...services]);
 }
 
 export async function startWithCompose(ctx: StepContext, env: RestoreEnv, documented: readonly ContainerSpec[], target: RollbackTarget): Promise<StepOutput> {
   const cli = await requireComposeCli();
   const { dir, name } = ctx.config.project;
   const options = { projectDir: dir, projectName: name };
-  const listed = await runCompose(cli, { ...options, timeoutMs: timeouts.config }, ["config", "--services"]);
+  const listed = await runCompose(cli, { ...options, timeoutMs: composeTimeoutsMs.config }, ["config", "--services"]);
   const services = listed.stdout
     .split("\n")
     .map((line) => line.trim())
@@ -43,7 +44,7 @@ export async function startWithCompose(ctx: StepContext, env: RestoreEnv, docume
   }
   if (toBuild.length > 0) await composeBuild(ctx, toBuild);
   ctx.progress(`${commandName(cli)} up -d at commit ${target.commit.slice(0, 12)}`);
-  await runCompose(cli, { ...options, timeoutMs: timeouts.up }, ["up", "-d"]);
+  await runCompose(cli, { ...options, timeoutMs: composeTimeoutsMs.up }, ["up", "-d"]);
   const retired = documented.filter((spec) => !services.includes(spec.service)).map((spec) => spec.name);
   await retire(env, retired);
   const after = (await listProjectContainers(ctx.docker, name)).filter((c) => services.includes(c.service));

@@ -11,6 +11,7 @@ import type { FinalState, JournalEntry, Replay } from "./journal.ts";
 import { replayJournal } from "./journal.ts";
 import type { Step } from "./plan.ts";
 import { planRollback } from "./plan.ts";
+import { type StepBound, stepBound } from "./step-bounds.ts";
 import type { StepContext, StepHandler, StepOutput } from "./step-context.ts";
 import { discardStaged } from "./steps/discard-staged.ts";
 import { documentState } from "./steps/document-state.ts";
@@ -33,6 +34,8 @@ export interface RollbackProgress {
   durationMs?: number;
   message?: string;
   excerpt?: string;
+  /** How long the agent may stay silent after this event (step-bounds.ts). */
+  bound: StepBound;
 }
 
 const handlers: Record<Step["id"], StepHandler> = {
@@ -83,7 +86,9 @@ class Run {
   }
 
   private emit(step: ReportedStepId, state: StepState, extra: Partial<RollbackProgress> = {}): void {
-    this.env.onProgress({ rollbackId: this.replay.request.rollbackId, step, state, ...extra });
+    const documented = this.replay.outputs["document-state"]?.containers;
+    const bound = stepBound(step, state, { config: this.env.config, containers: Array.isArray(documented) ? documented.length : 0 });
+    this.env.onProgress({ rollbackId: this.replay.request.rollbackId, step, state, bound, ...extra });
   }
 
   private context(step: ReportedStepId, cancellable: boolean): StepContext {

@@ -49,7 +49,7 @@ async function setAsideCopies(config: AgentConfig, docker: Docker): Promise<SetA
   const database = config.project.database;
   if (database) {
     // The base of a long name is cut to fit 63 bytes: list by a prefix every cut keeps, match exactly after.
-    for (const name of await databasesWithPrefix(database.adminUrl, setAsideNamePrefix(database.name))) {
+    for (const name of await databasesWithPrefix(database.adminUrl, setAsideNamePrefix(database.name), database.timeouts)) {
       const id = setAsideDatabaseId(name, database.name);
       if (id !== undefined) copies.push({ kind: "database", location: name, shortId: id });
     }
@@ -70,9 +70,9 @@ export async function pruneSetAside(config: AgentConfig, docker: Docker, current
     now: Date.now(),
     currentShortId: shortId(currentId),
   });
-  const adminUrl = config.project.database?.adminUrl;
+  const database = config.project.database;
   for (const copy of remove) {
-    if (copy.kind === "database" && adminUrl) await dropDatabase(adminUrl, copy.location);
+    if (copy.kind === "database" && database) await dropDatabase(database.adminUrl, copy.location, database.timeouts);
     if (copy.kind === "minio") await rm(copy.location, { recursive: true, force: true });
   }
   const removed = new Set(remove.map((c) => c.shortId));

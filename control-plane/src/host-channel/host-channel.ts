@@ -144,6 +144,11 @@ export class HostChannel extends DurableObject<Env> {
     return this.rollbackRpc(host, () => this.desk.abandon(rollbackId, actor, reason));
   }
 
+  /** RPC from the Worker's cron (rollbacks/worker/sweep-lost.ts): the deadline check the alarm makes, for an alarm that never fired. */
+  async sweepLostRollbacks(host: string): Promise<RpcOutcome<void>> {
+    return this.rollbackRpc(host, () => this.desk.markLost(Date.now()));
+  }
+
   // Alarm ------------------------------------------------------------------------------------
 
   /** Wakes the object for the earliest of: a command to expire or redeliver, a desk deadline, a silent socket. */

@@ -50,6 +50,8 @@ export const rollbackRecord = z.object({
   downtimeMs: z.number().optional(),
   /** The last report about its command: a running rollback silent too long after it is lost. */
   lastProgressAt: z.number().optional(),
+  /** What that report said the agent may take before its next one (its step's own timeout, its watch window); absent: the settings' own. */
+  bound: z.object({ step: z.string(), stepMs: z.number(), watchMs: z.number() }).optional(),
   outcome: z.object({ code: z.string().optional(), message: z.string().optional() }).optional(),
   createdAt: z.number(),
   updatedAt: z.number(),

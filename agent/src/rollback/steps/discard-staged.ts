@@ -22,7 +22,7 @@ export async function discardStaged(ctx: StepContext): Promise<void> {
   const database = config.project.database;
   const oid = stagedDatabaseOid(ctx);
   // Without a journaled OID the stage step did not finish, and it removed its own copy on the way out.
-  if (database && oid !== undefined) await dropDatabaseWithOid(database.adminUrl, stagedDatabase(database.name), oid);
+  if (database && oid !== undefined) await dropDatabaseWithOid(database.adminUrl, stagedDatabase(database.name), oid, database.timeouts);
   const minio = config.project.minio;
   if (minio) {
     const paths = swapPaths(await volumeDataDir(ctx.docker, minio.volume), dataDirNames(request.rollbackId));

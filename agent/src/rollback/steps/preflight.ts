@@ -67,13 +67,13 @@ async function staleStage(ctx: StepContext, stage: string): Promise<boolean> {
 /** The derived database names are usable (see names.ts); returns the live database's OID, if it exists. */
 async function checkDatabaseNames(ctx: StepContext, database: Database): Promise<number | undefined> {
   const names = derivedDatabaseNames(database.name, ctx.request.rollbackId);
-  const existing = await check("PostgreSQL cannot list its databases", () => databaseNamesOnServer(database.adminUrl));
+  const existing = await check("PostgreSQL cannot list its databases", () => databaseNamesOnServer(database.adminUrl, database.timeouts));
   // A resumed run may find the staged copy it made itself: that one it owns (same OID as journaled).
   const ownedOid = stagedDatabaseOid(ctx);
-  const owned = ownedOid !== undefined && (await databaseOid(database.adminUrl, names.stage)) === ownedOid;
+  const owned = ownedOid !== undefined && (await databaseOid(database.adminUrl, names.stage, database.timeouts)) === ownedOid;
   const problem = derivedNamesProblem(database.name, names, existing, owned || (existing.has(names.stage) && (await staleStage(ctx, names.stage))));
   if (problem) fail(problem);
-  return check("PostgreSQL cannot look up the live database", () => databaseOid(database.adminUrl, database.name));
+  return check("PostgreSQL cannot look up the live database", () => databaseOid(database.adminUrl, database.name, database.timeouts));
 }
 
 async function checkDataDirNames(ctx: StepContext, dataDir: string): Promise<void> {

@@ -23,13 +23,13 @@ async function stageDatabase(ctx: StepContext, database: Database, dump: NonNull
   const staged = stagedDatabase(database.name);
   ctx.progress(`restoring ${dump.file} into ${staged}`);
   await restoreIntoStage(database, { file: dump.file, format: dump.format ?? "plain-gzip" }, database.name, staged, ctx.signal);
-  const oid = await databaseOid(database.adminUrl, staged);
+  const oid = await databaseOid(database.adminUrl, staged, database.timeouts);
   if (oid === undefined) throw new RewindError("STEP_FAILED", `the staged database ${staged} vanished right after its restore`);
   if (dump.tables) {
     const actual = await tableCounts({ url: database.adminUrl, database: staged }, database.timeouts);
     const mismatches = compareTableCounts(dump.tables, actual);
     if (mismatches.length > 0) {
-      await dropDatabaseWithOid(database.adminUrl, staged, oid);
+      await dropDatabaseWithOid(database.adminUrl, staged, oid, database.timeouts);
       throw new RewindError("STEP_FAILED", `the restored database differs from the backup's manifest, nothing was stopped: ${describeMismatches(mismatches)}`);
     }
     ctx.progress(`${actual.length} tables of ${staged} match the manifest's row counts`);
@@ -72,7 +72,7 @@ export async function stage(ctx: StepContext): Promise<StepOutput> {
       output.minio = await stageMinio(ctx, minio.volume, backup.minio.file);
     } catch (error) {
       // The step's output (and the OID in it) is journaled only on success: drop the copy now, while the OID is known.
-      if (staged && database) await dropDatabaseWithOid(database.adminUrl, staged.name, staged.oid);
+      if (staged && database) await dropDatabaseWithOid(database.adminUrl, staged.name, staged.oid, database.timeouts);
       throw error;
     }
   }

@@ -13,7 +13,7 @@ export async function swap(ctx: StepContext): Promise<StepOutput> {
   const database = config.project.database;
   if (backup.database && database) {
     const names = { live: database.name, stage: stagedDatabase(database.name), aside: setAsideDatabase(database.name, request.rollbackId) };
-    await swapDatabases(database.adminUrl, names);
+    await swapDatabases(database.adminUrl, names, database.timeouts);
     ctx.progress(`database ${names.live} set aside as ${names.aside}; restored copy is live`);
     output.databaseAside = names.aside;
   }

@@ -39,14 +39,18 @@ export async function undo(ctx: StepContext, reached: ReadonlySet<ReportedStepId
   if (reached.has("swap")) {
     const database = config.project.database;
     if (database) {
-      const result = await unswapDatabases(database.adminUrl, {
-        live: database.name,
-        aside: setAsideDatabase(database.name, request.rollbackId),
-        post: setAsidePostDatabase(database.name, request.rollbackId),
-        preOid: preflightDatabaseOid(ctx),
-        stagedOid: stagedDatabaseOid(ctx),
-        served,
-      });
+      const result = await unswapDatabases(
+        database.adminUrl,
+        {
+          live: database.name,
+          aside: setAsideDatabase(database.name, request.rollbackId),
+          post: setAsidePostDatabase(database.name, request.rollbackId),
+          preOid: preflightDatabaseOid(ctx),
+          stagedOid: stagedDatabaseOid(ctx),
+          served,
+        },
+        database.timeouts,
+      );
       if (result.setAside) {
         output.databaseAside = result.setAside;
         actions.push(`restored database set aside as ${result.setAside}`);

@@ -12,7 +12,7 @@ import { findBackup } from "../../backups/catalog.ts";
 import type { DurableSqlite } from "../../durable-sqlite.ts";
 import type { Env } from "../../env.ts";
 import { mirrorRollback } from "./d1-mirror.ts";
-import { decideAbandon, type LostBudget, lostDeadline, lostOutcome } from "./deadline.ts";
+import { decideAbandon, heardFrom, type LostBudget, lostDeadline, lostOutcome } from "./deadline.ts";
 import { decideLockedRetry, lockedWaitAfter } from "./locked-retry.ts";
 import { decideApproval, decideCancel, effectOfCommandState, effectOfReport, type ReportEffect } from "./lifecycle.ts";
 import type { RollbackRecord } from "../record.ts";
@@ -288,10 +288,10 @@ export class RollbackDesk {
       const effect = effectOfReport(record, report);
       if (effect.state === undefined && effect.servicesStopped === undefined) {
         // Any word about the command pushes a running rollback's lost deadline out.
-        if (record.state === "running") this.store.put({ ...record, lastProgressAt: Date.now() });
+        if (record.state === "running") this.store.put(heardFrom(record, report, Date.now()));
         return;
       }
-      await this.move({ ...record, lastProgressAt: Date.now() }, effect, { kind: "host", host }, { commandId });
+      await this.move(heardFrom(record, report, Date.now()), effect, { kind: "host", host }, { commandId });
     });
   }
 
