@@ -1,6 +1,6 @@
 // A Docker Engine that stalls: a unix socket that forwards every request to the real engine except
-// those matching `stallOn`, which it accepts and never answers (the connection stays open), as a hung
-// dockerd does. Point a client at it with DOCKER_HOST=unix://<socketPath>.
+// those matching `stallOn` (the first `limit` of them), which it accepts and never answers (the
+// connection stays open), as a hung dockerd does. Point a client at it with DOCKER_HOST=unix://<socketPath>.
 import { mkdtemp, rm } from "node:fs/promises";
 import { connect, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -13,7 +13,7 @@ export interface StalledDocker {
   stop(): Promise<void>;
 }
 
-export async function startStalledDocker(stallOn: RegExp, engineSocket = "/var/run/docker.sock"): Promise<StalledDocker> {
+export async function startStalledDocker(stallOn: RegExp, limit = Number.POSITIVE_INFINITY, engineSocket = "/var/run/docker.sock"): Promise<StalledDocker> {
   const dir = await mkdtemp(path.join(tmpdir(), "rewind-stalled-docker-"));
   const socketPath = path.join(dir, "docker.sock");
   const sockets = new Set<Socket>();
@@ -26,7 +26,7 @@ export async function startStalledDocker(stallOn: RegExp, engineSocket = "/var/r
       if (hung) return;
       // Requests on one keep-alive connection come one after the other: each starts a chunk.
       const requestLine = chunk.toString("latin1").split("\r\n", 1)[0] ?? "";
-      if (stallOn.test(requestLine)) {
+      if (stalled.length < limit && stallOn.test(requestLine)) {
         hung = true;
         stalled.push(requestLine);
         engine.destroy();
