@@ -234,6 +234,13 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         log.info({ commandId }, "redelivery of a command already accepted (ack on its way); not executed again");
         return;
       }
+      // Cancelled before it started, then the agent restarted: its nonce was kept when it first came,
+      // so its redelivery is a replay. Its answer is the one it would have had: cancelled, never run.
+      if (code === "REPLAYED" && commandId === frame.id && (await nonces.takeCancelled(frame.id))) {
+        log.info({ commandId }, "redelivery of a command cancelled before it started; not executed");
+        await report({ kind: "result", commandId, ok: false, code: "CANCELLED", message: "cancelled before it started; nothing was done" });
+        return;
+      }
       return refuse(verdict.rejection);
     }
     const claims = verdict.claims;
