@@ -7,6 +7,8 @@ import { removeStaleClusters, requirePostgresBinaries } from "./postgres.ts";
 import { removeStaleSetAside } from "./set-aside.ts";
 
 const CHROMIUM = "/usr/lib/chromium/chromium";
+// The Durable Object storage upgrade test rewrites workerd's SQLite files with it.
+const SQLITE3 = "/usr/bin/sqlite3";
 export const STALE_MS = 2 * 60 * 60 * 1000;
 
 async function requireFile(file: string, aptPackage: string): Promise<void> {
@@ -33,6 +35,7 @@ export default async function setup(): Promise<void> {
       missing(() => requirePostgresBinaries()),
       missing(() => requireFile(BUSYBOX, "busybox-static")),
       missing(() => requireFile(CHROMIUM, "chromium")),
+      missing(() => requireFile(SQLITE3, "sqlite3")),
     ])
   ).filter((p): p is string => p !== undefined);
   if (problems.length > 0) {
