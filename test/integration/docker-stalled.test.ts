@@ -1,13 +1,14 @@
 // Issue 13.12, Docker side: a Docker Engine that accepts a call and never answers. The real
 // `rewind rollback --local` runs against the real engine through a socket that stalls one kind of
-// call. Before downtime (the logs call of document-state) the rollback fails promptly with
-// TIMED_OUT, naming the call and the setting, with nothing stopped, the live data and code
-// untouched, and the host free for the next rollback. After downtime (creating a container in the
+// call. Before downtime (the logs call of document-state; the volume inspect of stage) the rollback
+// fails promptly with TIMED_OUT, naming the call and the setting, with nothing stopped, nothing
+// staged left, the live data and code untouched, and the host free for the next rollback. After downtime (creating a container in the
 // start step) it is that step's failure, and the undo puts the previous release back.
-import { readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { expect, it } from "vitest";
 import { listProjectContainers } from "../../agent/src/host/compose.ts";
+import { volumeDataDir } from "../../agent/src/host/volume.ts";
 import { rollbackDir } from "../../agent/src/rollback/journal-file.ts";
 import { readRollbackLock } from "../../agent/src/rollback/lock-file.ts";
 import type { RollbackReport } from "../../agent/src/rollback/report.ts";
@@ -65,13 +66,47 @@ it("a Docker call that never answers before downtime fails the rollback promptly
   expect(await readRollbackLock(s.config.stateDir)).toBeUndefined();
 });
 
+it("a Docker call that never answers in the stage step fails it with TIMED_OUT, and what was staged goes without asking Docker again", async () => {
+  const s = await world.prepare();
+  await withCallSeconds(s, 3);
+  const volume = s.config.project.minio?.volume ?? "";
+  const siblings = async () => (await readdir(path.dirname(await volumeDataDir(world.docker, volume)))).sort();
+  const before = await containerStates(world.docker, s);
+  const dirsBefore = await siblings();
+  // Preflight inspects the MinIO volume once; the stage step's inspect, and every one after it, stalls.
+  const engine = await startStalledDocker(new RegExp(`^GET \\S*/volumes/${volume}`), { skip: 1 });
+  try {
+    const result = await runRewindCli(["rollback", "--local", "--config", s.configFile, "--backup", s.backupDir, "--yes"], {
+      env: { ...process.env, DOCKER_HOST: `unix://${engine.socketPath}` },
+    });
+
+    expect(engine.stalled()).toHaveLength(1);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`TIMED_OUT: the Docker Engine did not answer GET \\S*/volumes/${volume} within 3 s`));
+    const report = await reportOf(s, result.stdout);
+    expect(report.state).toBe("failed");
+    expect(report.error).toMatchObject({ step: "stage", code: "TIMED_OUT" });
+    expect(report.steps.slice(-2).map((step) => [step.id, step.state])).toEqual([
+      ["stage", "failed"],
+      ["undo", "succeeded"],
+    ]);
+  } finally {
+    await engine.stop();
+  }
+  expect(await containerStates(world.docker, s)).toEqual(before);
+  expect(await snapshotDatabase(s.databaseUrl)).toEqual(s.v2.tables);
+  expect((await databaseNames(world.cluster)).filter((name) => name.startsWith(s.database))).toEqual([s.database]);
+  expect(await siblings()).toEqual(dirsBefore);
+  expect(await readRollbackLock(s.config.stateDir)).toBeUndefined();
+});
+
 it("a Docker call that never answers after downtime fails that step with TIMED_OUT, and the undo restores the host", async () => {
   const s = await world.prepare();
   await withCallSeconds(s, 8);
   const images = async () => (await listProjectContainers(world.docker, s.config.project.name)).map((c) => [c.service, c.imageId, c.state]).sort();
   const v2Images = await images();
   // Only the first container create stalls: the engine recovers for the undo.
-  const engine = await startStalledDocker(/^POST \S*\/containers\/create/, 1);
+  const engine = await startStalledDocker(/^POST \S*\/containers\/create/, { limit: 1 });
   try {
     const result = await runRewindCli(["rollback", "--local", "--config", s.configFile, "--backup", s.backupDir, "--yes"], {
       env: { ...process.env, DOCKER_HOST: `unix://${engine.socketPath}` },

@@ -1,6 +1,6 @@
 // A Docker Engine that stalls: a unix socket that forwards every request to the real engine except
-// those matching `stallOn` (the first `limit` of them), which it accepts and never answers (the
-// connection stays open), as a hung dockerd does. Point a client at it with DOCKER_HOST=unix://<socketPath>.
+// those matching `stallOn` (past the first `skip` of them, at most `limit`), which it accepts and
+// never answers (the connection stays open), as a hung dockerd does. Point a client at it with DOCKER_HOST=unix://<socketPath>.
 import { mkdtemp, rm } from "node:fs/promises";
 import { connect, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -13,11 +13,15 @@ export interface StalledDocker {
   stop(): Promise<void>;
 }
 
-export async function startStalledDocker(stallOn: RegExp, limit = Number.POSITIVE_INFINITY, engineSocket = "/var/run/docker.sock"): Promise<StalledDocker> {
+export async function startStalledDocker(
+  stallOn: RegExp,
+  { skip = 0, limit = Number.POSITIVE_INFINITY, engineSocket = "/var/run/docker.sock" }: { skip?: number; limit?: number; engineSocket?: string } = {},
+): Promise<StalledDocker> {
   const dir = await mkdtemp(path.join(tmpdir(), "rewind-stalled-docker-"));
   const socketPath = path.join(dir, "docker.sock");
   const sockets = new Set<Socket>();
   const stalled: string[] = [];
+  let matched = 0;
   const server = createServer((client) => {
     const engine = connect(engineSocket);
     sockets.add(client).add(engine);
@@ -26,7 +30,7 @@ export async function startStalledDocker(stallOn: RegExp, limit = Number.POSITIV
       if (hung) return;
       // Requests on one keep-alive connection come one after the other: each starts a chunk.
       const requestLine = chunk.toString("latin1").split("\r\n", 1)[0] ?? "";
-      if (stalled.length < limit && stallOn.test(requestLine)) {
+      if (stallOn.test(requestLine) && ++matched > skip && stalled.length < limit) {
         hung = true;
         stalled.push(requestLine);
         engine.destroy();

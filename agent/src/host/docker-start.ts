@@ -5,7 +5,7 @@ import { access } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
 import { create as createTar } from "tar";
-import { RewindError } from "../../../shared/errors.ts";
+import { isRewindError, RewindError } from "../../../shared/errors.ts";
 import { withCarriedVolumes } from "./carry-volumes.ts";
 
 export interface ContainerSpec {
@@ -70,6 +70,7 @@ export async function stopContainer(docker: Docker, name: string, timeoutSeconds
   } catch (error) {
     const code = (error as { statusCode?: number }).statusCode;
     if (code === 304 || code === 404) return;
+    if (isRewindError(error, "TIMED_OUT")) throw error;
     throw new RewindError("STEP_FAILED", `stopping container ${name} failed: ${(error as Error).message}`, { cause: error });
   }
 }

@@ -2,6 +2,7 @@
 // can create one the bad release took away (a renamed network, a `down` before its `up`) exactly as
 // Compose had made it: driver, options, IPAM, flags and labels.
 import type Docker from "dockerode";
+import { isRewindError } from "../../../shared/errors.ts";
 import type { ContainerSpec } from "./docker-start.ts";
 
 export type NetworkSpec = Docker.NetworkCreateOptions & { Name: string };
@@ -52,7 +53,7 @@ export async function ensureNetworks(docker: Docker, networks: readonly NetworkS
       await docker.createNetwork({ ...network, CheckDuplicate: true });
     } catch (error) {
       // A subnet Docker picked back then may be another network's now: let Docker pick again.
-      if (!network.IPAM?.Config?.length) throw error;
+      if (!network.IPAM?.Config?.length || isRewindError(error, "TIMED_OUT")) throw error;
       await docker.createNetwork({ ...network, IPAM: { ...network.IPAM, Config: [] }, CheckDuplicate: true });
     }
     created.push(network.Name);

@@ -3,7 +3,7 @@
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
-import { RewindError } from "../../../shared/errors.ts";
+import { isRewindError, RewindError } from "../../../shared/errors.ts";
 import { setAsideDirOf } from "./set-aside-dir.ts";
 
 export async function volumeDataDir(docker: Docker, volume: string): Promise<string> {
@@ -11,6 +11,8 @@ export async function volumeDataDir(docker: Docker, volume: string): Promise<str
     const info = await docker.getVolume(volume).inspect();
     return info.Mountpoint;
   } catch (error) {
+    // A stalled engine is not a missing volume: its TIMED_OUT says what to fix.
+    if (isRewindError(error, "TIMED_OUT")) throw error;
     throw new RewindError("PRECONDITION_FAILED", `docker volume '${volume}' cannot be inspected: ${(error as Error).message}`, {
       cause: error,
     });

@@ -153,8 +153,9 @@ async function recover(run: Run, downtimeStarted: boolean): Promise<void> {
       await run.end(cancelled ? "cancelled" : "failed");
       return;
     }
+    const stageFailed = run.state.failed?.step === "stage";
     const error = await run.runStep("undo", false, async (ctx) => {
-      await discardStaged(ctx);
+      await discardStaged(ctx, stageFailed);
       return { actions: ["staged copies discarded; services and live data untouched"] };
     });
     // A failed undo leaves the journal open: the rollback still owns the host and --resume retries it.

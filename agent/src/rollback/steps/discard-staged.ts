@@ -16,7 +16,14 @@ export function stagedDatabaseOid(ctx: StepContext): number | undefined {
   return parsed.success ? parsed.data.databaseOid : undefined;
 }
 
-export async function discardStaged(ctx: StepContext): Promise<void> {
+const minioField = z.object({ minio: z.string().min(1) });
+
+/**
+ * `stageFailed`: the stage step itself failed (it removed what it had staged on the way out). Then,
+ * and when the stage step journaled where it unpacked, this asks Docker nothing: a discard must not
+ * depend on an engine that may be the very thing that failed.
+ */
+export async function discardStaged(ctx: StepContext, stageFailed = false): Promise<void> {
   const { config, request } = ctx;
   if (request.mode !== "full") return;
   const database = config.project.database;
@@ -24,7 +31,12 @@ export async function discardStaged(ctx: StepContext): Promise<void> {
   // Without a journaled OID the stage step did not finish, and it removed its own copy on the way out.
   if (database && oid !== undefined) await dropDatabaseWithOid(database.adminUrl, stagedDatabase(database.name), oid, database.timeouts);
   const minio = config.project.minio;
-  if (minio) {
+  if (!minio) return;
+  const journaled = minioField.safeParse(ctx.outputs.stage);
+  if (journaled.success) {
+    await rm(journaled.data.minio, { recursive: true, force: true });
+  } else if (!stageFailed) {
+    // A stage step cut short by a kill left no output: its copy is under the derived name.
     const paths = swapPaths(await volumeDataDir(ctx.docker, minio.volume), dataDirNames(request.rollbackId));
     await rm(paths.staged, { recursive: true, force: true });
   }
