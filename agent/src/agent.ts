@@ -10,6 +10,7 @@ import type { Report } from "../../shared/schemas/report.ts";
 import { clockToleranceSeconds, type PublicJwk } from "../../shared/signing.ts";
 import type { BackoffPolicy } from "./channel/backoff.ts";
 import { AgentConnection } from "./channel/connection.ts";
+import { takeHostFor } from "./channel/host-admission.ts";
 import { NonceStore } from "./channel/nonce-store.ts";
 import { Outbox } from "./channel/outbox.ts";
 import { type HostState, preconditionDifferences } from "./channel/preconditions.ts";
@@ -17,6 +18,7 @@ import { mergePinnedKeys } from "./channel/key-update.ts";
 import { Reporter } from "./channel/reporter.ts";
 import { parseDownFrame, type Rejection, verifyCommandFrame } from "./channel/verify-command.ts";
 import type { AgentConfig } from "./config.ts";
+import type { HostLock } from "./host/host-lock.ts";
 import type { Logger } from "./log.ts";
 import { agentVersion } from "./version.ts";
 
@@ -25,6 +27,8 @@ export interface HandlerContext {
   report(report: Report): Promise<void>;
   /** Aborted by a `cancel` command for this one, or when the agent stops. */
   signal: AbortSignal;
+  /** The host-wide lock, taken for a host-changing command before it was acknowledged; released when it ends. */
+  hostLock?: HostLock;
 }
 
 export interface HandlerResult {
@@ -117,6 +121,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       const target = running.get(claims.action.targetCommandId);
       if (target === undefined) {
         // Kept with the nonces: the target may arrive after a restart and must not run then either.
+        // Recorded in memory before the first await, in the same step as the look-up above: the
+        // target's start (onCommand) checks and starts in one step too, so it cannot slip between.
         await nonces.cancelBeforeStart(claims.action.targetCommandId, claims.exp + maxCommandTtlSeconds + clockToleranceSeconds);
         return {
           ok: false,
@@ -181,6 +187,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     type: CommandType,
     work: (ctx: HandlerContext) => Promise<HandlerResult>,
     announce: () => Promise<void>,
+    hostLock?: HostLock,
   ): Promise<void> => {
     const controller = new AbortController();
     let finished: () => void = () => undefined;
@@ -191,7 +198,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     await announce();
     let result: HandlerResult;
     try {
-      result = await work({ report, signal: controller.signal });
+      result = await work({ report, signal: controller.signal, ...(hostLock === undefined ? {} : { hostLock }) });
     } catch (error) {
       const code = isRewindError(error) ? error.code : "INTERNAL";
       log.error({ err: error, commandId, code }, "command handler failed");
@@ -199,6 +206,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     } finally {
       running.delete(commandId);
     }
+    // Free before the result goes up: the control plane sends a rollback it kept waiting on that result.
+    await hostLock?.release().catch((error: unknown) => log.error({ err: error, commandId }, "could not release the host lock"));
     log.info({ commandId, action: type, ok: result.ok, code: result.code }, "command finished");
     await report({
       kind: "result",
@@ -213,7 +222,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     finished();
   };
 
-  const execute = (claims: CommandClaims, handler: CommandHandler): Promise<void> =>
+  const execute = (claims: CommandClaims, handler: CommandHandler, hostLock?: HostLock): Promise<void> =>
     runAs(
       claims.jti,
       claims.action.type,
@@ -222,7 +231,25 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         log.info({ commandId: claims.jti, action: claims.action.type }, "command accepted");
         await report({ kind: "ack", commandId: claims.jti });
       },
+      hostLock,
     );
+
+  /** Why a command's preconditions (the host state its decision was made on) do not hold, if they do not. */
+  const unmetPreconditions = async (claims: CommandClaims): Promise<Rejection | undefined> => {
+    if (claims.pre === undefined) return undefined;
+    if (options.currentState === undefined) {
+      return { commandId: claims.jti, code: "PRECONDITION_FAILED", reason: "this agent cannot read the host state to check preconditions" };
+    }
+    let differences: string[];
+    try {
+      differences = preconditionDifferences(claims.pre, await options.currentState());
+    } catch (error) {
+      const reason = `cannot read the host state: ${error instanceof Error ? error.message : String(error)}`;
+      return { commandId: claims.jti, code: "PRECONDITION_FAILED", reason };
+    }
+    if (differences.length === 0) return undefined;
+    return { commandId: claims.jti, code: "PRECONDITION_FAILED", reason: `the host moved on: ${differences.join("; ")}` };
+  };
 
   const onCommand = async (frame: { id: string; jws: string }): Promise<void> => {
     const verdict = await verifyCommandFrame(frame, { keys: pinnedKeys, host: config.host, nonces });
@@ -244,36 +271,43 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       return refuse(verdict.rejection);
     }
     const claims = verdict.claims;
-    if (claims.pre !== undefined) {
-      if (options.currentState === undefined) {
-        return refuse({ commandId: claims.jti, code: "PRECONDITION_FAILED", reason: "this agent cannot read the host state to check preconditions" });
-      }
-      let differences: string[];
-      try {
-        differences = preconditionDifferences(claims.pre, await options.currentState());
-      } catch (error) {
-        const reason = `cannot read the host state: ${error instanceof Error ? error.message : String(error)}`;
-        return refuse({ commandId: claims.jti, code: "PRECONDITION_FAILED", reason });
-      }
-      if (differences.length > 0) {
-        return refuse({ commandId: claims.jti, code: "PRECONDITION_FAILED", reason: `the host moved on: ${differences.join("; ")}` });
-      }
-    }
+    let hostLock: HostLock | undefined;
     if (exclusiveActions.includes(claims.action.type)) {
       const busy = [...running.entries()].find(([, r]) => exclusiveActions.includes(r.type));
       if (busy !== undefined) {
         return refuse({ commandId: claims.jti, code: "LOCKED", reason: `${busy[1].type} ${busy[0]} is still running on this host` });
       }
+      // Another process may hold the host (a cron backup, a deploy): refused here, before the ack,
+      // the control plane keeps the command's work waiting and sends it again.
+      const admission = await takeHostFor(config.stateDir, claims);
+      if (!admission.ok) return refuse(admission.rejection);
+      hostLock = admission.lock;
     }
-    if (await nonces.takeCancelled(claims.jti)) {
-      return execute(claims, async () => ({ ok: false, code: "CANCELLED", message: "cancelled before it started; nothing was done" }));
+    // Read under the host lock: nothing can change the host between this check and the start.
+    const unmet = await unmetPreconditions(claims);
+    if (unmet !== undefined) {
+      await hostLock?.release().catch((error: unknown) => log.error({ err: error, commandId: claims.jti }, "could not release the host lock"));
+      return refuse(unmet);
+    }
+    // From here to the start (execute registers the command as running before its first await),
+    // nothing is awaited: a cancel lands wholly before (seen here, the command never starts) or
+    // wholly after (it finds the command running and aborts it).
+    if (nonces.cancelledBeforeStart(claims.jti)) {
+      return execute(
+        claims,
+        async () => {
+          await nonces.forgetCancelled(claims.jti);
+          return { ok: false, code: "CANCELLED", message: "cancelled before it started; nothing was done" };
+        },
+        hostLock,
+      );
     }
     const handler = handlers[claims.action.type];
     if (handler === undefined) {
       const type = claims.action.type;
-      return execute(claims, async () => ({ ok: false, code: "UNAVAILABLE", message: `this agent has no handler for '${type}' commands` }));
+      return execute(claims, async () => ({ ok: false, code: "UNAVAILABLE", message: `this agent has no handler for '${type}' commands` }), hostLock);
     }
-    return execute(claims, handler);
+    return execute(claims, handler, hostLock);
   };
 
   const onFrame = async (frame: DownFrame): Promise<void> => {

@@ -1,19 +1,22 @@
 // The agent's dispatch and its resilience, in-process over a real socket to a protocol peer:
 // one host-changing command at a time (LOCKED), cancel, a type without a handler, a failing
 // handler, reports made while offline resent after reconnect, and a silent peer detected by
-// heartbeats and left for a fresh connection.
-import { mkdtemp, rm } from "node:fs/promises";
+// heartbeats and left for a fresh connection. And the host-wide lock held by another real process
+// (a cron `rewind backup`): a host-changing command is refused LOCKED before any ack, naming it.
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CommandHandler, type RunningAgent, startAgent } from "../../agent/src/agent.ts";
 import { parseAgentConfig } from "../../agent/src/config.ts";
+import { hostLockPath } from "../../agent/src/host/host-lock.ts";
 import { createLogger } from "../../agent/src/log.ts";
 import { RewindError } from "../../shared/errors.ts";
 import type { CommandAction, CommandClaims } from "../../shared/schemas/command.ts";
 import { generateSigningKey, type KeyPairJwk, nowSeconds, randomId, signCommand } from "../../shared/signing.ts";
 import { type ProtocolPeer, startProtocolPeer } from "../world/agent.ts";
+import { type Holder, startHostLockHolder } from "../world/host-lock-process.ts";
 
 const host = "dispatch-host";
 let dir: string;
@@ -151,5 +154,62 @@ describe("agent dispatch (in-process agent, real socket)", () => {
     await peer.waitFor(() => (peer.connections() > before && agent.connected ? true : undefined), "a fresh connection");
     const ping = await send({ type: "ping" });
     expect(await result(ping)).toMatchObject({ ok: true });
+  });
+});
+
+describe("the host held by another process", () => {
+  const holders: Holder[] = [];
+  afterAll(async () => {
+    for (const holder of holders) await holder.finish();
+  });
+
+  async function holderReady(operation: string): Promise<Holder> {
+    const holder = startHostLockHolder(path.join(dir, "state"), operation);
+    holders.push(holder);
+    await holder.ready;
+    return holder;
+  }
+
+  it("refuses a host-changing command LOCKED before acknowledging it, naming the holder, and runs the next one once it is gone", async () => {
+    const cron = await holderReady("backup (cron)");
+    cron.go();
+    expect(await cron.line).toBe(`acquired ${cron.child.pid}`);
+
+    const refused = await send({ type: "backup" });
+    const rejection = await result(refused);
+    expect(rejection).toMatchObject({ kind: "rejected", code: "LOCKED" });
+    expect(rejection).toHaveProperty("reason", expect.stringContaining(`backup (cron) (pid ${cron.child.pid}`));
+    expect(kindsFor(refused)).toEqual(["rejected"]);
+
+    await cron.finish();
+    const backup = await send({ type: "backup" });
+    await peer.waitForReport((r) => r.kind === "progress" && r.commandId === backup);
+    // The agent holds the host for the command while it runs, named after it.
+    const held = JSON.parse(await readFile(hostLockPath(path.join(dir, "state")), "utf8")) as { operation: string; pid: number };
+    expect(held).toMatchObject({ operation: `backup (command ${backup})`, pid: process.pid });
+    releaseBackup();
+    expect(await result(backup)).toMatchObject({ kind: "result", ok: true });
+    await expect(readFile(hostLockPath(path.join(dir, "state")), "utf8")).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("racing another process for the host, exactly one of them gets it and the other is cleanly refused", async () => {
+    for (let round = 0; round < 3; round++) {
+      const other = await holderReady(`deploy ${round}`);
+      other.go();
+      const backup = await send({ type: "backup" });
+      const [line, answer] = await Promise.all([other.line, peer.waitForReport((r) => (r.kind === "ack" || r.kind === "rejected") && r.commandId === backup)]);
+      if (answer.kind === "rejected") {
+        expect(line).toBe(`acquired ${other.child.pid}`);
+        expect(answer).toMatchObject({ code: "LOCKED", reason: expect.stringContaining(`deploy ${round} (pid ${other.child.pid}`) });
+        expect(kindsFor(backup)).toEqual(["rejected"]);
+        await other.finish();
+      } else {
+        expect(line).toMatch(/^refused LOCKED .*backup \(command /);
+        await other.finish();
+        await peer.waitForReport((r) => r.kind === "progress" && r.commandId === backup);
+        releaseBackup();
+        expect(await result(backup)).toMatchObject({ kind: "result", ok: true });
+      }
+    }
   });
 });

@@ -18,7 +18,12 @@ export function backupHandler(config: AgentConfig, docker: Docker): CommandHandl
       void reports.run(() => ctx.report({ kind: "progress", commandId: claims.jti, step: "backup", state: event.state, message }));
     };
     try {
-      const result = await runBackup(config, { docker, onProgress, signal: ctx.signal }, { offsite: claims.action.offsite === true });
+      const result = await runBackup(
+        config,
+        // The agent took the host for this command before acknowledging it.
+        { docker, onProgress, signal: ctx.signal, ...(ctx.hostLock === undefined ? {} : { hostLock: ctx.hostLock }) },
+        { offsite: claims.action.offsite === true },
+      );
       await reports.idle();
       await ctx.report({ kind: "manifest", manifest: result.manifest });
       return {

@@ -61,4 +61,19 @@ describe("nonce store", () => {
     await writeFile(path.join(dir, "nonces.json"), "{ half a fi");
     expect(await codeOf(NonceStore.open(dir, now))).toBe("CONFIG_INVALID");
   });
+
+  it("shows a cancel to the start check in the same synchronous step, before its write finished (issue 14.12)", async () => {
+    const store = await NonceStore.open(dir, now);
+    // The agent's cancel handler and the target's start each decide without awaiting in between:
+    // this is what lets a cancel land wholly before or wholly after the start.
+    const written = store.cancelBeforeStart("cmd-target", nowSeconds(now) + 600, now);
+    expect(store.cancelledBeforeStart("cmd-target")).toBe(true);
+    expect(store.cancelledBeforeStart("cmd-other")).toBe(false);
+    await written;
+    expect((await NonceStore.open(dir, now)).cancelledBeforeStart("cmd-target")).toBe(true);
+
+    await store.forgetCancelled("cmd-target");
+    expect(store.cancelledBeforeStart("cmd-target")).toBe(false);
+    expect((await NonceStore.open(dir, now)).cancelledBeforeStart("cmd-target")).toBe(false);
+  });
 });

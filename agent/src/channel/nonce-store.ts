@@ -88,11 +88,25 @@ export class NonceStore {
     await this.#persist();
   }
 
-  /** True (and forgotten) when a cancel for `commandId` arrived before it. */
-  async takeCancelled(commandId: string): Promise<boolean> {
-    if (!Object.hasOwn(this.#cancelled, commandId)) return false;
+  /**
+   * Whether a cancel for `commandId` arrived before it. Synchronous on purpose: the caller decides
+   * and starts the command in one step, so a cancel lands wholly before or wholly after the start.
+   */
+  cancelledBeforeStart(commandId: string): boolean {
+    return Object.hasOwn(this.#cancelled, commandId);
+  }
+
+  /** Forgets, durably, the cancel kept for `commandId` (it has been answered). */
+  async forgetCancelled(commandId: string): Promise<void> {
+    if (!Object.hasOwn(this.#cancelled, commandId)) return;
     delete this.#cancelled[commandId];
     await this.#persist();
+  }
+
+  /** True (and forgotten) when a cancel for `commandId` arrived before it. */
+  async takeCancelled(commandId: string): Promise<boolean> {
+    if (!this.cancelledBeforeStart(commandId)) return false;
+    await this.forgetCancelled(commandId);
     return true;
   }
 

@@ -70,7 +70,8 @@ export function rollbackCommandHandler(config: AgentConfig, docker: Docker): Com
           reason: action.reason,
           commandId: claims.jti,
         },
-        { docker, signal: ctx.signal, onProgress },
+        // The agent took the host for this command before acknowledging it.
+        { docker, signal: ctx.signal, onProgress, ...(ctx.hostLock === undefined ? {} : { hostLock: ctx.hostLock }) },
       ),
     );
   };
