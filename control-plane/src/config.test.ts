@@ -39,6 +39,15 @@ describe("control plane config", () => {
     expect(config.agentTimeoutMs).toBeGreaterThan(2 * heartbeatIntervalMs);
   });
 
+  it("gives a rollback's command 15 minutes unless set, within the limits every command has", async () => {
+    expect(parseConfig(await env()).rollbackCommandTtlSeconds).toBe(900);
+    expect(parseConfig(await env({ ROLLBACK_COMMAND_TTL_SECONDS: "45" })).rollbackCommandTtlSeconds).toBe(45);
+    const tooShort = await env({ ROLLBACK_COMMAND_TTL_SECONDS: "5" });
+    expect(fieldOf(() => parseConfig(tooShort))).toBe("ROLLBACK_COMMAND_TTL_SECONDS");
+    const tooLong = await env({ ROLLBACK_COMMAND_TTL_SECONDS: String(2 * 24 * 3600) });
+    expect(fieldOf(() => parseConfig(tooLong))).toBe("ROLLBACK_COMMAND_TTL_SECONDS");
+  });
+
   it("names the bad field, down to the array index", async () => {
     expect(fieldOf(() => parseConfig({} as Env))).toBe("SIGNING_KEYS");
     const notJson = await env({ SIGNING_KEYS: "nope" });

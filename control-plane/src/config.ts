@@ -3,6 +3,7 @@
 import * as z from "zod";
 import { RewindError } from "../../shared/errors.ts";
 import { defaultAgentTimeoutSeconds } from "../../shared/heartbeat.ts";
+import { maxCommandTtlSeconds } from "../../shared/schemas/command.ts";
 import { describeIssues } from "../../shared/schemas/zod-error.ts";
 import { type PrivateJwk, privateJwk } from "../../shared/signing.ts";
 import type { Env } from "./env.ts";
@@ -53,6 +54,7 @@ const rawConfig = z.object({
     .min(0)
     .max(7 * 24 * 3600)
     .optional(),
+  ROLLBACK_COMMAND_TTL_SECONDS: z.coerce.number().int().min(30).max(maxCommandTtlSeconds).optional(),
 });
 
 export interface S3Settings {
@@ -82,6 +84,11 @@ export interface Config {
    */
   rollbackStepTimeoutMs: number;
   rollbackWatchMs: number;
+  /**
+   * A rollback's command validity: the agent must pick it up within this time, or the rollback
+   * expires unrun; a rollback its host refused LOCKED is sent again only until its first command's ends.
+   */
+  rollbackCommandTtlSeconds: number;
 }
 
 const s3Names = ["S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"] as const;
@@ -142,6 +149,7 @@ export function parseConfig(env: Env): Config {
     // default watch window (thresholds.watchSeconds): set both to the hosts' own values.
     rollbackStepTimeoutMs: (raw.ROLLBACK_STEP_TIMEOUT_SECONDS ?? 4 * 3600) * 1000,
     rollbackWatchMs: (raw.ROLLBACK_WATCH_SECONDS ?? 1800) * 1000,
+    rollbackCommandTtlSeconds: raw.ROLLBACK_COMMAND_TTL_SECONDS ?? 15 * 60,
   };
   return Object.freeze(config);
 }

@@ -27,4 +27,5 @@ export interface Env {
   AGENT_TIMEOUT_SECONDS?: string;
   ROLLBACK_STEP_TIMEOUT_SECONDS?: string;
   ROLLBACK_WATCH_SECONDS?: string;
+  ROLLBACK_COMMAND_TTL_SECONDS?: string;
 }

@@ -10,6 +10,7 @@ import { randomId } from "../../../../shared/signing.ts";
 import { appendAudit } from "../../audit/append.ts";
 import { findBackup } from "../../backups/catalog.ts";
 import type { DurableSqlite } from "../../durable-sqlite.ts";
+import { loadConfig } from "../../config.ts";
 import type { Env } from "../../env.ts";
 import { mirrorRollback } from "./d1-mirror.ts";
 import { decideAbandon, heardFrom, type LostBudget, lostDeadline, lostOutcome } from "./deadline.ts";
@@ -22,8 +23,6 @@ import { RollbackStore } from "./desk-store.ts";
 import { emitRollbackTransition, type RollbackTransitionListener } from "./transitions.ts";
 import { SerialQueue } from "../../../../shared/serial-queue.ts";
 
-/** The agent must pick a rollback command up within this time, or the rollback expires unrun. */
-export const rollbackCommandTtlSeconds = 15 * 60;
 const cancelCommandTtlSeconds = 5 * 60;
 
 /** What the desk needs from its HostChannel: sign and queue a command, withdraw an unsent one. */
@@ -137,7 +136,7 @@ export class RollbackDesk {
    * Signs and queues the `rollback` command; the rollback is (already) `queued`. If that fails the
    * rollback fails with it, so a rollback without a command never blocks the host.
    */
-  private async queueCommand(record: RollbackRecord, actor: AuditActor, ttlSeconds = rollbackCommandTtlSeconds): Promise<void> {
+  private async queueCommand(record: RollbackRecord, actor: AuditActor, ttlSeconds = loadConfig(this.env).rollbackCommandTtlSeconds): Promise<void> {
     try {
       await this.sendCommand(record, actor, ttlSeconds);
     } catch (error) {
