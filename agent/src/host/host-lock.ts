@@ -4,7 +4,7 @@
 // A lock left by a dead process (killed, or from before a reboot) is taken over.
 import path from "node:path";
 import { RewindError } from "../../../shared/errors.ts";
-import { claimLock, type LockRecord, liveHolder, releaseLockFile } from "./pid-lock.ts";
+import { claimLock, type LockRecord, releaseLockFile } from "./pid-lock.ts";
 
 export const hostLockPath = (stateDir: string): string => path.join(stateDir, "host.lock");
 
@@ -30,11 +30,6 @@ export async function acquireHostLock(stateDir: string, operation: string): Prom
   }
   const { record } = result;
   return { record, release: () => releaseLockFile(file, record.token) };
-}
-
-/** The live process holding the host, if any. */
-export async function hostLockHolder(stateDir: string): Promise<LockRecord | undefined> {
-  return liveHolder(hostLockPath(stateDir));
 }
 
 /** Runs `work` holding the host, unless the caller already holds it and passes its lock. */

@@ -122,9 +122,3 @@ export async function claimLock(file: string, operation: string): Promise<ClaimR
 export async function releaseLockFile(file: string, token: string): Promise<void> {
   if ((await readLock(file).catch(() => undefined))?.token === token) await removeFile(file);
 }
-
-/** The lock's holder if it is a live process, else undefined. */
-export async function liveHolder(file: string): Promise<LockRecord | undefined> {
-  const holder = await readLock(file);
-  return holder !== undefined && (await processAlive(holder)) ? holder : undefined;
-}
