@@ -8,7 +8,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
-import * as z from "zod";
 import { buildDemoImages } from "../infra/demo-stack/images.ts";
 import { appServices, DEMO_BUCKET, demoServices } from "../infra/demo-stack/services.ts";
 import { type DemoStack, downStack, settledHealth, upStack, volumeDir } from "../infra/demo-stack/stack.ts";
@@ -26,7 +25,7 @@ import { Cleanup } from "./demo/cleanup.ts";
 import type { DeployState } from "./demo/deploy-state.ts";
 import { commitRelease, initProject, writeRelease } from "./demo/project.ts";
 import { differences, type Expected, readHostState, summarize } from "./demo/restored-state.ts";
-import { type CliRun, runRewind } from "./demo/rewind-cli.ts";
+import { type CliRun, parseDeployOutcome, runRewind } from "./demo/rewind-cli.ts";
 import { type ConsoleAccess, formatDuration, formatEntry, formatSummary, type TimelineEntry } from "./demo/timeline.ts";
 
 const usage = `usage: bash scripts/demo.sh [--keep]
@@ -216,21 +215,6 @@ async function backUp(services: Services, project: Project, note: (detail: strin
   return manifest.backupId;
 }
 
-const deployOutcome = z.object({
-  result: z.string(),
-  failure: z.object({ kind: z.string() }).optional(),
-  path: z.string().optional(),
-  rollbackId: z.string().optional(),
-});
-
-/** `rewind deploy --json` prints its outcome last on stdout, after whatever the deploy command printed. */
-function parseOutcome(stdout: readonly string[]): z.output<typeof deployOutcome> {
-  const start = stdout.lastIndexOf("{");
-  const parsed = start < 0 ? undefined : deployOutcome.safeParse(JSON.parse(stdout.slice(start).join("\n")));
-  if (parsed?.success !== true) throw new RewindError("MALFORMED", `rewind deploy printed no outcome:\n${stdout.join("\n")}`);
-  return parsed.data;
-}
-
 /** Starts `rewind deploy` with the v2 deploy script; resolves when it exits (after the rollback it asks for). */
 async function startDeploy(configFile: string, project: Project): Promise<{ done: Promise<CliRun> }> {
   const state: DeployState = { projectDir: project.dir, databaseUrl: project.databaseUrl, minioDir: project.minioDir, stack: project.stack };
@@ -281,7 +265,7 @@ async function automaticRollback(api: ControlPlaneApi, rollbackId: string, deplo
     throw new RewindError("STEP_FAILED", `rollback ${rollbackId} ended ${rollback.state}: ${JSON.stringify(rollback.outcome)}`);
   const run = await deploy;
   checkInterrupted();
-  const outcome = parseOutcome(run.stdout);
+  const outcome = parseDeployOutcome(run.stdout);
   if (run.code !== 3 || outcome.result !== "rolled-back" || outcome.failure?.kind !== "health-checks" || outcome.path !== "control-plane") {
     throw new RewindError(
       "STEP_FAILED",

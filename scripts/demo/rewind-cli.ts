@@ -2,6 +2,8 @@
 // its output streamed line by line to the caller and kept for the error message if it fails.
 import { spawn } from "node:child_process";
 import path from "node:path";
+import * as z from "zod";
+import { RewindError } from "../../shared/errors.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 export const rewindBin = path.join(repoRoot, "bin/rewind.js");
@@ -51,4 +53,19 @@ export function runRewind(args: string[], options: { onLine?: (line: string) => 
     });
     child.once("close", (code) => resolve({ code, output, stdout }));
   });
+}
+
+const deployOutcome = z.object({
+  result: z.string(),
+  failure: z.object({ kind: z.string() }).optional(),
+  path: z.string().optional(),
+  rollbackId: z.string().optional(),
+});
+
+/** `rewind deploy --json` prints its outcome last on stdout, after whatever the deploy command printed. */
+export function parseDeployOutcome(stdout: readonly string[]): z.output<typeof deployOutcome> {
+  const start = stdout.lastIndexOf("{");
+  const parsed = start < 0 ? undefined : deployOutcome.safeParse(JSON.parse(stdout.slice(start).join("\n")));
+  if (parsed?.success !== true) throw new RewindError("MALFORMED", `rewind deploy printed no outcome:\n${stdout.join("\n")}`);
+  return parsed.data;
 }
