@@ -25,6 +25,8 @@ export interface AuditVerifyRow {
   fileMB: number;
   seconds: number;
   entriesPerSecond: number;
+  /** CPU time (all of the process's threads) per entry: what the load of a shared machine does not inflate. */
+  cpuMicrosPerEntry: number;
   /** Every-append series only: the series' checkpoint signatures alone, verified 256 at a time (the verifier's depth). */
   signaturesPerSecond?: number;
 }
@@ -94,8 +96,10 @@ async function measure(entries: number, series: "newest" | "every-append"): Prom
   try {
     const log = await writeLog(dir, entries, series);
     const started = process.hrtime.bigint();
+    const cpuBefore = process.cpuUsage();
     const result = await verifyAuditExport(await loadVerifyInput({ export: dir, key: path.join(dir, exportFiles.jwks) }));
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const cpu = process.cpuUsage(cpuBefore);
     if (!result.ok) throw new Error(`benchmark log did not verify: ${result.reason}`);
     return {
       entries: result.entries,
@@ -104,6 +108,7 @@ async function measure(entries: number, series: "newest" | "every-append"): Prom
       fileMB: Math.round((log.bytes / 1024 / 1024) * 10) / 10,
       seconds: Math.round(seconds * 100) / 100,
       entriesPerSecond: Math.round(result.entries / seconds),
+      cpuMicrosPerEntry: Math.round(((cpu.user + cpu.system) / result.entries) * 10) / 10,
       ...(series === "every-append"
         ? {
             signaturesPerSecond: await signaturesPerSecond(
