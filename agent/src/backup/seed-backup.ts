@@ -116,7 +116,7 @@ export async function adoptSeedBackup(config: AgentConfig, signal?: AbortSignal)
   try {
     const last = parseLastDeploymentBackup(text, source);
     dir = path.resolve(config.project.dir, last.BACKUP_DIR);
-    const named = namedBackupPaths(last, config.project.dir, config.project.backupsDir, source);
+    const named = await namedBackupPaths(last, config.project.dir, config.project.backupsDir, source);
     if (await hasManifest(dir)) return { kind: "none", reason: `${dir} already has a manifest` };
     const manifest = await describe(config, named, last, signal);
     await writeManifest(dir, manifest);

@@ -7,6 +7,7 @@ import type { LastDeploymentBackup } from "../../../shared/schemas/manifest.ts";
 import { lastDeploymentBackup } from "../../../shared/schemas/manifest.ts";
 import { describeIssues } from "../../../shared/schemas/zod-error.ts";
 import { isBackupDirName } from "../backup/layout.ts";
+import { realPathInside } from "../backup/real-location.ts";
 
 function unquote(value: string): string {
   const quoted = /^"(.*)"$/.exec(value) ?? /^'(.*)'$/.exec(value);
@@ -53,21 +54,24 @@ export interface NamedBackupPaths {
 
 /**
  * Where the file's paths lead, refused (BACKUP_INVALID) unless BACKUP_DIR is a `pre-deployment-<TS>`
- * directory right under the backups directory and each archive sits in it: the file is plain text
- * any deploy job can write, and these paths are restored over live data.
+ * directory right under the backups directory and each archive sits in it, both by name and once
+ * every symlink is resolved: the file is plain text any deploy job can write, and these paths are
+ * restored over live data.
  */
-export function namedBackupPaths(last: LastDeploymentBackup, projectDir: string, backupsDir: string, source: string): NamedBackupPaths {
+export async function namedBackupPaths(last: LastDeploymentBackup, projectDir: string, backupsDir: string, source: string): Promise<NamedBackupPaths> {
   const dir = path.resolve(projectDir, last.BACKUP_DIR);
   if (path.dirname(dir) !== path.resolve(backupsDir) || !isBackupDirName(path.basename(dir))) {
     throw new RewindError("BACKUP_INVALID", `${source}: BACKUP_DIR ${last.BACKUP_DIR} is not a pre-deployment-<timestamp> directory of ${backupsDir}`);
   }
-  const inDir = (key: "DB_BACKUP_FILE" | "MINIO_BACKUP_FILE"): string | undefined => {
+  await realPathInside(backupsDir, dir, `${source}: BACKUP_DIR`, "the backups directory");
+  const inDir = async (key: "DB_BACKUP_FILE" | "MINIO_BACKUP_FILE"): Promise<string | undefined> => {
     if (last[key] === "") return undefined;
     const file = path.resolve(projectDir, last[key]);
     if (path.dirname(file) !== dir) throw new RewindError("BACKUP_INVALID", `${source}: ${key} ${last[key]} is not inside the backup directory ${dir}`);
+    await realPathInside(dir, file, `${source}: ${key}`, "the backup directory");
     return file;
   };
-  const database = inDir("DB_BACKUP_FILE");
-  const minio = inDir("MINIO_BACKUP_FILE");
+  const database = await inDir("DB_BACKUP_FILE");
+  const minio = await inDir("MINIO_BACKUP_FILE");
   return { dir, ...(database === undefined ? {} : { database }), ...(minio === undefined ? {} : { minio }) };
 }

@@ -1,6 +1,7 @@
 // Finds the backup a request names on this host's disk: a backup directory (with manifest.json), a
 // backup id (searched under the backups directory), or "last": the seed's `.last-deployment-backup`,
 // unless it is missing or older than the newest verified backup (one with a manifest), which wins.
+// Whichever it is, it must really lie in the backups directory (symlinks resolved).
 // A backup directory gone from the host comes back from the off-site copy when one is configured.
 import path from "node:path";
 import { RewindError, isRewindError } from "../../../shared/errors.ts";
@@ -10,6 +11,7 @@ import { fetchBackup } from "../backup/fetch-missing.ts";
 import type { ManifestTrust } from "../backup/offsite-manifest.ts";
 import { isBackupDirName } from "../backup/layout.ts";
 import { readManifest } from "../backup/manifest-file.ts";
+import { realPathInside } from "../backup/real-location.ts";
 import { listBackupNames } from "../backup/retention.ts";
 import type { AgentConfig } from "../config.ts";
 import { exists } from "../host/volume.ts";
@@ -78,7 +80,7 @@ async function last(config: AgentConfig, signal?: AbortSignal): Promise<LoadedBa
       `no backup information at ${file} and no backup with a manifest under ${config.project.backupsDir}; name a backup with --backup DIR`,
     );
   }
-  namedBackupPaths(named, config.project.dir, config.project.backupsDir, file);
+  await namedBackupPaths(named, config.project.dir, config.project.backupsDir, file);
   const seed = fromLastDeployment(named, config.project.dir, config.project.minio?.buckets ?? []);
   // A directory gone from the host is left to the off-site fetch below (or to preflight's clear refusal).
   const namedAt = await datedBackup(seed.dir).then(
@@ -94,9 +96,29 @@ async function last(config: AgentConfig, signal?: AbortSignal): Promise<LoadedBa
   return seed;
 }
 
-export async function resolveBackup(config: AgentConfig, selector: BackupSelector, signal?: AbortSignal): Promise<LoadedBackup> {
+/**
+ * The backup, refused (BACKUP_INVALID naming the path) unless its directory and every file it
+ * restores really are inside the backups directory: a symlink in a manifest's or the seed file's
+ * paths, or a --backup directory elsewhere, would restore data from anywhere over the live data.
+ */
+async function whereBackupsLive(config: AgentConfig, backup: LoadedBackup): Promise<LoadedBackup> {
+  await realPathInside(config.project.backupsDir, backup.dir, "backup directory", "the backups directory");
+  const files: [string, string | undefined][] = [
+    ["database dump", backup.database?.file],
+    ["MinIO archive", backup.minio?.file],
+    ["container configuration", backup.containers?.file],
+  ];
+  for (const [what, file] of files) {
+    if (file !== undefined) await realPathInside(backup.dir, file, `the backup's ${what}`, "its backup directory");
+  }
+  return backup;
+}
+
+async function selected(config: AgentConfig, selector: BackupSelector, signal?: AbortSignal): Promise<LoadedBackup> {
   if (selector.kind === "manifest") {
     const dir = path.resolve(selector.dir.endsWith("manifest.json") ? path.dirname(selector.dir) : selector.dir);
+    // Refused before anything in it is read.
+    await realPathInside(config.project.backupsDir, dir, "backup directory", "the backups directory");
     const manifest = (await manifestIn(dir)) ?? (await fetchedIfGone(config, dir, {}, signal));
     if (!manifest) throw new RewindError("NOT_FOUND", `no manifest.json in ${dir}`);
     return fromManifest(manifest, dir);
@@ -105,6 +127,10 @@ export async function resolveBackup(config: AgentConfig, selector: BackupSelecto
     return byId(config, selector.backupId, selector.manifestSha256 === undefined ? {} : { manifestSha256: selector.manifestSha256 }, signal);
   }
   return last(config, signal);
+}
+
+export async function resolveBackup(config: AgentConfig, selector: BackupSelector, signal?: AbortSignal): Promise<LoadedBackup> {
+  return whereBackupsLive(config, await selected(config, selector, signal));
 }
 
 /**
