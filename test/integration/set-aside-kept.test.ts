@@ -1,6 +1,7 @@
 // The pre-rollback MinIO data a rollback sets aside (the only copy of what was written under the bad
 // release) survives the volume: `docker compose down --volumes` / `docker volume rm` after a rollback
 // leaves it whole, because it lives outside the volume's directory (<docker root>/rewind-set-aside/).
+import { mkdir, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,22 +20,43 @@ describe("set-aside MinIO data after a rollback", () => {
   let scenario: Scenario;
   let report: RollbackReport;
   let liveDir: string;
+  const progress: string[] = [];
+  const beside = (name: string): string => path.join(path.dirname(liveDir), name);
 
   beforeAll(async () => {
     docker = await requireDocker();
     cluster = await startPostgres();
     scenario = await prepareScenario(docker, cluster);
     liveDir = await volumeDataDir(docker, scenario.config.project.minio?.volume ?? "");
+    // Left by a rollback killed mid-stage whose journal has since ended: stale.
+    // `openone`'s journal is open (an empty file counts): its staged copy may still be swapped in.
+    // `_data.rewind-old1` is a set-aside copy as older versions kept it; `_data.bak` is the operator's.
+    for (const name of ["_data.rewind-stage-stale1", "_data.rewind-stage-openone", "_data.rewind-old1", "_data.bak"]) {
+      await mkdir(path.join(beside(name), "bucket"), { recursive: true });
+      await writeFile(path.join(beside(name), "bucket", "object"), name);
+    }
+    await mkdir(path.join(scenario.config.stateDir, "rollbacks", "openone"), { recursive: true });
+    await writeFile(path.join(scenario.config.stateDir, "rollbacks", "openone", "journal.jsonl"), "");
     report = await runRollback(
       scenario.config,
       { rollbackId: `rb-kept-${scenario.runId}`, backup: { kind: "manifest", dir: scenario.backupDir }, mode: "full", reason: "v2 is broken" },
-      { docker, signal: new AbortController().signal, onProgress: () => undefined },
+      { docker, signal: new AbortController().signal, onProgress: (p) => p.message && progress.push(p.message) },
     );
   });
 
   afterAll(async () => {
     await scenario?.cleanup();
     await cluster?.stop();
+  });
+
+  it("removes only the stale staged copy an interrupted rollback left beside _data, and says so", async () => {
+    expect(report.state).toBe("succeeded");
+    expect(report.removedStaleStages).toEqual([beside("_data.rewind-stage-stale1")]);
+    expect(progress).toContainEqual(expect.stringContaining(`removed ${beside("_data.rewind-stage-stale1")}`));
+    expect(progress).toContainEqual(
+      expect.stringContaining(`kept ${beside("_data.rewind-stage-openone")}: it is the staged copy of unfinished rollback openone`),
+    );
+    expect((await readdir(path.dirname(liveDir))).sort()).toEqual(["_data", "_data.bak", "_data.rewind-old1", "_data.rewind-stage-openone"]);
   });
 
   it("survives docker volume rm of the volume", async () => {

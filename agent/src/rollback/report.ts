@@ -31,6 +31,8 @@ export interface RollbackReport {
   /** Where an undo set aside the restored data the application had served on (never dropped). */
   undoSetAside?: { database?: string; minio?: string };
   degraded?: string[];
+  /** Staged MinIO copies interrupted rollbacks had left, removed by the stage step (never served on). */
+  removedStaleStages?: string[];
   /** Older rollbacks whose set-aside copies retention removed after this one succeeded. */
   prunedSetAside?: string[];
   retentionError?: string;
@@ -55,6 +57,7 @@ export function buildReport(replay: Replay, logExcerpts: Record<string, string>,
   const target = rollbackTarget.safeParse(outputs["load-backup"]?.target);
   const backup = target.success ? target.data.backup : undefined;
   const degraded = outputs.watch?.degraded;
+  const removedStale = outputs.stage?.removedStaleStages;
   return {
     rollbackId: request.rollbackId,
     // An undo that failed leaves the journal open for --resume; its report still says how it ended.
@@ -74,6 +77,7 @@ export function buildReport(replay: Replay, logExcerpts: Record<string, string>,
     ...(outputs.undo && (outputs.undo.databaseAside || outputs.undo.minioAside)
       ? { undoSetAside: { database: str(outputs.undo.databaseAside), minio: str(outputs.undo.minioAside) } }
       : {}),
+    ...(Array.isArray(removedStale) ? { removedStaleStages: removedStale.filter((d): d is string => typeof d === "string") } : {}),
     ...(Array.isArray(degraded) ? { degraded: degraded.filter((d): d is string => typeof d === "string") } : {}),
     logExcerpts,
   };

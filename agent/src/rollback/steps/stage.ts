@@ -1,7 +1,8 @@
 // Step 4: the slow work, while the services still run: restore the dump (psql, or pg_restore -j for
 // the custom format) into a side database, check its tables and row counts against the manifest
 // (here, before any downtime: once the application runs again its rows change), and unpack the
-// MinIO archive beside the volume's `_data`. The staged database's OID is journaled: it is the only
+// MinIO archive beside the volume's `_data` (first removing staged copies interrupted rollbacks left
+// there, see stale-stages.ts). The staged database's OID is journaled: it is the only
 // database a later discard or undo may drop. Re-running starts both afresh; a failure removes both.
 import { chmod, chown, rm, stat } from "node:fs/promises";
 import { RewindError } from "../../../../shared/errors.ts";
@@ -11,6 +12,7 @@ import { databaseOid, dropDatabaseWithOid } from "../../host/postgres-swap.ts";
 import { freshDir, swapPaths, volumeDataDir } from "../../host/volume.ts";
 import { unpackTarGz } from "../backup-files.ts";
 import { dataDirNames, stagedDatabase } from "../names.ts";
+import { removeStaleStages } from "../stale-stages.ts";
 import type { StepContext, StepOutput } from "../step-context.ts";
 import { targetOfRun } from "../step-context.ts";
 import { compareTableCounts, describeMismatches } from "../verify-checks.ts";
@@ -38,8 +40,7 @@ async function stageDatabase(ctx: StepContext, database: Database, dump: NonNull
 }
 
 /** Unpacks the MinIO archive beside the volume's `_data`, owned and moded like it; removed again on failure. */
-async function stageMinio(ctx: StepContext, volume: string, archive: string): Promise<string> {
-  const live = await volumeDataDir(ctx.docker, volume);
+async function stageMinio(ctx: StepContext, live: string, archive: string): Promise<string> {
   const paths = swapPaths(live, dataDirNames(ctx.request.rollbackId));
   try {
     ctx.progress(`unpacking ${archive} into ${paths.staged}`);
@@ -60,16 +61,22 @@ export async function stage(ctx: StepContext): Promise<StepOutput> {
   const { config } = ctx;
   const backup = targetOfRun(ctx).backup;
   const output: StepOutput = {};
+  const minio = config.project.minio;
+  const minioLive = minio ? await volumeDataDir(ctx.docker, minio.volume) : undefined;
+  // First, so the disk they hold is free for this rollback's own copies.
+  if (minioLive) {
+    const removed = await removeStaleStages(config.stateDir, minioLive, ctx.request.rollbackId, ctx.progress);
+    if (removed.length > 0) output.removedStaleStages = removed;
+  }
   const database = config.project.database;
   const staged = backup.database && database ? await stageDatabase(ctx, database, backup.database) : undefined;
   if (staged) {
     output.database = staged.name;
     output.databaseOid = staged.oid;
   }
-  const minio = config.project.minio;
-  if (backup.minio && minio) {
+  if (backup.minio && minioLive) {
     try {
-      output.minio = await stageMinio(ctx, minio.volume, backup.minio.file);
+      output.minio = await stageMinio(ctx, minioLive, backup.minio.file);
     } catch (error) {
       // The step's output (and the OID in it) is journaled only on success: drop the copy now, while the OID is known.
       if (staged && database) await dropDatabaseWithOid(database.adminUrl, staged.name, staged.oid, database.timeouts);
