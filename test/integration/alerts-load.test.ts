@@ -4,6 +4,7 @@
 // (audited once a minute), while another token is unaffected. The control plane in workerd.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type ControlPlaneWorld, startControlPlane } from "../world/control-plane.ts";
+import { auditLines } from "./rollbacks-helpers.ts";
 
 type Json = Record<string, unknown>;
 
@@ -40,14 +41,6 @@ async function send(bearer: string, body: string): Promise<{ status: number; bod
   return { status: response.status, body: (await response.json()) as Json };
 }
 
-async function audit(): Promise<Json[]> {
-  const text = await (await world.api("/v1/audit?limit=10000")).text();
-  return text
-    .trim()
-    .split("\n")
-    .map((line) => JSON.parse(line) as Json);
-}
-
 it("writes one audit entry per delivery and refuses a token past its alerts a minute", async () => {
   const [alerting, other] = [await token("prometheus"), await token("grafana")];
   // Everything below inside one minute, so the budget is exact.
@@ -66,7 +59,7 @@ it("writes one audit entry per delivery and refuses a token past its alerts a mi
   expect((await send(alerting, delivery(5, 200))).status).toBe(429);
   expect((await send(other, delivery(6, 50))).status).toBe(200);
 
-  const entries = await audit();
+  const entries = await auditLines<Json>(world);
   const deliveries = entries.filter((e) => e.action === "policy.decisions");
   expect(deliveries.map((e) => ((e.details as Json).decisions as Json[]).length)).toEqual([200, 200, 10, 50]);
   expect(deliveries[0]).toMatchObject({ subject: "alerts:alertmanager", details: { source: "alertmanager", alerts: 200, rollbacks: 0 } });

@@ -7,18 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { generateSigningKey, type KeyPairJwk, signConnectToken } from "../../shared/signing.ts";
 import { type ControlPlaneWorld, startControlPlane } from "../world/control-plane.ts";
+import { auditLines } from "./rollbacks-helpers.ts";
 
 let world: ControlPlaneWorld;
 let enroller: string;
 let alice: { id: string; token: string };
 let bob: { id: string; token: string };
-
-interface AuditLine {
-  action: string;
-  subject: string;
-  actor: Record<string, unknown>;
-  details: Record<string, unknown>;
-}
 
 async function call(path: string, body: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await world.api(path, {
@@ -46,14 +40,6 @@ function enrollAgent(token: string, host: string, key: KeyPairJwk): Promise<Resp
 async function fingerprintOf(host: string): Promise<string | undefined> {
   const hosts = (await (await world.api("/v1/hosts")).json()) as { hosts: { name: string; fingerprint: string }[] };
   return hosts.hosts.find((h) => h.name === host)?.fingerprint;
-}
-
-async function audit(): Promise<AuditLine[]> {
-  const text = await (await world.api("/v1/audit?limit=10000")).text();
-  return text
-    .trim()
-    .split("\n")
-    .map((line) => JSON.parse(line) as AuditLine);
 }
 
 /** An agent socket: the upgrade's status, and the close code once the control plane drops it. */
@@ -108,7 +94,7 @@ describe("an enroll token against an enrolled host", () => {
     expect(takeover.status).toBe(403);
     expect(takeover.body).toMatchObject({ error: { code: "FORBIDDEN" } });
     expect(String((takeover.body.error as { message: string }).message)).toContain("host victim-1 is already enrolled");
-    const refusal = (await audit()).find((e) => e.action === "enrollment.refused" && e.subject === "host:victim-1");
+    const refusal = (await auditLines(world)).find((e) => e.action === "enrollment.refused" && e.subject === "host:victim-1");
     expect(refusal?.actor).toMatchObject({ kind: "token", role: "enroll" });
     // The real agent was never locked out: same key, still connected, and it can connect again.
     expect(await fingerprintOf("victim-1")).toBe(fingerprint);
@@ -176,9 +162,9 @@ describe("a legitimate re-enrollment", () => {
     const fresh = await connect("web-9", newKey);
     expect(fresh.status).toBe(101);
     fresh.close();
-    const completed = (await audit()).filter((e) => e.action === "enrollment.completed" && e.subject === "host:web-9").at(-1);
+    const completed = (await auditLines(world)).filter((e) => e.action === "enrollment.completed" && e.subject === "host:web-9").at(-1);
     expect(completed?.details).toMatchObject({ reenrolled: true, authorizedBy: alice.id, approvedBy: bob.id });
-    expect((await audit()).some((e) => e.action === "enrollment.approved" && e.actor.tokenId === bob.id)).toBe(true);
+    expect((await auditLines(world)).some((e) => e.action === "enrollment.approved" && e.actor.tokenId === bob.id)).toBe(true);
   });
 
   it("by an admin: at once, audited as a re-enrollment", async () => {
@@ -187,7 +173,7 @@ describe("a legitimate re-enrollment", () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ reenroll: true });
     expect((await enrollAgent(String(created.body.token), "web-10", await generateSigningKey())).status).toBe(200);
-    const completed = (await audit()).filter((e) => e.action === "enrollment.completed" && e.subject === "host:web-10").at(-1);
+    const completed = (await auditLines(world)).filter((e) => e.action === "enrollment.completed" && e.subject === "host:web-10").at(-1);
     expect(completed?.details).toMatchObject({ reenrolled: true, authorizedBy: "admin" });
   });
 });

@@ -11,7 +11,7 @@ import { generateSigningKey, type PrivateJwk } from "../../shared/signing.ts";
 import { type AgentProcess, spawnAgent } from "../world/agent.ts";
 import { type ControlPlaneWorld, startControlPlane } from "../world/control-plane.ts";
 import { runRewindCli } from "../world/rewind-cli.ts";
-import { waitUntil } from "./rollbacks-helpers.ts";
+import { auditLines, waitUntil } from "./rollbacks-helpers.ts";
 
 interface KeyStatus {
   kid: string;
@@ -19,12 +19,6 @@ interface KeyStatus {
   promoted: boolean;
   pendingOnline: string[];
   pendingOffline: string[];
-}
-interface AuditLine {
-  seq: number;
-  action: string;
-  subject: string;
-  details: Record<string, unknown>;
 }
 
 let world: ControlPlaneWorld;
@@ -101,14 +95,6 @@ async function pinnedKids(host: string): Promise<string[]> {
   return config.controlPlane.keys.map((key) => key.kid);
 }
 
-async function audit(): Promise<AuditLine[]> {
-  const text = await (await world.api("/v1/audit?limit=10000")).text();
-  return text
-    .trim()
-    .split("\n")
-    .map((line) => JSON.parse(line) as AuditLine);
-}
-
 beforeAll(async () => {
   world = await startControlPlane();
   dir = await mkdtemp(path.join(tmpdir(), "rewind-rotation-"));
@@ -140,7 +126,7 @@ it("hands the new key to the online agent first, and signs with it only once tha
   expect(await pinnedKids("rot-online")).toEqual([oldKid, "cp-next"]);
   expect((await keys()).find((k) => k.kid === "cp-next")).toMatchObject({ pendingOnline: [], pendingOffline: ["rot-offline"] });
   // The order in the log: the agent's signed answer to the key-update, then the promotion.
-  const entries = await audit();
+  const entries = await auditLines(world);
   const update = entries.find(
     (e) => e.action === "command.queued" && (e.details.action as { type?: string }).type === "key-update" && e.details.host === "rot-online",
   );

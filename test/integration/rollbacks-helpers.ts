@@ -1,6 +1,6 @@
-// Shared by the rollback and manifest API tests: a control plane in workerd, the rollback scenario's
-// host enrolled with the real CLI and its real agent process, operator tokens, and a way to run the
-// operator CLI as a separate process and read its exit code and output.
+// Shared by the integration tests against a control plane in workerd: the rollback scenario's host
+// enrolled with the real CLI and its real agent process, operator tokens, the audit log, and a way to
+// run the operator CLI as a separate process and read its exit code and output.
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { AgentProcess } from "../world/agent.ts";
@@ -63,4 +63,22 @@ export async function waitUntil<T>(probe: () => Promise<T | undefined>, what: st
 export async function hostEntry(world: ControlPlaneWorld, host: string): Promise<Record<string, unknown> | undefined> {
   const { body } = await apiJson<{ hosts: Record<string, unknown>[] }>(world, "/v1/hosts");
   return body.hosts.find((entry) => entry.name === host);
+}
+
+/** One audit entry as `GET /v1/audit` lists it, with the fields the tests read. */
+export interface AuditLine {
+  seq: number;
+  action: string;
+  subject: string;
+  actor: { kind: string; tokenId?: string };
+  details: Record<string, unknown>;
+}
+
+/** The whole audit log as the admin token reads it: one JSON entry a line. */
+export async function auditLines<T = AuditLine>(world: ControlPlaneWorld): Promise<T[]> {
+  const text = await (await world.api("/v1/audit?limit=10000")).text();
+  return text
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as T);
 }

@@ -12,12 +12,7 @@ import { generateSigningKey, type KeyPairJwk, signConnectToken } from "../../sha
 import { type AgentProcess, spawnAgent, writeAgentConfig } from "../world/agent.ts";
 import { type ControlPlaneWorld, startControlPlane } from "../world/control-plane.ts";
 import { runRewindCli } from "../world/rewind-cli.ts";
-
-interface AuditLine {
-  action: string;
-  subject: string;
-  details: Record<string, unknown>;
-}
+import { type AuditLine, auditLines } from "./rollbacks-helpers.ts";
 
 let world: ControlPlaneWorld;
 let dir: string;
@@ -33,14 +28,6 @@ afterAll(async () => {
   await world?.stop();
   await rm(dir, { recursive: true, force: true });
 });
-
-async function audit(): Promise<AuditLine[]> {
-  const text = await (await world.api("/v1/audit?limit=10000")).text();
-  return text
-    .trim()
-    .split("\n")
-    .map((line) => JSON.parse(line) as AuditLine);
-}
 
 async function junkEnrollment(host: string, address: string): Promise<{ status: number; code: string }> {
   const key = await generateSigningKey();
@@ -130,7 +117,7 @@ describe("unauthenticated refusals", () => {
     await agent.stop();
     agent = undefined;
 
-    const now = await audit();
+    const now = await auditLines(world);
     const enrollRefusals = now.filter((e) => e.action === "enrollment.refused");
     expect(enrollRefusals).toHaveLength(1);
     expect(enrollRefusals[0]).toMatchObject({ subject: "host:junk-0", details: { address: "203.0.113.7", reason: "unknown enrollment token" } });
@@ -141,7 +128,7 @@ describe("unauthenticated refusals", () => {
     let folded: AuditLine[] = [];
     while (folded.length < 2 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 1000));
-      folded = (await audit()).filter((e) => e.subject === "refusals");
+      folded = (await auditLines(world)).filter((e) => e.subject === "refusals");
     }
     const enrollFold = folded.find((e) => e.action === "enrollment.refused");
     // 25 + 1 + 21 by hand and one from the CLI; the first was written on its own.
