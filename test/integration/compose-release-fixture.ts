@@ -2,7 +2,7 @@
 // (`docker compose` or Debian's docker-compose 1.29): v1 up, a Rewind backup, then v2 deployed the
 // seed's way (`down`, then `up -d --build`). v2 changes web's env value, adds `extra`, removes
 // `legacy` and its `backoffice` network, and changes the app image; `migrate` is a one-shot job both
-// releases run.
+// releases run; with `v1Setup`, v1 also has `setup`, a one-shot job (restart "no") that v2 dropped.
 // Images are built by Compose from the project's own build context, in its long form (context ./app,
 // dockerfile Containerfile: nothing a `<service>/Dockerfile` lookup would find; busybox-static FROM scratch).
 import { execFile } from "node:child_process";
@@ -41,7 +41,12 @@ export interface ComposeRelease {
   cleanup(): Promise<void>;
 }
 
-function composeFile(release: Release, runId: string): string {
+export interface ComposeReleaseOptions {
+  /** v1 has a one-shot `setup` job (restart "no", exits 0) that v2 no longer has. */
+  v1Setup?: boolean;
+}
+
+function composeFile(release: Release, runId: string, options: ComposeReleaseOptions): string {
   const labels = `{ ${TEST_LABEL}: "1", ${RUN_LABEL}: "${runId}" }`;
   const service = (command: string, extra = ""): string =>
     `    build:\n      context: ./app\n      dockerfile: Containerfile\n    init: true\n    labels: ${labels}\n    command: ["sh", "-c", ${JSON.stringify(command)}]\n${extra}`;
@@ -50,6 +55,7 @@ function composeFile(release: Release, runId: string): string {
     "services:",
     `  web:\n${web}`,
     `  migrate:\n${service("echo ran >> /data/runs", '    restart: "no"\n    volumes: ["data:/data"]\n')}`,
+    ...(release === "v1" && options.v1Setup ? [`  setup:\n${service("echo set up", '    restart: "no"\n')}`] : []),
     release === "v1" ? `  legacy:\n${service("exec sleep 100000", "    networks: [default, backoffice]\n")}` : `  extra:\n${service("exec sleep 100000")}`,
     `networks:\n  default:\n    labels: ${labels}${release === "v1" ? `\n  backoffice:\n    labels: ${labels}` : ""}`,
     `volumes:\n  data:\n    labels: ${labels}`,
@@ -57,7 +63,7 @@ function composeFile(release: Release, runId: string): string {
   return `${parts.join("\n")}\n`;
 }
 
-async function writeRelease(dir: string, release: Release, runId: string): Promise<void> {
+async function writeRelease(dir: string, release: Release, runId: string, options: ComposeReleaseOptions): Promise<void> {
   await mkdir(path.join(dir, "app"), { recursive: true });
   await copyFile(BUSYBOX, path.join(dir, "app", "busybox"));
   await writeFile(path.join(dir, "app", "VERSION"), `app ${release}\n`);
@@ -74,7 +80,7 @@ async function writeRelease(dir: string, release: Release, runId: string): Promi
       "",
     ].join("\n"),
   );
-  await writeFile(path.join(dir, "compose.yaml"), composeFile(release, runId));
+  await writeFile(path.join(dir, "compose.yaml"), composeFile(release, runId, options));
 }
 
 async function git(dir: string, ...args: string[]): Promise<string> {
@@ -97,7 +103,7 @@ async function migrateExited(docker: Docker, project: string): Promise<void> {
   throw new Error("the migrate job did not exit");
 }
 
-export async function prepareComposeRelease(docker: Docker): Promise<ComposeRelease> {
+export async function prepareComposeRelease(docker: Docker, options: ComposeReleaseOptions = {}): Promise<ComposeRelease> {
   const cli = await requireComposeCli();
   const runId = newRunId();
   const project = `rwcc${runId}`;
@@ -125,7 +131,7 @@ export async function prepareComposeRelease(docker: Docker): Promise<ComposeRele
     await rm(root, { recursive: true, force: true });
   };
   try {
-    await writeRelease(dir, "v1", runId);
+    await writeRelease(dir, "v1", runId, options);
     const v1Commit = await commit(dir, "release v1");
     await compose("up", "-d", "--build");
     await migrateExited(docker, project);
@@ -141,7 +147,7 @@ export async function prepareComposeRelease(docker: Docker): Promise<ComposeRele
 
     // The seed's deploy: `down` (v1's containers and networks go, volumes stay), then v2 `up`.
     await compose("down");
-    await writeRelease(dir, "v2", runId);
+    await writeRelease(dir, "v2", runId, options);
     await commit(dir, "release v2");
     await compose("up", "-d", "--build");
     await migrateExited(docker, project);

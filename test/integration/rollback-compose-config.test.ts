@@ -2,7 +2,8 @@
 // across a compose.yaml change brings back web's env value, removes the service v2 added, brings
 // back the one v2 removed, leaves the one-shot migration exited, and leaves nothing for
 // `compose up -d` to change. A backup without recorded configuration rebuilds with Compose from
-// the reverted checkout's build contexts (./app, not <service>/Dockerfile).
+// the reverted checkout's build contexts (./app, not <service>/Dockerfile), and a one-shot job only
+// the restored release has (restart "no") is done once it exited 0, not awaited as a running service.
 import { stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
@@ -92,7 +93,7 @@ describe("a rollback to a backup without recorded configuration", () => {
 
   beforeAll(async () => {
     docker = await requireDocker();
-    world = await prepareComposeRelease(docker);
+    world = await prepareComposeRelease(docker, { v1Setup: true });
     // What a seed-style backup (or Rewind's before it recorded configuration) knows: no containers, no images.
     const { containers: _recorded, ...older } = await readManifest(world.backupDir);
     await writeFile(manifestPath(world.backupDir), `${JSON.stringify({ ...older, services: [] }, null, 2)}\n`);
@@ -107,11 +108,18 @@ describe("a rollback to a backup without recorded configuration", () => {
     expect(report.error).toBeUndefined();
     expect(report.state).toBe("succeeded");
     const containers = await world.containers();
-    expect(containers.map((c) => c.service).sort()).toEqual(["legacy", "migrate", "web"]);
+    expect(containers.map((c) => c.service).sort()).toEqual(["legacy", "migrate", "setup", "web"]);
     const web = containers.find((c) => c.service === "web");
     expect(await envOf(docker, web?.id ?? "")).toContain("GREETING=hello-v1");
     expect(await containerLogs(docker, web?.id ?? "")).toContain("app v1");
     expect(containers.find((c) => c.service === "legacy")?.state).toBe("running");
+  });
+
+  it("runs v1's one-shot setup job once and counts it done when it exited 0", async () => {
+    const setup = (await world.containers()).find((c) => c.service === "setup");
+    expect(setup).toMatchObject({ state: "exited", exitCode: 0 });
+    expect(await containerLogs(docker, setup?.id ?? "")).toContain("set up");
+    expect(report.steps.find((s) => s.id === "verify")?.state).toBe("succeeded");
   });
 });
 

@@ -18,6 +18,8 @@ export interface ProjectContainer {
   /** Docker's state: running, exited, created, … */
   state: string;
   health: ContainerHealth;
+  /** An exited container's exit code. */
+  exitCode?: number;
 }
 
 function healthOf(status: string): ContainerHealth {
@@ -27,6 +29,12 @@ function healthOf(status: string): ContainerHealth {
   if (status.includes("(unhealthy)")) return "unhealthy";
   if (status.includes("health: starting")) return "starting";
   return "none";
+}
+
+/** `docker ps` says how an exited container ended in its status text, e.g. "Exited (0) 3 seconds ago". */
+function exitCodeOf(state: string, status: string): { exitCode?: number } {
+  const code = state === "exited" ? /^Exited \((-?\d+)\)/.exec(status)?.[1] : undefined;
+  return code === undefined ? {} : { exitCode: Number(code) };
 }
 
 /** Every container (running or not) of the compose project, sorted by service then name. */
@@ -41,6 +49,7 @@ export async function listProjectContainers(docker: Docker, project: string): Pr
       imageRef: info.Image,
       state: info.State,
       health: healthOf(info.Status),
+      ...exitCodeOf(info.State, info.Status),
     }))
     .sort((a, b) => a.service.localeCompare(b.service) || a.name.localeCompare(b.name));
 }

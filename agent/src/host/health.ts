@@ -1,5 +1,6 @@
 // Is the project up? Docker's own health status for every expected service (a service without a
-// HEALTHCHECK counts when running), polled until a deadline, and the configured HTTP smoke checks.
+// HEALTHCHECK counts when running; a one-shot job may instead have exited 0), polled until a
+// deadline, and the configured HTTP smoke checks.
 import type Docker from "dockerode";
 import { RewindError } from "../../../shared/errors.ts";
 import type { ProjectContainer } from "./compose.ts";
@@ -12,13 +13,15 @@ export interface ServiceStatus {
   ok: boolean;
 }
 
-export function serviceStatuses(containers: readonly ProjectContainer[], services: readonly string[]): ServiceStatus[] {
+/** `mayFinish`: services that are one-shot jobs where they exited 0 (restart "no"), not long-running. */
+export function serviceStatuses(containers: readonly ProjectContainer[], services: readonly string[], mayFinish: readonly string[] = []): ServiceStatus[] {
   return services.map((service) => {
     // A container a rollback retired (stopped, kept for its undo) may share the service: the running one counts.
     const candidates = containers.filter((c) => c.service === service);
     const container = candidates.find((c) => c.state === "running") ?? candidates[0];
     if (!container) return { service, state: "missing", health: "none", ok: false };
-    const ok = container.state === "running" && (container.health === "healthy" || container.health === "none");
+    const finished = mayFinish.includes(service) && container.state === "exited" && container.exitCode === 0;
+    const ok = finished || (container.state === "running" && (container.health === "healthy" || container.health === "none"));
     return { service, state: container.state, health: container.health, ok };
   });
 }
@@ -46,10 +49,11 @@ export async function waitHealthy(
   services: readonly string[],
   timeoutMs: number,
   signal?: AbortSignal,
+  mayFinish: readonly string[] = [],
 ): Promise<ServiceStatus[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const statuses = serviceStatuses(await listProjectContainers(docker, project), services);
+    const statuses = serviceStatuses(await listProjectContainers(docker, project), services, mayFinish);
     if (statuses.every((s) => s.ok)) return statuses;
     const unhealthy = statuses.filter((s) => !s.ok);
     if (Date.now() >= deadline) {
@@ -62,8 +66,13 @@ export async function waitHealthy(
 }
 
 /** One snapshot of the services' health, for the post-rollback watch. */
-export async function healthSnapshot(docker: Docker, project: string, services: readonly string[]): Promise<ServiceStatus[]> {
-  return serviceStatuses(await listProjectContainers(docker, project), services);
+export async function healthSnapshot(
+  docker: Docker,
+  project: string,
+  services: readonly string[],
+  mayFinish: readonly string[] = [],
+): Promise<ServiceStatus[]> {
+  return serviceStatuses(await listProjectContainers(docker, project), services, mayFinish);
 }
 
 export interface SmokeCheck {

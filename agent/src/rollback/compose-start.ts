@@ -3,7 +3,7 @@
 // checkout. Images the backup recorded and the host still has get their tags back; every other
 // service is built from the compose file's own build contexts; then `up -d`.
 import { RewindError } from "../../../shared/errors.ts";
-import { listProjectContainers } from "../host/compose.ts";
+import { listProjectContainers, type ProjectContainer } from "../host/compose.ts";
 import { commandName, requireComposeCli, runCompose } from "../host/compose-cli.ts";
 import type { ContainerSpec } from "../host/docker-start.ts";
 import { imageIdOf, pointTag } from "../host/docker-start.ts";
@@ -21,6 +21,24 @@ export async function composeBuild(ctx: StepContext, services: readonly string[]
   const { dir, name } = ctx.config.project;
   ctx.progress(`building ${services.join(", ")} with ${commandName(cli)} build (Compose ${cli.version}) in ${dir}`);
   await runCompose(cli, { projectDir: dir, projectName: name, timeoutMs: composeTimeoutsMs.build }, ["build", ...services]);
+}
+
+/** Restart policies under which a container that exited 0 stays exited: the job is done, not down. */
+const finishingPolicies = new Set(["", "no", "on-failure"]);
+
+/**
+ * The services whose containers Compose just created with a restart policy that lets a clean exit
+ * stand (the compose file's `restart: "no"`, its default, or `on-failure`): one-shot jobs once they
+ * exit 0, as a recorded configuration's exited jobs are; a service that exists only in the restored
+ * release has no recorded state to tell.
+ */
+async function oneShotServices(ctx: StepContext, containers: readonly ProjectContainer[]): Promise<string[]> {
+  const found = new Set<string>();
+  for (const container of containers) {
+    const info = await ctx.docker.getContainer(container.id).inspect();
+    if (finishingPolicies.has(info.HostConfig.RestartPolicy?.Name ?? "")) found.add(container.service);
+  }
+  return [...found];
 }
 
 export async function startWithCompose(ctx: StepContext, env: RestoreEnv, documented: readonly ContainerSpec[], target: RollbackTarget): Promise<StepOutput> {
@@ -50,9 +68,11 @@ export async function startWithCompose(ctx: StepContext, env: RestoreEnv, docume
   const after = (await listProjectContainers(ctx.docker, name)).filter((c) => services.includes(c.service));
   // A one-shot job the bad release had run to completion is not awaited as a running service.
   const exited = new Set(documented.filter((spec) => spec.running === false).map((spec) => spec.service));
-  return {
-    images: Object.fromEntries(after.map((c) => [c.service, c.imageId])),
-    services: services.filter((s) => !exited.has(s) && after.some((c) => c.service === s)),
-    retired,
-  };
+  const expected = services.filter((s) => !exited.has(s) && after.some((c) => c.service === s));
+  const mayFinish = await oneShotServices(
+    ctx,
+    after.filter((c) => expected.includes(c.service)),
+  );
+  if (mayFinish.length > 0) ctx.progress(`one-shot by their restart policy (done once exited 0): ${mayFinish.join(", ")}`);
+  return { images: Object.fromEntries(after.map((c) => [c.service, c.imageId])), services: expected, mayFinish, retired };
 }

@@ -57,6 +57,12 @@ export const expectedServicesOf = (ctx: StepContext): string[] =>
   ctx.outputs.start === undefined
     ? [...new Set(documentedOf(ctx).containers.map((c) => c.service))]
     : outputOf(ctx, "start", z.object({ services: z.array(z.string()) })).services;
+/**
+ * Expected services that are one-shot jobs where they exited 0 (the start step decided them from the
+ * compose file's restart policy): not awaited as long-running, nor reported degraded once done.
+ */
+export const mayFinishOf = (ctx: Pick<StepContext, "outputs">): string[] =>
+  z.object({ mayFinish: z.array(z.string()) }).safeParse(ctx.outputs.start).data?.mayFinish ?? [];
 /** Containers of the bad release the rolled-back one has no place for: stopped, kept for the undo, removed on success. */
 export const retiredOf = (ctx: Pick<StepContext, "outputs">): string[] =>
   z.object({ retired: z.array(z.string()) }).safeParse(ctx.outputs.start).data?.retired ?? [];

@@ -10,7 +10,7 @@ import { tableNames } from "../../host/postgres-stats.ts";
 import { exists, volumeDataDir } from "../../host/volume.ts";
 import type { AgentConfig } from "../../config.ts";
 import type { StepContext, StepOutput } from "../step-context.ts";
-import { expectedServicesOf, targetOfRun } from "../step-context.ts";
+import { expectedServicesOf, mayFinishOf, targetOfRun } from "../step-context.ts";
 import { missingTables } from "../verify-checks.ts";
 
 type MinioConfig = NonNullable<AgentConfig["project"]["minio"]>;
@@ -39,9 +39,11 @@ export async function verify(ctx: StepContext): Promise<StepOutput> {
   const { config } = ctx;
   const backup = targetOfRun(ctx).backup;
   const services = expectedServicesOf(ctx);
-  const statuses = await waitHealthy(ctx.docker, config.project.name, services, config.thresholds.healthTimeoutSeconds * 1000, ctx.signal);
+  const timeoutMs = config.thresholds.healthTimeoutSeconds * 1000;
+  const statuses = await waitHealthy(ctx.docker, config.project.name, services, timeoutMs, ctx.signal, mayFinishOf(ctx));
   const allHealthyAt = new Date().toISOString();
-  ctx.progress(`all ${services.length} services healthy`);
+  const finished = statuses.filter((s) => s.state === "exited").map((s) => s.service);
+  ctx.progress(`all ${services.length} services healthy${finished.length > 0 ? ` (one-shot jobs done, exit 0: ${finished.join(", ")})` : ""}`);
   const smoke = await runSmokeChecks(config.project.smokeChecks);
   const failedSmoke = smoke.filter((s) => !s.ok);
   if (failedSmoke.length > 0) {
