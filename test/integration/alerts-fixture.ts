@@ -1,10 +1,12 @@
 // The triggers' test world: the rollback scenario (demo stack on broken v2, a v1 backup, git) with
 // its host enrolled through `rewind agent enroll` and the real agent process connected to the real
-// control plane in workerd; helpers to read the API and to wait for a rollback to finish.
+// control plane in workerd; helpers to read the API, to wait for a rollback to finish, and to build
+// and deliver the fixtures' alerts for the scenario host.
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import type Docker from "dockerode";
+import { expect } from "vitest";
 import { isFinalRollbackState } from "../../shared/schemas/rollback-states.ts";
 import { type AgentProcess, spawnAgent } from "../world/agent.ts";
 import { type ControlPlaneOptions, type ControlPlaneWorld, startControlPlane } from "../world/control-plane.ts";
@@ -31,6 +33,36 @@ export interface TriggerWorld {
   /** Resolves with the rollback once it reached a final state. */
   waitForFinal(rollbackId: string, timeoutMs?: number): Promise<Json>;
   stop(): Promise<void>;
+}
+
+type Labelled = { labels: Record<string, string>; fingerprint?: string; startsAt: string };
+
+/** A fixture's alerts relabelled for `host`, as its Prometheus would label them, as one alert episode. */
+export function alertsForHost<T extends { alerts: Labelled[]; commonLabels?: Record<string, string> }>(
+  payload: T,
+  host: string,
+  episode: { fingerprint: string; startsAt: string },
+): T {
+  const relabel = (labels: Record<string, string>): Record<string, string> =>
+    Object.fromEntries(Object.entries(labels).map(([name, value]) => [name, name === "host" || name === "rewind_host" ? host : value]));
+  return {
+    ...structuredClone(payload),
+    alerts: payload.alerts.map((alert) => ({ ...structuredClone(alert), labels: relabel(alert.labels), ...episode })),
+    ...(payload.commonLabels === undefined ? {} : { commonLabels: relabel(payload.commonLabels) }),
+  };
+}
+
+/** Delivers an Alertmanager payload with an alert-source token; expects it to start a rollback and returns its id. */
+export async function alertRollback(world: TriggerWorld, alertToken: string, payload: unknown): Promise<string> {
+  const response = await world.controlPlane.api("/v1/alerts/alertmanager", {
+    method: "POST",
+    headers: { authorization: `Bearer ${alertToken}` },
+    body: JSON.stringify(payload),
+  });
+  expect(response.status).toBe(200);
+  const [decision] = ((await response.json()) as { decisions: Json[] }).decisions;
+  expect(decision).toMatchObject({ decision: "rollback" });
+  return String(decision?.rollbackId);
 }
 
 export interface TriggerHostOptions {

@@ -8,7 +8,8 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import amHealth from "../fixtures/alerts/alertmanager-health-firing.json" with { type: "json" };
 import { type Holder, startHostLockHolder } from "../world/host-lock-process.ts";
-import { type Json, startTriggerWorld, type TriggerWorld } from "./alerts-fixture.ts";
+import { alertRollback, alertsForHost, type Json, startTriggerWorld, type TriggerWorld } from "./alerts-fixture.ts";
+import { auditLines } from "./rollbacks-helpers.ts";
 
 /** Short, so the holder can outlive it in a test: resends stop 10 s before it ends. */
 const commandTtlSeconds = 45;
@@ -36,28 +37,8 @@ async function holdHost(operation: string): Promise<Holder> {
   return holder;
 }
 
-function alertForHost(): unknown {
-  const relabel = (labels: Record<string, string>): Record<string, string> =>
-    Object.fromEntries(Object.entries(labels).map(([name, value]) => [name, name === "host" || name === "rewind_host" ? world.host : value]));
-  return {
-    ...structuredClone(amHealth),
-    alerts: amHealth.alerts.map((alert) => ({
-      ...structuredClone(alert),
-      labels: relabel(alert.labels),
-      fingerprint: "f0000000000000e1",
-      startsAt: "2026-11-25T09:30:00Z",
-    })),
-    ...(amHealth.commonLabels === undefined ? {} : { commonLabels: relabel(amHealth.commonLabels as Record<string, string>) }),
-  };
-}
-
 async function audit(rollbackId: string, action: string): Promise<Json[]> {
-  const text = await (await world.controlPlane.api("/v1/audit?limit=10000")).text();
-  return text
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as Json)
-    .filter((e) => e.action === action && e.subject === `rollback:${rollbackId}`);
+  return (await auditLines<Json>(world.controlPlane)).filter((e) => e.action === action && e.subject === `rollback:${rollbackId}`);
 }
 
 function detailsOf(entry: Json | undefined): Json {
@@ -70,15 +51,11 @@ async function commandState(commandId: unknown): Promise<string> {
 
 it("waits queued while a cron backup process holds the host, and runs once it exited (alert-driven)", async () => {
   const cron = await holdHost("backup (cron)");
-  const response = await world.controlPlane.api("/v1/alerts/alertmanager", {
-    method: "POST",
-    headers: { authorization: `Bearer ${alertToken}` },
-    body: JSON.stringify(alertForHost()),
-  });
-  expect(response.status).toBe(200);
-  const [decision] = ((await response.json()) as { decisions: Json[] }).decisions;
-  expect(decision).toMatchObject({ decision: "rollback" });
-  const rollbackId = String(decision?.rollbackId);
+  const rollbackId = await alertRollback(
+    world,
+    alertToken,
+    alertsForHost(amHealth, world.host, { fingerprint: "f0000000000000e1", startsAt: "2026-11-25T09:30:00Z" }),
+  );
 
   const deadline = Date.now() + 60_000;
   let [refused] = await audit(rollbackId, "rollback.waiting-for-host");

@@ -5,7 +5,8 @@
 // real `rewind agent run`.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import amHealth from "../fixtures/alerts/alertmanager-health-firing.json" with { type: "json" };
-import { type Json, startTriggerWorld, type TriggerWorld } from "./alerts-fixture.ts";
+import { alertRollback, alertsForHost, type Json, startTriggerWorld, type TriggerWorld } from "./alerts-fixture.ts";
+import { auditLines } from "./rollbacks-helpers.ts";
 
 let world: TriggerWorld;
 let alertToken: string;
@@ -20,29 +21,6 @@ afterAll(async () => {
   await world?.stop();
 });
 
-function alertForHost(): unknown {
-  const relabel = (labels: Record<string, string>): Record<string, string> =>
-    Object.fromEntries(Object.entries(labels).map(([name, value]) => [name, name === "host" || name === "rewind_host" ? world.host : value]));
-  return {
-    ...structuredClone(amHealth),
-    alerts: amHealth.alerts.map((alert) => ({
-      ...structuredClone(alert),
-      labels: relabel(alert.labels),
-      fingerprint: "f0000000000000c1",
-      startsAt: "2026-11-25T09:30:00Z",
-    })),
-    ...(amHealth.commonLabels === undefined ? {} : { commonLabels: relabel(amHealth.commonLabels as Record<string, string>) }),
-  };
-}
-
-async function audit(): Promise<Json[]> {
-  const text = await (await world.controlPlane.api("/v1/audit?limit=10000")).text();
-  return text
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as Json);
-}
-
 async function commandState(commandId: string): Promise<string> {
   return String((await world.json(`/v1/commands/${commandId}`)).state);
 }
@@ -56,21 +34,17 @@ it("is refused LOCKED during a backup, waits queued, and runs once the backup fi
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 
-  const response = await world.controlPlane.api("/v1/alerts/alertmanager", {
-    method: "POST",
-    headers: { authorization: `Bearer ${alertToken}` },
-    body: JSON.stringify(alertForHost()),
-  });
-  expect(response.status).toBe(200);
-  const [decision] = ((await response.json()) as { decisions: Json[] }).decisions;
-  expect(decision).toMatchObject({ decision: "rollback" });
-  const rollbackId = String(decision?.rollbackId);
+  const rollbackId = await alertRollback(
+    world,
+    alertToken,
+    alertsForHost(amHealth, world.host, { fingerprint: "f0000000000000c1", startsAt: "2026-11-25T09:30:00Z" }),
+  );
 
   const rollback = await world.waitForFinal(rollbackId, 300_000);
   expect(rollback.state).toBe("succeeded");
   expect(await commandState(backupId)).toBe("succeeded");
 
-  const entries = await audit();
+  const entries = await auditLines<Json>(world.controlPlane);
   const waited = entries.filter((e) => e.action === "rollback.waiting-for-host" && e.subject === `rollback:${rollbackId}`);
   expect(waited.length).toBeGreaterThanOrEqual(1);
   expect(waited[0]?.details).toMatchObject({ code: "LOCKED", attempts: 1 });
