@@ -21,7 +21,7 @@ import { type AgentProcess, spawnAgent } from "../world/agent.ts";
 import { type ControlPlaneWorld, startControlPlane } from "../world/control-plane.ts";
 import { newRunId, requireDocker } from "../world/docker.ts";
 import { type DockerProxy, startDockerProxy } from "../world/docker-proxy.ts";
-import { apiJson, enrollWithCli, hostEntry, mintToken, waitUntil } from "./rollbacks-helpers.ts";
+import { apiJson, auditLines, enrollWithCli, hostReady, mintToken, requestRollback, untilRollback, waitUntil } from "./rollbacks-helpers.ts";
 
 const run = promisify(execFile);
 const host = "cancel-early";
@@ -61,7 +61,7 @@ beforeAll(async () => {
   operator = await mintToken(world, "operator", "olga");
   agent = spawnAgent(configFile, { env: { DOCKER_HOST: proxy.dockerHost } });
   // Its state report (what the command's preconditions are made of) goes out before its backups.
-  await waitUntil(async () => ((await hostEntry(world, host))?.newestBackup ? true : undefined), "the backup to be announced", 60_000, agent);
+  await hostReady(world, host, "backup", agent);
 });
 
 afterAll(async () => {
@@ -76,25 +76,11 @@ async function command(id: string): Promise<Command> {
   return (await apiJson<Command>(world, `/v1/commands/${id}`)).body;
 }
 
-async function audit(): Promise<{ action: string; subject: string; details: Record<string, unknown> }[]> {
-  const text = await (await world.api("/v1/audit?limit=10000")).text();
-  return text
-    .trim()
-    .split("\n")
-    .map((line) => JSON.parse(line) as { action: string; subject: string; details: Record<string, unknown> });
-}
-
 /** A rollback whose command waits in the agent's precondition check, then its cancel, handled first. */
 async function cancelledWhileWaiting(reason: string): Promise<{ rollbackId: string; commandId: string }> {
   proxy.hold();
   const heldBefore = proxy.held();
-  const requested = await apiJson<{ rollbackId: string }>(world, "/v1/rollbacks", {
-    method: "POST",
-    token: operator.token,
-    body: JSON.stringify({ host, reason, confirm: host }),
-  });
-  expect(requested.status).toBe(202);
-  const { rollbackId } = requested.body;
+  const rollbackId = await requestRollback(world, operator.token, host, reason);
   const commandId = await waitUntil(
     async () => (await apiJson<{ commandId: string | null }>(world, `/v1/rollbacks/${rollbackId}`)).body.commandId ?? undefined,
     "the rollback command",
@@ -107,11 +93,10 @@ async function cancelledWhileWaiting(reason: string): Promise<{ rollbackId: stri
   const cancel = await apiJson<{ cancelRequested: boolean }>(world, `/v1/rollbacks/${rollbackId}/cancel`, { method: "POST", token: operator.token });
   expect(cancel.status).toBe(202);
   expect(cancel.body.cancelRequested).toBe(true);
-  const cancelId = await waitUntil(
-    async () =>
-      (await audit()).find((e) => e.action === "rollback.cancel-requested" && e.subject === `rollback:${rollbackId}`)?.details.commandId as string | undefined,
-    "the cancel command",
-  );
+  const cancelId = await waitUntil(async () => {
+    const requested = (await auditLines(world)).find((e) => e.action === "rollback.cancel-requested" && e.subject === `rollback:${rollbackId}`);
+    return requested?.details.commandId as string | undefined;
+  }, "the cancel command");
   // The agent answered the cancel while its target was not running yet, and kept it on disk first.
   const answered = await waitUntil(async () => {
     const c = await command(cancelId);
@@ -124,12 +109,11 @@ async function cancelledWhileWaiting(reason: string): Promise<{ rollbackId: stri
 }
 
 async function endsCancelled(rollbackId: string, commandId: string): Promise<void> {
-  const ended = await waitUntil(
-    async () => {
-      const { body } = await apiJson<{ state: string; steps: unknown[] }>(world, `/v1/rollbacks/${rollbackId}`);
-      return body.state === "running" || body.state === "queued" ? undefined : body;
-    },
-    `rollback ${rollbackId} to end`,
+  const ended = await untilRollback<{ state: string; steps: unknown[] }>(
+    world,
+    rollbackId,
+    "to end",
+    (d) => d.state !== "running" && d.state !== "queued",
     60_000,
     agent,
   );

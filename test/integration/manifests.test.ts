@@ -18,7 +18,7 @@ import { requireDocker } from "../world/docker.ts";
 import { type PgCluster, startPostgres } from "../world/postgres.ts";
 import { type S3World, startS3 } from "../world/s3.ts";
 import { prepareScenario, type Scenario } from "./rollback-fixture.ts";
-import { apiJson, enrollWithCli, hostEntry, mintToken, waitUntil } from "./rollbacks-helpers.ts";
+import { apiJson, auditLines, enrolledAgent, hostEntry, mintToken, waitUntil } from "./rollbacks-helpers.ts";
 
 interface BackupSummary {
   backupId: string;
@@ -62,14 +62,6 @@ async function objectExists(key: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function auditEntries(): Promise<{ action: string; subject: string; details: Record<string, unknown> }[]> {
-  const text = await (await world.api("/v1/audit?limit=10000")).text();
-  return text
-    .trim()
-    .split("\n")
-    .map((line) => JSON.parse(line) as { action: string; subject: string; details: Record<string, unknown> });
 }
 
 /** A hand-driven agent socket for a host enrolled through the API: sends report JWS as given. */
@@ -127,9 +119,7 @@ beforeAll(async () => {
   scenario = await prepareScenario(docker, cluster);
   host = scenario.config.host;
   operator = await mintToken(world, "operator", "olga");
-  await enrollWithCli(world, host, scenario.configFile);
-  agent = spawnAgent(scenario.configFile);
-  await waitUntil(async () => ((await hostEntry(world, host))?.status === "online" ? true : undefined), "the host online", 60_000, agent);
+  agent = await enrolledAgent(world, scenario, "online");
 });
 
 afterAll(async () => {
@@ -230,7 +220,7 @@ describe("backup manifests on the control plane", () => {
     claims.report.manifest.backupId = "forger-tampered-1";
     forger.send(`${header}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.${signature}`);
     const refused = await waitUntil(async () => {
-      const entries = await auditEntries();
+      const entries = await auditLines(world);
       return entries.find((e) => e.action === "agent.report-refused" && e.subject === "host:forger");
     }, "the refusal in the audit log");
     expect(refused.details.code).toBe("SIGNATURE_INVALID");
@@ -249,7 +239,7 @@ describe("backup manifests on the control plane", () => {
     expect((await backupsOf(host)).map((b) => b.backupId)).toEqual([fresh.backupId, scenario.manifest.backupId]);
     expect(await objectExists("manifests/forger/forger-tampered-1.json")).toBe(false);
     expect(await objectExists(`manifests/${host}/forger-claims-1.json`)).toBe(false);
-    const entries = await auditEntries();
+    const entries = await auditLines(world);
     expect(entries.find((e) => e.action === "backup.manifest-refused")?.details).toMatchObject({
       backupId: "forger-claims-1",
       reason: `manifest names host ${host}, but forger signed it`,
@@ -265,7 +255,7 @@ describe("backup manifests on the control plane", () => {
       return Number(row?.n ?? 0);
     };
     const audited = async (): Promise<number> =>
-      (await auditEntries()).filter((e) => e.action === "agent.report" && e.subject === `host:${host}` && e.details.kind === "manifest").length;
+      (await auditLines(world)).filter((e) => e.action === "agent.report" && e.subject === `host:${host}` && e.details.kind === "manifest").length;
     const [reportsBefore, auditedBefore] = [await manifestReports(), await audited()];
     expect(auditedBefore).toBeGreaterThanOrEqual(2);
     await agent?.stop();

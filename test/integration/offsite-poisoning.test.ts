@@ -11,13 +11,13 @@ import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BackupManifest } from "../../shared/schemas/manifest.ts";
-import { type AgentProcess, spawnAgent } from "../world/agent.ts";
+import type { AgentProcess } from "../world/agent.ts";
 import { type ControlPlaneWorld, startControlPlane } from "../world/control-plane.ts";
 import { requireDocker } from "../world/docker.ts";
 import { type PgCluster, startPostgres } from "../world/postgres.ts";
 import { type S3World, startS3 } from "../world/s3.ts";
 import { gitHeadOf, prepareScenario, type Scenario, snapshotDatabase } from "./rollback-fixture.ts";
-import { apiJson, enrollWithCli, hostEntry, mintToken, waitUntil } from "./rollbacks-helpers.ts";
+import { enrolledAgent, mintToken, requestRollback, untilRollback } from "./rollbacks-helpers.ts";
 
 let docker: Docker;
 let cluster: PgCluster;
@@ -51,22 +51,8 @@ async function exists(file: string): Promise<boolean> {
 
 /** Requests a rollback to the scenario's backup and waits for it to end; returns its final detail. */
 async function rollBack(reason: string): Promise<{ state: string; outcome?: { code?: string; message?: string } }> {
-  const host = scenario.config.host;
-  const { status, body } = await apiJson<{ rollbackId: string }>(world, "/v1/rollbacks", {
-    method: "POST",
-    token: operator.token,
-    body: JSON.stringify({ host, reason, confirm: host, backupId: scenario.manifest.backupId }),
-  });
-  expect(status).toBe(202);
-  return waitUntil(
-    async () => {
-      const detail = await apiJson<{ state: string; outcome?: { code?: string; message?: string } }>(world, `/v1/rollbacks/${body.rollbackId}`);
-      return ["succeeded", "failed", "undone", "expired"].includes(detail.body.state) ? detail.body : undefined;
-    },
-    `rollback "${reason}" to finish`,
-    180_000,
-    agent,
-  );
+  const rollbackId = await requestRollback(world, operator.token, scenario.config.host, reason, { backupId: scenario.manifest.backupId });
+  return untilRollback(world, rollbackId, `"${reason}" to finish`, (d) => ["succeeded", "failed", "undone", "expired"].includes(d.state), 180_000, agent);
 }
 
 beforeAll(async () => {
@@ -79,9 +65,7 @@ beforeAll(async () => {
   genuineManifest = (await object(`${prefix}manifest.json`)).toString("utf8");
   genuineDump = await object(`${prefix}${scenario.manifest.database?.file.path}`);
   operator = await mintToken(world, "operator", "olga");
-  await enrollWithCli(world, scenario.config.host, scenario.configFile);
-  agent = spawnAgent(scenario.configFile);
-  await waitUntil(async () => ((await hostEntry(world, scenario.config.host))?.newestBackup ? true : undefined), "the backup announced", 60_000, agent);
+  agent = await enrolledAgent(world, scenario, "backup");
   // The backup is gone from the host: a rollback has to fetch it back from the bucket.
   await rm(scenario.backupDir, { recursive: true });
 }, 300_000);

@@ -18,7 +18,7 @@ import { requireDocker } from "../world/docker.ts";
 import { startHostLockHolder } from "../world/host-lock-process.ts";
 import { type PgCluster, startPostgres } from "../world/postgres.ts";
 import { gitHeadOf, prepareScenario, projectTags, type Scenario, snapshotDatabase } from "./rollback-fixture.ts";
-import { apiJson, enrollWithCli, hostEntry, mintToken, waitUntil } from "./rollbacks-helpers.ts";
+import { apiJson, enrollWithCli, hostReady, mintToken, requestRollback, waitUntil } from "./rollbacks-helpers.ts";
 
 interface Detail {
   rollbackId: string;
@@ -77,15 +77,9 @@ describe("an agent killed mid-rollback", () => {
     const s = await current();
     const host = s.config.host;
     agent = spawnAgent(s.configFile);
-    await waitUntil(async () => ((await hostEntry(world, host))?.newestBackup ? true : undefined), "the host's backup to be known", 60_000, agent);
+    await hostReady(world, host, "backup", agent);
 
-    const requested = await apiJson<{ rollbackId: string }>(world, "/v1/rollbacks", {
-      method: "POST",
-      token: operator.token,
-      body: JSON.stringify({ host, reason: "v2 health checks failing", confirm: host }),
-    });
-    expect(requested.status).toBe(202);
-    const { rollbackId } = requested.body;
+    const rollbackId = await requestRollback(world, operator.token, host, "v2 health checks failing");
     const commandId = (await detail(rollbackId)).commandId;
     expect(commandId).toEqual(expect.any(String));
 

@@ -16,14 +16,7 @@ import { requireDocker } from "../world/docker.ts";
 import { whenStepRuns } from "../world/faults.ts";
 import { type PgCluster, startPostgres } from "../world/postgres.ts";
 import { prepareScenario, type Scenario } from "./rollback-fixture.ts";
-import { apiJson, enrollWithCli, hostEntry, mintToken, waitUntil } from "./rollbacks-helpers.ts";
-
-interface AuditLine {
-  action: string;
-  subject: string;
-  actor: { kind: string };
-  details: Record<string, unknown>;
-}
+import { type AuditLine, apiJson, auditLines, enrolledAgent, mintToken, requestRollback, untilRollback } from "./rollbacks-helpers.ts";
 
 interface Detail {
   state: string;
@@ -51,10 +44,8 @@ beforeAll(async () => {
   raw.project.database.timeouts = { connectSeconds: 2, statementSeconds: 5, toolSeconds: 10 };
   raw.thresholds.watchSeconds = 1;
   await writeFile(scenario.configFile, JSON.stringify(raw, null, 2));
-  await enrollWithCli(world, scenario.config.host, scenario.configFile);
   operator = await mintToken(world, "operator", "olga");
-  agent = spawnAgent(scenario.configFile);
-  await waitUntil(async () => ((await hostEntry(world, scenario.config.host))?.newestBackup ? true : undefined), "the backup to be announced", 60_000, agent);
+  agent = await enrolledAgent(world, scenario, "backup");
 });
 
 afterAll(async () => {
@@ -64,39 +55,12 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function audit(): Promise<AuditLine[]> {
-  const text = await (await world.api("/v1/audit?limit=10000")).text();
-  return text
-    .trim()
-    .split("\n")
-    .map((line) => JSON.parse(line) as AuditLine);
-}
-
-async function request(reason: string): Promise<string> {
-  const host = scenario.config.host;
-  const { status, body } = await apiJson<{ rollbackId: string }>(world, "/v1/rollbacks", {
-    method: "POST",
-    token: operator.token,
-    body: JSON.stringify({ host, reason, confirm: host }),
-  });
-  expect(status).toBe(202);
-  return body.rollbackId;
-}
-
 async function detail(rollbackId: string): Promise<Detail> {
   return (await apiJson<Detail>(world, `/v1/rollbacks/${rollbackId}`)).body;
 }
 
 function until(rollbackId: string, what: string, test: (d: Detail) => boolean, timeoutMs: number): Promise<Detail> {
-  return waitUntil(
-    async () => {
-      const d = await detail(rollbackId);
-      return test(d) ? d : undefined;
-    },
-    `rollback ${rollbackId} ${what}`,
-    timeoutMs,
-    agent,
-  );
+  return untilRollback(world, rollbackId, what, test, timeoutMs, agent);
 }
 
 async function killAgent(): Promise<void> {
@@ -124,7 +88,7 @@ it("a rollback whose agent dies during stage is lost once that step's own timeou
   // The settings' deadline would be 4 h 30 min: the agent's own bounds make it minutes.
   expect(allowedS).toBeLessThan(180);
 
-  const rollbackId = await request("v2 broke checkout");
+  const rollbackId = await requestRollback(world, operator.token, scenario.config.host, "v2 broke checkout");
   firstRollback = rollbackId;
   await whenStepRuns(scenario.config.stateDir, "stage");
   await until(rollbackId, "seen in stage", (d) => d.steps.some((s) => s.step === "stage" && s.state === "running"), 30_000);
@@ -138,7 +102,7 @@ it("a rollback whose agent dies during stage is lost once that step's own timeou
     code: "LOST",
     message: expect.stringContaining(`(${allowedS} s: step stage's own timeout plus the watch window, as the agent reported them)`),
   });
-  expectLostAudited(await audit(), rollbackId);
+  expectLostAudited(await auditLines(world), rollbackId);
 }, 420_000);
 
 it("the cron finds a running rollback past its deadline whose host's alarm is not due (settings lowered since)", async () => {
@@ -147,7 +111,7 @@ it("the cron finds a running rollback past its deadline whose host's alarm is no
   agent = spawnAgent(scenario.configFile);
   await until(firstRollback, "ended", (d) => ["succeeded", "failed", "undone"].includes(d.state), 240_000);
 
-  const rollbackId = await request("still broken");
+  const rollbackId = await requestRollback(world, operator.token, scenario.config.host, "still broken");
   // Killed once a step reported (with its bound): the object's alarm is set minutes ahead.
   await until(rollbackId, "running a step", (d) => d.state === "running" && d.steps.length > 0, 60_000);
   await killAgent();
@@ -160,5 +124,5 @@ it("the cron finds a running rollback past its deadline whose host's alarm is no
   const lost = await detail(rollbackId);
   expect(lost.state).toBe("lost");
   expect(lost.outcome?.message).toContain("capped by the control plane's settings");
-  expectLostAudited(await audit(), rollbackId);
+  expectLostAudited(await auditLines(world), rollbackId);
 }, 420_000);

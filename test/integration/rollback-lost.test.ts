@@ -11,14 +11,7 @@ import { type ControlPlaneWorld, startControlPlane } from "../world/control-plan
 import { requireDocker } from "../world/docker.ts";
 import { type PgCluster, startPostgres } from "../world/postgres.ts";
 import { prepareScenario, type Scenario } from "./rollback-fixture.ts";
-import { apiJson, enrollWithCli, hostEntry, mintToken, rewindCli, waitUntil } from "./rollbacks-helpers.ts";
-
-interface AuditLine {
-  action: string;
-  subject: string;
-  actor: { kind: string; tokenId?: string };
-  details: Record<string, unknown>;
-}
+import { apiJson, auditLines, enrolledAgent, mintToken, rewindCli, untilRollback } from "./rollbacks-helpers.ts";
 
 let docker: Docker;
 let cluster: PgCluster;
@@ -31,10 +24,8 @@ beforeAll(async () => {
   docker = await requireDocker();
   [cluster, world] = await Promise.all([startPostgres(), startControlPlane({ env: { ROLLBACK_STEP_TIMEOUT_SECONDS: "8", ROLLBACK_WATCH_SECONDS: "2" } })]);
   scenario = await prepareScenario(docker, cluster, { extraDataMB: 60 });
-  await enrollWithCli(world, scenario.config.host, scenario.configFile);
   operator = await mintToken(world, "operator", "olga");
-  agent = spawnAgent(scenario.configFile);
-  await waitUntil(async () => ((await hostEntry(world, scenario.config.host))?.newestBackup ? true : undefined), "the backup to be announced", 60_000, agent);
+  agent = await enrolledAgent(world, scenario, "backup");
 });
 
 afterAll(async () => {
@@ -43,14 +34,6 @@ afterAll(async () => {
   await scenario?.cleanup();
   await cluster?.stop();
 });
-
-async function audit(): Promise<AuditLine[]> {
-  const text = await (await world.api("/v1/audit?limit=10000")).text();
-  return text
-    .trim()
-    .split("\n")
-    .map((line) => JSON.parse(line) as AuditLine);
-}
 
 function request(reason: string): Promise<{ status: number; body: { rollbackId: string; state: string; error?: { code: string } } }> {
   const host = scenario.config.host;
@@ -61,8 +44,8 @@ async function stateOf(rollbackId: string): Promise<{ state: string; outcome?: {
   return (await apiJson<{ state: string; outcome?: { code?: string; message?: string } }>(world, `/v1/rollbacks/${rollbackId}`)).body;
 }
 
-function reaches(rollbackId: string, state: string, timeoutMs = 90_000): Promise<true> {
-  return waitUntil(async () => ((await stateOf(rollbackId)).state === state ? true : undefined), `rollback ${rollbackId} ${state}`, timeoutMs, agent);
+async function reaches(rollbackId: string, state: string, timeoutMs = 90_000): Promise<void> {
+  await untilRollback(world, rollbackId, state, (d) => d.state === state, timeoutMs, agent);
 }
 
 it("a rollback whose agent died becomes lost past its deadline and frees the host; the agent's late result still counts", async () => {
@@ -80,7 +63,7 @@ it("a rollback whose agent died becomes lost past its deadline and frees the hos
 
   await reaches(rollbackId, "lost", 60_000);
   expect((await stateOf(rollbackId)).outcome).toMatchObject({ code: "LOST", message: expect.stringContaining("no word from the agent") });
-  const entries = await audit();
+  const entries = await auditLines(world);
   expect(entries).toContainEqual(
     expect.objectContaining({
       action: "rollback.state-changed",
@@ -110,7 +93,7 @@ it("a rollback whose agent died becomes lost past its deadline and frees the hos
   expect((await stateOf(next.body.rollbackId)).outcome).toMatchObject({ code: "ABANDONED", message: expect.stringContaining("host reinstalled from scratch") });
   const again = await apiJson(world, `/v1/rollbacks/${next.body.rollbackId}/abandon`, { method: "POST", body: JSON.stringify({ reason: "twice" }) });
   expect(again.status).toBe(409);
-  const abandonedEntries = await audit();
+  const abandonedEntries = await auditLines(world);
   expect(abandonedEntries).toContainEqual(
     expect.objectContaining({
       action: "rollback.state-changed",

@@ -14,15 +14,10 @@ import { type ControlPlaneWorld, startControlPlane } from "../world/control-plan
 import { requireDocker } from "../world/docker.ts";
 import { type PgCluster, startPostgres } from "../world/postgres.ts";
 import { gitHeadOf, prepareScenario, type Scenario, snapshotDatabase } from "./rollback-fixture.ts";
-import { apiJson, enrollWithCli, hostEntry, mintToken, waitUntil } from "./rollbacks-helpers.ts";
+import { auditLines, enrollWithCli, hostReady, mintToken, requestRollback, untilRollback, waitUntil } from "./rollbacks-helpers.ts";
 
 const run = promisify(execFile);
 
-interface AuditLine {
-  action: string;
-  subject: string;
-  details: Record<string, unknown>;
-}
 interface Detail {
   state: string;
   commandId: string | null;
@@ -36,42 +31,19 @@ let world: ControlPlaneWorld;
 let agent: AgentProcess | undefined;
 let operator: { id: string; token: string };
 
-async function audit(): Promise<AuditLine[]> {
-  const text = await (await world.api("/v1/audit?limit=10000")).text();
-  return text
-    .trim()
-    .split("\n")
-    .map((line) => JSON.parse(line) as AuditLine);
-}
-
-const stateReports = async (): Promise<number> => (await audit()).filter((e) => e.action === "agent.report" && e.details.kind === "state").length;
+const stateReports = async (): Promise<number> => (await auditLines(world)).filter((e) => e.action === "agent.report" && e.details.kind === "state").length;
 
 async function startAgent(): Promise<void> {
   agent = spawnAgent(scenario.configFile);
-  await waitUntil(async () => ((await hostEntry(world, scenario.config.host))?.status === "online" ? true : undefined), "the host online", 60_000, agent);
+  await hostReady(world, scenario.config.host, "online", agent);
 }
 
-async function request(reason: string): Promise<string> {
-  const host = scenario.config.host;
-  const { status, body } = await apiJson<{ rollbackId: string }>(world, "/v1/rollbacks", {
-    method: "POST",
-    token: operator.token,
-    body: JSON.stringify({ host, reason, confirm: host }),
-  });
-  expect(status).toBe(202);
-  return body.rollbackId;
+function request(reason: string): Promise<string> {
+  return requestRollback(world, operator.token, scenario.config.host, reason);
 }
 
-async function finished(rollbackId: string): Promise<Detail> {
-  return waitUntil(
-    async () => {
-      const { body } = await apiJson<Detail>(world, `/v1/rollbacks/${rollbackId}`);
-      return ["succeeded", "failed", "undone", "expired"].includes(body.state) ? body : undefined;
-    },
-    `rollback ${rollbackId} to finish`,
-    180_000,
-    agent,
-  );
+function finished(rollbackId: string): Promise<Detail> {
+  return untilRollback<Detail>(world, rollbackId, "to finish", (d) => ["succeeded", "failed", "undone", "expired"].includes(d.state), 180_000, agent);
 }
 
 beforeAll(async () => {
@@ -81,7 +53,7 @@ beforeAll(async () => {
   operator = await mintToken(world, "operator", "olga");
   await enrollWithCli(world, scenario.config.host, scenario.configFile);
   await startAgent();
-  await waitUntil(async () => ((await hostEntry(world, scenario.config.host))?.newestBackup ? true : undefined), "the backup announced");
+  await hostReady(world, scenario.config.host, "backup");
   await waitUntil(async () => ((await stateReports()) > 0 ? true : undefined), "the host state reported");
 }, 300_000);
 
@@ -95,9 +67,11 @@ afterAll(async () => {
 it("refuses a queued rollback with PRECONDITION_FAILED when the host changed while its agent was away", async () => {
   await agent?.stop();
   agent = undefined;
-  await waitUntil(async () => ((await hostEntry(world, scenario.config.host))?.status === "offline" ? true : undefined), "the host offline");
+  await hostReady(world, scenario.config.host, "offline");
   const rollbackId = await request("v2 is failing");
-  const queued = (await audit()).find((e) => e.action === "command.queued" && (e.details.action as { rollbackId?: string }).rollbackId === rollbackId);
+  const queued = (await auditLines(world)).find(
+    (e) => e.action === "command.queued" && (e.details.action as { rollbackId?: string }).rollbackId === rollbackId,
+  );
   expect(queued?.details.pre).toMatchObject({ commit: scenario.v2Commit });
 
   // Meanwhile someone fixes forward on the host.
@@ -113,7 +87,7 @@ it("refuses a queued rollback with PRECONDITION_FAILED when the host changed whi
   expect(detail.state).toBe("failed");
   expect(detail.outcome?.code).toBe("PRECONDITION_FAILED");
   expect(detail.outcome?.message).toContain(`commit is ${hotfix}, command expected ${scenario.v2Commit}`);
-  const entries = await audit();
+  const entries = await auditLines(world);
   expect(entries.some((e) => e.action === "agent.report" && e.subject === `command:${detail.commandId}` && e.details.kind === "rejected")).toBe(true);
   expect(
     entries.some(
@@ -130,11 +104,13 @@ it("refuses a queued rollback with PRECONDITION_FAILED when the host changed whi
 it("runs a rollback requested once the agent reported the host's new state", async () => {
   const hotfix = await gitHeadOf(scenario.config.project.dir);
   await waitUntil(async () => {
-    const states = (await audit()).filter((e) => e.action === "agent.report" && e.details.kind === "state");
+    const states = (await auditLines(world)).filter((e) => e.action === "agent.report" && e.details.kind === "state");
     return states.length >= 2 ? true : undefined;
   }, "the new state reported");
   const rollbackId = await request("the hotfix did not help");
-  const queued = (await audit()).find((e) => e.action === "command.queued" && (e.details.action as { rollbackId?: string }).rollbackId === rollbackId);
+  const queued = (await auditLines(world)).find(
+    (e) => e.action === "command.queued" && (e.details.action as { rollbackId?: string }).rollbackId === rollbackId,
+  );
   expect(queued?.details.pre).toMatchObject({ commit: hotfix });
 
   const detail = await finished(rollbackId);

@@ -3,12 +3,12 @@
 // staging step busy long enough), the staged copies are discarded, and the host stays as it was.
 import type Docker from "dockerode";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type AgentProcess, spawnAgent } from "../world/agent.ts";
+import type { AgentProcess } from "../world/agent.ts";
 import { type ControlPlaneWorld, startControlPlane } from "../world/control-plane.ts";
 import { requireDocker } from "../world/docker.ts";
 import { type PgCluster, startPostgres } from "../world/postgres.ts";
 import { databaseNames, gitHeadOf, prepareScenario, type Scenario, snapshotFiles } from "./rollback-fixture.ts";
-import { apiJson, enrollWithCli, hostEntry, mintToken, rewindCli, waitUntil } from "./rollbacks-helpers.ts";
+import { apiJson, enrolledAgent, hostReady, mintToken, rewindCli, untilRollback } from "./rollbacks-helpers.ts";
 import { volumeDir } from "../../infra/demo-stack/stack.ts";
 
 let docker: Docker;
@@ -21,9 +21,7 @@ beforeAll(async () => {
   docker = await requireDocker();
   [cluster, world] = await Promise.all([startPostgres(), startControlPlane()]);
   scenario = await prepareScenario(docker, cluster, { extraDataMB: 60 });
-  await enrollWithCli(world, scenario.config.host, scenario.configFile);
-  agent = spawnAgent(scenario.configFile);
-  await waitUntil(async () => ((await hostEntry(world, scenario.config.host))?.status === "online" ? true : undefined), "the host online", 60_000, agent);
+  agent = await enrolledAgent(world, scenario, "online");
 });
 
 afterAll(async () => {
@@ -36,19 +34,11 @@ afterAll(async () => {
 it("cancels a running rollback before services stop, leaving the host as it was", async () => {
   const host = scenario.config.host;
   const operator = await mintToken(world, "operator", "olga");
-  await waitUntil(async () => ((await hostEntry(world, host))?.newestBackup ? true : undefined), "the backup to be announced");
+  await hostReady(world, host, "backup");
   const requested = await rewindCli(world, operator.token, ["rollback", host, "--reason", "wrong host, stop", "--yes", "--json"]);
   expect(requested.code).toBe(0);
   const { rollbackId } = JSON.parse(requested.stdout) as { rollbackId: string };
-  await waitUntil(
-    async () => {
-      const { body } = await apiJson<{ state: string }>(world, `/v1/rollbacks/${rollbackId}`);
-      return body.state === "running" ? true : undefined;
-    },
-    "the agent to start the rollback",
-    60_000,
-    agent,
-  );
+  await untilRollback(world, rollbackId, "started by the agent", (d) => d.state === "running", 60_000, agent);
 
   const cancel = await rewindCli(world, operator.token, ["cancel", rollbackId, "--json"]);
   expect(cancel.code).toBe(0);

@@ -3,9 +3,11 @@
 // run the operator CLI as a separate process and read its exit code and output.
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { AgentProcess } from "../world/agent.ts";
+import { expect } from "vitest";
+import { type AgentProcess, spawnAgent } from "../world/agent.ts";
 import type { ControlPlaneWorld } from "../world/control-plane.ts";
 import { type CliResult, runRewindCli } from "../world/rewind-cli.ts";
+import type { Scenario } from "./rollback-fixture.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 
@@ -63,6 +65,65 @@ export async function waitUntil<T>(probe: () => Promise<T | undefined>, what: st
 export async function hostEntry(world: ControlPlaneWorld, host: string): Promise<Record<string, unknown> | undefined> {
   const { body } = await apiJson<{ hosts: Record<string, unknown>[] }>(world, "/v1/hosts");
   return body.hosts.find((entry) => entry.name === host);
+}
+
+/** Waits until the control plane lists `host` online or offline, or knows its newest backup (what a rollback needs). */
+export function hostReady(world: ControlPlaneWorld, host: string, ready: "online" | "offline" | "backup", agent?: AgentProcess): Promise<true> {
+  const probe = async (): Promise<true | undefined> => {
+    const entry = await hostEntry(world, host);
+    return (ready === "backup" ? Boolean(entry?.newestBackup) : entry?.status === ready) ? true : undefined;
+  };
+  return waitUntil(probe, ready === "backup" ? `host ${host}'s backup to be announced` : `host ${host} ${ready}`, 60_000, agent);
+}
+
+/** The scenario's host enrolled with the CLI and its real agent running, once the host is `ready`. */
+export async function enrolledAgent(world: ControlPlaneWorld, scenario: Scenario, ready: "online" | "backup"): Promise<AgentProcess> {
+  await enrollWithCli(world, scenario.config.host, scenario.configFile);
+  const agent = spawnAgent(scenario.configFile);
+  try {
+    await hostReady(world, scenario.config.host, ready, agent);
+  } catch (error) {
+    await agent.stop();
+    throw error;
+  }
+  return agent;
+}
+
+/** Requests a rollback of `host` as `token`'s operator (confirmed with the host's name); expects 202 and returns its id. */
+export async function requestRollback(
+  world: ControlPlaneWorld,
+  token: string,
+  host: string,
+  reason: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  const { status, body } = await apiJson<{ rollbackId: string }>(world, "/v1/rollbacks", {
+    method: "POST",
+    token,
+    body: JSON.stringify({ host, reason, confirm: host, ...extra }),
+  });
+  expect(status).toBe(202);
+  return body.rollbackId;
+}
+
+/** Polls the rollback's detail until `test` holds and returns that detail; `what` names the wait in the timeout's error. */
+export function untilRollback<D extends { state: string }>(
+  world: ControlPlaneWorld,
+  rollbackId: string,
+  what: string,
+  test: (detail: D) => boolean,
+  timeoutMs: number,
+  agent?: AgentProcess,
+): Promise<D> {
+  return waitUntil(
+    async () => {
+      const { body } = await apiJson<D>(world, `/v1/rollbacks/${rollbackId}`);
+      return test(body) ? body : undefined;
+    },
+    `rollback ${rollbackId} ${what}`,
+    timeoutMs,
+    agent,
+  );
 }
 
 /** One audit entry as `GET /v1/audit` lists it, with the fields the tests read. */

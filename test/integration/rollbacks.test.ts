@@ -10,7 +10,7 @@ import { type ControlPlaneWorld, startControlPlane } from "../world/control-plan
 import { requireDocker } from "../world/docker.ts";
 import { type PgCluster, startPostgres } from "../world/postgres.ts";
 import { gitHeadOf, prepareScenario, type Scenario, snapshotDatabase } from "./rollback-fixture.ts";
-import { apiJson, enrollWithCli, hostEntry, mintToken, rewindCli, waitUntil } from "./rollbacks-helpers.ts";
+import { apiJson, enrollWithCli, hostReady, mintToken, rewindCli, waitUntil } from "./rollbacks-helpers.ts";
 
 interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown> };
@@ -48,13 +48,13 @@ async function detail(id: string): Promise<Detail> {
 
 async function startAgentAndWait(): Promise<void> {
   agent = spawnAgent(scenario.configFile);
-  await waitUntil(async () => ((await hostEntry(world, host))?.status === "online" ? true : undefined), "the host online", 60_000, agent);
+  await hostReady(world, host, "online", agent);
 }
 
 async function stopAgentAndWait(): Promise<void> {
   await agent?.stop();
   agent = undefined;
-  await waitUntil(async () => ((await hostEntry(world, host))?.status === "offline" ? true : undefined), "the host offline");
+  await hostReady(world, host, "offline");
 }
 
 beforeAll(async () => {
