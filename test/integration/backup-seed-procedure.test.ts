@@ -77,6 +77,25 @@ afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
+/**
+ * The runbook's "Manual Database Restore", step 6, into a new database `restored`: the dump the
+ * project's .last-deployment-backup names, through `gunzip | psql`. Returns the restored table counts.
+ */
+async function seedManualRestore(restored: string): ReturnType<typeof tableCounts> {
+  const admin = new pg.Client({ connectionString: cluster.adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${restored}`).finally(() => admin.end());
+  await run(
+    "bash",
+    [
+      "-c",
+      `set -euo pipefail; source .last-deployment-backup; gunzip -c "$DB_BACKUP_FILE" | '${cluster.bin}/psql' -q -v ON_ERROR_STOP=1 '${cluster.urlFor(restored)}'`,
+    ],
+    { cwd: projectDir },
+  );
+  return tableCounts(cluster.urlFor(restored));
+}
+
 describe("backups kept on a database-only host with the seed's own backups", () => {
   it("retention keeps the backup just taken and the newest seed one by creation time, not by name", async () => {
     expect((await listBackupNames(config.project.backupsDir)).sort()).toEqual([path.basename(taken.dir), seedNewer].sort());
@@ -86,22 +105,7 @@ describe("backups kept on a database-only host with the seed's own backups", () 
   it("writes .last-deployment-backup with an empty MINIO_BACKUP_FILE, and the seed's manual restore reads the dump", async () => {
     const text = await readFile(path.join(projectDir, ".last-deployment-backup"), "utf8");
     expect(text).toContain("\nMINIO_BACKUP_FILE=\n");
-    const restored = "seed_manual_restore";
-    const admin = new pg.Client({ connectionString: cluster.adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${restored}`).finally(() => admin.end());
-    // The runbook's "Manual Database Restore", step 6, on the file the seed's own file names.
-    await run(
-      "bash",
-      [
-        "-c",
-        `set -euo pipefail; source .last-deployment-backup; gunzip -c "$DB_BACKUP_FILE" | '${cluster.bin}/psql' -q -v ON_ERROR_STOP=1 '${cluster.urlFor(restored)}'`,
-      ],
-      {
-        cwd: projectDir,
-      },
-    );
-    expect(await tableCounts(cluster.urlFor(restored))).toEqual(taken.manifest.database?.tables);
+    expect(await seedManualRestore("seed_manual_restore")).toEqual(taken.manifest.database?.tables);
   });
 
   it("--last is the backup .last-deployment-backup names, or the newest verified one when that file is missing or older", async () => {
@@ -163,21 +167,7 @@ describe("backups kept on a database-only host with the seed's own backups", () 
     const custom = await runBackup(config, { docker, onProgress: () => undefined }, { format: "custom" });
     expect(custom.manifest.database?.format).toBe("custom");
     expect(custom.lastDeploymentFile).toBeUndefined();
-    const restored = "seed_manual_after_custom";
-    const admin = new pg.Client({ connectionString: cluster.adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${restored}`).finally(() => admin.end());
-    await run(
-      "bash",
-      [
-        "-c",
-        `set -euo pipefail; source .last-deployment-backup; gunzip -c "$DB_BACKUP_FILE" | '${cluster.bin}/psql' -q -v ON_ERROR_STOP=1 '${cluster.urlFor(restored)}'`,
-      ],
-      {
-        cwd: projectDir,
-      },
-    );
-    expect(await tableCounts(cluster.urlFor(restored))).toEqual(taken.manifest.database?.tables);
+    expect(await seedManualRestore("seed_manual_after_custom")).toEqual(taken.manifest.database?.tables);
     // Rewind's own --last still takes the newest backup, whatever its format.
     expect(await resolveBackup(config, { kind: "last" })).toMatchObject({ source: "manifest", dir: custom.dir });
   });

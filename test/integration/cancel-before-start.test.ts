@@ -3,13 +3,13 @@
 // restarts in between: the cancel is kept with the replay-protection nonces, on disk. The real
 // `rewind agent run` process, SIGKILLed and started again; a protocol peer (real `ws` server, real
 // signed commands) plays the control plane, since only it can send the target after its cancel.
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { CommandClaims } from "../../shared/schemas/command.ts";
-import { generateSigningKey, type KeyPairJwk, nowSeconds, randomId, signCommand } from "../../shared/signing.ts";
-import { type AgentProcess, type ProtocolPeer, spawnAgent, startProtocolPeer, writeAgentConfig } from "../world/agent.ts";
+import { type KeyPairJwk, nowSeconds, randomId, signCommand } from "../../shared/signing.ts";
+import { type AgentProcess, type ProtocolPeer, spawnAgent } from "../world/agent.ts";
+import { startPeerAgent, stopPeerAgent } from "./peer-agent.ts";
 
 const host = "cancel-host";
 let dir: string;
@@ -28,19 +28,11 @@ async function send(c: CommandClaims): Promise<void> {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "rewind-cancel-early-"));
-  controlPlaneKey = await generateSigningKey("cp-test");
-  const agentKey = await generateSigningKey();
-  peer = await startProtocolPeer({ host, agentKey: agentKey.publicJwk });
-  configPath = await writeAgentConfig(dir, { host, url: peer.url, keys: [controlPlaneKey.publicJwk], agentKey: agentKey.privateJwk });
-  agent = spawnAgent(configPath);
-  await peer.waitFor(() => (peer.connections() > 0 ? true : undefined), "the agent to connect");
+  ({ dir, controlPlaneKey, peer, configPath, agent } = await startPeerAgent(host, "rewind-cancel-early-"));
 });
 
 afterAll(async () => {
-  await agent?.stop();
-  await peer?.stop();
-  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  await stopPeerAgent({ agent, peer, dir });
 });
 
 it("never runs a command cancelled before it arrived, across an agent restart", async () => {
