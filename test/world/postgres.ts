@@ -110,6 +110,22 @@ async function startOnFreePort(asPostgres: boolean, bin: string, dataDir: string
 }
 
 /** Stops and deletes throwaway clusters older than `olderThanMs`, left behind by killed test runs. */
+/**
+ * Whether the cluster's postmaster still runs: a run killed with its cluster (a reboot, a killed
+ * container) leaves postmaster.pid naming a process that is gone, which pg_ctl stop refuses.
+ */
+async function postmasterAlive(dataDir: string): Promise<boolean> {
+  const pidFile = await readFile(path.join(dataDir, "postmaster.pid"), "utf8").catch(() => undefined);
+  const pid = Number(pidFile?.split("\n")[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 export async function removeStaleClusters(olderThanMs: number): Promise<number> {
   const cutoff = Date.now() - olderThanMs;
   const asPostgres = (await owner()) !== undefined;
@@ -119,11 +135,7 @@ export async function removeStaleClusters(olderThanMs: number): Promise<number> 
     const root = path.join(tmpdir(), entry);
     if ((await stat(root)).mtimeMs >= cutoff) continue;
     const dataDir = path.join(root, "data");
-    const running = await access(path.join(dataDir, "postmaster.pid")).then(
-      () => true,
-      () => false,
-    );
-    if (running) await asOwner(asPostgres, path.join(PG_BIN, "pg_ctl"), ["stop", "-D", dataDir, "-m", "immediate"]);
+    if (await postmasterAlive(dataDir)) await asOwner(asPostgres, path.join(PG_BIN, "pg_ctl"), ["stop", "-D", dataDir, "-m", "immediate"]);
     await rm(root, { recursive: true, force: true });
     removed++;
   }
