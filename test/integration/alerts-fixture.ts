@@ -52,8 +52,8 @@ export function alertsForHost<T extends { alerts: Labelled[]; commonLabels?: Rec
   };
 }
 
-/** Delivers an Alertmanager payload with an alert-source token; expects it to start a rollback and returns its id. */
-export async function alertRollback(world: TriggerWorld, alertToken: string, payload: unknown): Promise<string> {
+/** Delivers an Alertmanager payload with an alert-source token; expects it to start a rollback (matching `expected`) and returns its id. */
+export async function alertRollback(world: TriggerWorld, alertToken: string, payload: unknown, expected: Json = {}): Promise<string> {
   const response = await world.controlPlane.api("/v1/alerts/alertmanager", {
     method: "POST",
     headers: { authorization: `Bearer ${alertToken}` },
@@ -61,7 +61,7 @@ export async function alertRollback(world: TriggerWorld, alertToken: string, pay
   });
   expect(response.status).toBe(200);
   const [decision] = ((await response.json()) as { decisions: Json[] }).decisions;
-  expect(decision).toMatchObject({ decision: "rollback" });
+  expect(decision).toMatchObject({ decision: "rollback", ...expected });
   return String(decision?.rollbackId);
 }
 

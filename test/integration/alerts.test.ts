@@ -7,7 +7,7 @@ import amHealth from "../fixtures/alerts/alertmanager-health-firing.json" with {
 import amResolved from "../fixtures/alerts/alertmanager-resolved.json" with { type: "json" };
 import amStaging from "../fixtures/alerts/alertmanager-staging.json" with { type: "json" };
 import grafanaFiring from "../fixtures/alerts/grafana-firing.json" with { type: "json" };
-import { type Json, startTriggerWorld, type TriggerWorld } from "./alerts-fixture.ts";
+import { alertsForHost, type Json, startTriggerWorld, type TriggerWorld } from "./alerts-fixture.ts";
 
 let world: TriggerWorld;
 let alertToken: string;
@@ -22,19 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await world?.stop();
 });
-
-type Labelled = { labels: Record<string, string>; fingerprint?: string; startsAt: string };
-
-/** The fixture's alerts relabelled for the scenario host, as its Prometheus would label them. */
-function forHost<T extends { alerts: Labelled[]; commonLabels?: Record<string, string> }>(payload: T, episode: { fingerprint: string; startsAt: string }): T {
-  const relabel = (labels: Record<string, string>): Record<string, string> =>
-    Object.fromEntries(Object.entries(labels).map(([name, value]) => [name, name === "host" || name === "rewind_host" ? world.host : value]));
-  return {
-    ...structuredClone(payload),
-    alerts: payload.alerts.map((alert) => ({ ...structuredClone(alert), labels: relabel(alert.labels), ...episode })),
-    ...(payload.commonLabels === undefined ? {} : { commonLabels: relabel(payload.commonLabels) }),
-  };
-}
 
 /** A connection the server dropped before answering: undici's "other side closed", or a reset. */
 function droppedConnection(error: unknown): boolean {
@@ -100,18 +87,24 @@ describe("alert webhooks", () => {
     const response = await world.controlPlane.api("/v1/alerts/alertmanager", {
       method: "POST",
       headers: { authorization: `Bearer ${viewerToken}` },
-      body: JSON.stringify(forHost(amHealth, { fingerprint: "f0000000000000aa", startsAt: "2026-11-25T09:00:00Z" })),
+      body: JSON.stringify(alertsForHost(amHealth, world.host, { fingerprint: "f0000000000000aa", startsAt: "2026-11-25T09:00:00Z" })),
     });
     expect(response.status).toBe(403);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe("FORBIDDEN");
   });
 
   it("a resolved alert and a staging alert start nothing, and say why", async () => {
-    const resolved = await deliver("/v1/alerts/alertmanager", forHost(amResolved, { fingerprint: "f0000000000000a1", startsAt: "2026-11-25T09:10:00Z" }));
+    const resolved = await deliver(
+      "/v1/alerts/alertmanager",
+      alertsForHost(amResolved, world.host, { fingerprint: "f0000000000000a1", startsAt: "2026-11-25T09:10:00Z" }),
+    );
     expect(resolved.status).toBe(200);
     expect(onlyDecision(resolved.body)).toMatchObject({ host: world.host, decision: "none", code: "RESOLVED", repeat: false });
 
-    const staging = await deliver("/v1/alerts/alertmanager", forHost(amStaging, { fingerprint: "f0000000000000a2", startsAt: "2026-11-25T09:11:00Z" }));
+    const staging = await deliver(
+      "/v1/alerts/alertmanager",
+      alertsForHost(amStaging, world.host, { fingerprint: "f0000000000000a2", startsAt: "2026-11-25T09:11:00Z" }),
+    );
     expect(onlyDecision(staging.body)).toMatchObject({ host: world.host, decision: "none", code: "NON_PRODUCTION" });
     expect(String(onlyDecision(staging.body).reason)).toContain("staging is not production");
 
@@ -128,7 +121,7 @@ describe("alert webhooks", () => {
   });
 
   it("a storm of 1,000 concurrent deliveries of one Alertmanager alert starts exactly one rollback, which succeeds", async () => {
-    const payload = forHost(amHealth, { fingerprint: "4f2e1c9a0b7d3e61", startsAt: "2026-11-25T10:14:03.739266876Z" });
+    const payload = alertsForHost(amHealth, world.host, { fingerprint: "4f2e1c9a0b7d3e61", startsAt: "2026-11-25T10:14:03.739266876Z" });
     const statuses: number[] = [];
     const outcomes: Json[] = [];
     let next = 0;
@@ -162,7 +155,10 @@ describe("alert webhooks", () => {
   });
 
   it("a new episode inside the cooldown starts nothing, with the cooldown as the reason", async () => {
-    const repeat = await deliver("/v1/alerts/alertmanager", forHost(amHealth, { fingerprint: "4f2e1c9a0b7d3e61", startsAt: "2026-11-25T11:40:00Z" }));
+    const repeat = await deliver(
+      "/v1/alerts/alertmanager",
+      alertsForHost(amHealth, world.host, { fingerprint: "4f2e1c9a0b7d3e61", startsAt: "2026-11-25T11:40:00Z" }),
+    );
     const decision = onlyDecision(repeat.body);
     expect(decision).toMatchObject({ decision: "none", code: "COOLDOWN", repeat: false });
     expect(String(decision.reason)).toMatch(/cooldown of 30 min runs until/);
@@ -174,7 +170,7 @@ describe("alert webhooks", () => {
     await ageCooldown();
     const grafana = await deliver(
       "/v1/alerts/grafana",
-      forHost(grafanaFiring, { fingerprint: "bc97ff14869b13e3", startsAt: "2026-11-25T12:05:00.157076+02:00" }),
+      alertsForHost(grafanaFiring, world.host, { fingerprint: "bc97ff14869b13e3", startsAt: "2026-11-25T12:05:00.157076+02:00" }),
     );
     const decision = onlyDecision(grafana.body);
     expect(decision).toMatchObject({ decision: "rollback", code: "ERROR_RATE", host: world.host });
@@ -184,7 +180,10 @@ describe("alert webhooks", () => {
 
     // Two automatic rollbacks in a row (the default cap): the third waits for a person.
     await ageCooldown();
-    const third = await deliver("/v1/alerts/alertmanager", forHost(amHealth, { fingerprint: "4f2e1c9a0b7d3e61", startsAt: "2026-11-25T12:30:00Z" }));
+    const third = await deliver(
+      "/v1/alerts/alertmanager",
+      alertsForHost(amHealth, world.host, { fingerprint: "4f2e1c9a0b7d3e61", startsAt: "2026-11-25T12:30:00Z" }),
+    );
     expect(onlyDecision(third.body)).toMatchObject({ decision: "none", code: "STREAK_LIMIT" });
 
     const operator = await world.token("operator");

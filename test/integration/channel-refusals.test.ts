@@ -1,17 +1,11 @@
-// Every refusal case of the agent's verification gate, against a real `rewind agent run` process:
-// a protocol peer (real `ws` server, real signed tokens) plays the control plane so it can send the
-// frames a genuine control plane never would. Each refused command must not run (no ack, no
-// result), must come back as a signed `rejected` report with its code, and must be logged.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { importJWK, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CommandClaims } from "../../shared/schemas/command.ts";
 import { maxFrameBytes } from "../../shared/schemas/frames.ts";
 import type { ReportClaims } from "../../shared/schemas/report.ts";
 import { generateSigningKey, type KeyPairJwk, nowSeconds, randomId, signCommand } from "../../shared/signing.ts";
-import { type AgentProcess, listeningSockets, type ProtocolPeer, spawnAgent, startProtocolPeer, writeAgentConfig } from "../world/agent.ts";
+import { type AgentProcess, listeningSockets, type ProtocolPeer, spawnAgent } from "../world/agent.ts";
+import { startPeerAgent, stopPeerAgent } from "./peer-agent.ts";
 
 const host = "refusal-host";
 let dir: string;
@@ -56,19 +50,11 @@ async function pingRoundTrip(c: CommandClaims, jws: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "rewind-refusals-"));
-  controlPlaneKey = await generateSigningKey("cp-test");
-  const agentKey = await generateSigningKey();
-  peer = await startProtocolPeer({ host, agentKey: agentKey.publicJwk });
-  configPath = await writeAgentConfig(dir, { host, url: peer.url, keys: [controlPlaneKey.publicJwk], agentKey: agentKey.privateJwk });
-  agent = spawnAgent(configPath);
-  await peer.waitFor(() => (peer.connections() > 0 ? true : undefined), "the agent to connect");
+  ({ dir, controlPlaneKey, peer, configPath, agent } = await startPeerAgent(host, "rewind-refusals-"));
 });
 
 afterAll(async () => {
-  await agent?.stop();
-  await peer?.stop();
-  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  await stopPeerAgent({ agent, peer, dir });
 });
 
 describe("agent refusals (real agent process, protocol peer)", () => {

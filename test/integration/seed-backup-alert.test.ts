@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { manifestPath, readManifest, writeManifest } from "../../agent/src/backup/manifest-file.ts";
 import { volumeDataDir } from "../../agent/src/host/volume.ts";
 import amHealth from "../fixtures/alerts/alertmanager-health-firing.json" with { type: "json" };
-import { type Json, startTriggerWorld, type TriggerWorld } from "./alerts-fixture.ts";
+import { alertRollback, type Json, startTriggerWorld, type TriggerWorld } from "./alerts-fixture.ts";
 import { gitHeadOf, snapshotDatabase, snapshotFiles } from "./rollback-fixture.ts";
 
 let world: TriggerWorld;
@@ -69,15 +69,8 @@ describe("a seed-made backup, from an Alertmanager alert", () => {
     const payload = structuredClone(amHealth);
     for (const alert of payload.alerts) alert.labels.host = world.host;
     payload.commonLabels.host = world.host;
-    const response = await world.controlPlane.api("/v1/alerts/alertmanager", {
-      method: "POST",
-      headers: { authorization: `Bearer ${alertToken}` },
-      body: JSON.stringify(payload),
-    });
-    expect(response.status).toBe(200);
-    const [decision] = ((await response.json()) as { decisions: Json[] }).decisions;
-    expect(decision).toMatchObject({ decision: "rollback", code: "HEALTH_CHECK_FAILURES" });
-    const rollback = await world.waitForFinal(String(decision?.rollbackId));
+    const rollbackId = await alertRollback(world, alertToken, payload, { code: "HEALTH_CHECK_FAILURES" });
+    const rollback = await world.waitForFinal(rollbackId);
     expect(rollback).toMatchObject({ state: "succeeded", backupId: seedId });
 
     const { scenario } = world;
