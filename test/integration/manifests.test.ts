@@ -18,7 +18,7 @@ import { requireDocker } from "../world/docker.ts";
 import { type PgCluster, startPostgres } from "../world/postgres.ts";
 import { type S3World, startS3 } from "../world/s3.ts";
 import { prepareScenario, type Scenario } from "./rollback-fixture.ts";
-import { apiJson, auditLines, enrolledAgent, hostEntry, mintToken, waitUntil } from "./rollbacks-helpers.ts";
+import { apiJson, auditLines, enrolledAgent, hostEntry, mintToken, stopScenarioWorld, waitUntil } from "./rollbacks-helpers.ts";
 
 interface BackupSummary {
   backupId: string;
@@ -123,11 +123,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await agent?.stop();
-  await world?.stop();
-  await scenario?.cleanup();
-  await s3?.stop();
-  await cluster?.stop();
+  await stopScenarioWorld({ agent, world, scenario, s3, cluster });
 });
 
 describe("backup manifests on the control plane", () => {

@@ -17,7 +17,7 @@ import { requireDocker } from "../world/docker.ts";
 import { type PgCluster, startPostgres } from "../world/postgres.ts";
 import { type S3World, startS3 } from "../world/s3.ts";
 import { gitHeadOf, prepareScenario, type Scenario, snapshotDatabase } from "./rollback-fixture.ts";
-import { enrolledAgent, mintToken, requestRollback, untilRollback } from "./rollbacks-helpers.ts";
+import { enrolledAgent, mintToken, requestRollback, stopScenarioWorld, untilRollback } from "./rollbacks-helpers.ts";
 
 let docker: Docker;
 let cluster: PgCluster;
@@ -71,11 +71,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await agent?.stop();
-  await world?.stop();
-  await scenario?.cleanup();
-  await s3?.stop();
-  await cluster?.stop();
+  await stopScenarioWorld({ agent, world, scenario, s3, cluster });
 });
 
 describe("a poisoned off-site manifest", () => {

@@ -18,7 +18,7 @@ import { requireDocker } from "../world/docker.ts";
 import { startHostLockHolder } from "../world/host-lock-process.ts";
 import { type PgCluster, startPostgres } from "../world/postgres.ts";
 import { gitHeadOf, prepareScenario, projectTags, type Scenario, snapshotDatabase } from "./rollback-fixture.ts";
-import { apiJson, enrollWithCli, hostReady, mintToken, requestRollback, waitUntil } from "./rollbacks-helpers.ts";
+import { apiJson, enrollWithCli, hostReady, mintToken, requestRollback, stopScenarioWorld, waitUntil } from "./rollbacks-helpers.ts";
 
 interface Detail {
   rollbackId: string;
@@ -46,10 +46,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await agent?.stop();
-  await world?.stop();
-  await scenario?.cleanup();
-  await cluster?.stop();
+  await stopScenarioWorld({ agent, world, scenario, cluster });
 });
 
 async function current(): Promise<Scenario> {

@@ -16,7 +16,7 @@ import { requireDocker } from "../world/docker.ts";
 import { whenStepRuns } from "../world/faults.ts";
 import { type PgCluster, startPostgres } from "../world/postgres.ts";
 import { prepareScenario, type Scenario } from "./rollback-fixture.ts";
-import { type AuditLine, apiJson, auditLines, enrolledAgent, mintToken, requestRollback, untilRollback } from "./rollbacks-helpers.ts";
+import { apiJson, type AuditLine, auditLines, enrolledAgent, mintToken, requestRollback, stopScenarioWorld, untilRollback } from "./rollbacks-helpers.ts";
 
 interface Detail {
   state: string;
@@ -49,10 +49,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await agent?.stop();
-  await world?.stop();
-  await scenario?.cleanup();
-  await cluster?.stop();
+  await stopScenarioWorld({ agent, world, scenario, cluster });
 });
 
 async function detail(rollbackId: string): Promise<Detail> {

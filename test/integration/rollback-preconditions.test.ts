@@ -14,7 +14,7 @@ import { type ControlPlaneWorld, startControlPlane } from "../world/control-plan
 import { requireDocker } from "../world/docker.ts";
 import { type PgCluster, startPostgres } from "../world/postgres.ts";
 import { gitHeadOf, prepareScenario, type Scenario, snapshotDatabase } from "./rollback-fixture.ts";
-import { auditLines, enrollWithCli, hostReady, mintToken, requestRollback, untilRollback, waitUntil } from "./rollbacks-helpers.ts";
+import { auditLines, enrollWithCli, hostReady, mintToken, requestRollback, stopScenarioWorld, untilRollback, waitUntil } from "./rollbacks-helpers.ts";
 
 const run = promisify(execFile);
 
@@ -58,10 +58,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await agent?.stop();
-  await world?.stop();
-  await scenario?.cleanup();
-  await cluster?.stop();
+  await stopScenarioWorld({ agent, world, scenario, cluster });
 });
 
 it("refuses a queued rollback with PRECONDITION_FAILED when the host changed while its agent was away", async () => {

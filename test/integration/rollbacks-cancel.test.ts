@@ -8,7 +8,7 @@ import { type ControlPlaneWorld, startControlPlane } from "../world/control-plan
 import { requireDocker } from "../world/docker.ts";
 import { type PgCluster, startPostgres } from "../world/postgres.ts";
 import { databaseNames, gitHeadOf, prepareScenario, type Scenario, snapshotFiles } from "./rollback-fixture.ts";
-import { apiJson, enrolledAgent, hostReady, mintToken, rewindCli, untilRollback } from "./rollbacks-helpers.ts";
+import { apiJson, enrolledAgent, hostReady, mintToken, rewindCli, stopScenarioWorld, untilRollback } from "./rollbacks-helpers.ts";
 import { volumeDir } from "../../infra/demo-stack/stack.ts";
 
 let docker: Docker;
@@ -25,10 +25,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await agent?.stop();
-  await world?.stop();
-  await scenario?.cleanup();
-  await cluster?.stop();
+  await stopScenarioWorld({ agent, world, scenario, cluster });
 });
 
 it("cancels a running rollback before services stop, leaving the host as it was", async () => {

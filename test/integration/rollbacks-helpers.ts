@@ -6,7 +6,9 @@ import path from "node:path";
 import { expect } from "vitest";
 import { type AgentProcess, spawnAgent } from "../world/agent.ts";
 import type { ControlPlaneWorld } from "../world/control-plane.ts";
+import type { PgCluster } from "../world/postgres.ts";
 import { type CliResult, runRewindCli } from "../world/rewind-cli.ts";
+import type { S3World } from "../world/s3.ts";
 import type { Scenario } from "./rollback-fixture.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
@@ -87,6 +89,21 @@ export async function enrolledAgent(world: ControlPlaneWorld, scenario: Scenario
     throw error;
   }
   return agent;
+}
+
+/** A scenario test's teardown: stops what it started (each only if it did), the agent first and PostgreSQL last. */
+export async function stopScenarioWorld(parts: {
+  agent?: AgentProcess | undefined;
+  world?: ControlPlaneWorld | undefined;
+  scenario?: Scenario | undefined;
+  s3?: S3World | undefined;
+  cluster?: PgCluster | undefined;
+}): Promise<void> {
+  await parts.agent?.stop();
+  await parts.world?.stop();
+  await parts.scenario?.cleanup();
+  await parts.s3?.stop();
+  await parts.cluster?.stop();
 }
 
 /** Requests a rollback of `host` as `token`'s operator (confirmed with the host's name); expects 202 and returns its id. */

@@ -10,7 +10,7 @@ import { type ControlPlaneWorld, startControlPlane } from "../world/control-plan
 import { requireDocker } from "../world/docker.ts";
 import { type PgCluster, startPostgres } from "../world/postgres.ts";
 import { gitHeadOf, prepareScenario, type Scenario, snapshotDatabase } from "./rollback-fixture.ts";
-import { apiJson, enrollWithCli, hostReady, mintToken, rewindCli, waitUntil } from "./rollbacks-helpers.ts";
+import { apiJson, enrollWithCli, hostReady, mintToken, rewindCli, stopScenarioWorld, waitUntil } from "./rollbacks-helpers.ts";
 
 interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown> };
@@ -67,10 +67,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await agent?.stop();
-  await world?.stop();
-  await scenario?.cleanup();
-  await cluster?.stop();
+  await stopScenarioWorld({ agent, world, scenario, cluster });
 });
 
 describe("operator rollbacks", () => {
