@@ -108,6 +108,49 @@ describe("rollback failures", () => {
     expect(await volumeSiblings(s)).toEqual(["_data"]);
   });
 
+  it("a MinIO archive that cannot be unpacked ends the stage at once: the restore beside it is stopped and dropped, nothing stopped", async () => {
+    const s = await world.prepare();
+    // The database restore hangs (only the tool timeout, 120 s here, would end it) while the
+    // archive, valid gzip with a matching sha256, is no tar: staged side by side, the archive's
+    // failure stops the restore instead of waiting for it.
+    const dumpFile = path.join(s.backupDir, s.manifest.database?.file.path ?? "");
+    const sql = gunzipSync(await readFile(dumpFile)).toString("utf8");
+    const at = sql.indexOf("COPY public.users");
+    const hanging = gzipSync(`${sql.slice(0, at)}SELECT pg_sleep(600);\n${sql.slice(at)}`);
+    await writeFile(dumpFile, hanging);
+    const archiveFile = s.manifest.minio?.file.path ?? "";
+    const notTar = gzipSync("this is not a tar archive\n".repeat(100));
+    await writeFile(path.join(s.backupDir, archiveFile), notTar);
+    const sizeAndHash = (bytes: Buffer) => ({ bytes: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") });
+    await rewriteManifest(s, (m) => ({
+      ...m,
+      ...(m.database ? { database: { ...m.database, file: { ...m.database.file, ...sizeAndHash(hanging) } } } : {}),
+      ...(m.minio ? { minio: { ...m.minio, file: { ...m.minio.file, ...sizeAndHash(notTar) } } } : {}),
+    }));
+    const database = s.config.project.database;
+    if (!database) throw new Error("the scenario has no database");
+    const config = { ...s.config, project: { ...s.config.project, database: { ...database, timeouts: { ...database.timeouts, toolSeconds: 120 } } } };
+    const before = await containerStates(world.docker, s);
+
+    const started = Date.now();
+    const report = await world.rollback({ ...s, config }, "notar");
+
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(report.state).toBe("failed");
+    expect(report.error).toMatchObject({ step: "stage", code: "STEP_FAILED" });
+    expect(report.error?.message).toContain(`unpacking ${path.join(s.backupDir, archiveFile)}`);
+    expect(report.error?.message).toContain("Unrecognized archive format");
+    expect(report.steps.map((step) => step.id)).not.toContain("stop-services");
+    expect(await containerStates(world.docker, s)).toEqual(before);
+    expect(await snapshotDatabase(s.databaseUrl)).toEqual(s.v2.tables);
+    expect((await databaseNames(world.cluster)).filter((n) => n.startsWith(s.database))).toEqual([s.database]);
+    expect(await volumeSiblings(s)).toEqual(["_data"]);
+    const admin = new pg.Client({ connectionString: world.cluster.adminUrl });
+    await admin.connect();
+    const sleeping = await admin.query("SELECT pid FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(600)%'").finally(() => admin.end());
+    expect(sleeping.rows).toEqual([]);
+  });
+
   it("a database already named like a copy the rollback would create stops it in preflight", async () => {
     const s = await world.prepare();
     const leftover = setAsidePostDatabase(s.database, `rb-taken-${s.runId}`);

@@ -2,15 +2,17 @@
 // the custom format) into a side database, check its tables and row counts against the manifest
 // (here, before any downtime: once the application runs again its rows change), and unpack the
 // MinIO archive beside the volume's `_data` (first removing staged copies interrupted rollbacks left
-// there, see stale-stages.ts). The staged database's OID is journaled: it is the only
+// there, see stale-stages.ts). The two run at the same time (PostgreSQL's work and a file copy);
+// the first failure stops the other. The staged database's OID is journaled: it is the only
 // database a later discard or undo may drop. Re-running starts both afresh; a failure removes both.
 import { chmod, chown, rm, stat } from "node:fs/promises";
-import { RewindError } from "../../../../shared/errors.ts";
+import { isRewindError, RewindError } from "../../../../shared/errors.ts";
 import { tableCounts } from "../../host/postgres-stats.ts";
 import { restoreIntoStage } from "../../host/postgres-stage.ts";
 import { databaseOid, dropDatabaseWithOid } from "../../host/postgres-swap.ts";
 import { freshDir, swapPaths, volumeDataDir } from "../../host/volume.ts";
 import { unpackTarGz } from "../backup-files.ts";
+import { sideBySide } from "../side-by-side.ts";
 import { dataDirNames, stagedDatabase } from "../names.ts";
 import { removeStaleStages } from "../stale-stages.ts";
 import type { StepContext, StepOutput } from "../step-context.ts";
@@ -53,35 +55,49 @@ async function stageMinio(ctx: StepContext, live: string, archive: string): Prom
     return paths.staged;
   } catch (error) {
     await rm(paths.staged, { recursive: true, force: true });
-    throw error;
+    if (isRewindError(error)) throw error;
+    throw new RewindError("STEP_FAILED", `unpacking ${archive} into ${paths.staged} failed: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/** Removes what finished staging after the other half failed; a removal that fails is added to the error. */
+async function removeStaged(database: Database | undefined, staged: { db?: { name: string; oid: number }; minio?: string }, cause: unknown): Promise<never> {
+  const removals = await Promise.allSettled([
+    staged.db && database ? dropDatabaseWithOid(database.adminUrl, staged.db.name, staged.db.oid, database.timeouts) : undefined,
+    staged.minio === undefined ? undefined : rm(staged.minio, { recursive: true, force: true }),
+  ]);
+  const left = removals.flatMap((r, i) => (r.status === "rejected" ? [`${i === 0 ? staged.db?.name : staged.minio}: ${(r.reason as Error).message}`] : []));
+  if (left.length === 0) throw cause;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  throw new RewindError("STEP_FAILED", `${message}; removing the staged copy also failed, remove it by hand: ${left.join("; ")}`, { cause });
 }
 
 export async function stage(ctx: StepContext): Promise<StepOutput> {
   const { config } = ctx;
   const backup = targetOfRun(ctx).backup;
   const output: StepOutput = {};
-  const minio = config.project.minio;
+  const { database, minio } = config.project;
   const minioLive = minio ? await volumeDataDir(ctx.docker, minio.volume) : undefined;
   // First, so the disk they hold is free for this rollback's own copies.
   if (minioLive) {
     const removed = await removeStaleStages(config.stateDir, minioLive, ctx.request.rollbackId, ctx.progress);
     if (removed.length > 0) output.removedStaleStages = removed;
   }
-  const database = config.project.database;
-  const staged = backup.database && database ? await stageDatabase(ctx, database, backup.database) : undefined;
-  if (staged) {
-    output.database = staged.name;
-    output.databaseOid = staged.oid;
+  const dump = database ? backup.database : undefined;
+  const archive = minioLive ? backup.minio?.file : undefined;
+  const staged = await sideBySide(
+    ctx.signal,
+    async (signal) => (dump && database ? stageDatabase({ ...ctx, signal }, database, dump) : undefined),
+    async (signal) => (archive && minioLive ? stageMinio({ ...ctx, signal }, minioLive, archive) : undefined),
+  );
+  // The step's output (and the OID in it) is journaled only on success: what did get staged is removed now, while the OID is known.
+  if (staged.error !== undefined) {
+    return removeStaged(database, { ...(staged.first ? { db: staged.first } : {}), ...(staged.second ? { minio: staged.second } : {}) }, staged.error);
   }
-  if (backup.minio && minioLive) {
-    try {
-      output.minio = await stageMinio(ctx, minioLive, backup.minio.file);
-    } catch (error) {
-      // The step's output (and the OID in it) is journaled only on success: drop the copy now, while the OID is known.
-      if (staged && database) await dropDatabaseWithOid(database.adminUrl, staged.name, staged.oid, database.timeouts);
-      throw error;
-    }
+  if (staged.first) {
+    output.database = staged.first.name;
+    output.databaseOid = staged.first.oid;
   }
+  if (staged.second) output.minio = staged.second;
   return output;
 }
