@@ -5,6 +5,7 @@
 // SIGINT/SIGTERM (Ctrl-C) while it runs go to that group too, since it no longer shares the terminal's.
 import { spawn } from "node:child_process";
 import { RewindError } from "../../../shared/errors.ts";
+import { signalGroup, stopGroup } from "../host/process-group.ts";
 
 export interface CommandExit {
   exitCode: number | null;
@@ -17,30 +18,6 @@ export interface CommandLimits {
   timeoutSeconds: number;
   /** Between SIGTERM and SIGKILL once the timeout passed. */
   killGraceSeconds: number;
-}
-
-/** Signals a whole process group; false when none of it is left. */
-function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ESRCH") return false;
-    throw error;
-  }
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** SIGTERM to the group, then SIGKILL to whatever of it is still there after the grace period. */
-async function stopGroup(pgid: number, graceSeconds: number): Promise<void> {
-  if (!signalGroup(pgid, "SIGTERM")) return;
-  const deadline = Date.now() + graceSeconds * 1000;
-  while (Date.now() < deadline) {
-    await sleep(100);
-    if (!signalGroup(pgid, 0)) return;
-  }
-  signalGroup(pgid, "SIGKILL");
 }
 
 export function runDeployCommand(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv, limits: CommandLimits): Promise<CommandExit> {

@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { RewindError } from "../../../shared/errors.ts";
+import { stopGroup } from "./process-group.ts";
 
 export interface ToolRun {
   bin: string;
@@ -28,17 +29,7 @@ export interface ToolRun {
 const stderrLimit = 8 * 1024;
 
 /** How long a stopped tool gets to exit on SIGTERM (pg_restore cancels its workers' queries) before SIGKILL. */
-const killGraceMs = 10_000;
-
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch (error) {
-    // ESRCH: the group is already gone, which is what stopping it wants.
-    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
-  }
-}
+const killGraceSeconds = 10;
 
 type Exit = { code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException };
 
@@ -66,10 +57,9 @@ export async function runPgTool(run: ToolRun): Promise<void> {
     child.once("error", (error) => resolve({ code: null, signal: null, error }));
     child.once("close", (code, signal) => resolve({ code, signal }));
   });
-  let escalation: NodeJS.Timeout | undefined;
+  let stopping: Promise<void> = Promise.resolve();
   const onStop = (): void => {
-    signalGroup(child.pid, "SIGTERM");
-    escalation = setTimeout(() => signalGroup(child.pid, "SIGKILL"), killGraceMs);
+    if (child.pid !== undefined) stopping = stopGroup(child.pid, killGraceSeconds);
   };
   if (stop.aborted) onStop();
   else stop.addEventListener("abort", onStop, { once: true });
@@ -77,7 +67,8 @@ export async function runPgTool(run: ToolRun): Promise<void> {
   const drained = run.stdout && child.stdout ? settle(run.stdout(child.stdout)) : Promise.resolve(undefined);
   const [feedError, drainError, exit] = await Promise.all([fed, drained, exited]);
   stop.removeEventListener("abort", onStop);
-  clearTimeout(escalation);
+  // A stopped tool's forked workers may outlive it: the group is gone before we go on.
+  await stopping;
 
   const tool = path.basename(run.bin);
   if (run.signal?.aborted) throw new RewindError("CANCELLED", `${run.what} was cancelled`, { cause: run.signal.reason });
