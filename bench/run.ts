@@ -32,6 +32,8 @@ const sections: Record<string, () => Promise<Row[]>> = {
       ...rows.flatMap((r) => [
         { area: "rollback", measure: `${r.procedure} total`, setting: `${r.databaseMB} MB db`, value: `${r.totalSeconds} s` },
         { area: "rollback", measure: `${r.procedure} downtime`, setting: `${r.databaseMB} MB db`, value: `${r.downtimeSeconds} s` },
+        // Where Rewind's time goes: everything up to stop-services is before the downtime.
+        ...(r.steps === undefined ? [] : [{ area: "rollback", measure: `${r.procedure} seconds per step`, setting: `${r.databaseMB} MB db`, value: r.steps }]),
       ]),
       ...ratios.flatMap((r) => [
         { area: "rollback", measure: "rewind ÷ seed runbook, total", setting: `${r.databaseMB} MB db`, value: `${r.totalRatio}×` },
