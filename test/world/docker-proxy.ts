@@ -6,6 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { tieSockets } from "./socket-pair.ts";
 
 export interface DockerProxy {
   /** `unix://…`: the agent's DOCKER_HOST. */
@@ -36,18 +37,7 @@ export async function startDockerProxy(): Promise<DockerProxy> {
   const waiting: { upstream: net.Socket; chunk: Buffer }[] = [];
   const server = net.createServer((client) => {
     const upstream = net.connect(engine);
-    open.add(client);
-    open.add(upstream);
-    const drop = (): void => {
-      client.destroy();
-      upstream.destroy();
-      open.delete(client);
-      open.delete(upstream);
-    };
-    for (const socket of [client, upstream]) {
-      socket.on("close", drop);
-      socket.on("error", drop);
-    }
+    tieSockets(open, client, upstream);
     client.on("data", (chunk: Buffer) => {
       if (!holding) {
         upstream.write(chunk);

@@ -8,6 +8,7 @@ import path from "node:path";
 import type Docker from "dockerode";
 import * as z from "zod";
 import { listProjectContainers } from "../../agent/src/host/compose.ts";
+import { tieSockets } from "./socket-pair.ts";
 
 export interface NetworkLink {
   /** http://127.0.0.1:<port>: what the agent config points at instead of the control plane. */
@@ -32,18 +33,7 @@ export async function startNetworkLink(target: string): Promise<NetworkLink> {
     }
     accepted += 1;
     const upstream = net.connect({ host: hostname, port: Number(port) });
-    open.add(client);
-    open.add(upstream);
-    const drop = (): void => {
-      client.destroy();
-      upstream.destroy();
-      open.delete(client);
-      open.delete(upstream);
-    };
-    client.on("error", drop);
-    upstream.on("error", drop);
-    client.on("close", drop);
-    upstream.on("close", drop);
+    tieSockets(open, client, upstream);
     client.pipe(upstream);
     upstream.pipe(client);
   });
