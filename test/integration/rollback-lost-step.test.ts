@@ -16,7 +16,7 @@ import { requireDocker } from "../world/docker.ts";
 import { whenStepRuns } from "../world/faults.ts";
 import { type PgCluster, startPostgres } from "../world/postgres.ts";
 import { prepareScenario, type Scenario } from "./rollback-fixture.ts";
-import { apiJson, type AuditLine, auditLines, enrolledAgent, mintToken, requestRollback, stopScenarioWorld, untilRollback } from "./rollbacks-helpers.ts";
+import { apiJson, auditLines, enrolledAgent, expectLostAudited, mintToken, requestRollback, stopScenarioWorld, untilRollback } from "./rollbacks-helpers.ts";
 
 interface Detail {
   state: string;
@@ -64,18 +64,6 @@ async function killAgent(): Promise<void> {
   agent?.kill("SIGKILL");
   await agent?.exited;
   agent = undefined;
-}
-
-function expectLostAudited(entries: AuditLine[], rollbackId: string): void {
-  expect(entries).toContainEqual(
-    expect.objectContaining({
-      action: "rollback.state-changed",
-      subject: `rollback:${rollbackId}`,
-      actor: { kind: "system" },
-      details: expect.objectContaining({ from: "running", to: "lost" }),
-    }),
-  );
-  expect(entries.some((e) => e.action.startsWith("notification.") && e.subject === `rollback:${rollbackId}` && e.details.event === "rollback.lost")).toBe(true);
 }
 
 it("a rollback whose agent dies during stage is lost once that step's own timeout and the watch window passed, hours before the settings' deadline", async () => {

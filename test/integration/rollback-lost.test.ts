@@ -11,7 +11,7 @@ import { type ControlPlaneWorld, startControlPlane } from "../world/control-plan
 import { requireDocker } from "../world/docker.ts";
 import { type PgCluster, startPostgres } from "../world/postgres.ts";
 import { prepareScenario, type Scenario } from "./rollback-fixture.ts";
-import { apiJson, auditLines, enrolledAgent, mintToken, rewindCli, untilRollback } from "./rollbacks-helpers.ts";
+import { apiJson, auditLines, enrolledAgent, expectLostAudited, mintToken, rewindCli, stopScenarioWorld, untilRollback } from "./rollbacks-helpers.ts";
 
 let docker: Docker;
 let cluster: PgCluster;
@@ -29,10 +29,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await agent?.stop();
-  await world?.stop();
-  await scenario?.cleanup();
-  await cluster?.stop();
+  await stopScenarioWorld({ agent, world, scenario, cluster });
 });
 
 function request(reason: string): Promise<{ status: number; body: { rollbackId: string; state: string; error?: { code: string } } }> {
@@ -63,16 +60,7 @@ it("a rollback whose agent died becomes lost past its deadline and frees the hos
 
   await reaches(rollbackId, "lost", 60_000);
   expect((await stateOf(rollbackId)).outcome).toMatchObject({ code: "LOST", message: expect.stringContaining("no word from the agent") });
-  const entries = await auditLines(world);
-  expect(entries).toContainEqual(
-    expect.objectContaining({
-      action: "rollback.state-changed",
-      subject: `rollback:${rollbackId}`,
-      actor: { kind: "system" },
-      details: expect.objectContaining({ from: "running", to: "lost" }),
-    }),
-  );
-  expect(entries.some((e) => e.action.startsWith("notification.") && e.subject === `rollback:${rollbackId}` && e.details.event === "rollback.lost")).toBe(true);
+  expectLostAudited(await auditLines(world), rollbackId);
   const status = await rewindCli(world, operator.token, ["status", rollbackId]);
   expect(status.code).toBe(1);
   expect(status.stdout).toContain("lost");

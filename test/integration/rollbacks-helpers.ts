@@ -106,6 +106,19 @@ export async function stopScenarioWorld(parts: {
   await parts.cluster?.stop();
 }
 
+/** The audit log says the control plane (no person) found the rollback lost, and a rollback.lost notification went out. */
+export function expectLostAudited(entries: AuditLine[], rollbackId: string): void {
+  expect(entries).toContainEqual(
+    expect.objectContaining({
+      action: "rollback.state-changed",
+      subject: `rollback:${rollbackId}`,
+      actor: { kind: "system" },
+      details: expect.objectContaining({ from: "running", to: "lost" }),
+    }),
+  );
+  expect(entries.some((e) => e.action.startsWith("notification.") && e.subject === `rollback:${rollbackId}` && e.details.event === "rollback.lost")).toBe(true);
+}
+
 /** Requests a rollback of `host` as `token`'s operator (confirmed with the host's name); expects 202 and returns its id. */
 export async function requestRollback(
   world: ControlPlaneWorld,
