@@ -7,8 +7,8 @@ import { createReadStream } from "node:fs";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createGunzip } from "node:zlib";
 import { RewindError } from "../../../shared/errors.ts";
+import { gunzipStream } from "../host/gunzip.ts";
 import type { BackupFile, BackupManifest } from "../../../shared/schemas/manifest.ts";
 import { type Digest, DigestStream, discard } from "./digest.ts";
 import { DUMP_COMPLETE_TRAILER, DumpTail } from "./dump-trailer.ts";
@@ -71,7 +71,7 @@ async function readDigest(file: string, gzip: boolean, signal?: AbortSignal): Pr
   const unpacked = counter();
   const tail = new DumpTail();
   try {
-    await pipeline(source, digest, createGunzip(), tail, unpacked.sink, { signal });
+    await pipeline(source, digest, gunzipStream(), tail, unpacked.sink, { signal });
   } catch (error) {
     if (signal?.aborted || (error as NodeJS.ErrnoException).code?.startsWith("Z_") !== true) throw error;
     return { ...digest.digest(), gzipError: (error as Error).message };

@@ -6,9 +6,9 @@ import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { createGunzip } from "node:zlib";
 import { RewindError, isRewindError } from "../../../shared/errors.ts";
 import type { BackupFile, BackupManifest, LastDeploymentBackup } from "../../../shared/schemas/manifest.ts";
+import { gunzipStream } from "../host/gunzip.ts";
 import type { AgentConfig } from "../config.ts";
 import { type NamedBackupPaths, namedBackupPaths, parseLastDeploymentBackup } from "../rollback/last-deployment-backup.ts";
 import { agentVersion } from "../version.ts";
@@ -37,7 +37,7 @@ async function readWhole(file: string, trailer: boolean, signal?: AbortSignal): 
   const digest = new DigestStream();
   const tail = new DumpTail();
   try {
-    await pipeline(createReadStream(file, { highWaterMark: 1024 * 1024 }), digest, createGunzip(), tail, discard(), { signal });
+    await pipeline(createReadStream(file, { highWaterMark: 1024 * 1024 }), digest, gunzipStream(), tail, discard(), { signal });
   } catch (error) {
     if (signal?.aborted) throw new RewindError("CANCELLED", `reading ${file} was cancelled`, { cause: error });
     refuse(`${file} is not a whole gzip file: ${(error as Error).message}`);

@@ -7,7 +7,6 @@ import { createReadStream } from "node:fs";
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { createGunzip } from "node:zlib";
 import type pg from "pg";
 import { RewindError } from "../../../shared/errors.ts";
 import type { BackupManifest } from "../../../shared/schemas/manifest.ts";
@@ -21,6 +20,7 @@ import {
   propertiesFromRow,
   type RoleSetting,
 } from "./database-properties.ts";
+import { gunzipStream } from "./gunzip.ts";
 import { withPg } from "./pg-connect.ts";
 import { toolEnv } from "./pg-dump.ts";
 import { type PgTimeouts, pgTimeoutDefaults } from "./pg-timeouts.ts";
@@ -122,7 +122,7 @@ async function loadDump(target: PgTarget, dump: { file: string; format: DumpForm
       ...run,
       bin: path.join(target.binDir, "psql"),
       args: ["--no-psqlrc", "--quiet", "-v", "ON_ERROR_STOP=1", "--dbname", url],
-      stdin: (stdin) => pipeline(createReadStream(dump.file, { highWaterMark: 1024 * 1024 }), createGunzip(), tail, stdin),
+      stdin: (stdin) => pipeline(createReadStream(dump.file, { highWaterMark: 1024 * 1024 }), gunzipStream(), tail, stdin),
     });
     // Preflight checked the trailer; this catches a file that changed since.
     if (!tail.complete()) {
