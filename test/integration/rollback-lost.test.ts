@@ -69,9 +69,16 @@ it("a rollback whose agent died becomes lost past its deadline and frees the hos
   agent = spawnAgent(scenario.configFile);
   await reaches(rollbackId, "succeeded", 240_000);
 
+  // The abandon below must meet a rollback that can neither finish nor go lost on its own first (under
+  // load, 8 s + 2 s of silence can pass between two reports): long deadlines, and its agent killed once
+  // the rollback runs.
+  await world.restart({ ROLLBACK_STEP_TIMEOUT_SECONDS: "3600", ROLLBACK_WATCH_SECONDS: "600" });
   const next = await request("roll back again after checking the host");
   expect(next.status).toBe(202);
   await reaches(next.body.rollbackId, "running");
+  agent?.kill("SIGKILL");
+  await agent?.exited;
+  agent = undefined;
   const byOperator = await rewindCli(world, operator.token, ["abandon", next.body.rollbackId, "--reason", "host is gone"]);
   expect(byOperator.code).toBe(1);
   expect(byOperator.stderr).toContain("FORBIDDEN");
