@@ -2,9 +2,12 @@
 // off-site copy (sha256 checked), then each checked whole with the backup module's integrity check,
 // and the MinIO tarball unpacked into a staging directory, all streamed.
 import { createReadStream } from "node:fs";
+import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { extract } from "tar";
+import { RewindError } from "../../../shared/errors.ts";
 import type { AgentConfig } from "../config.ts";
+import { gunzipStream } from "../host/gunzip.ts";
 import { fetchMissingFiles } from "../backup/fetch-missing.ts";
 import type { FileCheck, ManifestFile } from "../backup/integrity.ts";
 import { verifyFiles } from "../backup/integrity.ts";
@@ -49,7 +52,35 @@ export async function checkBackupFiles(config: AgentConfig, backup: LoadedBackup
   return { fetched, ...(database ? { database } : {}), ...(minio ? { minio } : {}) };
 }
 
-/** Unpack a .tar.gz into `dir`, keeping owners and modes (the agent runs as root, as MinIO's files need). */
+/** tar ends an archive with two zero blocks; every tar writer (GNU, bsdtar, node-tar) writes them. */
+const END_OF_ARCHIVE_BYTES = 1024;
+
+/** Passes a stream through, keeping its last bytes. */
+function keepTail(): { stream: Transform; tail(): Buffer } {
+  let tail = Buffer.alloc(0);
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      tail = Buffer.concat([tail, chunk]).subarray(-END_OF_ARCHIVE_BYTES);
+      callback(null, chunk);
+    },
+  });
+  return { stream, tail: () => tail };
+}
+
+/**
+ * Unpack a .tar.gz into `dir`, keeping owners and modes (the agent runs as root, as MinIO's files need).
+ * An archive cut short between two entries is a well-formed prefix node-tar accepts (a cut inside an
+ * entry it refuses itself): without tar's end-of-archive blocks it is refused, or part of the MinIO
+ * data would come back as if it were all of it.
+ */
 export async function unpackTarGz(file: string, dir: string, signal?: AbortSignal): Promise<void> {
-  await pipeline(createReadStream(file), extract({ cwd: dir, preserveOwner: true }), { signal });
+  const tar = keepTail();
+  await pipeline(createReadStream(file), gunzipStream(), tar.stream, extract({ cwd: dir, preserveOwner: true }), { signal });
+  const tail = tar.tail();
+  if (tail.length < END_OF_ARCHIVE_BYTES || tail.some((byte) => byte !== 0)) {
+    throw new RewindError(
+      "BACKUP_INVALID",
+      `${file} is cut short: its tar archive has no end-of-archive marker (the backup was interrupted while it was written)`,
+    );
+  }
 }
