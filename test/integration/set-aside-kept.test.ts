@@ -5,6 +5,7 @@ import { mkdir, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runBackup } from "../../agent/src/backup/run-backup.ts";
 import { setAsideDirOf } from "../../agent/src/host/set-aside-dir.ts";
 import { volumeDataDir } from "../../agent/src/host/volume.ts";
 import type { RollbackReport } from "../../agent/src/rollback/report.ts";
@@ -56,6 +57,16 @@ describe("set-aside MinIO data after a rollback", () => {
     expect(progress).toContainEqual(
       expect.stringContaining(`kept ${beside("_data.rewind-stage-openone")}: it is the staged copy of unfinished rollback openone`),
     );
+    expect((await readdir(path.dirname(liveDir))).sort()).toEqual(["_data", "_data.bak", "_data.rewind-old1", "_data.rewind-stage-openone"]);
+  });
+
+  it("a later backup's retention pass removes a staged copy an interrupted rollback left, keeping an open one's", async () => {
+    await mkdir(path.join(beside("_data.rewind-stage-later2"), "bucket"), { recursive: true });
+    const backupProgress: string[] = [];
+    const backup = await runBackup(scenario.config, { docker, signal: new AbortController().signal, onProgress: (p) => backupProgress.push(p.message) });
+    expect(backup.retention.removed).toContain(beside("_data.rewind-stage-later2"));
+    expect(backupProgress).toContainEqual(expect.stringContaining(`removed ${beside("_data.rewind-stage-later2")}`));
+    expect(backupProgress).toContainEqual(expect.stringContaining(`kept ${beside("_data.rewind-stage-openone")}`));
     expect((await readdir(path.dirname(liveDir))).sort()).toEqual(["_data", "_data.bak", "_data.rewind-old1", "_data.rewind-stage-openone"]);
   });
 

@@ -18,6 +18,7 @@ import { type DumpFormat, dumpDatabase } from "../host/pg-dump.ts";
 import { urlForDatabase } from "../host/postgres-restore.ts";
 import { exportSnapshot } from "../host/postgres-stats.ts";
 import { volumeDataDir } from "../host/volume.ts";
+import { removeStaleStages } from "../rollback/stale-stages.ts";
 import { agentVersion } from "../version.ts";
 import { buildManifest, serviceImages } from "./build-manifest.ts";
 import { recordContainers } from "./container-config.ts";
@@ -243,6 +244,14 @@ export async function runBackup(config: AgentConfig, ctx: BackupContext, options
 
     progress("retention", "running", `keeping the newest ${config.retention.backups} backups`);
     const retention = await pruneBackups(config, docker);
+    // An interrupted rollback's staged MinIO copy is a whole unpacked backup: on a host that sees no
+    // further rollback, only this pass frees that disk (it holds the host lock, so no rollback stages now).
+    if (project.minio) {
+      const staleStages = await removeStaleStages(config.stateDir, await volumeDataDir(docker, project.minio.volume), undefined, (line) =>
+        retention.notes.push(line),
+      );
+      retention.removed.push(...staleStages);
+    }
     const removed = retention.removed.length > 0 ? `removed ${retention.removed.join(", ")}` : "nothing to remove";
     progress("retention", "succeeded", [removed, ...retention.notes].join("; "));
 

@@ -24,8 +24,8 @@ export interface StaleStages {
  * Pure: among the entries beside `_data`, Rewind's staged directories (real directories, not
  * symlinks) other than this rollback's own, split into stale ones and those an open rollback owns.
  */
-export function staleStages(entries: readonly Pick<Dirent, "name" | "isDirectory">[], rollbackId: string, open: readonly string[]): StaleStages {
-  const own = stagedDataDir(rollbackId);
+export function staleStages(entries: readonly Pick<Dirent, "name" | "isDirectory">[], rollbackId: string | undefined, open: readonly string[]): StaleStages {
+  const own = rollbackId === undefined ? undefined : stagedDataDir(rollbackId);
   const owners = new Map(open.map((id) => [stagedDataDir(id), id]));
   const result: StaleStages = { stale: [], kept: [] };
   for (const entry of entries) {
@@ -37,10 +37,18 @@ export function staleStages(entries: readonly Pick<Dirent, "name" | "isDirectory
   return result;
 }
 
-/** Removes the stale staged copies beside `liveDataDir`; returns their paths and says what it kept, and why. */
-export async function removeStaleStages(stateDir: string, liveDataDir: string, rollbackId: string, progress: (line: string) => void): Promise<string[]> {
+/**
+ * Removes the stale staged copies beside `liveDataDir` (a rollback's own, `rollbackId`, excepted; none
+ * for the backup's retention pass); returns their paths and says what it kept, and why.
+ */
+export async function removeStaleStages(
+  stateDir: string,
+  liveDataDir: string,
+  rollbackId: string | undefined,
+  progress: (line: string) => void,
+): Promise<string[]> {
   const volumeDir = path.dirname(liveDataDir);
-  const found = staleStages(await entriesIn(volumeDir), rollbackId, await openRollbacks(stateDir, rollbackId));
+  const found = staleStages(await entriesIn(volumeDir), rollbackId, await openRollbacks(stateDir, rollbackId ?? ""));
   for (const { name, rollbackId: owner } of found.kept) progress(`kept ${path.join(volumeDir, name)}: it is the staged copy of unfinished rollback ${owner}`);
   const removed: string[] = [];
   for (const name of found.stale) {
