@@ -1,7 +1,8 @@
 // The control plane in the test world: the real Worker bundle in workerd (Miniflare) on a free
 // loopback port, with D1, Durable Object and R2 state in a temp dir that survives `restart()`
 // (same port, so connected agents reconnect to the same URL). Fresh signing keys per world.
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Readable } from "node:stream";
@@ -47,11 +48,25 @@ const compatibilityDate = "2026-04-20";
 
 let bundle: Promise<string> | undefined;
 
-/** Bundles the Worker once per test process, as `npm run build:worker` does, into a temp dir. */
+/** Where test processes keep Worker bundles: one file per build output, shared by concurrent runs. */
+export const workerBundlesDir = path.join(tmpdir(), "rewind-worker-bundles");
+
+/**
+ * Bundles the Worker once per test process, as `npm run build:worker` does. The file is named by its
+ * content, so every process and run of the same code shares one (no directory left per process: vitest
+ * ends its workers without an exit event); global setup sweeps versions unused for hours.
+ */
 function workerBundle(): Promise<string> {
   bundle ??= (async () => {
-    const outfile = path.join(await mkdtemp(path.join(tmpdir(), "rewind-worker-")), "worker.js");
-    await build({ ...workerBuildOptions(outfile), logLevel: "silent" });
+    const built = await build({ ...workerBuildOptions(path.join(workerBundlesDir, "worker.js")), write: false, logLevel: "silent" });
+    const code = built.outputFiles[0]?.contents;
+    if (code === undefined) throw new Error("esbuild produced no Worker bundle");
+    const outfile = path.join(workerBundlesDir, `worker-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.js`);
+    await mkdir(workerBundlesDir, { recursive: true });
+    // Written aside then renamed: a concurrent process never reads a half-written bundle.
+    const partial = `${outfile}.${process.pid}.partial`;
+    await writeFile(partial, code);
+    await rename(partial, outfile);
     return outfile;
   })();
   return bundle;

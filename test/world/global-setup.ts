@@ -1,7 +1,10 @@
 // Once per integration run: fail fast, with what to install, when a real component is missing
 // (nothing is skipped), and sweep up what killed runs left behind more than two hours ago.
-import { access } from "node:fs/promises";
+import { access, readdir, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { BUSYBOX } from "../../infra/demo-stack/images.ts";
+import { workerBundlesDir } from "./control-plane.ts";
 import { removeStale, requireDocker } from "./docker.ts";
 import { removeStaleClusters, requirePostgresBinaries } from "./postgres.ts";
 import { removeStaleSetAside } from "./set-aside.ts";
@@ -28,6 +31,21 @@ async function missing(check: () => Promise<unknown>): Promise<string | undefine
   }
 }
 
+/** Worker bundles no run rewrote for a while (and per-process bundle directories of older test worlds). */
+async function removeStaleWorkerBundles(olderThanMs: number): Promise<void> {
+  const stale = async (file: string): Promise<boolean> => Date.now() - (await stat(file)).mtimeMs > olderThanMs;
+  const bundles = (
+    await readdir(workerBundlesDir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return [];
+      throw error;
+    })
+  ).map((name) => path.join(workerBundlesDir, name));
+  const legacy = (await readdir(tmpdir()))
+    .filter((name) => name.startsWith("rewind-worker-") && name !== path.basename(workerBundlesDir))
+    .map((name) => path.join(tmpdir(), name));
+  for (const file of [...bundles, ...legacy]) if (await stale(file).catch(() => false)) await rm(file, { recursive: true, force: true });
+}
+
 export default async function setup(): Promise<void> {
   const problems = (
     await Promise.all([
@@ -44,4 +62,5 @@ export default async function setup(): Promise<void> {
   await removeStale(await requireDocker(), STALE_MS);
   await removeStaleSetAside(await requireDocker(), STALE_MS);
   await removeStaleClusters(STALE_MS);
+  await removeStaleWorkerBundles(STALE_MS);
 }
