@@ -8,6 +8,7 @@ import type { IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { WebSocket, WebSocketServer } from "ws";
+import { SerialQueue } from "../../shared/serial-queue.ts";
 import type { ReportClaims } from "../../shared/schemas/report.ts";
 import { type PrivateJwk, type PublicJwk, verifyConnectToken, verifyReport } from "../../shared/signing.ts";
 
@@ -242,8 +243,11 @@ export async function startProtocolPeer(options: { host: string; agentKey: Publi
       socket.on("ping", (data) => {
         if (!silent) socket.pong(data);
       });
+      // Frames are handled in arrival order: verifying is asynchronous, and two reports verified side by
+      // side could otherwise be recorded in either order (a result before the progress sent ahead of it).
+      const frames = new SerialQueue();
       socket.on("message", (data) => {
-        void (async () => {
+        void frames.run(async () => {
           const frame = JSON.parse(data.toString()) as { t: string; jws?: string };
           if (frame.t === "heartbeat" && !silent) socket.send(JSON.stringify({ t: "heartbeat", ts: Date.now() }));
           if (frame.t === "report" && frame.jws !== undefined) {
@@ -251,7 +255,7 @@ export async function startProtocolPeer(options: { host: string; agentKey: Publi
             reports.push(claims);
             socket.send(JSON.stringify({ t: "report-ack", reportId: claims.jti }));
           }
-        })();
+        });
       });
     });
   });
