@@ -164,9 +164,10 @@ describe("console at a phone viewport", () => {
   it("an auditor sees the audit log verified against the signed checkpoint", async () => {
     const { page, problems } = await openConsole();
     await signIn(page, tokens.auditor);
-    expect(await page.locator("[data-tab]").allTextContents()).toEqual(["Audit"]);
+    // Signing in renders asynchronously (the token is checked first): read the screen once it is there.
     const verdict = page.locator(".notice.ok, .notice.error");
     await verdict.waitFor();
+    expect(await page.locator("[data-tab]").allTextContents()).toEqual(["Audit"]);
     expect(await verdict.textContent()).toMatch(/^Verified: the first \d+ entries match the checkpoint signed by 'rewind\.test\/audit'\.$/);
     expect(await page.locator(".audit-entry").count()).toBeGreaterThan(0);
     expect(await page.locator(".audit-entry strong").allTextContents()).toContain("enrollment.completed");
