@@ -12,6 +12,7 @@ import { verifyCheckpoint } from "../../shared/audit/checkpoint.ts";
 import type { PublicJwk } from "../../shared/signing.ts";
 import { generateSigningKey, type KeyPairJwk, signConnectToken, signReport } from "../../shared/signing.ts";
 import { exportAndVerifyAudit } from "./audit-check.ts";
+import { until } from "./control-plane-client.ts";
 import { refLeaf, refVerifyConsistency, refVerifyInclusion } from "../unit/audit-rfc9162-reference.ts";
 import { type ControlPlaneWorld, startControlPlane } from "../world/control-plane.ts";
 import { type S3World, startS3 } from "../world/s3.ts";
@@ -41,16 +42,6 @@ async function createToken(role: string): Promise<string> {
 
 function asAuditor(pathname: string): Promise<Response> {
   return world.api(pathname, { headers: { authorization: `Bearer ${auditor}` } });
-}
-
-async function until<T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(value)})`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 async function entryCount(): Promise<number> {
