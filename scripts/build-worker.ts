@@ -21,7 +21,6 @@ export function workerBuildOptions(outfile: string): BuildOptions {
     external: ["cloudflare:*", "node:*"],
     // Durable Object migrations are SQL files imported as text (drizzle's durable-sqlite migrator).
     loader: { ".sql": "text" },
-    alias: { "@aws-sdk/credential-provider-node": path.join(root, "control-plane/src/storage/no-ambient-credentials.ts") },
     plugins: [awsSdkTrims],
     minify: true,
     outfile,

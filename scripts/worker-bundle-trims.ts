@@ -1,7 +1,11 @@
-// esbuild plugins that let the Worker bundle leave out AWS SDK code the control plane never runs,
-// without changing what runs: each rewrite only spells a value differently (issue 15).
+// esbuild plugins that let the Worker bundle leave out AWS SDK code the control plane never runs
+// (issue 15): rewrites that only spell a value differently, the clients' own runtime configuration
+// for fetch-based platforms, and stand-ins for SDK modules a Worker never reaches.
 import { readFile } from "node:fs/promises";
+import path from "node:path";
 import type { Plugin } from "esbuild";
+
+const storage = path.resolve(import.meta.dirname, "../control-plane/src/storage");
 
 /**
  * The SDK clients' generated schema modules key their objects by module constants
@@ -30,6 +34,14 @@ export function versionOnly(packageJson: string): string {
 export const awsSdkTrims: Plugin = {
   name: "rewind-aws-sdk-trims",
   setup(build) {
+    // Each client's runtimeConfig.browser (what its package.json maps for fetch platforms): the fetch
+    // request handler and plain defaults, instead of Node's http handler and the readers of
+    // ~/.aws/config and AWS_* variables a Worker has no use for (region and credentials are passed).
+    build.onResolve({ filter: /^\.\/runtimeConfig$/ }, (args) =>
+      /[\\/]@aws-sdk[\\/]client-[\w-]+[\\/]dist-es$/.test(args.resolveDir) ? { path: path.join(args.resolveDir, "runtimeConfig.browser.js") } : undefined,
+    );
+    build.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, () => ({ path: path.join(storage, "no-event-streams.ts") }));
+    build.onResolve({ filter: /^@aws\/lambda-invoke-store$/ }, () => ({ path: path.join(storage, "no-lambda-invoke-store.ts") }));
     build.onLoad({ filter: /[\\/]@aws-sdk[\\/]client-[\w-]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/ }, async (args) => ({
       contents: inlineSchemaKeys(await readFile(args.path, "utf8")),
       loader: "js",

@@ -8,6 +8,7 @@ import { pathToFileURL } from "node:url";
 import { build, type Plugin } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { workerBuildOptions } from "../../scripts/build-worker.ts";
+import { EventStreamSerde, eventStreamSerdeProvider, resolveEventStreamSerdeConfig } from "../../control-plane/src/storage/no-event-streams.ts";
 import { awsSdkTrims, inlineSchemaKeys, versionOnly } from "../../scripts/worker-bundle-trims.ts";
 
 const require = createRequire(import.meta.url);
@@ -77,5 +78,13 @@ describe("the Worker bundle's AWS SDK trims", () => {
     for (const unused of ["PutBucketAnalyticsConfigurationRequest", "ListObjectsV2Output", "SelectObjectContentRequest"]) {
       expect(bundle).not.toContain(`"${unused}"`);
     }
+  });
+
+  it("stand in for event streams with a marshaller that fails any use, saying why", () => {
+    const config = resolveEventStreamSerdeConfig({ eventStreamSerdeProvider });
+    const leftOut = /event streams are left out of the Rewind Worker bundle/;
+    expect(() => config.eventStreamMarshaller.serialize({}, {})).toThrow(leftOut);
+    expect(() => config.eventStreamMarshaller.deserialize({}, {})).toThrow(leftOut);
+    expect(() => new EventStreamSerde()).toThrow(leftOut);
   });
 });
