@@ -21,6 +21,12 @@ export const backupFile = z.strictObject({
   path: backupRelativePath,
   bytes: z.number().int().nonnegative(),
   sha256: sha256Hex,
+  /**
+   * A gzip archive's decompressed size, counted by the agent as it wrote the file (or read it whole,
+   * checking its gzip and dump trailer). With the sha256 it spares a rollback's preflight a second
+   * decompression: bytes equal to those proven whole are whole. Absent in older manifests.
+   */
+  unpackedBytes: z.number().int().nonnegative().optional(),
 });
 
 export const serviceImage = z.strictObject({

@@ -5,6 +5,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { gunzipSync } from "node:zlib";
 import { PutObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -134,6 +135,9 @@ describe("rewind backup", () => {
     expect(sums.slice(0, 2)).toEqual([manifest.database?.file.sha256, manifest.minio?.file.sha256]);
     expect(manifest.database?.file.bytes).toBe((await stat(db)).size);
     expect(manifest.minio?.file.bytes).toBe((await stat(minio)).size);
+    // What each archive decompresses to, counted while writing: a rollback's disk check needs it.
+    const unpacked = async (file: string): Promise<number> => gunzipSync(await readFile(file)).length;
+    expect([manifest.database?.file.unpackedBytes, manifest.minio?.file.unpackedBytes]).toEqual([await unpacked(db), await unpacked(minio)]);
     // Each container's configuration stays on the host (env values): 0600, only its hash in the manifest.
     const containers = path.join(output.dir, "containers.json");
     expect((await stat(containers)).mode & 0o777).toBe(0o600);

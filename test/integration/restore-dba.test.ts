@@ -34,14 +34,20 @@ function withDatabase(s: Scenario, change: Partial<NonNullable<AgentConfig["proj
 }
 
 /** Replaces the backup's dump with `sql` (gzipped), and the manifest's size and sha256 with the new file's. */
-async function replaceDump(s: Scenario, text: string): Promise<string> {
+/**
+ * Puts `text` in place of the dump and its size and sha256 in the manifest, as a manifest written
+ * before decompressed sizes were recorded (then preflight decompresses the file whole), or with
+ * `unpackedBytes` as one that vouches for the file as proven whole when it was written.
+ */
+async function replaceDump(s: Scenario, text: string, vouched?: { unpackedBytes: number }): Promise<string> {
   const file = s.manifest.database?.file.path ?? "";
   const gz = gzipSync(text);
   await writeFile(path.join(s.backupDir, file), gz);
   const manifestFile = path.join(s.backupDir, "manifest.json");
   const manifest = JSON.parse(await readFile(manifestFile, "utf8")) as BackupManifest;
   if (!manifest.database) throw new Error("the backup has no database");
-  manifest.database.file = { ...manifest.database.file, bytes: gz.length, sha256: createHash("sha256").update(gz).digest("hex") };
+  const { path: name } = manifest.database.file;
+  manifest.database.file = { path: name, bytes: gz.length, sha256: createHash("sha256").update(gz).digest("hex"), ...vouched };
   await writeFile(manifestFile, JSON.stringify(manifest, null, 2));
   return file;
 }
@@ -103,6 +109,26 @@ describe("cut-short dumps", () => {
     await expectRefusedInPreflight(world.docker, s, report, file, before);
     expect(report.error?.message).toContain("-- PostgreSQL database dump complete");
     expect(report.steps.map((step) => step.id)).toEqual(["preflight"]);
+  });
+
+  it("a plain dump without the trailer that its manifest vouches for is still refused by the stage, before anything stops", async () => {
+    const s = await world.prepare();
+    const text = await dumpText(s);
+    // Cut after the last statement, before the trailer: psql itself finds nothing wrong.
+    const cut = text.slice(0, text.indexOf("-- PostgreSQL database dump complete"));
+    // A manifest that lies (hand-edited, or a writer that did not check): preflight trusts its sha256, the restore does not.
+    const file = await replaceDump(s, cut, { unpackedBytes: Buffer.byteLength(cut) });
+    const before = await containerStates(world.docker, s);
+
+    const report = await world.rollback(s, "vouched");
+
+    expect(report.state).toBe("failed");
+    expect(report.error).toMatchObject({ step: "stage" });
+    expect(report.error?.message).toContain(`${path.basename(file)} ends without "-- PostgreSQL database dump complete"`);
+    expect(report.steps.some((step) => step.id === "stop-services")).toBe(false);
+    expect(await containerStates(world.docker, s)).toEqual(before);
+    expect(await snapshotDatabase(s.databaseUrl)).toEqual(s.v2.tables);
+    expect((await databaseNames(world.cluster)).filter((name) => name.startsWith(s.database))).toEqual([s.database]);
   });
 
   it("a manifest naming a pg_dump directory-format dump is refused in preflight, saying why and what to do", async () => {

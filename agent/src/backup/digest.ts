@@ -25,6 +25,21 @@ export class DigestStream extends Transform {
   }
 }
 
+/** A gzip archive's digest with what it decompresses to (the bytes that went into gzip). */
+export interface ArchiveDigest extends Digest {
+  unpackedBytes: number;
+}
+
+/** A pass-through stream that counts what flows through it. */
+export class ByteCount extends Transform {
+  bytes = 0;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += chunk.length;
+    callback(null, chunk);
+  }
+}
+
 /** A sink that drops what it is given: for reads done only for their digest. */
 export function discard(): Writable {
   return new Writable({

@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
+import { gzipSync } from "node:zlib";
+import { DUMP_COMPLETE_TRAILER } from "./dump-trailer.ts";
 import { type ManifestFile, verifyFiles } from "./integrity.ts";
 
 const run = promisify(execFile);
@@ -56,6 +58,39 @@ describe("verifyFiles", () => {
           { path: "minio.tar.gz", problem: "missing" },
         ],
       },
+    });
+  });
+
+  describe("a gzip file whose manifest records its sha256 and decompressed size", () => {
+    const dump = gzipSync(`SELECT 1;\n${DUMP_COMPLETE_TRAILER}\n`);
+    const recorded = { bytes: dump.length, sha256: createHash("sha256").update(dump).digest("hex"), unpackedBytes: 4096 };
+
+    it("is vouched for by its sha256 (no second decompression): the check reports the recorded decompressed size", async () => {
+      dir = await mkdtemp(path.join(tmpdir(), "rewind-integrity-"));
+      await writeFile(path.join(dir, "db.sql.gz"), dump);
+      const checks = await verifyFiles(dir, [{ role: "database", gzip: true, file: { path: "db.sql.gz", ...recorded } }], "backup test");
+      expect(checks).toEqual([{ path: "db.sql.gz", unpackedBytes: 4096 }]);
+    });
+
+    it("is refused once one byte differs from what was recorded", async () => {
+      dir = await mkdtemp(path.join(tmpdir(), "rewind-integrity-"));
+      const changed = Buffer.from(dump);
+      changed[changed.length - 9] = (changed[changed.length - 9] ?? 0) ^ 1;
+      await writeFile(path.join(dir, "db.sql.gz"), changed);
+      await expect(verifyFiles(dir, [{ role: "database", gzip: true, file: { path: "db.sql.gz", ...recorded } }], "backup test")).rejects.toMatchObject({
+        code: "BACKUP_INVALID",
+        details: { problems: [{ path: "db.sql.gz", problem: "sha256" }] },
+      });
+    });
+
+    it("without a recorded decompressed size is decompressed whole: a cut-short dump is refused", async () => {
+      dir = await mkdtemp(path.join(tmpdir(), "rewind-integrity-"));
+      const cut = gzipSync("COPY t FROM stdin;\n1\n");
+      await writeFile(path.join(dir, "db.sql.gz"), cut);
+      const sha256 = createHash("sha256").update(cut).digest("hex");
+      await expect(
+        verifyFiles(dir, [{ role: "database", gzip: true, file: { path: "db.sql.gz", bytes: cut.length, sha256 } }], "backup test"),
+      ).rejects.toMatchObject({ code: "BACKUP_INVALID", details: { problems: [{ path: "db.sql.gz", problem: "incomplete" }] } });
     });
   });
 });

@@ -2,7 +2,9 @@
 // gzip stream decompresses to the end (a flipped byte fails the CRC), and a plain SQL dump ends
 // with pg_dump's completion trailer (a dump cut short is still valid gzip). One streamed read per
 // file, all files at once. The rollback's preflight uses the same checks, also for the seed's
-// backups (no sha256).
+// backups (no sha256). A gzip file whose manifest records its sha256 and decompressed size was
+// proven whole when the agent wrote (or first read) it: then matching the sha256 is the proof, and
+// the file is decompressed once, by the restore, not twice.
 import { createReadStream } from "node:fs";
 import path from "node:path";
 import { Writable } from "node:stream";
@@ -16,7 +18,7 @@ import { DUMP_COMPLETE_TRAILER, DumpTail } from "./dump-trailer.ts";
 export interface ManifestFile {
   role: "database" | "minio" | "containers";
   /** `path` relative to the backup directory (or absolute); size and sha256 when known. */
-  file: Pick<BackupFile, "path"> & Partial<Pick<BackupFile, "bytes" | "sha256">>;
+  file: Pick<BackupFile, "path"> & Partial<Pick<BackupFile, "bytes" | "sha256" | "unpackedBytes">>;
   /** Whether the file is a gzip stream to test in full (for the database: a plain SQL dump). */
   gzip: boolean;
 }
@@ -79,11 +81,18 @@ async function readDigest(file: string, gzip: boolean, signal?: AbortSignal): Pr
   return { ...digest.digest(), unpackedBytes: unpacked.bytes(), dumpComplete: tail.complete() };
 }
 
+/** The recorded decompressed size of a gzip file the agent proved whole before, which its sha256 then vouches for. */
+function vouchedUnpackedBytes(entry: ManifestFile): number | undefined {
+  return entry.gzip && entry.file.sha256 !== undefined ? entry.file.unpackedBytes : undefined;
+}
+
 export async function checkFile(dir: string, entry: ManifestFile, signal?: AbortSignal): Promise<FileCheck> {
   const file = path.resolve(dir, entry.file.path);
+  const vouched = vouchedUnpackedBytes(entry);
   let read: Read;
   try {
-    read = await readDigest(file, entry.gzip, signal);
+    read = await readDigest(file, entry.gzip && vouched === undefined, signal);
+    if (vouched !== undefined) read = { ...read, unpackedBytes: vouched, dumpComplete: true };
   } catch (error) {
     if (signal?.aborted) throw new RewindError("CANCELLED", "the integrity check was cancelled", { cause: error });
     const code = (error as NodeJS.ErrnoException).code;

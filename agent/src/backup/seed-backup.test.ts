@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { gzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type AgentConfig, parseAgentConfig } from "../config.ts";
 import { manifestPath } from "./manifest-file.ts";
@@ -72,9 +72,14 @@ describe("adoptSeedBackup", () => {
       database: {
         name: "schedgen",
         format: "plain-gzip",
-        file: { path: `db_${ts}.sql.gz`, bytes: dumpBytes.length, sha256: createHash("sha256").update(dumpBytes).digest("hex") },
+        file: {
+          path: `db_${ts}.sql.gz`,
+          bytes: dumpBytes.length,
+          sha256: createHash("sha256").update(dumpBytes).digest("hex"),
+          unpackedBytes: gunzipSync(dumpBytes).length,
+        },
       },
-      minio: { volume: "schedgen_minio_data", file: { path: `minio_${ts}.tar.gz` }, buckets: ["schedgen"] },
+      minio: { volume: "schedgen_minio_data", file: { path: `minio_${ts}.tar.gz`, unpackedBytes: 1024 }, buckets: ["schedgen"] },
     });
     expect(JSON.parse(await readFile(manifestPath(dir), "utf8"))).toEqual(adoption.manifest);
     expect(await adoptSeedBackup(config)).toMatchObject({ kind: "none" });

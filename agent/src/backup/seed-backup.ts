@@ -13,7 +13,7 @@ import type { AgentConfig } from "../config.ts";
 import { type NamedBackupPaths, namedBackupPaths, parseLastDeploymentBackup } from "../rollback/last-deployment-backup.ts";
 import { agentVersion } from "../version.ts";
 import { buildManifest } from "./build-manifest.ts";
-import { DigestStream, discard } from "./digest.ts";
+import { ByteCount, DigestStream, discard } from "./digest.ts";
 import { DumpTail } from "./dump-trailer.ts";
 import { lastDeploymentFileName } from "./last-deployment-file.ts";
 import { readManifest, writeManifest } from "./manifest-file.ts";
@@ -24,6 +24,7 @@ export type SeedAdoption =
   | { kind: "refused"; dir: string; reason: string };
 
 interface ReadFile extends Omit<BackupFile, "path"> {
+  unpackedBytes: number;
   mtimeMs: number;
 }
 
@@ -36,8 +37,9 @@ async function readWhole(file: string, trailer: boolean, signal?: AbortSignal): 
   const info = await stat(file).catch((error: NodeJS.ErrnoException) => refuse(`${file}: ${error.message}`));
   const digest = new DigestStream();
   const tail = new DumpTail();
+  const unpacked = new ByteCount();
   try {
-    await pipeline(createReadStream(file, { highWaterMark: 1024 * 1024 }), digest, gunzipStream(), tail, discard(), { signal });
+    await pipeline(createReadStream(file, { highWaterMark: 1024 * 1024 }), digest, gunzipStream(), tail, unpacked, discard(), { signal });
   } catch (error) {
     if (signal?.aborted) throw new RewindError("CANCELLED", `reading ${file} was cancelled`, { cause: error });
     refuse(`${file} is not a whole gzip file: ${(error as Error).message}`);
@@ -45,8 +47,10 @@ async function readWhole(file: string, trailer: boolean, signal?: AbortSignal): 
   if (trailer && !tail.complete()) {
     refuse(`${file} has no '-- PostgreSQL database dump complete' trailer: pg_dump stopped before the end`);
   }
-  return { ...digest.digest(), mtimeMs: info.mtimeMs };
+  return { ...digest.digest(), unpackedBytes: unpacked.bytes, mtimeMs: info.mtimeMs };
 }
+
+const fileFacts = ({ bytes, sha256, unpackedBytes }: ReadFile): Omit<BackupFile, "path"> => ({ bytes, sha256, unpackedBytes });
 
 async function hasManifest(dir: string): Promise<boolean> {
   try {
@@ -69,7 +73,7 @@ async function describe(config: AgentConfig, named: NamedBackupPaths, last: Last
     if (!file.endsWith(".sql.gz")) refuse(`${file} is not a gzipped plain dump (.sql.gz), the only kind the seed's scripts write`);
     const whole = await readWhole(file, true, signal);
     read.push(whole);
-    database = { name: project.database.name, format: "plain-gzip", file: { path: path.basename(file), bytes: whole.bytes, sha256: whole.sha256 }, tables: [] };
+    database = { name: project.database.name, format: "plain-gzip", file: { path: path.basename(file), ...fileFacts(whole) }, tables: [] };
   }
   let minio: BackupManifest["minio"];
   if (named.minio !== undefined && project.minio) {
@@ -78,7 +82,7 @@ async function describe(config: AgentConfig, named: NamedBackupPaths, last: Last
     read.push(whole);
     minio = {
       volume: project.minio.volume,
-      file: { path: path.basename(file), bytes: whole.bytes, sha256: whole.sha256 },
+      file: { path: path.basename(file), ...fileFacts(whole) },
       buckets: [...project.minio.buckets],
     };
   }

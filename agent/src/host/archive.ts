@@ -7,7 +7,7 @@ import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import { create as createTar } from "tar";
 import { RewindError } from "../../../shared/errors.ts";
-import { type Digest, DigestStream } from "../backup/digest.ts";
+import { type ArchiveDigest, ByteCount, DigestStream } from "../backup/digest.ts";
 
 export interface ArchiveOptions {
   dir: string;
@@ -32,14 +32,15 @@ async function requireDirectory(dir: string): Promise<void> {
   }
 }
 
-export async function archiveDirectory(options: ArchiveOptions): Promise<Digest> {
+export async function archiveDirectory(options: ArchiveOptions): Promise<ArchiveDigest> {
   await requireDirectory(options.dir);
   const digest = new DigestStream();
   // Owners and modes are kept (not `portable`): the restored data must be readable by the same
   // container user that wrote it.
   const tar = createTar({ cwd: options.dir }, ["."]);
+  const unpacked = new ByteCount();
   try {
-    await pipeline(tar, createGzip(), digest, createWriteStream(options.outFile), { signal: options.signal });
+    await pipeline(tar, unpacked, createGzip(), digest, createWriteStream(options.outFile), { signal: options.signal });
   } catch (error) {
     await rm(options.outFile, { force: true });
     if (options.signal?.aborted) {
@@ -54,5 +55,5 @@ export async function archiveDirectory(options: ArchiveOptions): Promise<Digest>
       { cause: error },
     );
   }
-  return digest.digest();
+  return { ...digest.digest(), unpackedBytes: unpacked.bytes };
 }

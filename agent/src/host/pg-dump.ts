@@ -9,7 +9,7 @@ import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import { RewindError } from "../../../shared/errors.ts";
-import { type Digest, DigestStream } from "../backup/digest.ts";
+import { type ArchiveDigest, ByteCount, type Digest, DigestStream } from "../backup/digest.ts";
 import { DUMP_COMPLETE_TRAILER, DumpTail } from "../backup/dump-trailer.ts";
 import { runPgTool } from "./pg-tool.ts";
 import { type PgTimeouts, pgTimeoutDefaults } from "./pg-timeouts.ts";
@@ -58,11 +58,12 @@ export function dumpArgs(
   return args;
 }
 
-export async function dumpDatabase(options: DumpOptions): Promise<Digest> {
+export async function dumpDatabase(options: DumpOptions): Promise<Digest | ArchiveDigest> {
   const timeouts = options.timeouts ?? pgTimeoutDefaults;
   const { dbname, env } = toolEnv(options.url, timeouts);
   const digest = new DigestStream();
   const tail = new DumpTail();
+  const unpacked = new ByteCount();
   const out = createWriteStream(options.outFile);
   try {
     await runPgTool({
@@ -74,7 +75,7 @@ export async function dumpDatabase(options: DumpOptions): Promise<Digest> {
       retryable: true,
       ...(options.signal ? { signal: options.signal } : {}),
       // pg_dump's custom format is already compressed; gzip is for the plain SQL stream only.
-      stdout: (stdout) => (options.format === "plain-gzip" ? pipeline(stdout, tail, createGzip(), digest, out) : pipeline(stdout, digest, out)),
+      stdout: (stdout) => (options.format === "plain-gzip" ? pipeline(stdout, tail, unpacked, createGzip(), digest, out) : pipeline(stdout, digest, out)),
     });
     if (options.format === "plain-gzip" && !tail.complete()) {
       throw new RewindError(
@@ -88,5 +89,5 @@ export async function dumpDatabase(options: DumpOptions): Promise<Digest> {
     await rm(options.outFile, { force: true });
     throw error;
   }
-  return digest.digest();
+  return options.format === "plain-gzip" ? { ...digest.digest(), unpackedBytes: unpacked.bytes } : digest.digest();
 }

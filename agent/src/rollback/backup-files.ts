@@ -33,8 +33,14 @@ function filesToRestore(config: AgentConfig, backup: LoadedBackup): ManifestFile
   return files;
 }
 
-function sizeAndHash(file: { bytes?: number; sha256?: string }): { bytes?: number; sha256?: string } {
-  return { ...(file.bytes === undefined ? {} : { bytes: file.bytes }), ...(file.sha256 === undefined ? {} : { sha256: file.sha256 }) };
+type FileFacts = { bytes?: number; sha256?: string; unpackedBytes?: number };
+
+function sizeAndHash(file: FileFacts): FileFacts {
+  return {
+    ...(file.bytes === undefined ? {} : { bytes: file.bytes }),
+    ...(file.sha256 === undefined ? {} : { sha256: file.sha256 }),
+    ...(file.unpackedBytes === undefined ? {} : { unpackedBytes: file.unpackedBytes }),
+  };
 }
 
 /**

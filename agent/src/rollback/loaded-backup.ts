@@ -3,7 +3,7 @@
 import path from "node:path";
 import * as z from "zod";
 import { gitCommit, imageId, sha256Hex } from "../../../shared/schemas/common.ts";
-import type { BackupManifest, LastDeploymentBackup } from "../../../shared/schemas/manifest.ts";
+import type { BackupFile, BackupManifest, LastDeploymentBackup } from "../../../shared/schemas/manifest.ts";
 import { originOf, serviceImage, tableCount } from "../../../shared/schemas/manifest.ts";
 import { recordedContainer, recordedNetwork } from "../backup/container-config.ts";
 
@@ -25,6 +25,7 @@ export const loadedBackup = z.strictObject({
       format: z.enum(["plain-gzip", "custom", "directory"]).optional(),
       sha256: sha256Hex.optional(),
       bytes: z.number().int().nonnegative().optional(),
+      unpackedBytes: z.number().int().nonnegative().optional(),
       tables: z.array(tableCount).optional(),
     })
     .optional(),
@@ -33,6 +34,7 @@ export const loadedBackup = z.strictObject({
       file: z.string().min(1),
       sha256: sha256Hex.optional(),
       bytes: z.number().int().nonnegative().optional(),
+      unpackedBytes: z.number().int().nonnegative().optional(),
       buckets: z.array(z.string().min(1)),
     })
     .optional(),
@@ -52,6 +54,11 @@ export const rollbackTarget = z.strictObject({
 });
 export type RollbackTarget = z.output<typeof rollbackTarget>;
 
+/** What proves a file whole: size and sha256, and a gzip archive's decompressed size when recorded. */
+function fileFacts(file: BackupFile): { sha256: string; bytes: number; unpackedBytes?: number } {
+  return { sha256: file.sha256, bytes: file.bytes, ...(file.unpackedBytes === undefined ? {} : { unpackedBytes: file.unpackedBytes }) };
+}
+
 export function fromManifest(manifest: BackupManifest, dir: string): LoadedBackup {
   return {
     source: "manifest",
@@ -69,8 +76,7 @@ export function fromManifest(manifest: BackupManifest, dir: string): LoadedBacku
           database: {
             file: path.resolve(dir, manifest.database.file.path),
             format: manifest.database.format,
-            sha256: manifest.database.file.sha256,
-            bytes: manifest.database.file.bytes,
+            ...fileFacts(manifest.database.file),
             // The seed's scripts count no rows: its manifest's empty list means "unknown", not "no tables".
             ...(originOf(manifest) === "seed" ? {} : { tables: manifest.database.tables }),
           },
@@ -80,8 +86,7 @@ export function fromManifest(manifest: BackupManifest, dir: string): LoadedBacku
       ? {
           minio: {
             file: path.resolve(dir, manifest.minio.file.path),
-            sha256: manifest.minio.file.sha256,
-            bytes: manifest.minio.file.bytes,
+            ...fileFacts(manifest.minio.file),
             buckets: manifest.minio.buckets,
           },
         }
