@@ -29,27 +29,30 @@ export const emptyRoot: Hash = sha256(new Uint8Array(0));
 
 /**
  * The two hashes a tree is built with. These portable ones run everywhere; a runtime with a native
- * SHA-256 may pass its own (the CLI's verifier does: several times faster), computing the same bytes.
+ * SHA-256 may pass its own (the CLI's verifier does: several times faster), computing the same bytes
+ * in whatever form `H` is cheapest there, and `bytes` gives a hash's 32 bytes.
  */
-export interface MerkleHashes {
-  leaf(entry: string): Hash;
-  node(left: Hash, right: Hash): Hash;
+export interface MerkleHashes<H = Hash> {
+  leaf(entry: string): H;
+  node(left: H, right: H): H;
+  bytes(hash: H): Hash;
 }
 
-export const portableHashes: MerkleHashes = { leaf: leafHash, node: nodeHash };
+export const portableHashes: MerkleHashes = { leaf: leafHash, node: nodeHash, bytes: (hash) => hash };
 
 /**
  * Appends leaf hashes one at a time and yields the tree head at any size in O(log n): it keeps one
  * hash per perfect subtree on the tree's left edge (their sizes are the binary digits of the leaf
  * count, largest first, so the count alone says which to merge).
  */
-export class TreeBuilder {
-  private readonly stack: Hash[] = [];
+export class TreeBuilder<H = Hash> {
+  private readonly stack: H[] = [];
   private count = 0;
 
-  constructor(private readonly hashes: MerkleHashes = portableHashes) {}
+  // The default is only right for H = Hash, which is what a call without hashes infers.
+  constructor(private readonly hashes: MerkleHashes<H> = portableHashes as unknown as MerkleHashes<H>) {}
 
-  clone(): TreeBuilder {
+  clone(): TreeBuilder<H> {
     const copy = new TreeBuilder(this.hashes);
     copy.stack.push(...this.stack);
     copy.count = this.count;
@@ -60,7 +63,7 @@ export class TreeBuilder {
     return this.count;
   }
 
-  push(leaf: Hash): void {
+  push(leaf: H): void {
     let merged = leaf;
     // Each trailing 1 bit of the count is a perfect subtree as large as the one being carried.
     for (let n = this.count; n % 2 === 1; n = (n - 1) / 2) {
@@ -79,7 +82,7 @@ export class TreeBuilder {
       const left = this.stack[i];
       if (left !== undefined) hash = this.hashes.node(left, hash);
     }
-    return hash;
+    return this.hashes.bytes(hash);
   }
 }
 

@@ -37,8 +37,8 @@ export interface VerifyInput {
   previousCheckpoint?: string;
   /** Every checkpoint the log signed (one per append), to name exactly which entry was changed. */
   checkpoints?: readonly CheckpointLine[];
-  /** The RFC 9162 hashes to recompute the tree with (default: the portable ones). */
-  hashes?: MerkleHashes;
+  /** The RFC 9162 hashes to recompute the tree with (default: the portable ones), in whatever form they keep a hash. */
+  hashes?: MerkleHashes<unknown>;
   /** The Ed25519 check for checkpoint signatures (default: WebCrypto's). */
   ed25519?: Ed25519Verify;
 }
