@@ -12,6 +12,7 @@ import { type PublicJwk, verifyReport } from "../signing.ts";
 import { type Checkpoint, type Ed25519Verify, type ParsedCheckpoint, parseCheckpoint, verifyCheckpoint } from "./checkpoint.ts";
 import type { AgentKeys, CheckpointLine } from "./export.ts";
 import { emptyRoot, equalHashes, type Hash, type MerkleHashes, portableHashes, TreeBuilder, toHex } from "./merkle.ts";
+import { isAuditEntryShape } from "./entry-shape.ts";
 import { OrderedChecks } from "./ordered-checks.ts";
 
 export type AuditProblem =
@@ -137,14 +138,20 @@ function parseEntry(line: string, index: number): AuditEntry {
   } catch {
     throw new Failure("MALFORMED_ENTRY", index, "line is not JSON");
   }
-  const parsed = auditEntry.safeParse(json);
-  if (!parsed.success) throw new Failure("MALFORMED_ENTRY", index, `line is not an audit entry: ${describeIssues(parsed.error)}`);
+  let entry: AuditEntry;
+  if (isAuditEntryShape(json)) {
+    entry = json;
+  } else {
+    const parsed = auditEntry.safeParse(json);
+    if (!parsed.success) throw new Failure("MALFORMED_ENTRY", index, `line is not an audit entry: ${describeIssues(parsed.error)}`);
+    entry = parsed.data;
+  }
   // The schema is strict and transforms nothing, so the parsed JSON is what the entry holds.
   if (!isCanonicalJsonText(json, line)) throw new Failure("NOT_CANONICAL", index, "line is not in canonical JSON form (re-encoded?)");
-  if (parsed.data.seq !== index) {
-    throw new Failure("SEQUENCE_BROKEN", index, `line ${index + 1} holds seq ${parsed.data.seq}, expected ${index}`);
+  if (entry.seq !== index) {
+    throw new Failure("SEQUENCE_BROKEN", index, `line ${index + 1} holds seq ${entry.seq}, expected ${index}`);
   }
-  return parsed.data;
+  return entry;
 }
 
 function describeRange(from: number, size: number): string {

@@ -14,13 +14,16 @@ export const auditActor = z.discriminatedUnion("kind", [
 ]);
 export type AuditActor = z.output<typeof auditActor>;
 
+/** An audit action: a dotted verb. */
+export const auditActionPattern = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/;
+
 export const auditEntry = z.strictObject({
   /** 0-based; equals the entry's leaf index in the Merkle tree. */
   seq: z.number().int().nonnegative(),
   time: isoTime,
   actor: auditActor,
   /** Dotted verb, e.g. `command.queued`, `agent.report`, `enrollment.completed`, `policy.decision`. */
-  action: z.string().regex(/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/),
+  action: z.string().regex(auditActionPattern),
   /** What it is about: `host:web-1`, `command:<id>`, `rollback:<id>`, `token:<id>`. */
   subject: z.string().min(1),
   details: z.record(z.string(), z.unknown()),
