@@ -33,6 +33,14 @@ export class HostChannel extends DurableObject<Env> {
   private readonly reports: Reports;
   /** D1 writes run one after another so the mirror never ends on an older state than the queue's. */
   private readonly mirrorQueue = new SerialQueue();
+  /**
+   * The agent's frames, handled one at a time in arrival order. Verifying a report and most of its
+   * effects (D1, the audit log) are not storage operations, so the input gate lets the next frame in
+   * meanwhile: without this, a report could be applied and audited before the one sent ahead of it.
+   * One queue for the object rather than per socket: a host has one agent, and a report resent on a
+   * new socket then also waits for its first copy instead of racing it.
+   */
+  private readonly frames = new SerialQueue();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -84,8 +92,9 @@ export class HostChannel extends DurableObject<Env> {
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     try {
-      await this.reports.onFrame(ws, message);
+      await this.frames.run(() => this.reports.onFrame(ws, message));
     } catch (error) {
+      // This frame only: the queue goes on with the next, and an unacknowledged report is resent.
       log.error("host.frame_failed", { object: this.identity(), ...errorFields(error) });
     }
   }

@@ -22,10 +22,8 @@ const lastSeenWriteEveryMs = 30_000;
 
 type Claims = Awaited<ReturnType<typeof verifyReport>>;
 
+/** Frames are handed in one at a time, in arrival order (HostChannel's frame queue): a resent copy finds its first copy applied. */
 export class Reports {
-  /** Reports being applied right now: a resent copy arriving meanwhile waits for the next resend. */
-  private readonly applying = new Set<string>();
-
   constructor(
     private readonly c: ChannelContext,
     private readonly sockets: Sockets,
@@ -94,13 +92,7 @@ export class Reports {
       send(ws, { t: "report-ack", reportId });
       return;
     }
-    if (this.applying.has(reportId)) return;
-    this.applying.add(reportId);
-    try {
-      await this.apply(ws, attachment, jws, claims, now);
-    } finally {
-      this.applying.delete(reportId);
-    }
+    await this.apply(ws, attachment, jws, claims, now);
   }
 
   private async apply(ws: WebSocket, attachment: Attachment, jws: string, claims: Claims, now: number): Promise<void> {
