@@ -10,6 +10,7 @@ import { downloadFile, offsiteClient, offsiteKey } from "../host/offsite.ts";
 import { manifestFiles } from "./integrity.ts";
 import { manifestPath, readManifest, writeManifest } from "./manifest-file.ts";
 import { type ManifestTrust, trustedOffsiteManifest } from "./offsite-manifest.ts";
+import { realPathInside } from "./real-location.ts";
 
 async function present(file: string): Promise<boolean> {
   try {
@@ -32,6 +33,15 @@ export function pathInside(dir: string, relative: string): string {
     throw new RewindError("BACKUP_INVALID", `the manifest names ${JSON.stringify(relative)}, which is outside the backup directory ${dir}; refused`);
   }
   return full;
+}
+
+/**
+ * Where a fetched file may be written: `relative` in `dir`, followed through every symlink (a
+ * subdirectory or the file itself, dangling or not), refused BACKUP_INVALID unless it really lies
+ * inside the backup directory. The real path is returned, so the file goes where it was checked.
+ */
+export async function fetchDestination(dir: string, relative: string): Promise<string> {
+  return realPathInside(dir, pathInside(dir, relative), "the manifest's file", "its backup directory");
 }
 
 /** Paths (relative to `dir`) of the manifest's files that are not on disk. */
@@ -58,14 +68,19 @@ export async function fetchMissingFiles(config: AgentConfig, dir: string, manife
   const missing = await missingFiles(dir, manifest);
   if (missing.length === 0) return [];
   const target = offsiteFor(config, `${missing.join(", ")} of backup ${manifest.backupId}`);
+  // Every destination is checked before the first byte is written: a refusal leaves nothing behind.
+  const destinations = new Map<string, string>();
+  for (const relative of missing) destinations.set(relative, await fetchDestination(dir, relative));
   const client = offsiteClient(target);
   const expected = new Map(manifestFiles(manifest).map(({ file }) => [file.path, file]));
   try {
     for (const relative of missing) {
       const file = expected.get(relative);
-      if (file === undefined) continue;
-      const dest = pathInside(dir, relative);
+      const dest = destinations.get(relative);
+      if (file === undefined || dest === undefined) continue;
       const partial = `${dest}.fetching`;
+      // A leftover of an interrupted fetch (or anything planted under its name) goes; downloadFile creates it anew.
+      await rm(partial, { force: true });
       const key = offsiteKey(target, config.host, path.basename(dir), relative);
       const got = await downloadFile(client, target.bucket, key, partial, signal);
       if (got.sha256 !== file.sha256 || got.bytes !== file.bytes) {
@@ -90,6 +105,8 @@ export async function fetchMissingFiles(config: AgentConfig, dir: string, manife
  */
 export async function fetchBackup(config: AgentConfig, name: string, trust: ManifestTrust, signal?: AbortSignal): Promise<BackupManifest> {
   const dir = path.join(config.project.backupsDir, name);
+  // A symlink left under the backup's name (dangling too) would take the manifest and files elsewhere.
+  await realPathInside(config.project.backupsDir, dir, "backup directory", "the backups directory");
   if (!(await present(manifestPath(dir)))) {
     const target = offsiteFor(config, `backup ${name}`);
     const client = offsiteClient(target);

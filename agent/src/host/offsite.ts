@@ -157,12 +157,15 @@ export async function downloadText(client: S3Client, bucket: string, key: string
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** Streams an object to `dest`, returning its size and sha256. A missing object is NOT_FOUND. */
+/**
+ * Streams an object to `dest`, a new file (never written through an existing file or symlink),
+ * returning its size and sha256. A missing object is NOT_FOUND.
+ */
 export async function downloadFile(client: S3Client, bucket: string, key: string, dest: string, signal?: AbortSignal): Promise<Digest> {
   const body = await objectBody(client, bucket, key, signal);
   const digest = new DigestStream();
   try {
-    await pipeline(body, digest, createWriteStream(dest), { signal });
+    await pipeline(body, digest, createWriteStream(dest, { flags: "wx" }), { signal });
   } catch (error) {
     await rm(dest, { force: true });
     throw unavailable(`downloading s3://${bucket}/${key} failed`, error);
