@@ -27,8 +27,11 @@ export type AuditProblem =
   | "INCONSISTENT_HISTORY";
 
 export interface VerifyInput {
-  /** The export's lines in order (blank lines are not allowed: each line is one leaf). */
-  entries: Iterable<string> | AsyncIterable<string>;
+  /**
+   * The export's lines in order (blank lines are not allowed: each line is one leaf), one by one or
+   * in batches (a reader of a large file hands them over a chunk at a time).
+   */
+  entries: Iterable<string> | AsyncIterable<string | readonly string[]>;
   /** The control plane's public keys (its JWKS): the only keys checkpoints may be signed with. */
   logKeys: readonly PublicJwk[];
   agentKeys: AgentKeys;
@@ -210,35 +213,37 @@ async function run(input: VerifyInput, progress: Progress): Promise<{ newest: Ch
   if (newestSize === 0) await queueNewest(tree.root(), 0);
 
   let index = 0;
-  for await (const line of input.entries) {
-    let entry: AuditEntry;
-    try {
-      entry = parseEntry(line, index);
-    } catch (error) {
-      throw await checks.first(error);
+  for await (const batch of input.entries) {
+    for (const line of typeof batch === "string" ? [batch] : batch) {
+      let entry: AuditEntry;
+      try {
+        entry = parseEntry(line, index);
+      } catch (error) {
+        throw await checks.first(error);
+      }
+      if (entry.agentJws !== undefined) {
+        await checks.add(checkAgentReport(entry, entry.agentJws, input.agentKeys), { checkpoints: 0, agentReports: 1 }, index);
+      }
+      tree.push(hashes.leaf(line));
+      const size = index + 1;
+      const listed = series.get(size);
+      const needsRoot = listed !== undefined || previous?.size === size || newestSize === size;
+      const root = needsRoot ? tree.root() : emptyRoot;
+      if (listed !== undefined) {
+        const note = parseNote(listed);
+        const from = matched;
+        await checks.add(vouch(note, `checkpoint at size ${size}`, "checkpoint", root, from, size), { checkpoints: 1, agentReports: 0 }, index);
+        advance(note, root, size);
+      }
+      if (previous?.size === size && !equalHashes(root, previous.root)) {
+        throw await checks.first(
+          new Failure("INCONSISTENT_HISTORY", 0, `history was rewritten: entries 0..${size - 1} do not match the older checkpoint you kept (size ${size})`),
+        );
+      }
+      if (newestSize === size) await queueNewest(root, index);
+      index = size;
+      progress.entries = size;
     }
-    if (entry.agentJws !== undefined) {
-      await checks.add(checkAgentReport(entry, entry.agentJws, input.agentKeys), { checkpoints: 0, agentReports: 1 }, index);
-    }
-    tree.push(hashes.leaf(line));
-    const size = index + 1;
-    const listed = series.get(size);
-    const needsRoot = listed !== undefined || previous?.size === size || newestSize === size;
-    const root = needsRoot ? tree.root() : emptyRoot;
-    if (listed !== undefined) {
-      const note = parseNote(listed);
-      const from = matched;
-      await checks.add(vouch(note, `checkpoint at size ${size}`, "checkpoint", root, from, size), { checkpoints: 1, agentReports: 0 }, index);
-      advance(note, root, size);
-    }
-    if (previous?.size === size && !equalHashes(root, previous.root)) {
-      throw await checks.first(
-        new Failure("INCONSISTENT_HISTORY", 0, `history was rewritten: entries 0..${size - 1} do not match the older checkpoint you kept (size ${size})`),
-      );
-    }
-    if (newestSize === size) await queueNewest(root, index);
-    index = size;
-    progress.entries = size;
   }
   await checks.drain();
   progress.root = toHex(tree.root());

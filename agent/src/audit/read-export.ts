@@ -1,10 +1,8 @@
 // Loads what `rewind audit verify` needs from disk (or the JWKS from a URL): the export directory's
 // files by their standard names unless given explicitly. Any problem here is unusable input (exit 2),
 // never a verdict on the log.
-import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
 import * as z from "zod";
 import { type AgentKeys, agentKeysFile, type CheckpointLine, checkpointLine, exportFiles, jwksFile } from "../../../shared/audit/export.ts";
 import type { VerifyInput } from "../../../shared/audit/verify.ts";
@@ -14,6 +12,7 @@ import { type PublicJwk, publicJwk } from "../../../shared/signing.ts";
 import { ApiClient } from "../api-client.ts";
 import { nativeEd25519 } from "./native-ed25519.ts";
 import { nativeHashes } from "./native-hashes.ts";
+import { lineBatches } from "./read-lines.ts";
 
 export interface VerifyPaths {
   export: string;
@@ -69,11 +68,6 @@ export async function loadLogKeys(source: string): Promise<PublicJwk[]> {
   return parseJson(z.union([jwksFile.transform((jwks) => jwks.keys), publicJwk.transform((key) => [key])]), text, `key ${source}`);
 }
 
-async function* lines(path: string): AsyncIterable<string> {
-  const reader = createInterface({ input: createReadStream(path, { encoding: "utf8" }), crlfDelay: Number.POSITIVE_INFINITY });
-  yield* reader;
-}
-
 async function optionalFile(explicit: string | undefined, fallback: string, what: string): Promise<string | undefined> {
   if (explicit !== undefined) return readText(explicit, what);
   return (await exists(fallback)) ? readText(fallback, what) : undefined;
@@ -105,7 +99,7 @@ export async function loadVerifyInput(paths: VerifyPaths): Promise<VerifyInput> 
   }
   const previousCheckpoint = paths.previousCheckpoint === undefined ? undefined : await readText(paths.previousCheckpoint, "previous checkpoint");
   return {
-    entries: lines(entriesPath),
+    entries: lineBatches(entriesPath),
     logKeys,
     agentKeys,
     checkpoints,
