@@ -3,22 +3,10 @@
 // for fetch-based platforms, and stand-ins for SDK modules a Worker never reaches.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import type { Plugin } from "esbuild";
 
 const storage = path.resolve(import.meta.dirname, "../control-plane/src/storage");
 const db = path.resolve(import.meta.dirname, "../control-plane/src/db");
-
-/**
- * A module exporting `names`, each a function that throws saying what was left out. zod's classic
- * schemas wire every schema to its JSON Schema converters (~17 KB), which only `toJSONSchema()` and
- * the `minLength`-style getters reach; the control plane calls neither.
- */
-export function throwingModule(names: readonly string[], leftOut: string): string {
-  const message = JSON.stringify(`${leftOut} is left out of the Rewind Worker bundle (scripts/worker-bundle-trims.ts): `);
-  const exports = names.map((name) => `export function ${name}() { leftOut(${JSON.stringify(name)}); }\n`);
-  return `function leftOut(name) { throw new Error(${message} + name); }\n${exports.join("")}`;
-}
 
 /**
  * The SDK clients' generated schema modules key their objects by module constants
@@ -58,10 +46,6 @@ export const awsSdkTrims: Plugin = {
     build.onResolve({ filter: /^\.\.?\/pg-core\/(primary-keys|columns\/enum)\.js$/ }, (args) =>
       /[\\/]drizzle-orm([\\/]sql)?$/.test(args.resolveDir) ? { path: path.join(db, "no-pg-core.ts") } : undefined,
     );
-    build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]core[\\/](json-schema-processors|to-json-schema|json-schema-generator)\.js$/ }, async (args) => ({
-      contents: throwingModule(Object.keys(await import(pathToFileURL(args.path).href)), "zod's JSON Schema conversion"),
-      loader: "js",
-    }));
     build.onLoad({ filter: /[\\/]@aws-sdk[\\/]client-[\w-]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/ }, async (args) => ({
       contents: inlineSchemaKeys(await readFile(args.path, "utf8")),
       loader: "js",

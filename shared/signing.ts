@@ -13,7 +13,7 @@ import {
   jwtVerify,
   SignJWT,
 } from "jose";
-import * as z from "zod";
+import * as z from "./schemas/zod.ts";
 import { RewindError } from "./errors.ts";
 import { type CommandClaims, commandClaims } from "./schemas/command.ts";
 import { type ConnectClaims, connectClaims, type Report, type ReportClaims, reportClaims } from "./schemas/report.ts";
@@ -27,10 +27,10 @@ export const clockToleranceSeconds = 30;
 export const publicJwk = z.looseObject({
   kty: z.literal("OKP"),
   crv: z.literal("Ed25519"),
-  x: z.string().min(1),
-  kid: z.string().min(1).optional(),
+  x: z.string().check(z.minLength(1)),
+  kid: z.optional(z.string().check(z.minLength(1))),
 });
-export const privateJwk = publicJwk.extend({ d: z.string().min(1) });
+export const privateJwk = z.extend(publicJwk, { d: z.string().check(z.minLength(1)) });
 export type PublicJwk = z.output<typeof publicJwk>;
 export type PrivateJwk = z.output<typeof privateJwk>;
 
@@ -168,8 +168,8 @@ async function verifyClaims(token: string, options: VerifyOptions): Promise<unkn
   }
 }
 
-function parseClaims<S extends z.ZodType>(schema: S, payload: unknown, what: string): z.output<S> {
-  const result = schema.safeParse(payload);
+function parseClaims<S extends z.core.$ZodType>(schema: S, payload: unknown, what: string): z.output<S> {
+  const result = z.safeParse(schema, payload);
   if (!result.success) throw new RewindError("MALFORMED", `${what} is malformed: ${describeIssues(result.error)}`);
   return result.data;
 }

@@ -41,7 +41,7 @@ export const agentConfig = z.strictObject({
     })
     .optional(),
   /** The agent's own Ed25519 private key. */
-  agentKey: privateJwk.optional(),
+  agentKey: z.optional(privateJwk),
   /** Journal, nonces, outbox, lock, reports. */
   stateDir: z.string().min(1),
   project: z.strictObject({

@@ -1,6 +1,6 @@
 // The Worker's secrets and vars, validated once per isolate into a frozen object. A bad field is a
 // CONFIG_INVALID error naming the field (logged once); it never leaks a secret's value.
-import * as z from "zod";
+import * as z from "../../shared/schemas/zod.ts";
 import { RewindError } from "../../shared/errors.ts";
 import { defaultAgentTimeoutSeconds } from "../../shared/heartbeat.ts";
 import { maxCommandTtlSeconds } from "../../shared/schemas/command.ts";
@@ -9,52 +9,42 @@ import { type PrivateJwk, privateJwk } from "../../shared/signing.ts";
 import type { Env } from "./env.ts";
 import { log } from "./log.ts";
 
-const optionalText = z.string().trim().min(1).optional();
+const optionalText = z.optional(z.string().check(z.trim(), z.minLength(1)));
 
-const signingKeys = z
-  .string()
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: "custom", message: "must be a JSON array of private Ed25519 JWKs" });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.array(privateJwk.extend({ kid: z.string().min(1) })).min(1, "must hold at least one key"));
+const signingKeys = z.pipe(
+  z.pipe(
+    z.string(),
+    z.transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.issues.push({ code: "custom", message: "must be a JSON array of private Ed25519 JWKs", input: text });
+        return z.NEVER;
+      }
+    }),
+  ),
+  z.array(z.extend(privateJwk, { kid: z.string().check(z.minLength(1)) })).check(z.minLength(1, "must hold at least one key")),
+);
 
 const rawConfig = z.object({
   SIGNING_KEYS: signingKeys,
-  ADMIN_TOKEN: z.string().min(24, "must be at least 24 characters"),
-  PUBLIC_URL: z.url().optional(),
-  S3_ENDPOINT: z.url().optional(),
+  ADMIN_TOKEN: z.string().check(z.minLength(24, "must be at least 24 characters")),
+  PUBLIC_URL: z.optional(z.url()),
+  S3_ENDPOINT: z.optional(z.url()),
   S3_REGION: optionalText,
   S3_BUCKET: optionalText,
   S3_ACCESS_KEY_ID: optionalText,
   S3_SECRET_ACCESS_KEY: optionalText,
-  SNS_TOPIC_ARN: z
-    .string()
-    .regex(/^arn:aws:sns:/, "must be an SNS topic ARN")
-    .optional(),
+  SNS_TOPIC_ARN: z.optional(z.string().check(z.regex(/^arn:aws:sns:/, "must be an SNS topic ARN"))),
   SNS_REGION: optionalText,
-  SNS_ENDPOINT: z.url().optional(),
+  SNS_ENDPOINT: z.optional(z.url()),
   SNS_ACCESS_KEY_ID: optionalText,
   SNS_SECRET_ACCESS_KEY: optionalText,
   AUDIT_ORIGIN: optionalText,
-  AGENT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).optional(),
-  ROLLBACK_STEP_TIMEOUT_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(7 * 24 * 3600)
-    .optional(),
-  ROLLBACK_WATCH_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(7 * 24 * 3600)
-    .optional(),
-  ROLLBACK_COMMAND_TTL_SECONDS: z.coerce.number().int().min(30).max(maxCommandTtlSeconds).optional(),
+  AGENT_TIMEOUT_SECONDS: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(3600))),
+  ROLLBACK_STEP_TIMEOUT_SECONDS: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(7 * 24 * 3600))),
+  ROLLBACK_WATCH_SECONDS: z.optional(z.coerce.number().check(z.int(), z.gte(0), z.lte(7 * 24 * 3600))),
+  ROLLBACK_COMMAND_TTL_SECONDS: z.optional(z.coerce.number().check(z.int(), z.gte(30), z.lte(maxCommandTtlSeconds))),
 });
 
 export interface S3Settings {

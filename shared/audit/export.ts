@@ -4,7 +4,7 @@
 //   checkpoint.txt      the newest signed checkpoint (compare with the copy in S3/R2)
 //   jwks.json           the control plane's public keys `{ "keys": [...] }` (signs checkpoints)
 //   agent-keys.json     `{ "hosts": { "<host>": [<public JWK>, ...] } }` (verifies embedded reports)
-import * as z from "zod";
+import * as z from "../schemas/zod.ts";
 import { hostName } from "../schemas/common.ts";
 import { publicJwk } from "../signing.ts";
 
@@ -19,9 +19,9 @@ export const exportFiles = {
 export const agentKeysFile = z.strictObject({ hosts: z.record(hostName, z.array(publicJwk)) });
 export type AgentKeys = z.output<typeof agentKeysFile>;
 
-export const jwksFile = z.object({ keys: z.array(publicJwk).min(1) });
+export const jwksFile = z.object({ keys: z.array(publicJwk).check(z.minLength(1)) });
 
-export const checkpointLine = z.strictObject({ size: z.number().int().nonnegative(), note: z.string().min(1) });
+export const checkpointLine = z.strictObject({ size: z.number().check(z.int(), z.nonnegative()), note: z.string().check(z.minLength(1)) });
 export type CheckpointLine = z.output<typeof checkpointLine>;
 
 /** What `GET /v1/audit/keys` returns: both key sets an offline verification needs. */

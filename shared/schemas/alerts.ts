@@ -1,6 +1,6 @@
 // Inbound alert webhooks (Alertmanager v4, Grafana unified alerting, Rewind's small generic JSON)
 // and what the alert policy makes of them: normalized signals and recorded decisions.
-import * as z from "zod";
+import * as z from "./zod.ts";
 import { hostName, isoTime } from "./common.ts";
 
 export const alertStatus = z.enum(["firing", "resolved"]);
@@ -8,7 +8,10 @@ export type AlertStatus = z.output<typeof alertStatus>;
 
 const labelSet = z.record(z.string(), z.string());
 /** Vendors send `{}` or omit a label set entirely; both mean "no labels". */
-const optionalLabelSet = labelSet.nullish().transform((value) => value ?? {});
+const optionalLabelSet = z.pipe(
+  z.nullish(labelSet),
+  z.transform((value) => value ?? {}),
+);
 
 // Vendor payloads are loose: both tools add fields across releases, and rejecting a webhook because
 // of a field we never read would drop a real alert. What the policy reads is validated.
@@ -18,24 +21,24 @@ export const alertmanagerAlert = z.looseObject({
   annotations: optionalLabelSet,
   startsAt: isoTime,
   /** "0001-01-01T00:00:00Z" while firing (Go's zero time). */
-  endsAt: isoTime.optional(),
-  generatorURL: z.string().optional(),
+  endsAt: z.optional(isoTime),
+  generatorURL: z.optional(z.string()),
   /** Absent before Alertmanager 0.19; the normalizer then derives one from the labels. */
-  fingerprint: z.string().min(1).optional(),
+  fingerprint: z.optional(z.string().check(z.minLength(1))),
 });
 
 /** https://prometheus.io/docs/alerting/latest/configuration/#webhook_config */
 export const alertmanagerPayload = z.looseObject({
   version: z.literal("4"),
   groupKey: z.string(),
-  truncatedAlerts: z.number().int().nonnegative().optional(),
+  truncatedAlerts: z.optional(z.number().check(z.int(), z.nonnegative())),
   status: alertStatus,
   receiver: z.string(),
   groupLabels: optionalLabelSet,
   commonLabels: optionalLabelSet,
   commonAnnotations: optionalLabelSet,
   externalURL: z.string(),
-  alerts: z.array(alertmanagerAlert).max(1000),
+  alerts: z.array(alertmanagerAlert).check(z.maxLength(1000)),
 });
 export type AlertmanagerPayload = z.output<typeof alertmanagerPayload>;
 
@@ -44,49 +47,49 @@ export const grafanaAlert = z.looseObject({
   labels: labelSet,
   annotations: optionalLabelSet,
   startsAt: isoTime,
-  endsAt: isoTime.optional(),
-  generatorURL: z.string().optional(),
-  fingerprint: z.string().min(1).optional(),
-  silenceURL: z.string().optional(),
-  dashboardURL: z.string().optional(),
-  panelURL: z.string().optional(),
-  imageURL: z.string().optional(),
+  endsAt: z.optional(isoTime),
+  generatorURL: z.optional(z.string()),
+  fingerprint: z.optional(z.string().check(z.minLength(1))),
+  silenceURL: z.optional(z.string()),
+  dashboardURL: z.optional(z.string()),
+  panelURL: z.optional(z.string()),
+  imageURL: z.optional(z.string()),
   /** Query and expression results by refId, e.g. { B: 44.2, C: 1 } (Grafana ≥ 9.1). */
-  values: z.record(z.string(), z.number().nullable()).nullish(),
+  values: z.nullish(z.record(z.string(), z.nullable(z.number()))),
   /** "[ var='B' labels={...} value=14151.33 ]" (every version). */
-  valueString: z.string().optional(),
+  valueString: z.optional(z.string()),
 });
 
 /** https://grafana.com/docs/grafana/latest/alerting/configure-notifications/manage-contact-points/integrations/webhook-notifier/ */
 export const grafanaPayload = z.looseObject({
   receiver: z.string(),
   status: alertStatus,
-  orgId: z.number().int(),
-  alerts: z.array(grafanaAlert).max(1000),
+  orgId: z.number().check(z.int()),
+  alerts: z.array(grafanaAlert).check(z.maxLength(1000)),
   groupLabels: optionalLabelSet,
   commonLabels: optionalLabelSet,
   commonAnnotations: optionalLabelSet,
-  externalURL: z.string().optional(),
-  version: z.string().optional(),
-  groupKey: z.string().optional(),
-  truncatedAlerts: z.number().int().nonnegative().optional(),
-  title: z.string().optional(),
+  externalURL: z.optional(z.string()),
+  version: z.optional(z.string()),
+  groupKey: z.optional(z.string()),
+  truncatedAlerts: z.optional(z.number().check(z.int(), z.nonnegative())),
+  title: z.optional(z.string()),
   /** "alerting" or "ok". */
-  state: z.string().optional(),
-  message: z.string().optional(),
+  state: z.optional(z.string()),
+  message: z.optional(z.string()),
 });
 export type GrafanaPayload = z.output<typeof grafanaPayload>;
 
 /** Rewind's own format, for scripts and monitors that cannot speak the two above. Ours, so strict. */
 export const genericAlert = z.strictObject({
   host: hostName,
-  alert: z.string().min(1).max(200),
+  alert: z.string().check(z.minLength(1), z.maxLength(200)),
   status: alertStatus,
-  severity: z.string().min(1).max(40).optional(),
-  environment: z.string().min(1).max(40).optional(),
-  value: z.number().finite().optional(),
-  startsAt: isoTime.optional(),
-  fingerprint: z.string().min(1).max(128).optional(),
+  severity: z.optional(z.string().check(z.minLength(1), z.maxLength(40))),
+  environment: z.optional(z.string().check(z.minLength(1), z.maxLength(40))),
+  value: z.optional(z.number()),
+  startsAt: z.optional(isoTime),
+  fingerprint: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
 });
 export type GenericAlert = z.output<typeof genericAlert>;
 
@@ -97,17 +100,17 @@ export type AlertSource = z.output<typeof alertSource>;
 export const alertSignal = z.strictObject({
   source: alertSource,
   /** The Rewind host the labels name, or null when none is usable. */
-  host: hostName.nullable(),
+  host: z.nullable(hostName),
   alertname: z.string(),
   status: alertStatus,
-  severity: z.string().optional(),
-  environment: z.string().optional(),
-  fingerprint: z.string().min(1),
+  severity: z.optional(z.string()),
+  environment: z.optional(z.string()),
+  fingerprint: z.string().check(z.minLength(1)),
   /** UTC, millisecond precision, so the same episode from two senders compares equal. */
   startsAt: isoTime,
-  value: z.number().optional(),
-  consecutiveFailures: z.number().int().nonnegative().optional(),
-  summary: z.string().optional(),
+  value: z.optional(z.number()),
+  consecutiveFailures: z.optional(z.number().check(z.int(), z.nonnegative())),
+  summary: z.optional(z.string()),
   labels: labelSet,
 });
 export type AlertSignal = z.output<typeof alertSignal>;
@@ -134,9 +137,9 @@ export const alertDecision = z.strictObject({
   decision: z.enum(["rollback", "none"]),
   code: decisionCode,
   /** One sentence an operator reads in the console and the audit log. */
-  reason: z.string().min(1),
-  host: hostName.nullable(),
+  reason: z.string().check(z.minLength(1)),
+  host: z.nullable(hostName),
   /** fingerprint@startsAt: one alert episode, however many times and by whom it is delivered. */
-  episodeKey: z.string().min(1),
+  episodeKey: z.string().check(z.minLength(1)),
 });
 export type AlertDecision = z.output<typeof alertDecision>;

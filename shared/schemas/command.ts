@@ -1,6 +1,6 @@
 // Commands the control plane signs for one host. A closed set of typed actions, never a shell
 // string: a stolen control plane can at worst ask for a rollback to a backup the host has.
-import * as z from "zod";
+import * as z from "./zod.ts";
 import { epochSeconds, gitCommit, hostName, id, imageId, sha256Hex } from "./common.ts";
 
 export const commandTypes = ["ping", "backup", "rollback", "verify", "cancel", "key-update"] as const;
@@ -11,21 +11,21 @@ export const pingAction = z.strictObject({ type: z.literal("ping") });
 export const backupAction = z.strictObject({
   type: z.literal("backup"),
   /** Also copy the archives to the off-site S3 bucket configured on the agent. */
-  offsite: z.boolean().optional(),
+  offsite: z.optional(z.boolean()),
 });
 export const rollbackAction = z.strictObject({
   type: z.literal("rollback"),
   rollbackId: id,
   /** Backup to restore; absent means the host's newest verified backup. */
-  backupId: id.optional(),
+  backupId: z.optional(id),
   /**
    * SHA-256 of the host-signed manifest the control plane stored for `backupId` (shared
    * manifestSha256). A manifest fetched back from the off-site bucket is used only if it matches.
    */
-  manifestSha256: sha256Hex.optional(),
+  manifestSha256: z.optional(sha256Hex),
   /** `code-only` reverts commit and images without touching data (the seed's emergency path). */
-  mode: z.enum(["full", "code-only"]).default("full"),
-  reason: z.string().min(1).max(500),
+  mode: z._default(z.enum(["full", "code-only"]), "full"),
+  reason: z.string().check(z.minLength(1), z.maxLength(500)),
 });
 export const verifyAction = z.strictObject({ type: z.literal("verify") });
 export const cancelAction = z.strictObject({
@@ -38,8 +38,8 @@ export const cancelAction = z.strictObject({
 export const pinnedKey = z.strictObject({
   kty: z.literal("OKP"),
   crv: z.literal("Ed25519"),
-  x: z.string().regex(/^[A-Za-z0-9_-]{43}$/, "must be a base64url Ed25519 public key"),
-  kid: z.string().min(1).max(64),
+  x: z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/, "must be a base64url Ed25519 public key")),
+  kid: z.string().check(z.minLength(1), z.maxLength(64)),
 });
 export type PinnedKey = z.output<typeof pinnedKey>;
 /**
@@ -48,7 +48,7 @@ export type PinnedKey = z.output<typeof pinnedKey>;
  */
 export const keyUpdateAction = z.strictObject({
   type: z.literal("key-update"),
-  keys: z.array(pinnedKey).min(1).max(8),
+  keys: z.array(pinnedKey).check(z.minLength(1), z.maxLength(8)),
 });
 
 export const commandAction = z.discriminatedUnion("type", [pingAction, backupAction, rollbackAction, verifyAction, cancelAction, keyUpdateAction]);
@@ -56,9 +56,9 @@ export type CommandAction = z.output<typeof commandAction>;
 
 /** The state a decision was made on: the agent refuses the command if the host has moved on. */
 export const preconditions = z.strictObject({
-  commit: gitCommit.optional(),
+  commit: z.optional(gitCommit),
   /** service name → running image id */
-  images: z.record(z.string().min(1), imageId).optional(),
+  images: z.optional(z.record(z.string().check(z.minLength(1)), imageId)),
 });
 export type Preconditions = z.output<typeof preconditions>;
 
@@ -70,11 +70,11 @@ export const commandClaims = z.strictObject({
   iss: z.literal("rewind-control-plane"),
   aud: hostName,
   jti: id,
-  nonce: z.string().min(16).max(128),
+  nonce: z.string().check(z.minLength(16), z.maxLength(128)),
   iat: epochSeconds,
   exp: epochSeconds,
   action: commandAction,
-  pre: preconditions.optional(),
+  pre: z.optional(preconditions),
 });
 export type CommandClaims = z.output<typeof commandClaims>;
 

@@ -1,47 +1,47 @@
 // The backup manifest: what a pre-deployment backup holds, written beside the archives on the host
 // and sent up (signed) to the control plane, which stores it in S3 and indexes it.
-import * as z from "zod";
+import * as z from "./zod.ts";
 import { gitCommit, hostName, id, imageId, isoTime, sha256Hex } from "./common.ts";
 
 /**
  * A path inside the backup directory: relative, no `..` segment, no backslash or NUL. The agent
  * writes files there as root, and a manifest may come back from an off-site bucket.
  */
-export const backupRelativePath = z
-  .string()
-  .min(1)
-  .max(255)
-  .refine(
+export const backupRelativePath = z.string().check(
+  z.minLength(1),
+  z.maxLength(255),
+  z.refine(
     (value) => !value.startsWith("/") && !/[\\\0]/.test(value) && value.split("/").every((segment) => segment !== ".." && segment !== "." && segment !== ""),
     "must be a relative path inside the backup directory (no leading '/', no '.' or '..' segment, no backslash)",
-  );
+  ),
+);
 
 export const backupFile = z.strictObject({
   /** Path relative to the backup directory. */
   path: backupRelativePath,
-  bytes: z.number().int().nonnegative(),
+  bytes: z.number().check(z.int(), z.nonnegative()),
   sha256: sha256Hex,
   /**
    * A gzip archive's decompressed size, counted by the agent as it wrote the file (or read it whole,
    * checking its gzip and dump trailer). With the sha256 it spares a rollback's preflight a second
    * decompression: bytes equal to those proven whole are whole. Absent in older manifests.
    */
-  unpackedBytes: z.number().int().nonnegative().optional(),
+  unpackedBytes: z.optional(z.number().check(z.int(), z.nonnegative())),
 });
 
 export const serviceImage = z.strictObject({
-  service: z.string().min(1),
+  service: z.string().check(z.minLength(1)),
   imageId,
   /** The tag Rewind put on the image so `docker image prune` keeps it. */
-  keepTag: z.string().min(1).optional(),
+  keepTag: z.optional(z.string().check(z.minLength(1))),
   /** Reference the service was started from (e.g. app/backend:1.4), kept for rebuild fallbacks. */
-  imageRef: z.string().min(1).optional(),
+  imageRef: z.optional(z.string().check(z.minLength(1))),
 });
 
 export const tableCount = z.strictObject({
-  schema: z.string().min(1),
-  table: z.string().min(1),
-  rows: z.number().int().nonnegative(),
+  schema: z.string().check(z.minLength(1)),
+  table: z.string().check(z.minLength(1)),
+  rows: z.number().check(z.int(), z.nonnegative()),
 });
 
 /**
@@ -54,36 +54,36 @@ export type BackupOrigin = z.output<typeof backupOrigin>;
 export const backupManifest = z.strictObject({
   version: z.literal(1),
   /** Absent in manifests written before origins existed: those are all Rewind's. */
-  origin: backupOrigin.optional(),
+  origin: z.optional(backupOrigin),
   backupId: id,
   host: hostName,
-  composeProject: z.string().min(1),
+  composeProject: z.string().check(z.minLength(1)),
   /** The seed's DEPLOYMENT_TIMESTAMP, e.g. 20241130_143022. */
-  timestamp: z.string().regex(/^\d{8}_\d{6}$/),
+  timestamp: z.string().check(z.regex(/^\d{8}_\d{6}$/)),
   createdAt: isoTime,
-  git: z.strictObject({ commit: gitCommit, branch: z.string().min(1) }),
+  git: z.strictObject({ commit: gitCommit, branch: z.string().check(z.minLength(1)) }),
   services: z.array(serviceImage),
   /**
    * Each container's configuration as it ran (create spec, running or exited), kept on the host in
    * this file (it holds env values): only its size and sha256 travel. Absent in older backups.
    */
-  containers: backupFile.optional(),
-  database: z
-    .strictObject({
-      name: z.string().min(1),
+  containers: z.optional(backupFile),
+  database: z.optional(
+    z.strictObject({
+      name: z.string().check(z.minLength(1)),
       format: z.enum(["plain-gzip", "custom", "directory"]),
       file: backupFile,
       tables: z.array(tableCount),
-    })
-    .optional(),
-  minio: z
-    .strictObject({
-      volume: z.string().min(1),
+    }),
+  ),
+  minio: z.optional(
+    z.strictObject({
+      volume: z.string().check(z.minLength(1)),
       file: backupFile,
-      buckets: z.array(z.string().min(1)),
-    })
-    .optional(),
-  agentVersion: z.string().min(1),
+      buckets: z.array(z.string().check(z.minLength(1))),
+    }),
+  ),
+  agentVersion: z.string().check(z.minLength(1)),
 });
 
 export type BackupFile = z.output<typeof backupFile>;
@@ -101,14 +101,16 @@ export const originOf = (manifest: Pick<BackupManifest, "origin">): BackupOrigin
  */
 export const lastDeploymentBackup = z
   .strictObject({
-    DEPLOYMENT_TIMESTAMP: z.string().regex(/^\d{8}_\d{6}$/, "must look like 20241130_143022"),
-    BACKUP_DIR: z.string().min(1),
-    DB_BACKUP_FILE: z.string().default(""),
-    MINIO_BACKUP_FILE: z.string().default(""),
+    DEPLOYMENT_TIMESTAMP: z.string().check(z.regex(/^\d{8}_\d{6}$/, "must look like 20241130_143022")),
+    BACKUP_DIR: z.string().check(z.minLength(1)),
+    DB_BACKUP_FILE: z._default(z.string(), ""),
+    MINIO_BACKUP_FILE: z._default(z.string(), ""),
     GIT_COMMIT: gitCommit,
-    GIT_BRANCH: z.string().min(1),
+    GIT_BRANCH: z.string().check(z.minLength(1)),
   })
-  .refine((file) => file.DB_BACKUP_FILE !== "" || file.MINIO_BACKUP_FILE !== "", {
-    message: "names neither a DB_BACKUP_FILE nor a MINIO_BACKUP_FILE",
-  });
+  .check(
+    z.refine((file) => file.DB_BACKUP_FILE !== "" || file.MINIO_BACKUP_FILE !== "", {
+      message: "names neither a DB_BACKUP_FILE nor a MINIO_BACKUP_FILE",
+    }),
+  );
 export type LastDeploymentBackup = z.output<typeof lastDeploymentBackup>;

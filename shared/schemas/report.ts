@@ -1,6 +1,6 @@
 // What an agent says about its work. Every report travels as a JWT signed by the agent's own key,
 // so the audit log can carry the host's statement verifiable with the host's public key alone.
-import * as z from "zod";
+import * as z from "./zod.ts";
 import { epochSeconds, gitCommit, hostName, id, imageId } from "./common.ts";
 import { backupManifest } from "./manifest.ts";
 import { reportedStepId, stepState } from "./rollback.ts";
@@ -22,42 +22,42 @@ export const ackReport = z.strictObject({ kind: z.literal("ack"), commandId: id 
 export const rejectedReport = z.strictObject({
   kind: z.literal("rejected"),
   /** Absent when the frame was too broken to read an id from. */
-  commandId: id.optional(),
+  commandId: z.optional(id),
   code: rejectionCode,
-  reason: z.string().min(1).max(1000),
+  reason: z.string().check(z.minLength(1), z.maxLength(1000)),
 });
 export const progressReport = z.strictObject({
   kind: z.literal("progress"),
   commandId: id,
-  rollbackId: id.optional(),
+  rollbackId: z.optional(id),
   step: reportedStepId,
   state: stepState,
-  startedAt: z.iso.datetime({ offset: true }).optional(),
-  durationMs: z.number().int().nonnegative().optional(),
-  message: z.string().max(2000).optional(),
-  excerpt: z.string().max(8000).optional(),
+  startedAt: z.optional(z.iso.datetime({ offset: true })),
+  durationMs: z.optional(z.number().check(z.int(), z.nonnegative())),
+  message: z.optional(z.string().check(z.maxLength(2000))),
+  excerpt: z.optional(z.string().check(z.maxLength(8000))),
   /**
    * How long the agent may stay silent from this report on: the running step's own timeout (after a
    * step ended: what runs until the next report) and its watch window, both from its configuration.
    * The control plane's lost deadline is this report + both; absent (older agents), its own settings.
    */
-  bound: z.strictObject({ stepSeconds: z.number().int().positive(), watchSeconds: z.number().int().nonnegative() }).optional(),
+  bound: z.optional(z.strictObject({ stepSeconds: z.number().check(z.int(), z.positive()), watchSeconds: z.number().check(z.int(), z.nonnegative()) })),
 });
 export const resultReport = z.strictObject({
   kind: z.literal("result"),
   commandId: id,
   ok: z.boolean(),
   /** Stable error code when !ok. */
-  code: z.string().optional(),
-  message: z.string().max(4000).optional(),
+  code: z.optional(z.string()),
+  message: z.optional(z.string().check(z.maxLength(4000))),
   /** Action-specific outcome (e.g. pong time, backup id, rollback timeline). */
-  output: z.record(z.string(), z.unknown()).optional(),
+  output: z.optional(z.record(z.string(), z.unknown())),
 });
 export const manifestReport = z.strictObject({ kind: z.literal("manifest"), manifest: backupManifest });
 export const stateReport = z.strictObject({
   kind: z.literal("state"),
-  commit: gitCommit.optional(),
-  images: z.record(z.string().min(1), imageId).optional(),
+  commit: z.optional(gitCommit),
+  images: z.optional(z.record(z.string().check(z.minLength(1)), imageId)),
 });
 
 export const report = z.discriminatedUnion("kind", [ackReport, rejectedReport, progressReport, resultReport, manifestReport, stateReport]);
@@ -80,6 +80,6 @@ export const connectClaims = z.strictObject({
   jti: id,
   iat: epochSeconds,
   exp: epochSeconds,
-  agentVersion: z.string().min(1).max(64),
+  agentVersion: z.string().check(z.minLength(1), z.maxLength(64)),
 });
 export type ConnectClaims = z.output<typeof connectClaims>;

@@ -1,5 +1,5 @@
 // The rollback's vocabulary: step ids in the order the engine runs them, and their states.
-import * as z from "zod";
+import * as z from "./zod.ts";
 import { type RollbackState, rollbackStates, rollbackStepIds } from "./rollback-states.ts";
 
 export { rollbackStepIds };

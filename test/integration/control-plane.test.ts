@@ -76,6 +76,9 @@ describe("authentication, roles and validation", () => {
     expect(badHost.error.details?.field).toBe("host");
     const badRole = await expectError(await post("/v1/tokens", { role: "admin", label: "x" }), 400, "BAD_REQUEST");
     expect(badRole.error.details?.field).toBe("role");
+    // In zod's words (the Worker's schemas are zod/mini, which says only "Invalid input" unless given them).
+    const blankLabel = await expectError(await post("/v1/tokens", { role: "viewer", label: "   " }), 400, "BAD_REQUEST");
+    expect(blankLabel.error.message).toBe("token request is invalid: label: Too small: expected string to have >=1 characters");
     await expectError(await world.api("/v1/tokens", { method: "POST", body: "{not json" }), 400, "BAD_REQUEST");
     await expectError(await post("/v1/tokens", { role: "viewer", label: "x".repeat(200_000) }), 413, "PAYLOAD_TOO_LARGE");
   });

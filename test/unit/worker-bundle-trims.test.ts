@@ -1,6 +1,6 @@
 // The Worker bundle's AWS SDK rewrites must change nothing the SDK computes: the schema modules,
 // built with and without them, export equal schemas; only unused operations leave the bundle.
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { workerBuildOptions } from "../../scripts/build-worker.ts";
 import { isPgEnum, PrimaryKeyBuilder } from "../../control-plane/src/db/no-pg-core.ts";
 import { EventStreamSerde, eventStreamSerdeProvider, resolveEventStreamSerdeConfig } from "../../control-plane/src/storage/no-event-streams.ts";
-import { awsSdkTrims, inlineSchemaKeys, throwingModule, versionOnly } from "../../scripts/worker-bundle-trims.ts";
+import { awsSdkTrims, inlineSchemaKeys, versionOnly } from "../../scripts/worker-bundle-trims.ts";
 
 const require = createRequire(import.meta.url);
 let dir: string;
@@ -90,17 +90,6 @@ describe("the Worker bundle's AWS SDK trims", () => {
     expect(() => config.eventStreamMarshaller.serialize({}, {})).toThrow(leftOut);
     expect(() => config.eventStreamMarshaller.deserialize({}, {})).toThrow(leftOut);
     expect(() => new EventStreamSerde()).toThrow(leftOut);
-  });
-
-  it("stand in for zod's JSON Schema conversion with functions that each fail, naming themselves", async () => {
-    const file = path.join(dir, "throwing.mjs");
-    await writeFile(file, throwingModule(["toJSONSchema", "process"], "zod's JSON Schema conversion"));
-    const stub = (await import(pathToFileURL(file).href)) as Record<string, () => unknown>;
-    expect(Object.keys(stub).sort()).toEqual(["process", "toJSONSchema"]);
-    expect(() => stub.toJSONSchema?.()).toThrow(
-      "zod's JSON Schema conversion is left out of the Rewind Worker bundle (scripts/worker-bundle-trims.ts): toJSONSchema",
-    );
-    expect(() => stub.process?.()).toThrow(/: process$/);
   });
 
   it("stand in for drizzle's Postgres checks with ones that answer as the real ones do", () => {

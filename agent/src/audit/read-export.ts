@@ -44,14 +44,14 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-function parseJson<S extends z.ZodType>(schema: S, text: string, what: string): z.output<S> {
+function parseJson<S extends z.core.$ZodType>(schema: S, text: string, what: string): z.output<S> {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
     throw unusable(`${what} is not JSON`, error);
   }
-  const parsed = schema.safeParse(json);
+  const parsed = z.safeParse(schema, json);
   if (!parsed.success) throw unusable(`${what} is not valid: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }
@@ -65,7 +65,20 @@ export async function loadLogKeys(source: string): Promise<PublicJwk[]> {
   } else {
     text = await readText(source, "key file");
   }
-  return parseJson(z.union([jwksFile.transform((jwks) => jwks.keys), publicJwk.transform((key) => [key])]), text, `key ${source}`);
+  return parseJson(
+    z.union([
+      z.pipe(
+        jwksFile,
+        z.transform((jwks) => jwks.keys),
+      ),
+      z.pipe(
+        publicJwk,
+        z.transform((key) => [key]),
+      ),
+    ]),
+    text,
+    `key ${source}`,
+  );
 }
 
 async function optionalFile(explicit: string | undefined, fallback: string, what: string): Promise<string | undefined> {

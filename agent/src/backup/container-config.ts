@@ -25,7 +25,7 @@ export const recordedContainer = z.strictObject({
   service: z.string().min(1),
   imageId,
   imageRef: z.string().min(1),
-  refImageId: imageId.optional(),
+  refImageId: z.optional(imageId),
   /** false: it had exited (a one-shot job): a rollback creates it again but does not run it. */
   running: z.boolean(),
   create: z.record(z.string(), z.unknown()),

@@ -51,7 +51,7 @@ export function parseDownFrame(data: string, limit: number = maxFrameBytes): Fra
   const parsed = downFrame.safeParse(json);
   if (!parsed.success) {
     const t = typeof json === "object" && json !== null ? (json as { t?: unknown }).t : undefined;
-    const known = downFrame.options.map((option) => option.shape.t.value as string);
+    const known = downFrame.def.options.map((option) => option.shape.t.def.values[0] as string);
     const what = typeof t === "string" && !known.includes(t) ? `unknown frame type '${t}'` : "frame";
     return reject("MALFORMED", `${what} refused: ${describeIssues(parsed.error)}`, peekCommandId(data));
   }

@@ -23,7 +23,7 @@ export const loadedBackup = z.strictObject({
       file: z.string().min(1),
       /** pg_dump's format; absent means the seed's gzipped plain SQL. */
       format: z.enum(["plain-gzip", "custom", "directory"]).optional(),
-      sha256: sha256Hex.optional(),
+      sha256: z.optional(sha256Hex),
       bytes: z.number().int().nonnegative().optional(),
       unpackedBytes: z.number().int().nonnegative().optional(),
       tables: z.array(tableCount).optional(),
@@ -32,7 +32,7 @@ export const loadedBackup = z.strictObject({
   minio: z
     .strictObject({
       file: z.string().min(1),
-      sha256: sha256Hex.optional(),
+      sha256: z.optional(sha256Hex),
       bytes: z.number().int().nonnegative().optional(),
       unpackedBytes: z.number().int().nonnegative().optional(),
       buckets: z.array(z.string().min(1)),

@@ -7,7 +7,7 @@ export const backupSelector = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("manifest"), dir: z.string().min(1) }),
   z.strictObject({ kind: z.literal("last") }),
   /** `manifestSha256`: what a manifest fetched back from the off-site copy must hash to (signed command). */
-  z.strictObject({ kind: z.literal("id"), backupId: id, manifestSha256: sha256Hex.optional() }),
+  z.strictObject({ kind: z.literal("id"), backupId: id, manifestSha256: z.optional(sha256Hex) }),
 ]);
 export type BackupSelector = z.output<typeof backupSelector>;
 
@@ -18,8 +18,8 @@ export const rollbackRequest = z.strictObject({
   reason: z.string().min(1).max(500),
   dryRun: z.boolean().optional(),
   /** Code-only: the commit to return to instead of the backup's. */
-  commit: gitCommit.optional(),
+  commit: z.optional(gitCommit),
   /** The signed command that asked for it, if any: a run resumed after a restart reports as that command. */
-  commandId: id.optional(),
+  commandId: z.optional(id),
 });
 export type RollbackRequest = z.output<typeof rollbackRequest>;

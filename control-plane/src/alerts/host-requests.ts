@@ -4,7 +4,7 @@
 // A host whose agent is not connected gets UNAVAILABLE: nobody would run it, so it rolls back locally.
 import { eq, lt } from "drizzle-orm";
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "../../../shared/schemas/zod.ts";
 import { isRewindError, RewindError } from "../../../shared/errors.ts";
 import { hostName } from "../../../shared/schemas/common.ts";
 import { publicJwk, unverifiedIssuer, verifyHostRequest } from "../../../shared/signing.ts";
@@ -17,7 +17,7 @@ import { readBody } from "../http/body.ts";
 import { requestRollback } from "../rollbacks/worker/request.ts";
 import { hostRequestTokens } from "./schema.ts";
 
-const body = z.strictObject({ jws: z.string().min(1) });
+const body = z.strictObject({ jws: z.string().check(z.minLength(1)) });
 
 export const hostRequestRoutes = new Hono<AppEnv>().post("/", async (c) => {
   const token = (await readBody(c, body, "host request")).jws;

@@ -4,7 +4,7 @@
 // acting that lets automatic rollbacks of a host resume after the streak limit.
 import type { Context } from "hono";
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "../../../shared/schemas/zod.ts";
 import { RewindError } from "../../../shared/errors.ts";
 import type { AlertSignal } from "../../../shared/schemas/alerts.ts";
 import { hostName } from "../../../shared/schemas/common.ts";
@@ -37,9 +37,9 @@ function webhook(normalize: (body: unknown, receivedAt: Date) => AlertSignal[]) 
 }
 
 const listQuery = z.strictObject({
-  host: hostName.optional(),
-  decision: z.enum(["rollback", "none"]).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(200),
+  host: z.optional(hostName),
+  decision: z.optional(z.enum(["rollback", "none"])),
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(1000)), 200),
 });
 
 function view(row: DecisionRow) {
@@ -61,7 +61,7 @@ function view(row: DecisionRow) {
   };
 }
 
-const resetBody = z.strictObject({ reason: z.string().min(1).max(500) });
+const resetBody = z.strictObject({ reason: z.string().check(z.minLength(1), z.maxLength(500)) });
 
 export const alertRoutes = new Hono<AppEnv>()
   .post("/alertmanager", requireRole("alert-source"), webhook(signalsFromAlertmanager))

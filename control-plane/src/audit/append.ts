@@ -4,10 +4,11 @@
 // host that signed it; the offline verifier checks that JWS with that host's key alone.
 import { RewindError } from "../../../shared/errors.ts";
 import { type AuditEntry, auditEntry, type NewAuditEntry } from "../../../shared/schemas/audit.ts";
+import * as z from "../../../shared/schemas/zod.ts";
 import { describeIssues } from "../../../shared/schemas/zod-error.ts";
 import type { Env } from "../env.ts";
 
-const newEntry = auditEntry.omit({ seq: true, time: true });
+const newEntry = z.omit(auditEntry, { seq: true, time: true });
 
 export async function appendAudit(env: Pick<Env, "AUDIT">, entry: NewAuditEntry): Promise<AuditEntry> {
   const checked = newEntry.safeParse(entry);

@@ -2,7 +2,7 @@
 // signed checkpoints, RFC 9162 inclusion and consistency proofs (hashes in hex), and the public keys
 // an offline verification needs.
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "../../../shared/schemas/zod.ts";
 import { consistencyProof, inclusionProof, rootOf, toHex } from "../../../shared/audit/merkle.ts";
 import type { AuditKeysResponse } from "../../../shared/audit/export.ts";
 import { toNdjson } from "../../../shared/audit/export.ts";
@@ -18,10 +18,10 @@ import { hostKeyHistory } from "./key-history.ts";
 import { checkpointAt, checkpointPage, enrollmentEntries, entryPage, latestCheckpoint, leafHashes, treeSize } from "./store.ts";
 
 const maxPage = 10_000;
-const count = z.coerce.number().int().nonnegative();
-const page = z.object({ from: count.default(0), limit: z.coerce.number().int().min(1).max(maxPage).default(1000) });
-const inclusionQuery = z.object({ index: count, size: z.coerce.number().int().min(1) });
-const consistencyQuery = z.object({ from: z.coerce.number().int().min(1), to: z.coerce.number().int().min(1) });
+const count = z.coerce.number().check(z.int(), z.nonnegative());
+const page = z.object({ from: z._default(count, 0), limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(maxPage)), 1000) });
+const inclusionQuery = z.object({ index: count, size: z.coerce.number().check(z.int(), z.gte(1)) });
+const consistencyQuery = z.object({ from: z.coerce.number().check(z.int(), z.gte(1)), to: z.coerce.number().check(z.int(), z.gte(1)) });
 
 const ndjson = { "content-type": "application/x-ndjson; charset=utf-8", "cache-control": "no-store" };
 

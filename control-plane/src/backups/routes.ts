@@ -2,7 +2,7 @@
 // stored (read back from object storage). PUT /v1/hosts/:host/settings (admin): approval rules.
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "../../../shared/schemas/zod.ts";
 import { RewindError } from "../../../shared/errors.ts";
 import type { BackupSummary } from "../../../shared/schemas/api.ts";
 import { hostName, id as idSchema } from "../../../shared/schemas/common.ts";
@@ -22,14 +22,9 @@ import { getObject } from "./object-store.ts";
 const settingsBody = z.strictObject({
   requireApproval: z.boolean(),
   /** Distinct operators, other than the requester, who must approve. */
-  approvals: z.number().int().min(1).max(5).optional(),
+  approvals: z.optional(z.number().check(z.int(), z.gte(1), z.lte(5))),
   /** How long a request waits for its approvals; 15 minutes unless set. */
-  approvalWindowSeconds: z
-    .number()
-    .int()
-    .min(1)
-    .max(24 * 3600)
-    .optional(),
+  approvalWindowSeconds: z.optional(z.number().check(z.int(), z.gte(1), z.lte(24 * 3600))),
 });
 
 /** One backup as the list answers it (shared/schemas/api.ts), plus where it is stored. */

@@ -1,16 +1,16 @@
 // How the Worker hands a verified agent connection to the host's Durable Object: the facts it
 // verified travel as request headers (the DO trusts them because only the Worker can reach it).
-import * as z from "zod";
+import * as z from "../../../shared/schemas/zod.ts";
 import { hostName } from "../../../shared/schemas/common.ts";
 import { publicJwk } from "../../../shared/signing.ts";
 
 export const handoff = z.strictObject({
   host: hostName,
-  agentVersion: z.string().min(1),
+  agentVersion: z.string().check(z.minLength(1)),
   key: publicJwk,
   /** The connect token's id and expiry (epoch seconds): each token opens one socket. */
-  jti: z.string().min(1),
-  exp: z.number().int(),
+  jti: z.string().check(z.minLength(1)),
+  exp: z.number().check(z.int()),
 });
 export type Handoff = z.output<typeof handoff>;
 

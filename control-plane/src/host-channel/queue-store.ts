@@ -2,7 +2,7 @@
 // command's JWS and state (D1 holds a mirror for queries). Also remembers report ids and connect-token
 // ids already seen, so retransmits are idempotent and a connect token works once.
 import { asc, eq, inArray, lt, sql } from "drizzle-orm";
-import * as z from "zod";
+import * as z from "../../../shared/schemas/zod.ts";
 import { type CommandState, commandState, terminalCommandStates } from "../../../shared/schemas/command.ts";
 import { parseOrThrow } from "../../../shared/schemas/zod-error.ts";
 import type { DurableSqlite } from "../durable-sqlite.ts";
@@ -16,12 +16,12 @@ const commandRow = z.object({
   createdAt: z.number(),
   expiresAt: z.number(),
   updatedAt: z.number(),
-  deliveredAt: z.number().nullable(),
+  deliveredAt: z.nullable(z.number()),
   deliveries: z.number(),
-  acknowledgedAt: z.number().nullable(),
-  finishedAt: z.number().nullable(),
+  acknowledgedAt: z.nullable(z.number()),
+  finishedAt: z.nullable(z.number()),
   /** JSON of the result or rejection report, once there is one. */
-  outcome: z.string().nullable(),
+  outcome: z.nullable(z.string()),
 });
 export type QueuedCommand = z.output<typeof commandRow>;
 

@@ -2,7 +2,7 @@
 // zod schema (400 naming the first bad field).
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type * as z from "zod";
+import type * as z from "../../../shared/schemas/zod.ts";
 import { RewindError } from "../../../shared/errors.ts";
 import { parseOrThrow } from "../../../shared/schemas/zod-error.ts";
 
@@ -16,7 +16,7 @@ export const limitBody = bodyLimit({
   },
 });
 
-export async function readBody<S extends z.ZodType>(c: Context, schema: S, what: string): Promise<z.output<S>> {
+export async function readBody<S extends z.core.$ZodType>(c: Context, schema: S, what: string): Promise<z.output<S>> {
   let json: unknown;
   try {
     json = await c.req.json();

@@ -1,7 +1,7 @@
 // A host's side of a key rotation: the key-update command that hands its agent the published keys it
 // does not pin yet (sent when it connects, and for every host on POST /v1/signing-keys/rollout), and
 // the agent's signed answer, which records what it pins now and may promote the new key.
-import * as z from "zod";
+import * as z from "../../../shared/schemas/zod.ts";
 import type { CommandAction } from "../../../shared/schemas/command.ts";
 import type { Report } from "../../../shared/schemas/report.ts";
 import { loadConfig } from "../config.ts";
@@ -18,7 +18,7 @@ export async function keyUpdateFor(env: Env, host: string): Promise<CommandActio
   return { type: "key-update", keys: keys.filter((key) => key.kid !== undefined && missing.has(key.kid)).map(pinnedKeyOf) };
 }
 
-const keyUpdateOutput = z.object({ pinnedKeys: z.array(z.string().min(1).max(64)).max(64) });
+const keyUpdateOutput = z.object({ pinnedKeys: z.array(z.string().check(z.minLength(1), z.maxLength(64))).check(z.maxLength(64)) });
 
 /** A result report: when it answers a key-update (its output names the pinned keys), record them. */
 export async function onKeyUpdateResult(env: Env, host: string, report: Report): Promise<void> {

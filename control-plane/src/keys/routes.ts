@@ -4,7 +4,7 @@
 // /v1/signing-keys/:kid/promote (admin): let a key sign although some online agent has not pinned it
 // (`force`, audited); keys every online agent pins are promoted without it.
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "../../../shared/schemas/zod.ts";
 import { RewindError } from "../../../shared/errors.ts";
 import { requireRole } from "../auth/middleware.ts";
 import { readers } from "../auth/roles.ts";
@@ -15,8 +15,8 @@ import { readBody } from "../http/body.ts";
 import { keyStatus, promote, promoteWhereReady } from "./store.ts";
 
 const promoteBody = z.strictObject({
-  force: z.boolean().default(false),
-  reason: z.string().min(1).max(500).optional(),
+  force: z._default(z.boolean(), false),
+  reason: z.optional(z.string().check(z.minLength(1), z.maxLength(500))),
 });
 
 export const signingKeyRoutes = new Hono<AppEnv>()

@@ -1,13 +1,13 @@
 // How often and how patiently a notification is retried: validated data and a pure delay table,
 // so the publisher's loop holds no numbers of its own.
-import * as z from "zod";
+import * as z from "../../../shared/schemas/zod.ts";
 import { parseOrThrow } from "../../../shared/schemas/zod-error.ts";
 
 export const retryPolicy = z.strictObject({
   /** Total tries, the first included. */
-  attempts: z.number().int().min(1).max(10).default(4),
-  initialDelayMs: z.number().int().nonnegative().default(250),
-  maxDelayMs: z.number().int().nonnegative().default(4000),
+  attempts: z._default(z.number().check(z.int(), z.gte(1), z.lte(10)), 4),
+  initialDelayMs: z._default(z.number().check(z.int(), z.nonnegative()), 250),
+  maxDelayMs: z._default(z.number().check(z.int(), z.nonnegative()), 4000),
 });
 export type RetryPolicy = Readonly<z.output<typeof retryPolicy>>;
 

@@ -1,13 +1,13 @@
 // Which hosts need a person: an agent offline longer than a threshold, a newest backup older than
 // one. Pure: the caller (a cron trigger or alarm) passes the fleet snapshot and what was already
 // told, and gets the events to notify plus the new memory, so each condition pages once, not every tick.
-import * as z from "zod";
+import * as z from "../../../shared/schemas/zod.ts";
 import { parseOrThrow } from "../../../shared/schemas/zod-error.ts";
 import type { NotifyEvent } from "./events.ts";
 
 export const watchThresholds = z.strictObject({
-  agentOfflineMinutes: z.number().positive().default(10),
-  backupMaxAgeHours: z.number().positive().default(24),
+  agentOfflineMinutes: z._default(z.number().check(z.positive()), 10),
+  backupMaxAgeHours: z._default(z.number().check(z.positive()), 24),
 });
 export type WatchThresholds = Readonly<z.output<typeof watchThresholds>>;
 

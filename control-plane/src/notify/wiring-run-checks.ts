@@ -3,7 +3,7 @@
 // POST /v1/notifications/checks (admin), which runs them now.
 import { eq, sql } from "drizzle-orm";
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "../../../shared/schemas/zod.ts";
 import { RewindError } from "../../../shared/errors.ts";
 import { notificationMarks } from "../alerts/schema.ts";
 import { requireRole } from "../auth/middleware.ts";
@@ -20,16 +20,8 @@ export interface ChecksEnv extends Env {
 }
 
 const thresholdSchema = z.strictObject({
-  agentOfflineMinutes: z.coerce
-    .number()
-    .positive()
-    .max(7 * 24 * 60)
-    .default(15),
-  backupStaleHours: z.coerce
-    .number()
-    .positive()
-    .max(365 * 24)
-    .default(48),
+  agentOfflineMinutes: z._default(z.coerce.number().check(z.positive(), z.lte(7 * 24 * 60)), 15),
+  backupStaleHours: z._default(z.coerce.number().check(z.positive(), z.lte(365 * 24)), 48),
 });
 
 export function checkThresholds(env: ChecksEnv): CheckThresholds {

@@ -1,7 +1,7 @@
 // The facts the policy remembers between deliveries, as plain data the caller stores (D1 / Durable
 // Object) and passes back in: in-flight hosts, streaks, fleet trips, decided episodes. Every
 // transition returns a new state; nothing here does I/O or reads the clock.
-import * as z from "zod";
+import * as z from "../../../shared/schemas/zod.ts";
 import type { AlertDecision } from "../../../shared/schemas/alerts.ts";
 import { hostName, isoTime } from "../../../shared/schemas/common.ts";
 import type { AlertPolicyConfig } from "./config.ts";
@@ -12,9 +12,9 @@ export const policyState = z.strictObject({
   hosts: z.record(
     hostName,
     z.strictObject({
-      lastAutomaticAt: isoTime.optional(),
+      lastAutomaticAt: z.optional(isoTime),
       /** Automatic rollbacks in a row since a person last acted on this host. */
-      streak: z.number().int().nonnegative(),
+      streak: z.number().check(z.int(), z.nonnegative()),
     }),
   ),
   /** Automatic rollbacks across the fleet, oldest first, for the breaker. */

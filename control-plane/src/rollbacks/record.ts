@@ -3,7 +3,7 @@
 // Layout of rollbacks/: worker/ runs in the Worker (routes, reads from D1, the request entry point),
 // durable-object/ only inside the host's HostChannel (desk, store, lifecycle decisions); this file and
 // rpc-outcome.ts are the contract between the two sides.
-import * as z from "zod";
+import * as z from "../../../shared/schemas/zod.ts";
 import { type AuditActor, auditActor } from "../../../shared/schemas/audit.ts";
 import { preconditions } from "../../../shared/schemas/command.ts";
 import { rollbackState } from "../../../shared/schemas/rollback.ts";
@@ -16,7 +16,7 @@ export const lockedWait = z.object({
   /** Why the host refused, in the agent's words. */
   reason: z.string(),
   /** The next try, unless the host reports a command finished earlier; absent while a resent command is out. */
-  retryAt: z.number().optional(),
+  retryAt: z.optional(z.number()),
   /** The first command's expiry: no command of this rollback is valid after it. */
   validUntil: z.number(),
   attempts: z.number(),
@@ -33,26 +33,26 @@ export const rollbackRecord = z.object({
   state: rollbackState,
   requestedBy: auditActor,
   automatic: z.boolean(),
-  source: z.string().optional(),
+  source: z.optional(z.string()),
   /** The host's reported state when it was requested, signed into its command as `pre`. */
-  pre: preconditions.optional(),
+  pre: z.optional(preconditions),
   /** The signed `rollback` command, once queued. */
-  commandId: z.string().optional(),
+  commandId: z.optional(z.string()),
   approvalsRequired: z.number(),
   approvals: z.array(approval),
   /** A request waiting for approval expires at this time. */
-  expiresAt: z.number().optional(),
+  expiresAt: z.optional(z.number()),
   /** The agent reported the stop-services step started: cancelling can no longer help. */
   servicesStopped: z.boolean(),
-  lockedWait: lockedWait.optional(),
+  lockedWait: z.optional(lockedWait),
   /** The signed `cancel` command sent to the agent, if any. */
-  cancelCommandId: z.string().optional(),
-  downtimeMs: z.number().optional(),
+  cancelCommandId: z.optional(z.string()),
+  downtimeMs: z.optional(z.number()),
   /** The last report about its command: a running rollback silent too long after it is lost. */
-  lastProgressAt: z.number().optional(),
+  lastProgressAt: z.optional(z.number()),
   /** What that report said the agent may take before its next one (its step's own timeout, its watch window); absent: the settings' own. */
-  bound: z.object({ step: z.string(), stepMs: z.number(), watchMs: z.number() }).optional(),
-  outcome: z.object({ code: z.string().optional(), message: z.string().optional() }).optional(),
+  bound: z.optional(z.object({ step: z.string(), stepMs: z.number(), watchMs: z.number() })),
+  outcome: z.optional(z.object({ code: z.optional(z.string()), message: z.optional(z.string()) })),
   createdAt: z.number(),
   updatedAt: z.number(),
 });

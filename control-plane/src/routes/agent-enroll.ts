@@ -3,7 +3,7 @@
 // so is a token that would replace an enrolled host's key without being minted for that (policy).
 import { and, eq, gt, isNotNull, isNull, or } from "drizzle-orm";
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "../../../shared/schemas/zod.ts";
 import { RewindError } from "../../../shared/errors.ts";
 import { hostName } from "../../../shared/schemas/common.ts";
 import { keyFingerprint, publicJwk } from "../../../shared/signing.ts";
@@ -20,12 +20,12 @@ import { clientAddress } from "../http/client-address.ts";
 import { jwksOf } from "./health.ts";
 
 const enrollBody = z.strictObject({
-  token: z.string().min(1).max(200),
+  token: z.string().check(z.minLength(1), z.maxLength(200)),
   host: hostName,
-  publicJwk: publicJwk
-    .extend({ x: z.string().regex(/^[A-Za-z0-9_-]{43}$/, "must be a base64url Ed25519 public key") })
-    .refine((jwk) => !("d" in jwk), { message: "must be the public key only (no private 'd' member)", path: ["d"] }),
-  agentVersion: z.string().min(1).max(64),
+  publicJwk: z
+    .extend(publicJwk, { x: z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/, "must be a base64url Ed25519 public key")) })
+    .check(z.refine((jwk) => !("d" in jwk), { message: "must be the public key only (no private 'd' member)", path: ["d"] })),
+  agentVersion: z.string().check(z.minLength(1), z.maxLength(64)),
 });
 
 /** Why a token did not match, for the audit record and the operator; the answer is 403 either way. */

@@ -3,7 +3,7 @@
 // its state, outcome and the agent's reports.
 import { asc, eq } from "drizzle-orm";
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "../../../shared/schemas/zod.ts";
 import { RewindError } from "../../../shared/errors.ts";
 import { commandAction, maxCommandTtlSeconds, preconditions } from "../../../shared/schemas/command.ts";
 import { hostName, id as idSchema } from "../../../shared/schemas/common.ts";
@@ -19,8 +19,8 @@ import { readBody } from "../http/body.ts";
 
 const queueBody = z.strictObject({
   action: commandAction,
-  ttlSeconds: z.number().int().min(5).max(maxCommandTtlSeconds).default(300),
-  preconditions: preconditions.optional(),
+  ttlSeconds: z._default(z.number().check(z.int(), z.gte(5), z.lte(maxCommandTtlSeconds)), 300),
+  preconditions: z.optional(preconditions),
 });
 
 function iso(ms: number | null): string | null {

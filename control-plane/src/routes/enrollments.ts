@@ -3,7 +3,7 @@
 // restricts; POST /v1/enrollments/:id/approve is the second operator's approval of one.
 import { and, eq, isNull } from "drizzle-orm";
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "../../../shared/schemas/zod.ts";
 import { RewindError } from "../../../shared/errors.ts";
 import { hostName } from "../../../shared/schemas/common.ts";
 import { randomId } from "../../../shared/signing.ts";
@@ -18,12 +18,7 @@ import { readBody } from "../http/body.ts";
 
 const createEnrollment = z.strictObject({
   host: hostName,
-  ttlSeconds: z
-    .number()
-    .int()
-    .min(60)
-    .max(7 * 24 * 3600)
-    .default(3600),
+  ttlSeconds: z._default(z.number().check(z.int(), z.gte(60), z.lte(7 * 24 * 3600)), 3600),
 });
 
 export const enrollmentRoutes = new Hono<AppEnv>()

@@ -2,7 +2,7 @@
 // DELETE /v1/tokens/:id (admin): revoke one; it stops working on the next request.
 import { and, eq, isNull } from "drizzle-orm";
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "../../../shared/schemas/zod.ts";
 import { RewindError } from "../../../shared/errors.ts";
 import { id as idSchema } from "../../../shared/schemas/common.ts";
 import { parseOrThrow } from "../../../shared/schemas/zod-error.ts";
@@ -18,14 +18,9 @@ import { readBody } from "../http/body.ts";
 
 const createToken = z.strictObject({
   role: z.enum(grantableRoles),
-  label: z.string().trim().min(1).max(200),
+  label: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
   /** Absent: the token never expires (revocation still works). */
-  ttlSeconds: z
-    .number()
-    .int()
-    .min(60)
-    .max(5 * 365 * 24 * 3600)
-    .optional(),
+  ttlSeconds: z.optional(z.number().check(z.int(), z.gte(60), z.lte(5 * 365 * 24 * 3600))),
 });
 
 export const tokenRoutes = new Hono<AppEnv>()

@@ -1,7 +1,7 @@
 // /v1/rollbacks: operators request (typing the host name to confirm), approve and cancel rollbacks;
 // viewers list them and watch one step by step. Decisions happen in the host's Durable Object.
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "../../../../shared/schemas/zod.ts";
 import { RewindError } from "../../../../shared/errors.ts";
 import type { ApprovalAnswer, CancelAnswer, RollbackAccepted } from "../../../../shared/schemas/api.ts";
 import { hostName, id as idSchema } from "../../../../shared/schemas/common.ts";
@@ -17,19 +17,19 @@ import { unwrap } from "../rpc-outcome.ts";
 
 const requestBody = z.strictObject({
   host: hostName,
-  backupId: idSchema.optional(),
-  reason: z.string().trim().min(1).max(500),
+  backupId: z.optional(idSchema),
+  reason: z.string().check(z.trim(), z.minLength(1), z.maxLength(500)),
   /** Must equal `host`: the API's version of the seed's "type yes to continue". */
   confirm: z.string(),
-  mode: z.enum(["full", "code-only"]).optional(),
+  mode: z.optional(z.enum(["full", "code-only"])),
 });
 
-const abandonBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
+const abandonBody = z.strictObject({ reason: z.string().check(z.trim(), z.minLength(1), z.maxLength(500)) });
 
 const listQuery = z.strictObject({
-  host: hostName.optional(),
-  state: rollbackState.optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  host: z.optional(hostName),
+  state: z.optional(rollbackState),
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(500)), 100),
 });
 
 export const rollbackRoutes = new Hono<AppEnv>()
