@@ -1,8 +1,8 @@
 // Restoring the same database from Rewind's own backup format (`rewind backup --format custom`:
 // pg_dump's custom archive, staged by Rewind with `pg_restore --jobs`) beside the seed runbook's
 // `gunzip -c | psql` of the plain dump into a fresh database. Both dumps are written by Rewind's own
-// dumpDatabase from one database in one cluster, in the same run.
-import { spawn } from "node:child_process";
+// dumpDatabase from one database in one cluster, in the same run; the two restores alternate over
+// rounds and the medians are compared.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -10,9 +10,12 @@ import pg from "pg";
 import { dumpDatabase } from "../agent/src/host/pg-dump.ts";
 import { restoreIntoStage } from "../agent/src/host/postgres-stage.ts";
 import { startPostgres } from "../test/world/postgres.ts";
+import { alternating, median, shell } from "./rounds.ts";
 
 export interface RestoreFormatRow {
   databaseMB: number;
+  rounds: number;
+  /** Medians over the rounds, seconds. */
   seedSeconds: number;
   rewindCustomSeconds: number;
 }
@@ -29,18 +32,7 @@ async function sql(url: string, text: string): Promise<pg.QueryResult> {
   }
 }
 
-function shell(command: string, env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", ["-o", "pipefail", "-c", command], { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited ${code}: ${stderr.slice(-2000)}`))));
-  });
-}
-
-export async function restoreFormatBench(targetMB = 256): Promise<RestoreFormatRow> {
+export async function restoreFormatBench(targetMB = 512, rounds = 3): Promise<RestoreFormatRow> {
   const cluster = await startPostgres();
   const dir = await mkdtemp(path.join(tmpdir(), "rewind-bench-restore-"));
   try {
@@ -64,19 +56,27 @@ export async function restoreFormatBench(targetMB = 256): Promise<RestoreFormatR
     await dumpDatabase({ binDir: cluster.bin, url, format: "plain-gzip", outFile: plain });
     await dumpDatabase({ binDir: cluster.bin, url, format: "custom", outFile: custom });
 
-    let started = performance.now();
-    await sql(cluster.adminUrl, "CREATE DATABASE seed_restore");
-    await shell(`gunzip -c "$DUMP" | "$PSQL" -q -v ON_ERROR_STOP=1 -d "$URL" >/dev/null`, {
-      DUMP: plain,
-      PSQL: path.join(cluster.bin, "psql"),
-      URL: cluster.urlFor("seed_restore"),
-    });
-    const seedSeconds = (performance.now() - started) / 1000;
-
-    started = performance.now();
-    await restoreIntoStage({ adminUrl: cluster.adminUrl, binDir: cluster.bin }, { file: custom, format: "custom" }, "app", "rewind_restore");
-    const rewindCustomSeconds = (performance.now() - started) / 1000;
-    return { databaseMB, seedSeconds: round(seedSeconds), rewindCustomSeconds: round(rewindCustomSeconds) };
+    const times: Record<"seed" | "rewind", number[]> = { seed: [], rewind: [] };
+    let n = 0;
+    for (const side of alternating(rounds, "seed", "rewind") satisfies ("seed" | "rewind")[]) {
+      const target = `restore_${n++}`;
+      const started = performance.now();
+      if (side === "seed") {
+        await sql(cluster.adminUrl, `CREATE DATABASE ${target}`);
+        await shell(`gunzip -c "$DUMP" | "$PSQL" -q -v ON_ERROR_STOP=1 -d "$URL" >/dev/null`, {
+          DUMP: plain,
+          PSQL: path.join(cluster.bin, "psql"),
+          URL: cluster.urlFor(target),
+        });
+      } else {
+        await restoreIntoStage({ adminUrl: cluster.adminUrl, binDir: cluster.bin }, { file: custom, format: "custom" }, "app", target);
+      }
+      times[side].push((performance.now() - started) / 1000);
+      // Each restore starts from the same disk use and no dirty buffers of the one before.
+      await sql(cluster.adminUrl, `DROP DATABASE ${target}`);
+      await sql(cluster.adminUrl, "CHECKPOINT");
+    }
+    return { databaseMB, rounds, seedSeconds: round(median(times.seed)), rewindCustomSeconds: round(median(times.rewind)) };
   } finally {
     await cluster.stop();
     await rm(dir, { recursive: true, force: true });

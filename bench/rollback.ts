@@ -2,7 +2,7 @@
 // stack at two database sizes: Rewind's engine (restore staged before downtime, swap by rename)
 // beside the seed runbook's procedure timed in the same run on an identical host (stop, drop and
 // recreate the database, `gunzip -c | psql`, tar extract into the volume, checkout, restart).
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -18,6 +18,7 @@ import { runRollback } from "../agent/src/rollback/run-rollback.ts";
 import { prepareScenario, type Scenario } from "../test/integration/rollback-fixture.ts";
 import { requireDocker } from "../test/world/docker.ts";
 import { type PgCluster, startPostgres } from "../test/world/postgres.ts";
+import { alternating, median, shell } from "./rounds.ts";
 
 const run = promisify(execFile);
 
@@ -30,11 +31,18 @@ export interface RollbackBenchRow {
   steps?: string;
 }
 
+/** One procedure at one size over the rounds: medians, and the spread the rounds showed. */
+export interface RollbackSummaryRow extends RollbackBenchRow {
+  rounds: number;
+  /** Fastest and slowest total of the rounds, in seconds. */
+  totalRange: [number, number];
+}
+
 export interface RollbackRatioRow {
   databaseMB: number;
-  /** rewind ÷ seed runbook, total duration (issue 15's goal: ≤ 1.15). */
+  /** rewind ÷ seed runbook, median total duration (issue 15's goal: ≤ 1.15). */
   totalRatio: number;
-  /** rewind ÷ seed runbook, downtime. */
+  /** rewind ÷ seed runbook, median downtime. */
   downtimeRatio: number;
 }
 
@@ -69,17 +77,6 @@ async function measureRewind(docker: Docker, s: Scenario): Promise<RollbackBench
     downtimeSeconds: round((report.downtimeMs ?? 0) / 1000),
     steps,
   };
-}
-
-function shell(command: string, env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", ["-o", "pipefail", "-c", command], { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited ${code}: ${stderr.slice(-2000)}`))));
-  });
 }
 
 /** The seed's rollback.sh, step for step, everything inside the downtime. */
@@ -129,16 +126,39 @@ async function withScenario<T>(docker: Docker, cluster: PgCluster, extraDataMB: 
   }
 }
 
-/** One Rewind rollback and one seed-procedure rollback per size, each on a freshly prepared demo host. */
-export async function rollbackBench(sizesMB: readonly number[] = [32, 512]): Promise<{ rows: RollbackBenchRow[]; ratios: RollbackRatioRow[] }> {
+/** The median round (by total) stands for the procedure; its steps are that round's. */
+function summarize(runs: readonly RollbackBenchRow[]): RollbackSummaryRow {
+  const totals = runs.map((r) => r.totalSeconds);
+  const middle = [...runs].sort((a, b) => a.totalSeconds - b.totalSeconds)[Math.floor((runs.length - 1) / 2)];
+  if (!middle) throw new Error("no rollback was measured");
+  return {
+    ...middle,
+    totalSeconds: round(median(totals)),
+    downtimeSeconds: round(median(runs.map((r) => r.downtimeSeconds))),
+    rounds: runs.length,
+    totalRange: [Math.min(...totals), Math.max(...totals)],
+  };
+}
+
+/**
+ * Per size, `rounds` Rewind rollbacks and as many seed-procedure ones, each on a freshly prepared
+ * demo host, in ABBA order (rewind, seed, seed, rewind, …) so neither procedure always runs first on
+ * a machine whose load drifts; the ratio is taken between the medians.
+ */
+export async function rollbackBench(sizesMB: readonly number[] = [32, 512], rounds = 3): Promise<{ rows: RollbackSummaryRow[]; ratios: RollbackRatioRow[] }> {
   const docker = await requireDocker();
   const cluster = await startPostgres();
-  const rows: RollbackBenchRow[] = [];
+  const rows: RollbackSummaryRow[] = [];
   const ratios: RollbackRatioRow[] = [];
   try {
     for (const size of sizesMB) {
-      const rewind = await withScenario(docker, cluster, size, (s) => measureRewind(docker, s));
-      const seed = await withScenario(docker, cluster, size, (s) => measureSeed(docker, cluster, s));
+      const runs: Record<RollbackBenchRow["procedure"], RollbackBenchRow[]> = { rewind: [], "seed runbook": [] };
+      for (const procedure of alternating(rounds, "rewind", "seed runbook") satisfies RollbackBenchRow["procedure"][]) {
+        const measure = procedure === "rewind" ? (s: Scenario) => measureRewind(docker, s) : (s: Scenario) => measureSeed(docker, cluster, s);
+        runs[procedure].push(await withScenario(docker, cluster, size, measure));
+      }
+      const rewind = summarize(runs.rewind);
+      const seed = summarize(runs["seed runbook"]);
       rows.push(rewind, seed);
       ratios.push({
         databaseMB: rewind.databaseMB,

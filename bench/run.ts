@@ -18,8 +18,16 @@ interface Row {
 }
 
 // Opt-in, each minutes long: --storm-5000 adds the 5,000-agent reconnect storm, --rollback-2gb the
-// rollback rows at a 2 GB database.
-const { values } = parseArgs({ options: { only: { type: "string" }, "storm-5000": { type: "boolean" }, "rollback-2gb": { type: "boolean" } } });
+// rollback rows at a 2 GB database. --rounds N: rollbacks and restores per procedure and size (default 3).
+const { values } = parseArgs({
+  options: { only: { type: "string" }, "storm-5000": { type: "boolean" }, "rollback-2gb": { type: "boolean" }, rounds: { type: "string" } },
+});
+
+function rounds(): number {
+  const n = values.rounds === undefined ? 3 : Number(values.rounds);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--rounds must be a whole number ≥ 1, not '${values.rounds}'`);
+  return n;
+}
 
 const sections: Record<string, () => Promise<Row[]>> = {
   worker: async () => {
@@ -27,23 +35,28 @@ const sections: Record<string, () => Promise<Row[]>> = {
     return [{ area: "Worker", measure: "bundle, minified as deployed", setting: "npm run build:worker", value: `${kb} KB (gzip ${gzipKb} KB)` }];
   },
   rollback: async () => {
-    const { rows, ratios } = await rollbackBench(values["rollback-2gb"] === true ? [32, 512, 2048] : [32, 512]);
+    const { rows, ratios } = await rollbackBench(values["rollback-2gb"] === true ? [32, 512, 2048] : [32, 512], rounds());
     return [
       ...rows.flatMap((r) => [
-        { area: "rollback", measure: `${r.procedure} total`, setting: `${r.databaseMB} MB db`, value: `${r.totalSeconds} s` },
-        { area: "rollback", measure: `${r.procedure} downtime`, setting: `${r.databaseMB} MB db`, value: `${r.downtimeSeconds} s` },
+        {
+          area: "rollback",
+          measure: `${r.procedure} total, median of ${r.rounds}`,
+          setting: `${r.databaseMB} MB db`,
+          value: `${r.totalSeconds} s (${r.totalRange[0]}–${r.totalRange[1]})`,
+        },
+        { area: "rollback", measure: `${r.procedure} downtime, median`, setting: `${r.databaseMB} MB db`, value: `${r.downtimeSeconds} s` },
         // Where Rewind's time goes: everything up to stop-services is before the downtime.
         ...(r.steps === undefined ? [] : [{ area: "rollback", measure: `${r.procedure} seconds per step`, setting: `${r.databaseMB} MB db`, value: r.steps }]),
       ]),
       ...ratios.flatMap((r) => [
-        { area: "rollback", measure: "rewind ÷ seed runbook, total", setting: `${r.databaseMB} MB db`, value: `${r.totalRatio}×` },
-        { area: "rollback", measure: "rewind ÷ seed runbook, downtime", setting: `${r.databaseMB} MB db`, value: `${r.downtimeRatio}×` },
+        { area: "rollback", measure: "rewind ÷ seed runbook, total (medians)", setting: `${r.databaseMB} MB db`, value: `${r.totalRatio}×` },
+        { area: "rollback", measure: "rewind ÷ seed runbook, downtime (medians)", setting: `${r.databaseMB} MB db`, value: `${r.downtimeRatio}×` },
       ]),
     ];
   },
   restore: async () => {
-    const r = await restoreFormatBench();
-    const setting = `${r.databaseMB} MB db, same data`;
+    const r = await restoreFormatBench(512, rounds());
+    const setting = `${r.databaseMB} MB db, same data, medians of ${r.rounds}`;
     return [
       { area: "restore", measure: "seed: gunzip -c | psql, plain dump", setting, value: `${r.seedSeconds} s` },
       { area: "restore", measure: "rewind: its custom format, pg_restore --jobs", setting, value: `${r.rewindCustomSeconds} s` },
