@@ -138,13 +138,18 @@ async function loadDump(target: PgTarget, dump: { file: string; format: DumpForm
   }
 }
 
-/** Restore `dump` into a fresh `stage` database shaped like `live`; a failure drops `stage` and leaves `live` alone. */
+/**
+ * Restore `dump` into a fresh `stage` database shaped like `live`; a failure drops `stage` and leaves
+ * `live` alone. `check`, if given, reads the loaded stage (e.g. its row counts) while ANALYZE runs:
+ * both scan every table, on two connections; a check that throws drops the stage too.
+ */
 export async function restoreIntoStage(
   target: PgTarget,
   dump: { file: string; format: DumpFormat },
   live: string,
   stage: string,
   signal?: AbortSignal,
+  check?: () => Promise<void>,
 ): Promise<void> {
   const timeouts = target.timeouts ?? pgTimeoutDefaults;
   const oid = await withPg(
@@ -160,7 +165,12 @@ export async function restoreIntoStage(
   try {
     await loadDump(target, dump, stage, signal);
     // Fresh planner statistics, so the first queries after the swap do not run on guesses.
-    await withPg({ url: target.adminUrl, database: stage }, (client) => client.query("ANALYZE"), timeouts);
+    const analyzed = withPg({ url: target.adminUrl, database: stage }, (client) => client.query("ANALYZE"), timeouts);
+    const checked = check?.();
+    // Both settle before the stage may be dropped: a DROP … WITH (FORCE) must not race a running check.
+    const [analysis, inspection] = await Promise.allSettled([analyzed, checked]);
+    if (analysis.status === "rejected") throw analysis.reason;
+    if (inspection.status === "rejected") throw inspection.reason;
     // Read again now: what the live database is just before the swap, not before a long restore.
     await withPg(target.adminUrl, async (client) => inTransaction(client, finishDatabaseSql(stage, await propertiesToCopy(client, live))), timeouts);
   } catch (error) {

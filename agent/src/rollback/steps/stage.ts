@@ -26,18 +26,20 @@ type Backup = ReturnType<typeof targetOfRun>["backup"];
 async function stageDatabase(ctx: StepContext, database: Database, dump: NonNullable<Backup["database"]>): Promise<{ name: string; oid: number }> {
   const staged = stagedDatabase(database.name);
   ctx.progress(`restoring ${dump.file} into ${staged}`);
-  await restoreIntoStage(database, { file: dump.file, format: dump.format ?? "plain-gzip" }, database.name, staged, ctx.signal);
-  const oid = await databaseOid(database.adminUrl, staged, database.timeouts);
-  if (oid === undefined) throw new RewindError("STEP_FAILED", `the staged database ${staged} vanished right after its restore`);
-  if (dump.tables) {
+  const expected = dump.tables;
+  // Compared while ANALYZE runs; a mismatch drops the stage like any failed restore.
+  const compareCounts = async (): Promise<void> => {
+    if (!expected) return;
     const actual = await tableCounts({ url: database.adminUrl, database: staged }, database.timeouts);
-    const mismatches = compareTableCounts(dump.tables, actual);
+    const mismatches = compareTableCounts(expected, actual);
     if (mismatches.length > 0) {
-      await dropDatabaseWithOid(database.adminUrl, staged, oid, database.timeouts);
       throw new RewindError("STEP_FAILED", `the restored database differs from the backup's manifest, nothing was stopped: ${describeMismatches(mismatches)}`);
     }
     ctx.progress(`${actual.length} tables of ${staged} match the manifest's row counts`);
-  }
+  };
+  await restoreIntoStage(database, { file: dump.file, format: dump.format ?? "plain-gzip" }, database.name, staged, ctx.signal, compareCounts);
+  const oid = await databaseOid(database.adminUrl, staged, database.timeouts);
+  if (oid === undefined) throw new RewindError("STEP_FAILED", `the staged database ${staged} vanished right after its restore`);
   return { name: staged, oid };
 }
 
