@@ -69,7 +69,7 @@ export async function restoreFormatBench(targetMB = 512, rounds = 3): Promise<Re
           URL: cluster.urlFor(target),
         });
       } else {
-        await restoreIntoStage({ adminUrl: cluster.adminUrl, binDir: cluster.bin }, { file: custom, format: "custom" }, "app", target);
+        await restoreIntoStage({ adminUrl: cluster.adminUrl, binDir: cluster.bin }, { file: custom, format: "custom", within: dir }, "app", target);
       }
       times[side].push((performance.now() - started) / 1000);
       // Each restore starts from the same disk use and no dirty buffers of the one before.

@@ -1,7 +1,7 @@
 // The staged database and the PostgreSQL timeouts against a real PostgreSQL 15 cluster, without
 // Docker: awkward names quoted end to end, the live properties copied, defaults with no live
 // database, large objects through pg_restore, and connect and statement timeouts that fire.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withPg } from "../../agent/src/host/pg-connect.ts";
 import { dumpDatabase } from "../../agent/src/host/pg-dump.ts";
 import { urlForDatabase } from "../../agent/src/host/postgres-restore.ts";
-import { restoreIntoStage } from "../../agent/src/host/postgres-stage.ts";
+import { listCustomDump, restoreIntoStage } from "../../agent/src/host/postgres-stage.ts";
 import { exportSnapshot, tableCounts, tableNames } from "../../agent/src/host/postgres-stats.ts";
 import { isRewindError } from "../../shared/errors.ts";
 import { type PgCluster, startPostgres } from "../world/postgres.ts";
@@ -58,7 +58,7 @@ describe("the staged database on a real cluster", () => {
     const file = path.join(dir, "weird.sql.gz");
     await dumpDatabase({ binDir: cluster.bin, url: cluster.urlFor(live), format: "plain-gzip", outFile: file });
 
-    await restoreIntoStage({ adminUrl: cluster.adminUrl, binDir: cluster.bin }, { file, format: "plain-gzip" }, live, stage);
+    await restoreIntoStage({ adminUrl: cluster.adminUrl, binDir: cluster.bin }, { file, format: "plain-gzip", within: dir }, live, stage);
 
     const { oid: _liveOid, ...expected } = await databaseFacts(cluster.adminUrl, live);
     const { oid: _stageOid, acl, ...actual } = await databaseFacts(cluster.adminUrl, stage);
@@ -80,7 +80,7 @@ describe("the staged database on a real cluster", () => {
     const file = path.join(dir, "default.sql.gz");
     await dumpDatabase({ binDir: cluster.bin, url: cluster.urlFor("source_for_default"), format: "plain-gzip", outFile: file });
 
-    await restoreIntoStage({ adminUrl: cluster.adminUrl, binDir: cluster.bin }, { file, format: "plain-gzip" }, "gone", "gone__rewind_stage");
+    await restoreIntoStage({ adminUrl: cluster.adminUrl, binDir: cluster.bin }, { file, format: "plain-gzip", within: dir }, "gone", "gone__rewind_stage");
 
     expect(await databaseFacts(cluster.adminUrl, "gone__rewind_stage")).toMatchObject({
       encoding: "UTF8",
@@ -115,7 +115,7 @@ describe("the staged database on a real cluster", () => {
     expect(await snapshot.counts()).toEqual(expected);
     await snapshot.close();
 
-    await restoreIntoStage({ adminUrl: cluster.adminUrl, binDir: cluster.bin }, { file, format: "plain-gzip" }, live, stage);
+    await restoreIntoStage({ adminUrl: cluster.adminUrl, binDir: cluster.bin }, { file, format: "plain-gzip", within: dir }, live, stage);
 
     expect(await tableCounts({ url: cluster.adminUrl, database: stage })).toEqual(expected);
     const check = new pg.Client(direct(stage));
@@ -131,10 +131,35 @@ describe("the staged database on a real cluster", () => {
     const file = path.join(dir, "blobs.dump");
     await dumpDatabase({ binDir: cluster.bin, url: cluster.urlFor("blobs"), format: "custom", outFile: file });
 
-    await restoreIntoStage({ adminUrl: cluster.adminUrl, binDir: cluster.bin }, { file, format: "custom" }, "blobs", "blobs__rewind_stage");
+    await restoreIntoStage({ adminUrl: cluster.adminUrl, binDir: cluster.bin }, { file, format: "custom", within: dir }, "blobs", "blobs__rewind_stage");
 
     const [count] = await sql<{ n: number }>(cluster.urlFor("blobs__rewind_stage"), "SELECT count(*)::int AS n FROM pg_largeobject_metadata");
     expect(count?.n).toBe(20_000);
+  });
+
+  it("refuses a dump (plain or custom) swapped for a symlink out of its backup directory after it was checked, leaving no stage", async () => {
+    await sql(cluster.adminUrl, "CREATE DATABASE swapped");
+    await sql(cluster.urlFor("swapped"), "CREATE TABLE t AS SELECT 1 AS id");
+    const backupDir = path.join(dir, "swapped-backup");
+    const elsewhere = path.join(dir, "elsewhere");
+    await mkdir(backupDir);
+    await mkdir(elsewhere);
+    for (const [format, name] of [
+      ["plain-gzip", "swapped.sql.gz"],
+      ["custom", "swapped.dump"],
+    ] as const) {
+      const copy = path.join(elsewhere, name);
+      await dumpDatabase({ binDir: cluster.bin, url: cluster.urlFor("swapped"), format, outFile: copy });
+      const file = path.join(backupDir, name);
+      await symlink(copy, file);
+      const refusal = expect.objectContaining({ code: "BACKUP_INVALID", message: expect.stringContaining(`(it really is ${copy})`) });
+
+      const target = { adminUrl: cluster.adminUrl, binDir: cluster.bin };
+      await expect(restoreIntoStage(target, { file, format, within: backupDir }, "swapped", "swapped__rewind_stage")).rejects.toThrow(refusal);
+      const [stage] = await sql<{ n: number }>(cluster.adminUrl, "SELECT count(*)::int AS n FROM pg_database WHERE datname = 'swapped__rewind_stage'");
+      expect(stage?.n).toBe(0);
+      if (format === "custom") await expect(listCustomDump(cluster.bin, { file, within: backupDir })).rejects.toThrow(refusal);
+    }
   });
 });
 

@@ -4,7 +4,6 @@
 // holds env values (passwords, keys), so it stays on the host (mode 0600, and the off-site copy the operator owns); the manifest
 // that goes to the control plane carries only its size and sha256, which a rollback checks.
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
 import * as z from "zod";
@@ -16,6 +15,7 @@ import type { ProjectContainer } from "../host/compose.ts";
 import { type ContainerSpec, captureSpec } from "../host/docker-start.ts";
 import { writeFileDurably } from "../host/durable-file.ts";
 import { captureNetwork, type NetworkSpec, networksOf } from "../host/networks.ts";
+import { openInside } from "./real-location.ts";
 
 export const containersFileName = "containers.json";
 
@@ -75,7 +75,8 @@ export async function readRecordedConfig(dir: string, file: { path: string; sha2
   const location = path.resolve(dir, file.path);
   let text: Buffer;
   try {
-    text = await readFile(location);
+    const opened = await openInside(dir, location, "the recorded container configuration", "its backup directory");
+    text = await opened.readFile().finally(() => opened.close());
   } catch (error) {
     throw new RewindError("BACKUP_INVALID", `cannot read the recorded container configuration ${location}: ${(error as Error).message}`, {
       cause: error,

@@ -5,7 +5,7 @@
 // backups (no sha256). A gzip file whose manifest records its sha256 and decompressed size was
 // proven whole when the agent wrote (or first read) it: then matching the sha256 is the proof, and
 // the file is decompressed once, by the restore, not twice.
-import { createReadStream } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -14,6 +14,7 @@ import { gunzipStream } from "../host/gunzip.ts";
 import type { BackupFile, BackupManifest } from "../../../shared/schemas/manifest.ts";
 import { type Digest, DigestStream, discard } from "./digest.ts";
 import { DUMP_COMPLETE_TRAILER, DumpTail } from "./dump-trailer.ts";
+import { openInside } from "./real-location.ts";
 
 export interface ManifestFile {
   role: "database" | "minio" | "containers";
@@ -62,10 +63,10 @@ function counter(): { sink: Writable; bytes(): number } {
 }
 
 /** A gzip failure is reported as such: the read stops there, so the digest is then incomplete. */
-async function readDigest(file: string, gzip: boolean, signal?: AbortSignal): Promise<Read> {
+async function readDigest(file: FileHandle, gzip: boolean, signal?: AbortSignal): Promise<Read> {
   const digest = new DigestStream();
   // Large reads: per-chunk overhead dominates with the 64 KiB default on multi-GB dumps.
-  const source = createReadStream(file, { highWaterMark: 1024 * 1024 });
+  const source = file.createReadStream({ highWaterMark: 1024 * 1024 });
   if (!gzip) {
     await pipeline(source, digest, discard(), { signal });
     return digest.digest();
@@ -91,7 +92,8 @@ export async function checkFile(dir: string, entry: ManifestFile, signal?: Abort
   const vouched = vouchedUnpackedBytes(entry);
   let read: Read;
   try {
-    read = await readDigest(file, entry.gzip && vouched === undefined, signal);
+    const opened = await openInside(dir, file, `the backup's ${entry.role} file`, "its backup directory");
+    read = await readDigest(opened, entry.gzip && vouched === undefined, signal);
     if (vouched !== undefined) read = { ...read, unpackedBytes: vouched, dumpComplete: true };
   } catch (error) {
     if (signal?.aborted) throw new RewindError("CANCELLED", "the integrity check was cancelled", { cause: error });

@@ -2,7 +2,8 @@
 // manifest's file names are plain text, checked lexically; a symlink passes such checks, and these
 // paths are restored over live data. So each path is followed through every symlink (a dangling
 // one too: its target may appear later) and must really be inside the real backups directory.
-import { lstat, readlink, realpath } from "node:fs/promises";
+// The files restored are checked once more where they are read: on the descriptor opened (openInside).
+import { type FileHandle, lstat, open, readlink, realpath } from "node:fs/promises";
 import path from "node:path";
 import { RewindError } from "../../../shared/errors.ts";
 
@@ -43,16 +44,38 @@ export async function realLocation(p: string): Promise<string> {
   throw unresolvable(p, new Error(`more than ${maxHops} symbolic links`));
 }
 
-/**
- * `target`'s real location, refused (BACKUP_INVALID naming it) unless strictly inside `root`'s
- * real location. `what` and `rootWhat` name both for the operator.
- */
-export async function realPathInside(root: string, target: string, what: string, rootWhat: string): Promise<string> {
-  const [realRoot, real] = await Promise.all([realLocation(root), realLocation(target)]);
+/** `real` (where `target` really leads), refused (BACKUP_INVALID naming both) unless strictly inside `root`'s real location. */
+async function refuseOutside(root: string, real: string, target: string, what: string, rootWhat: string): Promise<string> {
+  const realRoot = await realLocation(root);
   const back = path.relative(realRoot, real);
   if (back === "" || back === ".." || back.startsWith(`..${path.sep}`) || path.isAbsolute(back)) {
     const via = real === path.resolve(target) ? "" : ` (it really is ${real})`;
     throw new RewindError("BACKUP_INVALID", `${what} ${target} is not inside ${rootWhat} ${realRoot}${via}; refused`);
   }
   return real;
+}
+
+/**
+ * `target`'s real location, refused (BACKUP_INVALID naming it) unless strictly inside `root`'s
+ * real location. `what` and `rootWhat` name both for the operator.
+ */
+export async function realPathInside(root: string, target: string, what: string, rootWhat: string): Promise<string> {
+  return refuseOutside(root, await realLocation(target), target, what, rootWhat);
+}
+
+/**
+ * `file` opened for reading, refused (BACKUP_INVALID) unless the file actually opened lies inside
+ * `root`. Paths are checked when a backup is resolved, but read later: a writer of the backups
+ * directory could swap a symlink in (for the file or a directory on its way) in between. The
+ * descriptor's /proc link names the file really opened, so what is read is what was checked.
+ */
+export async function openInside(root: string, file: string, what: string, rootWhat: string): Promise<FileHandle> {
+  const handle = await open(file, "r");
+  try {
+    await refuseOutside(root, await readlink(`/proc/self/fd/${handle.fd}`), file, what, rootWhat);
+    return handle;
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
 }

@@ -4,6 +4,7 @@
 // means exit 0 AND the caller's stream work (feeding stdin, draining stdout) finished cleanly:
 // every stage of the pipe is checked, never only the last one.
 import { spawn } from "node:child_process";
+import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { RewindError } from "../../../shared/errors.ts";
@@ -21,6 +22,11 @@ export interface ToolRun {
   stdin?: (stdin: Writable) => Promise<unknown>;
   /** Drains the tool's stdout; a failure here (disk full) is the cause of the tool's own broken pipe. */
   stdout?: (stdout: Readable) => Promise<unknown>;
+  /**
+   * A file opened (and checked) by the caller, which the tool reads as `inheritedInputPath`: its own
+   * descriptor, so the tool reads that file whatever its path leads to meanwhile.
+   */
+  input?: FileHandle;
   /** Whether a non-zero exit may pass on a retry (a dump of a live database), reported on the error. */
   retryable?: boolean;
 }
@@ -30,6 +36,9 @@ const stderrLimit = 8 * 1024;
 
 /** How long a stopped tool gets to exit on SIGTERM (pg_restore cancels its workers' queries) before SIGKILL. */
 const killGraceSeconds = 10;
+
+/** Where a tool finds `ToolRun.input`: descriptor 3, inherited (pg_restore -j's forked workers reopen it there too). */
+export const inheritedInputPath = "/dev/fd/3";
 
 type Exit = { code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException };
 
@@ -43,7 +52,7 @@ export async function runPgTool(run: ToolRun): Promise<void> {
   const deadline = AbortSignal.timeout(run.timeoutSeconds * 1000);
   const stop = run.signal ? AbortSignal.any([run.signal, deadline]) : deadline;
   const child = spawn(run.bin, run.args, {
-    stdio: [run.stdin ? "pipe" : "ignore", run.stdout ? "pipe" : "ignore", "pipe"],
+    stdio: [run.stdin ? "pipe" : "ignore", run.stdout ? "pipe" : "ignore", "pipe", ...(run.input ? [run.input.fd] : [])],
     env: { ...process.env, ...run.env },
     // Its own process group, so stopping it reaches every process it forked.
     detached: true,

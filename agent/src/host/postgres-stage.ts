@@ -3,7 +3,7 @@
 // live database's connection limit, ACL, settings and comment. A gzipped plain dump streams
 // file → gunzip → psql; pg_dump's custom format goes through `pg_restore -j`. Any failure drops
 // the stage, so the live database never sees a half-loaded copy.
-import { createReadStream } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -11,6 +11,7 @@ import type pg from "pg";
 import { RewindError } from "../../../shared/errors.ts";
 import type { BackupManifest } from "../../../shared/schemas/manifest.ts";
 import { DUMP_COMPLETE_TRAILER, DumpTail } from "../backup/dump-trailer.ts";
+import { openInside } from "../backup/real-location.ts";
 import {
   type AclGrant,
   createDatabaseSql,
@@ -24,7 +25,7 @@ import { gunzipStream } from "./gunzip.ts";
 import { withPg } from "./pg-connect.ts";
 import { toolEnv } from "./pg-dump.ts";
 import { type PgTimeouts, pgTimeoutDefaults } from "./pg-timeouts.ts";
-import { runPgTool } from "./pg-tool.ts";
+import { inheritedInputPath, runPgTool } from "./pg-tool.ts";
 import { urlForDatabase } from "./postgres-restore.ts";
 import { dropDatabaseWithOid } from "./postgres-swap.ts";
 
@@ -97,18 +98,43 @@ async function inTransaction(client: pg.Client, statements: string[]): Promise<v
 /** Parallel jobs for pg_restore: one per CPU, at most four (beyond that the disk is the limit). */
 const restoreJobs = (): number => Math.max(1, Math.min(4, availableParallelism()));
 
-/** Reads a custom-format dump's table of contents: fails unless pg_restore can read the whole archive header. */
-export async function listCustomDump(binDir: string, dumpFile: string, signal?: AbortSignal, timeouts: PgTimeouts = pgTimeoutDefaults): Promise<void> {
-  await runPgTool({
-    bin: path.join(binDir, "pg_restore"),
-    args: ["--list", dumpFile],
-    what: `reading the table of contents of ${path.basename(dumpFile)}`,
-    timeoutSeconds: timeouts.toolSeconds,
-    ...(signal ? { signal } : {}),
-  });
+/** A dump file and the backup directory it must really be inside when it is opened. */
+export interface DumpSource {
+  file: string;
+  format: DumpFormat;
+  within: string;
 }
 
-async function loadDump(target: PgTarget, dump: { file: string; format: DumpFormat }, stage: string, signal: AbortSignal | undefined): Promise<void> {
+/** The dump opened for reading, refused (BACKUP_INVALID) unless the file opened is inside its backup directory; closed after `work`. */
+async function withDump<T>(dump: Pick<DumpSource, "file" | "within">, work: (source: FileHandle) => Promise<T>): Promise<T> {
+  const source = await openInside(dump.within, dump.file, "the database dump", "its backup directory");
+  try {
+    return await work(source);
+  } finally {
+    await source.close();
+  }
+}
+
+/** Reads a custom-format dump's table of contents: fails unless pg_restore can read the whole archive header. */
+export async function listCustomDump(
+  binDir: string,
+  dump: Pick<DumpSource, "file" | "within">,
+  signal?: AbortSignal,
+  timeouts: PgTimeouts = pgTimeoutDefaults,
+): Promise<void> {
+  await withDump(dump, (input) =>
+    runPgTool({
+      bin: path.join(binDir, "pg_restore"),
+      args: ["--list", inheritedInputPath],
+      input,
+      what: `reading the table of contents of ${path.basename(dump.file)}`,
+      timeoutSeconds: timeouts.toolSeconds,
+      ...(signal ? { signal } : {}),
+    }),
+  );
+}
+
+async function loadDump(target: PgTarget, dump: DumpSource, stage: string, signal: AbortSignal | undefined): Promise<void> {
   const timeouts = target.timeouts ?? pgTimeoutDefaults;
   // The password goes in the environment, never on a command line `ps` shows.
   const { dbname: url, env } = toolEnv(urlForDatabase(target.adminUrl, stage), timeouts);
@@ -118,23 +144,28 @@ async function loadDump(target: PgTarget, dump: { file: string; format: DumpForm
     // No --single-transaction: one transaction takes a lock per large object and runs out of
     // shared memory past a few thousand. ON_ERROR_STOP still stops at the first error, and the
     // stage (dropped on failure) is what makes the load all-or-nothing for the live database.
-    await runPgTool({
-      ...run,
-      bin: path.join(target.binDir, "psql"),
-      args: ["--no-psqlrc", "--quiet", "-v", "ON_ERROR_STOP=1", "--dbname", url],
-      stdin: (stdin) => pipeline(createReadStream(dump.file, { highWaterMark: 1024 * 1024 }), gunzipStream(), tail, stdin),
-    });
+    await withDump(dump, (source) =>
+      runPgTool({
+        ...run,
+        bin: path.join(target.binDir, "psql"),
+        args: ["--no-psqlrc", "--quiet", "-v", "ON_ERROR_STOP=1", "--dbname", url],
+        stdin: (stdin) => pipeline(source.createReadStream({ highWaterMark: 1024 * 1024 }), gunzipStream(), tail, stdin),
+      }),
+    );
     // Preflight checked the trailer; this catches a file that changed since.
     if (!tail.complete()) {
       throw new RewindError("STEP_FAILED", `${path.basename(dump.file)} ends without "${DUMP_COMPLETE_TRAILER}": the dump was cut short`);
     }
   } else {
     // -j cannot run in one transaction; --exit-on-error stops at the first failure.
-    await runPgTool({
-      ...run,
-      bin: path.join(target.binDir, "pg_restore"),
-      args: ["--exit-on-error", "--jobs", String(restoreJobs()), "--dbname", url, dump.file],
-    });
+    await withDump(dump, (input) =>
+      runPgTool({
+        ...run,
+        bin: path.join(target.binDir, "pg_restore"),
+        args: ["--exit-on-error", "--jobs", String(restoreJobs()), "--dbname", url, inheritedInputPath],
+        input,
+      }),
+    );
   }
 }
 
@@ -145,7 +176,7 @@ async function loadDump(target: PgTarget, dump: { file: string; format: DumpForm
  */
 export async function restoreIntoStage(
   target: PgTarget,
-  dump: { file: string; format: DumpFormat },
+  dump: DumpSource,
   live: string,
   stage: string,
   signal?: AbortSignal,

@@ -1,7 +1,6 @@
 // The backup's files as a rollback needs them: archives missing on this host fetched back from the
 // off-site copy (sha256 checked), then each checked whole with the backup module's integrity check,
 // and the MinIO tarball unpacked into a staging directory, all streamed.
-import { createReadStream } from "node:fs";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { extract } from "tar";
@@ -11,6 +10,7 @@ import { gunzipStream } from "../host/gunzip.ts";
 import { fetchMissingFiles } from "../backup/fetch-missing.ts";
 import type { FileCheck, ManifestFile } from "../backup/integrity.ts";
 import { verifyFiles } from "../backup/integrity.ts";
+import { openInside } from "../backup/real-location.ts";
 import { readManifest } from "../backup/manifest-file.ts";
 import type { LoadedBackup } from "./loaded-backup.ts";
 
@@ -74,14 +74,17 @@ function keepTail(): { stream: Transform; tail(): Buffer } {
 }
 
 /**
- * Unpack a .tar.gz into `dir`, keeping owners and modes (the agent runs as root, as MinIO's files need).
+ * Unpack a .tar.gz (`archive.file`, which must really be inside `archive.within`, its backup directory,
+ * when opened) into `dir`, keeping owners and modes (the agent runs as root, as MinIO's files need).
  * An archive cut short between two entries is a well-formed prefix node-tar accepts (a cut inside an
  * entry it refuses itself): without tar's end-of-archive blocks it is refused, or part of the MinIO
  * data would come back as if it were all of it.
  */
-export async function unpackTarGz(file: string, dir: string, signal?: AbortSignal): Promise<void> {
+export async function unpackTarGz(archive: { file: string; within: string }, dir: string, signal?: AbortSignal): Promise<void> {
+  const { file } = archive;
+  const source = await openInside(archive.within, file, "the MinIO archive", "its backup directory");
   const tar = keepTail();
-  await pipeline(createReadStream(file), gunzipStream(), tar.stream, extract({ cwd: dir, preserveOwner: true }), { signal });
+  await pipeline(source.createReadStream(), gunzipStream(), tar.stream, extract({ cwd: dir, preserveOwner: true }), { signal });
   const tail = tar.tail();
   if (tail.length < END_OF_ARCHIVE_BYTES || tail.some((byte) => byte !== 0)) {
     throw new RewindError(

@@ -33,7 +33,7 @@ describe("unpackTarGz", () => {
   it("stages a whole archive", async () => {
     const target = path.join(dir, "whole");
     await mkdir(target);
-    await unpackTarGz(archive, target);
+    await unpackTarGz({ file: archive, within: dir }, target);
     expect((await readFile(path.join(target, "bucket", "a.bin"))).length).toBe(200_000);
     expect(await readFile(path.join(target, "bucket", "b.txt"), "utf8")).toBe("second object\n");
     expect(await readFile(path.join(target, "bucket", "z.txt"), "utf8")).toBe("last object\n");
@@ -45,7 +45,7 @@ describe("unpackTarGz", () => {
     await writeFile(cut, gzipSync(tar.subarray(0, 100_000)));
     const target = path.join(dir, "cut");
     await mkdir(target);
-    await expect(unpackTarGz(cut, target)).rejects.toThrow(/TAR_BAD_ARCHIVE: Truncated input/);
+    await expect(unpackTarGz({ file: cut, within: dir }, target)).rejects.toThrow(/TAR_BAD_ARCHIVE: Truncated input/);
   });
 
   it("refuses a tar cut short between two entries, naming the file", async () => {
@@ -60,6 +60,6 @@ describe("unpackTarGz", () => {
     await writeFile(cut, gzipSync(tar.subarray(0, end)));
     const target = path.join(dir, "between");
     await mkdir(target);
-    await expect(unpackTarGz(cut, target)).rejects.toThrow(`${cut} is cut short`);
+    await expect(unpackTarGz({ file: cut, within: dir }, target)).rejects.toThrow(`${cut} is cut short`);
   });
 });

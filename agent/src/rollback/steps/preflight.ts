@@ -122,7 +122,9 @@ export async function preflight(ctx: StepContext): Promise<StepOutput> {
   if (backup.database && database && files.database) {
     const dump = backup.database;
     if ((dump.format ?? "plain-gzip") !== "plain-gzip") {
-      await check("the database dump cannot be read by pg_restore", () => listCustomDump(database.binDir, dump.file, ctx.signal, database.timeouts));
+      await check("the database dump cannot be read by pg_restore", () =>
+        listCustomDump(database.binDir, { file: dump.file, within: backup.dir }, ctx.signal, database.timeouts),
+      );
     }
     // A custom dump is compressed inside: the restored database needs at least its size.
     const need = files.database.unpackedBytes ?? dump.bytes ?? 0;

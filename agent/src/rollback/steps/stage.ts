@@ -37,7 +37,8 @@ async function stageDatabase(ctx: StepContext, database: Database, dump: NonNull
     }
     ctx.progress(`${actual.length} tables of ${staged} match the manifest's row counts`);
   };
-  await restoreIntoStage(database, { file: dump.file, format: dump.format ?? "plain-gzip" }, database.name, staged, ctx.signal, compareCounts);
+  const source = { file: dump.file, format: dump.format ?? "plain-gzip", within: targetOfRun(ctx).backup.dir };
+  await restoreIntoStage(database, source, database.name, staged, ctx.signal, compareCounts);
   const oid = await databaseOid(database.adminUrl, staged, database.timeouts);
   if (oid === undefined) throw new RewindError("STEP_FAILED", `the staged database ${staged} vanished right after its restore`);
   return { name: staged, oid };
@@ -53,7 +54,7 @@ async function stageMinio(ctx: StepContext, live: string, archive: string): Prom
     const liveStat = await stat(live);
     await chown(paths.staged, liveStat.uid, liveStat.gid);
     await chmod(paths.staged, liveStat.mode & 0o7777);
-    await unpackTarGz(archive, paths.staged, ctx.signal);
+    await unpackTarGz({ file: archive, within: targetOfRun(ctx).backup.dir }, paths.staged, ctx.signal);
     return paths.staged;
   } catch (error) {
     await rm(paths.staged, { recursive: true, force: true });
