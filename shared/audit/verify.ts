@@ -5,6 +5,7 @@
 // matches every signed checkpoint (the per-append series, the newest one, and an older one the
 // auditor kept). Checks run in seq order, so the first failure names the first bad sequence number.
 import { canonicalJson, isCanonicalJsonText } from "../canonical-json.ts";
+import { isCanonicalJsonQuick } from "../canonical-scan.ts";
 import { isRewindError, RewindError } from "../errors.ts";
 import { type AuditEntry, auditEntry } from "../schemas/audit.ts";
 import { describeIssues } from "../schemas/zod-error.ts";
@@ -149,8 +150,10 @@ function parseEntry(line: string, index: number): AuditEntry {
     if (!parsed.success) throw new Failure("MALFORMED_ENTRY", index, `line is not an audit entry: ${describeIssues(parsed.error)}`);
     entry = parsed.data;
   }
-  // The schema is strict and transforms nothing, so the parsed JSON is what the entry holds.
-  if (!isCanonicalJsonText(json, line)) throw new Failure("NOT_CANONICAL", index, "line is not in canonical JSON form (re-encoded?)");
+  // The schema is strict and transforms nothing, so the parsed JSON is what the entry holds. The
+  // quick check settles the lines the log writes from the text alone; the rest are re-serialized.
+  if (!isCanonicalJsonQuick(line) && !isCanonicalJsonText(json, line))
+    throw new Failure("NOT_CANONICAL", index, "line is not in canonical JSON form (re-encoded?)");
   if (entry.seq !== index) {
     throw new Failure("SEQUENCE_BROKEN", index, `line ${index + 1} holds seq ${entry.seq}, expected ${index}`);
   }
