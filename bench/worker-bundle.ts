@@ -10,7 +10,7 @@ export async function workerBundleSize(): Promise<{ kb: number; gzipKb: number }
   const dir = await mkdtemp(path.join(tmpdir(), "rewind-bench-worker-"));
   try {
     const outfile = path.join(dir, "worker.js");
-    const bytes = await buildWorker(outfile);
+    const bytes = await buildWorker(outfile, path.join(dir, "assets"));
     const gzipped = gzipSync(await readFile(outfile), { level: 9 }).length;
     return { kb: Math.round(bytes / 1024), gzipKb: Math.round(gzipped / 1024) };
   } finally {

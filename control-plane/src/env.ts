@@ -10,6 +10,8 @@ export interface Env {
   /** The audit log's single writer, named "global". */
   AUDIT: DurableObjectNamespace<AuditLog>;
   ARCHIVE?: R2Bucket;
+  /** The Worker's static assets: the console page (see console/routes.ts). */
+  ASSETS?: Fetcher;
   SIGNING_KEYS?: string;
   ADMIN_TOKEN?: string;
   PUBLIC_URL?: string;

@@ -76,6 +76,8 @@ describe("console page", () => {
     const etag = response.headers.get("etag") ?? "";
     const again = await fetch(controlPlane.url, { headers: { "if-none-match": etag } });
     expect(again.status).toBe(304);
+    // The page is a static asset, served only through the Worker's route (run_worker_first), never bare.
+    expect((await fetch(`${controlPlane.url}/console.html`)).status).toBe(404);
   });
 });
 

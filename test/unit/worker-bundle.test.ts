@@ -7,7 +7,7 @@ import { workerBuildOptions } from "../../scripts/build-worker.ts";
 const root = path.resolve(import.meta.dirname, "../..");
 
 describe("the Worker bundle", () => {
-  it("leaves out code a Worker never runs: the AWS SDK's Node http handler and config, credential chain, event streams, Lambda context; drizzle's Postgres classes; classic zod", async () => {
+  it("leaves out code a Worker never runs: the AWS SDK's Node http handler and config, credential chain, event streams, Lambda context; drizzle's Postgres classes; classic zod; the console page", async () => {
     const result = await build({ ...workerBuildOptions("worker.js"), write: false, metafile: true, logLevel: "silent" });
     const output = Object.values(result.metafile.outputs)[0];
     // Modules that put code into the bundle (esbuild parses more than it keeps).
@@ -22,6 +22,8 @@ describe("the Worker bundle", () => {
     ]);
     expect(kept).toContain("control-plane/src/storage/no-event-streams.ts");
     expect(kept).toContain("control-plane/src/db/no-pg-core.ts");
+    // The console page is a static asset (scripts/worker-console.ts), not part of the script.
+    expect(kept.filter((file) => file.startsWith("control-plane/src/console/assets"))).toEqual([]);
     // Schemas are zod/mini with zod's English messages: classic zod (~80 KB of the Worker) is not in.
     expect(kept.filter((file) => file.startsWith("zod/v4/classic/"))).toEqual([]);
     expect(kept).toContain("zod/v4/locales/en.js");

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { workerBuildOptions } from "../../scripts/build-worker.ts";
+import { sharedConsoleAssets } from "../../scripts/worker-console.ts";
 import { generateSigningKey, type PrivateJwk, randomId } from "../../shared/signing.ts";
 import type { S3World } from "./s3.ts";
 
@@ -46,7 +47,7 @@ export interface ControlPlaneOptions {
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const compatibilityDate = "2026-04-20";
 
-let bundle: Promise<string> | undefined;
+let bundle: Promise<{ scriptPath: string; assetsDir: string }> | undefined;
 
 /** Where test processes keep Worker bundles: one file per build output, shared by concurrent runs. */
 export const workerBundlesDir = path.join(tmpdir(), "rewind-worker-bundles");
@@ -56,7 +57,7 @@ export const workerBundlesDir = path.join(tmpdir(), "rewind-worker-bundles");
  * content, so every process and run of the same code shares one (no directory left per process: vitest
  * ends its workers without an exit event); global setup sweeps versions unused for hours.
  */
-function workerBundle(): Promise<string> {
+function workerBundle(): Promise<{ scriptPath: string; assetsDir: string }> {
   bundle ??= (async () => {
     const built = await build({ ...workerBuildOptions(path.join(workerBundlesDir, "worker.js")), write: false, logLevel: "silent" });
     const code = built.outputFiles[0]?.contents;
@@ -67,7 +68,9 @@ function workerBundle(): Promise<string> {
     const partial = `${outfile}.${process.pid}.partial`;
     await writeFile(partial, code);
     await rename(partial, outfile);
-    return outfile;
+    // Its static assets (the console page), as wrangler.toml's [assets] serves them.
+    const assetsDir = await sharedConsoleAssets(workerBundlesDir, path.basename(outfile, ".js"));
+    return { scriptPath: outfile, assetsDir };
   })();
   return bundle;
 }
@@ -99,7 +102,7 @@ function freePortError(error: unknown): boolean {
 }
 
 export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise<ControlPlaneWorld> {
-  const scriptPath = await workerBundle();
+  const { scriptPath, assetsDir } = await workerBundle();
   const stateDir = await mkdtemp(path.join(tmpdir(), "rewind-cp-"));
   const keys = [await generateSigningKey(`cp-${randomId().slice(0, 8)}`)];
   const signingKeys = keys.map((key) => key.privateJwk);
@@ -153,6 +156,8 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         AUDIT: { className: "AuditLog", useSQLite: true },
       },
       r2Buckets: ["ARCHIVE"],
+      // wrangler.toml's [assets] with run_worker_first = true.
+      assets: { directory: assetsDir, binding: "ASSETS", routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true } },
       d1Persist: path.join(stateDir, "d1"),
       durableObjectsPersist: path.join(stateDir, "do"),
       r2Persist: path.join(stateDir, "r2"),

@@ -10,6 +10,9 @@ function cspHash(source: string): string {
   return `'sha256-${btoa(String.fromCharCode(...sha256(encoder.encode(source))))}'`;
 }
 
+/** Where the page lives among the Worker's static assets. */
+export const consoleAssetPath = "/console.html";
+
 export const consolePage = `<!doctype html>
 <html lang="en">
 <head>
