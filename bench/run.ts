@@ -89,10 +89,11 @@ const sections: Record<string, () => Promise<Row[]>> = {
     const rows: Row[] = [];
     for (const count of values["storm-5000"] === true ? [1000, 5000] : [1000]) {
       const r = await reconnectStorm(count);
-      const setting = `${count.toLocaleString("en")} agents, control plane restarted`;
+      const setting = `${count.toLocaleString("en")} agents restarted at once`;
       rows.push(
         { area: "agent channel", measure: "reconnect storm: all online again", setting, value: `${r.allOnlineSeconds} s` },
         { area: "agent channel", measure: "reconnect storm: commands lost", setting, value: `${r.lost} of ${r.commands}` },
+        { area: "agent channel", measure: "reconnect storm: API calls reset by local workerd", setting, value: `${r.resets}` },
         { area: "agent channel", measure: "reconnect storm: command p99 (host online)", setting, value: `${r.p99Ms} ms` },
       );
     }
