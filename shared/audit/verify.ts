@@ -8,6 +8,7 @@ import { canonicalJson, isCanonicalJsonText } from "../canonical-json.ts";
 import { isCanonicalJsonQuick } from "../canonical-scan.ts";
 import { isRewindError, RewindError } from "../errors.ts";
 import { type AuditEntry, auditEntry } from "../schemas/audit.ts";
+import type { ReportClaims } from "../schemas/report.ts";
 import { describeIssues } from "../schemas/zod-error.ts";
 import { type PublicJwk, verifyReport } from "../signing.ts";
 import { type Checkpoint, type Ed25519Verify, type ParsedCheckpoint, parseCheckpoint, verifyCheckpoint } from "./checkpoint.ts";
@@ -46,7 +47,12 @@ export interface VerifyInput {
   hashes?: MerkleHashes<unknown>;
   /** The Ed25519 check for checkpoint signatures (default: WebCrypto's). */
   ed25519?: Ed25519Verify;
+  /** The check of an embedded agent report (default: `verifyReport`, on WebCrypto). */
+  reports?: ReportVerify;
 }
+
+/** Verifies an agent's signed report as `verifyReport` does, with the same verdicts and errors. */
+export type ReportVerify = (jws: string, options: { key: PublicJwk; host: string }) => Promise<ReportClaims>;
 
 export interface VerifyResult {
   ok: boolean;
@@ -101,7 +107,7 @@ async function checkpointOrFail(note: string | Note, input: VerifyInput, what: s
   }
 }
 
-async function checkAgentReport(entry: AuditEntry, jws: string, agentKeys: AgentKeys): Promise<void> {
+async function checkAgentReport(entry: AuditEntry, jws: string, agentKeys: AgentKeys, verify: ReportVerify): Promise<void> {
   const fail = (why: string) => new Failure("AGENT_REPORT_INVALID", entry.seq, `embedded agent report ${why}`);
   if (entry.actor.kind !== "host") throw fail(`is recorded with actor '${entry.actor.kind}', not the host that signed it`);
   const host = entry.actor.host;
@@ -110,7 +116,7 @@ async function checkAgentReport(entry: AuditEntry, jws: string, agentKeys: Agent
   let lastError = "";
   for (const key of keys) {
     try {
-      const claims = await verifyReport(jws, { key, host });
+      const claims = await verify(jws, { key, host });
       const recorded = entry.details.report;
       if (recorded !== undefined && canonicalJson(recorded) !== canonicalJson(claims.report)) {
         throw fail(`says something else than details.report (signed ${claims.report.kind} report differs)`);
@@ -225,7 +231,7 @@ async function run(input: VerifyInput, progress: Progress): Promise<{ newest: Ch
         throw await checks.first(error);
       }
       if (entry.agentJws !== undefined) {
-        await checks.add(checkAgentReport(entry, entry.agentJws, input.agentKeys), { checkpoints: 0, agentReports: 1 }, index);
+        await checks.add(checkAgentReport(entry, entry.agentJws, input.agentKeys, input.reports ?? verifyReport), { checkpoints: 0, agentReports: 1 }, index);
       }
       tree.push(hashes.leaf(line));
       const size = index + 1;

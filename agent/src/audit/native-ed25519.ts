@@ -7,7 +7,8 @@ import type { Ed25519Verify } from "../../../shared/audit/checkpoint.ts";
 // One KeyObject per public key: a series names the same one or two keys many thousand times.
 const keyObjects = new Map<string, KeyObject>();
 
-function keyObject(x: string): KeyObject {
+/** The KeyObject of an Ed25519 public key (its JWK `x`), made once; throws on a malformed key. */
+export function nativeKeyObject(x: string): KeyObject {
   let key = keyObjects.get(x);
   if (key === undefined) {
     key = createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x }, format: "jwk" });
@@ -18,5 +19,5 @@ function keyObject(x: string): KeyObject {
 
 export const nativeEd25519: Ed25519Verify = (key, signature, message) =>
   new Promise((resolve, reject) => {
-    verify(null, Buffer.from(message, "utf8"), keyObject(key.x), signature, (error, ok) => (error ? reject(error) : resolve(ok)));
+    verify(null, Buffer.from(message, "utf8"), nativeKeyObject(key.x), signature, (error, ok) => (error ? reject(error) : resolve(ok)));
   });

@@ -12,6 +12,7 @@ import { type PublicJwk, publicJwk } from "../../../shared/signing.ts";
 import { ApiClient } from "../api-client.ts";
 import { nativeEd25519 } from "./native-ed25519.ts";
 import { nativeHashes } from "./native-hashes.ts";
+import { nativeReportVerify } from "./native-report.ts";
 import { lineBatches } from "./read-lines.ts";
 
 export interface VerifyPaths {
@@ -118,6 +119,7 @@ export async function loadVerifyInput(paths: VerifyPaths): Promise<VerifyInput> 
     checkpoints,
     hashes: nativeHashes,
     ed25519: nativeEd25519,
+    reports: nativeReportVerify,
     ...(checkpoint === undefined ? {} : { checkpoint }),
     ...(previousCheckpoint === undefined ? {} : { previousCheckpoint }),
   };
