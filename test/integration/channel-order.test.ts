@@ -2,30 +2,42 @@
 // workerd: a run of signed reports sent back to back (without waiting for acks) is audited and
 // recorded in that order, and a frame whose handling fails does not hold up the frames behind it.
 // The manifests' bucket does not exist on the (real, s3rver) S3 endpoint, so storing an announced
-// manifest fails: that is the failing frame.
+// manifest fails: that is the failing frame. A second control plane's S3 endpoint accepts connections
+// and never answers: the frame storing a manifest there fails once the S3 client's deadline passes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { s3AttemptTimeoutMs, s3MaxAttempts } from "../../control-plane/src/storage/s3-bounds.ts";
 import type { BackupManifest } from "../../shared/schemas/manifest.ts";
 import type { Report } from "../../shared/schemas/report.ts";
 import { randomId, signReport } from "../../shared/signing.ts";
 import { type ControlPlaneWorld, startControlPlane } from "../world/control-plane.ts";
 import { type S3World, startS3 } from "../world/s3.ts";
+import { type SilentServer, startSilentServer } from "../world/silent-server.ts";
 import { controlPlaneClient, json, until } from "./control-plane-client.ts";
 import { type AuditLine, auditLines } from "./rollbacks-helpers.ts";
 
 let s3: S3World;
 let world: ControlPlaneWorld;
+let silentS3: SilentServer;
+let stalledWorld: ControlPlaneWorld;
 
 beforeAll(async () => {
   s3 = await startS3();
   world = await startControlPlane({ s3, env: { S3_BUCKET: "no-such-bucket" } });
+  silentS3 = await startSilentServer();
+  stalledWorld = await startControlPlane({
+    env: { S3_ENDPOINT: silentS3.url, S3_BUCKET: "manifests", S3_ACCESS_KEY_ID: "stalled", S3_SECRET_ACCESS_KEY: "stalled" },
+  });
 });
 
 afterAll(async () => {
+  await stalledWorld?.stop();
+  await silentS3?.stop();
   await world?.stop();
   await s3?.stop();
 });
 
 const { enrolledHost, queue, connect } = controlPlaneClient(() => world);
+const stalled = controlPlaneClient(() => stalledWorld);
 
 function reportIdOf(jws: string): string {
   const payload = JSON.parse(Buffer.from(jws.split(".")[1] ?? "", "base64url").toString("utf8")) as { jti: string };
@@ -33,8 +45,8 @@ function reportIdOf(jws: string): string {
 }
 
 /** Which of `reportIds` reached the audit log, in the log's order. */
-async function auditedReportIds(reportIds: readonly string[]): Promise<string[]> {
-  const entries = await auditLines<AuditLine>(world);
+async function auditedReportIds(reportIds: readonly string[], on: ControlPlaneWorld = world): Promise<string[]> {
+  const entries = await auditLines<AuditLine>(on);
   return entries
     .filter((e) => e.action === "agent.report" && reportIds.includes(String(e.details.reportId)))
     .sort((a, b) => a.seq - b.seq)
@@ -148,6 +160,59 @@ describe("frame order on the host's Durable Object (real workerd)", () => {
     const backups = await json<{ backups: unknown[] }>(await world.api(`/v1/hosts/${host}/backups`));
     expect(backups.backups).toEqual([]);
     expect(socket.frames.some((frame) => frame.t === "report-ack" && frame.reportId === reportIdOf(manifest))).toBe(false);
+    await socket.close();
+  });
+
+  it("handles the frames behind a manifest whose S3 store never answers once the S3 client's deadline passes", async () => {
+    const host = "order-3";
+    const key = await stalled.enrolledHost(host);
+    const socket = await stalled.connect(host, key);
+    const id = await stalled.queue(host);
+    await until(
+      "delivery",
+      async () => socket.commands(),
+      (ids) => ids.includes(id),
+    );
+    const manifest = await signReport({ kind: "manifest", manifest: manifestFor(host) }, host, key.privateJwk);
+    const behind: Report[] = [{ kind: "ack", commandId: id }, ...progressRun(id, 3), { kind: "result", commandId: id, ok: true }];
+    const after = await Promise.all(behind.map((report) => signReport(report, host, key.privateJwk)));
+    const started = Date.now();
+    socket.send(JSON.stringify({ t: "report", jws: manifest }));
+    for (const jws of after) socket.send(JSON.stringify({ t: "report", jws }));
+    socket.send(JSON.stringify({ t: "heartbeat", ts: Date.now() }));
+
+    const sent = after.map(reportIdOf);
+    await until(
+      "the reports behind the stalled one acknowledged",
+      async () => socket.reportAcks(),
+      (n) => n === sent.length,
+    );
+    const waited = Date.now() - started;
+    // Held up by the S3 call, and released within its bound (attempts x deadline, plus the SDK's
+    // sub-second backoff and a loaded machine's slack), well inside the agent timeout.
+    expect(waited).toBeGreaterThanOrEqual(s3AttemptTimeoutMs);
+    expect(waited).toBeLessThan(s3MaxAttempts * s3AttemptTimeoutMs + 8_000);
+    await until(
+      "the heartbeat answered",
+      async () => socket.frames.filter((frame) => frame.t === "heartbeat").length,
+      (n) => n === 1,
+    );
+    expect(socket.frames.flatMap((frame) => (frame.t === "report-ack" ? [frame.reportId] : []))).toEqual(sent);
+    expect(await auditedReportIds(sent, stalledWorld)).toEqual(sent);
+    // The announce failed whole: nothing stored, indexed or audited, and left for the agent to resend.
+    const manifestPut = (line: string) => line.includes(`/manifests/${host}/`);
+    expect(silentS3.requestLines().filter(manifestPut)).toHaveLength(s3MaxAttempts);
+    // Given up on, not just no longer awaited: the Worker closed those connections.
+    await until(
+      "the stalled S3 connections closed",
+      async () => silentS3.openRequestLines().filter(manifestPut).length,
+      (n) => n === 0,
+    );
+    expect(await auditedReportIds([reportIdOf(manifest)], stalledWorld)).toEqual([]);
+    const backups = await json<{ backups: unknown[] }>(await stalledWorld.api(`/v1/hosts/${host}/backups`));
+    expect(backups.backups).toEqual([]);
+    expect(socket.frames.some((frame) => frame.t === "report-ack" && frame.reportId === reportIdOf(manifest))).toBe(false);
+    expect(socket.closed).toBeUndefined();
     await socket.close();
   });
 });
