@@ -126,6 +126,32 @@ describe("frame order on the host's Durable Object (real workerd)", () => {
     await socket.close();
   });
 
+  it("lists a command's reports stamped in one millisecond in the order they arrived", async () => {
+    const host = "order-4";
+    const key = await enrolledHost(host);
+    const socket = await connect(host, key);
+    const id = await queue(host);
+    await until(
+      "delivery",
+      async () => socket.commands(),
+      (ids) => ids.includes(id),
+    );
+    const reports: Report[] = [{ kind: "ack", commandId: id }, ...progressRun(id, 8), { kind: "result", commandId: id, ok: true }];
+    const signed = await Promise.all(reports.map((report) => signReport(report, host, key.privateJwk)));
+    for (const jws of signed) socket.send(JSON.stringify({ t: "report", jws }));
+    const sent = signed.map(reportIdOf);
+    await until(
+      "every report acknowledged",
+      async () => socket.reportAcks(),
+      (n) => n === sent.length,
+    );
+    // As when the Worker's clock did not move between them (it only moves with I/O).
+    await (await world.d1()).prepare("UPDATE command_reports SET received_at = ? WHERE command_id = ?").bind(Date.now(), id).run();
+    const view = await json<{ reports: { id: string }[] }>(await world.api(`/v1/commands/${id}`));
+    expect(view.reports.map((report) => report.id)).toEqual(sent);
+    await socket.close();
+  });
+
   it("keeps handling the frames behind one whose handling failed, and leaves the failed one unacknowledged", async () => {
     const host = "order-2";
     const key = await enrolledHost(host);

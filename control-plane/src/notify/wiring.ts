@@ -1,12 +1,13 @@
 // Builds the notifier from the Worker's settings (SNS topic, region, endpoint, credentials; none →
 // log only) and hooks it to the rollback lifecycle. Publishing never blocks its caller: requests
 // hand the promise to ctx.waitUntil, the HostChannel's transition hook lets it run on in the object.
-import { asc, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { reportedStepId, type ReportedStepId } from "../../../shared/schemas/rollback.ts";
 import { SerialQueue } from "../../../shared/serial-queue.ts";
 import { appendAudit } from "../audit/append.ts";
 import { loadConfig } from "../config.ts";
 import { database } from "../db/client.ts";
+import { reportArrivalOrder } from "../db/report-order.ts";
 import { commandReports } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { errorFields, log } from "../log.ts";
@@ -58,7 +59,7 @@ async function failedStepOf(env: Env, rollback: RollbackRecord) {
     .select({ kind: commandReports.kind, body: commandReports.body })
     .from(commandReports)
     .where(eq(commandReports.commandId, rollback.commandId))
-    .orderBy(asc(commandReports.receivedAt));
+    .orderBy(...reportArrivalOrder);
   const reports = rows.map((row) => ({ ...(JSON.parse(row.body) as { step?: string; state?: string; message?: string }), kind: row.kind }));
   return firstFailedStep(reports, isReportedStep);
 }

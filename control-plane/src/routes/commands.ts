@@ -1,7 +1,7 @@
 // POST /v1/hosts/:host/commands (operator): sign a command for one host and queue it in the host's
 // Durable Object (rollbacks excepted: they go through /v1/rollbacks). GET /v1/commands/:id (viewer+):
 // its state, outcome and the agent's reports.
-import { asc, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import * as z from "../../../shared/schemas/zod.ts";
 import { RewindError } from "../../../shared/errors.ts";
@@ -12,6 +12,7 @@ import { appendAudit } from "../audit/append.ts";
 import { requireRole } from "../auth/middleware.ts";
 import { readers } from "../auth/roles.ts";
 import { database } from "../db/client.ts";
+import { reportArrivalOrder } from "../db/report-order.ts";
 import { commandReports, commands, hosts } from "../db/schema.ts";
 import { signHostCommand } from "../host-channel/sign-command.ts";
 import type { AppEnv } from "../http/app-env.ts";
@@ -76,7 +77,11 @@ export const commandRoutes = new Hono<AppEnv>().get("/:id", requireRole(...reade
   const db = database(c.env);
   const [row] = await db.select().from(commands).where(eq(commands.id, id)).limit(1);
   if (row === undefined) throw new RewindError("NOT_FOUND", `no command ${id}`);
-  const reports = await db.select().from(commandReports).where(eq(commandReports.commandId, id)).orderBy(asc(commandReports.receivedAt));
+  const reports = await db
+    .select()
+    .from(commandReports)
+    .where(eq(commandReports.commandId, id))
+    .orderBy(...reportArrivalOrder);
   return c.json({
     id: row.id,
     host: row.host,

@@ -1,12 +1,13 @@
 // Reading rollbacks back out of D1 for the API: the list (filtered by host and state, newest first)
 // and one rollback with its approvals and its steps folded from the agent's progress reports, in the
 // shapes shared/schemas/api.ts describes for the CLI and the console.
-import { and, asc, desc, eq, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, type SQL } from "drizzle-orm";
 import { RewindError } from "../../../../shared/errors.ts";
 import type { RollbackDetail, RollbackSummary } from "../../../../shared/schemas/api.ts";
 import { progressReport } from "../../../../shared/schemas/report.ts";
 import type { RollbackState } from "../../../../shared/schemas/rollback.ts";
 import { database } from "../../db/client.ts";
+import { reportArrivalOrder } from "../../db/report-order.ts";
 import { commandReports, rollbacks } from "../../db/schema.ts";
 import type { Env } from "../../env.ts";
 import type { Approval, RollbackRecord } from "../record.ts";
@@ -60,8 +61,7 @@ export async function readRollback(env: Env, id: string): Promise<RollbackDetail
           .select({ body: commandReports.body })
           .from(commandReports)
           .where(and(eq(commandReports.commandId, row.commandId), eq(commandReports.kind, "progress")))
-          // Reports in arrival order; rowid breaks ties within one millisecond.
-          .orderBy(asc(commandReports.receivedAt), sql`rowid`);
+          .orderBy(...reportArrivalOrder);
   return detailOf(
     row,
     progress.map((item) => item.body),
