@@ -20,7 +20,7 @@ import type { Report } from "../../shared/schemas/report.ts";
 import { backupHandler } from "../../agent/src/backup/command-handler.ts";
 import { fetchBackup, fetchMissingFiles } from "../../agent/src/backup/fetch-missing.ts";
 import { copyOffsite } from "../../agent/src/backup/offsite-copy.ts";
-import { verifyBackupFiles } from "../../agent/src/backup/integrity.ts";
+import { manifestFiles, verifyFiles } from "../../agent/src/backup/integrity.ts";
 import { readManifest } from "../../agent/src/backup/manifest-file.ts";
 import { listBackupNames } from "../../agent/src/backup/retention.ts";
 import { runBackup } from "../../agent/src/backup/run-backup.ts";
@@ -38,6 +38,8 @@ import { createDatabase, exists, flipByte, imageIdOf, rejection } from "./backup
 const run = promisify(execFile);
 const BUCKET = "rewind-offsite";
 const rewind = (args: string[]): Promise<CliResult> => runRewindCli(args);
+/** Every file the manifest lists, read whole with the checks the rollback's preflight runs. */
+const verifyAllFiles = (dir: string, manifest: BackupManifest) => verifyFiles(dir, manifestFiles(manifest), `backup ${manifest.backupId}`);
 
 describe("rewind backup", () => {
   const runId = newRunId();
@@ -197,13 +199,13 @@ describe("rewind backup", () => {
   });
 
   it("catches a flipped byte in an archive", async () => {
-    await expect(verifyBackupFiles(first.dir, first.manifest)).resolves.toHaveLength(3);
+    await expect(verifyAllFiles(first.dir, first.manifest)).resolves.toHaveLength(3);
     const copy = path.join(root, "damaged");
     await cp(first.dir, copy, { recursive: true });
     const minioFile = first.manifest.minio?.file.path ?? "";
     const size = (await stat(path.join(copy, minioFile))).size;
     await flipByte(path.join(copy, minioFile), Math.floor(size / 2));
-    const error = await rejection(verifyBackupFiles(copy, first.manifest));
+    const error = await rejection(verifyAllFiles(copy, first.manifest));
     expect(isRewindError(error, "BACKUP_INVALID")).toBe(true);
     const problems = (error as { details?: { problems?: { path: string; problem: string }[] } }).details?.problems;
     expect(problems?.map((p) => p.path)).toEqual([minioFile]);
@@ -214,12 +216,12 @@ describe("rewind backup", () => {
     const dbFile = first.manifest.database?.file.path ?? "";
     const original = await readFile(path.join(first.dir, dbFile));
     await rm(path.join(first.dir, dbFile));
-    const missing = await rejection(verifyBackupFiles(first.dir, first.manifest));
+    const missing = await rejection(verifyAllFiles(first.dir, first.manifest));
     expect(isRewindError(missing, "BACKUP_INVALID")).toBe(true);
 
     expect(await fetchMissingFiles(config, first.dir, first.manifest)).toEqual([dbFile]);
     expect(await readFile(path.join(first.dir, dbFile))).toEqual(original);
-    await expect(verifyBackupFiles(first.dir, first.manifest)).resolves.toHaveLength(3);
+    await expect(verifyAllFiles(first.dir, first.manifest)).resolves.toHaveLength(3);
 
     // A tampered off-site copy never takes the local file's place.
     const key = `backups/backup-host/${path.basename(first.dir)}/${dbFile}`;
@@ -239,7 +241,7 @@ describe("rewind backup", () => {
     expect((unvouched as Error).message).toContain("no signed command names its sha256");
     const fetched = await fetchBackup(config, path.basename(first.dir), { manifestSha256: manifestSha256(first.manifest) });
     expect(fetched).toEqual(first.manifest);
-    await expect(verifyBackupFiles(first.dir, first.manifest)).resolves.toHaveLength(3);
+    await expect(verifyAllFiles(first.dir, first.manifest)).resolves.toHaveLength(3);
   });
 
   it("brings a whole backup back without a command only when the host's own signature vouches for its manifest", async () => {
@@ -280,7 +282,7 @@ describe("rewind backup", () => {
     const result = await runBackup(config, { docker, onProgress: () => undefined }, { format: "custom", now: new Date("2030-06-01T12:00:00Z") });
     expect(result.manifest.database?.format).toBe("custom");
     expect(result.manifest.database?.file.path).toBe("db_20300601_120000.dump");
-    await expect(verifyBackupFiles(result.dir, result.manifest)).resolves.toHaveLength(3);
+    await expect(verifyAllFiles(result.dir, result.manifest)).resolves.toHaveLength(3);
     const restored = await createDatabase(cluster, "restored_custom");
     await run(path.join(cluster.bin, "pg_restore"), ["--jobs=2", "--exit-on-error", `--dbname=${restored}`, path.join(result.dir, "db_20300601_120000.dump")]);
     expect(await tableCounts(restored)).toEqual(result.manifest.database?.tables);

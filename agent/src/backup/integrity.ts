@@ -127,8 +127,3 @@ export async function verifyFiles(dir: string, entries: readonly ManifestFile[],
   }
   return checks;
 }
-
-/** Every file the manifest lists, checked whole. */
-export async function verifyBackupFiles(dir: string, manifest: BackupManifest, signal?: AbortSignal): Promise<FileCheck[]> {
-  return verifyFiles(dir, manifestFiles(manifest), `backup ${manifest.backupId}`, signal);
-}
