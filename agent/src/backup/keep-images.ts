@@ -19,7 +19,12 @@ function component(name: string): string {
  * often share service names like `backend`, and one backup's tag must not move another's.
  */
 export function keepTag(project: string, service: string, timestamp: string): string {
-  return `${keepRepository}/${component(project)}/${component(service)}:${timestamp}`;
+  return `${projectKeepPrefix(project)}${component(service)}:${timestamp}`;
+}
+
+/** What every keep tag of `project` starts with (its services' repositories follow). */
+export function projectKeepPrefix(project: string): string {
+  return `${keepRepository}/${component(project)}/`;
 }
 
 function splitTag(tag: string): { repo: string; tag: string } {

@@ -17,7 +17,8 @@ import { namesIn } from "../host/dir-entries.ts";
 
 const dayMs = 24 * 3600 * 1000;
 
-async function datedRollbacks(stateDir: string): Promise<DatedRollback[]> {
+/** Every rollback with a readable report under the state dir, dated by its end (or start). */
+export async function datedRollbacks(stateDir: string): Promise<DatedRollback[]> {
   const root = path.join(stateDir, "rollbacks");
   const dated: DatedRollback[] = [];
   for (const id of await namesIn(root)) {

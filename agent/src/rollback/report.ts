@@ -33,8 +33,14 @@ export interface RollbackReport {
   degraded?: string[];
   /** Staged MinIO copies interrupted rollbacks had left, removed by the stage step (never served on). */
   removedStaleStages?: string[];
+  /** Tags holding the pre-rollback release's images until this rollback can no longer be undone (and its minimum age passed). */
+  heldImages?: string[];
   /** Older rollbacks whose set-aside copies retention removed after this one succeeded. */
   prunedSetAside?: string[];
+  /** Older rollbacks' image holds retention released after this one succeeded. */
+  releasedImages?: string[];
+  /** Holds retention would release but a container still uses their image: kept for now. */
+  heldImagesInUse?: string[];
   retentionError?: string;
   /** Last lines of each service's log before the rollback, by container name. */
   logExcerpts: Record<string, string>;
@@ -58,6 +64,7 @@ export function buildReport(replay: Replay, logExcerpts: Record<string, string>,
   const backup = target.success ? target.data.backup : undefined;
   const degraded = outputs.watch?.degraded;
   const removedStale = outputs.stage?.removedStaleStages;
+  const held = outputs["document-state"]?.held;
   return {
     rollbackId: request.rollbackId,
     // An undo that failed leaves the journal open for --resume; its report still says how it ended.
@@ -77,6 +84,7 @@ export function buildReport(replay: Replay, logExcerpts: Record<string, string>,
     ...(outputs.undo && (outputs.undo.databaseAside || outputs.undo.minioAside)
       ? { undoSetAside: { database: str(outputs.undo.databaseAside), minio: str(outputs.undo.minioAside) } }
       : {}),
+    ...(Array.isArray(held) ? { heldImages: held.filter((t): t is string => typeof t === "string") } : {}),
     ...(Array.isArray(removedStale) ? { removedStaleStages: removedStale.filter((d): d is string => typeof d === "string") } : {}),
     ...(Array.isArray(degraded) ? { degraded: degraded.filter((d): d is string => typeof d === "string") } : {}),
     logExcerpts,

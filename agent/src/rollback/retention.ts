@@ -1,12 +1,13 @@
 // Which set-aside copies to remove (databases `<db>__rewind_pre_<id>` / `__rewind_post_<id>`, MinIO
-// directories `_data.rewind-<id>` / `_data.rewind-post-<id>`). A copy is the only one of what was
+// directories `_data.rewind-<id>` / `_data.rewind-post-<id>`, tags holding the pre-rollback release's
+// images `rewind-keep/<project>/<service>:before-<id>`). A copy is the only one of what was
 // written under a bad release, so it stays while its rollback is among the newest `keep`, or younger
 // than the minimum age, or the current one; a copy no rollback report dates stays too. Pure; the I/O
-// is in prune-set-aside.ts.
+// is in prune-set-aside.ts and hold-images.ts.
 
 export interface SetAsideCopy {
-  kind: "database" | "minio";
-  /** The database name, or the directory's full path. */
+  kind: "database" | "minio" | "image";
+  /** The database name, the directory's full path, or the image tag. */
   location: string;
   /** The short rollback id the name carries (names.ts). */
   shortId: string;

@@ -16,6 +16,7 @@ import type { RollbackReport } from "./report.ts";
 import { buildReport } from "./report.ts";
 import type { RollbackRequest } from "./request.ts";
 import { rollbackRequest } from "./request.ts";
+import { releaseHeldImages } from "./hold-images.ts";
 import { pruneSetAside } from "./prune-set-aside.ts";
 import { removeRetired } from "./restore-containers.ts";
 import { retiredOf } from "./step-context.ts";
@@ -67,6 +68,17 @@ async function finish(config: AgentConfig, rollbackId: string, ctx: RollbackRunC
       report.prunedSetAside = await pruneSetAside(config, ctx.docker, rollbackId);
     } catch (error) {
       report.retentionError = (error as Error).message;
+    }
+    await writeReport(dir, report);
+  }
+  if (report.state === "succeeded" && !report.dryRun) {
+    // Image holds are released by the same rules; any mode held them (images are not data).
+    try {
+      const holds = await releaseHeldImages(config, ctx.docker, rollbackId);
+      report.releasedImages = holds.released;
+      if (holds.inUse.length > 0) report.heldImagesInUse = holds.inUse;
+    } catch (error) {
+      report.retentionError = `releasing image holds failed: ${(error as Error).message}`;
     }
     await writeReport(dir, report);
   }

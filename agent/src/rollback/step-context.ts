@@ -32,6 +32,8 @@ export const documentedState = z.strictObject({
   containers: z.array(containerSpec),
   images: z.record(z.string(), z.string()),
   logsDir: z.string(),
+  /** Tags holding the images of `containers` (hold-images.ts); absent in journals of older versions. */
+  held: z.array(z.string()).optional(),
 });
 export type DocumentedState = z.output<typeof documentedState>;
 

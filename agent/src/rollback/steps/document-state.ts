@@ -1,10 +1,14 @@
 // Step 3: write down what runs now, before anything changes: every service's logs to a file, the
 // commit, the image ids, and each container's create spec (what the undo recreates them from).
+// Each image those containers run is held by a tag of its own (hold-images.ts) here, before any step
+// moves a tag off it or replaces its container: from then on `docker image prune` cannot take what
+// the undo must start. Before the downtime, so a failure to tag stops the rollback with nothing changed.
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { listProjectContainers } from "../../host/compose.ts";
 import { captureSpec, containerLogs } from "../../host/docker-start.ts";
 import { gitHead } from "../../host/git.ts";
+import { holdImages } from "../hold-images.ts";
 import { logSharingOf, shareLog } from "../log-share.ts";
 import type { StepContext, StepOutput } from "../step-context.ts";
 
@@ -24,6 +28,9 @@ export async function documentState(ctx: StepContext): Promise<StepOutput> {
   }
   const head = await gitHead(config.project.dir, { signal: ctx.signal });
   const images = Object.fromEntries(containers.map((c) => [c.service, c.imageId]));
-  ctx.progress(`${containers.length} containers at commit ${head.commit.slice(0, 12)}; logs in ${logsDir}`);
-  return { commit: head.commit, branch: head.branch, containers: specs, images, logsDir };
+  const held = await holdImages(docker, config.project.name, ctx.request.rollbackId, specs);
+  ctx.progress(
+    `${containers.length} containers at commit ${head.commit.slice(0, 12)}; logs in ${logsDir}${held.length > 0 ? `; images held as ${held.join(", ")}` : ""}`,
+  );
+  return { commit: head.commit, branch: head.branch, containers: specs, images, logsDir, held };
 }
