@@ -14,7 +14,8 @@ import { resolveForRequest } from "../../rollback/resolve-backup.ts";
 import { resumeRollback, runRollback } from "../../rollback/run-rollback.ts";
 import { configOption, configPath, parseCommand, usageError } from "../args.ts";
 import { exit, hostCommandExit, remoteCommandExit } from "../exit-codes.ts";
-import { formatDuration, stepLine } from "../format.ts";
+import { stepLine } from "../format.ts";
+import { rollbackSummary } from "./rollback-summary.ts";
 import type { CliIo, Command } from "../io.ts";
 import { ask } from "../prompt.ts";
 import { remoteRollbackOptions, runRemoteRollback } from "../remote/rollback.ts";
@@ -33,14 +34,9 @@ const localOptions = {
 } as const;
 
 function printReport(io: CliIo, report: RollbackReport): void {
-  io.stdout.write(`rollback ${report.rollbackId}: ${report.state}\n`);
-  if (report.downtimeMs !== undefined) io.stdout.write(`downtime: ${formatDuration(report.downtimeMs)}\n`);
-  if (report.setAside?.database) io.stdout.write(`pre-rollback database kept as ${report.setAside.database}\n`);
-  if (report.setAside?.minio) io.stdout.write(`pre-rollback MinIO data kept at ${report.setAside.minio}\n`);
-  if (report.undoSetAside?.database) io.stdout.write(`restored database, written to after start, kept as ${report.undoSetAside.database}\n`);
-  if (report.undoSetAside?.minio) io.stdout.write(`restored MinIO data, written to after start, kept at ${report.undoSetAside.minio}\n`);
-  if (report.degraded && report.degraded.length > 0) io.stdout.write(`degraded while watching: ${report.degraded.join(", ")}\n`);
-  if (report.error) io.stderr.write(`rewind: ${report.error.code}: ${report.error.message} (in step ${report.error.step})\n`);
+  const { stdout, stderr } = rollbackSummary(report);
+  io.stdout.write(stdout);
+  if (stderr !== "") io.stderr.write(stderr);
 }
 
 async function runLocal(argv: string[], io: CliIo): Promise<number> {
