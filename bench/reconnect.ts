@@ -7,7 +7,7 @@
 // over commands whose host was connected when they were queued. An API call whose connection the
 // local runtime resets (workerd on a starved 2-core machine does, mid-storm) queued nothing the
 // caller knows of: it is counted apart, as `resets`, and the storm goes on.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { RunningAgent } from "../agent/src/agent.ts";
@@ -28,7 +28,31 @@ export interface ReconnectRow {
 /** A request that never got an HTTP answer (fetch's TypeError, e.g. ECONNRESET), not an error status. */
 const isConnectionFailure = (error: unknown): boolean => error instanceof TypeError && error.message === "fetch failed";
 
+/** The soft limit on open files this process (and workerd, its child) may hold. */
+async function openFilesLimit(): Promise<number> {
+  const limits = await readFile("/proc/self/limits", "utf8");
+  const soft = /^Max open files\s+(\d+|unlimited)/m.exec(limits)?.[1];
+  return soft === undefined || soft === "unlimited" ? Number.POSITIVE_INFINITY : Number(soft);
+}
+
+/**
+ * Locally every host's Durable Object lives in one workerd process: its agent's socket and its
+ * SQLite database's files are open at once there (about 4 per host, counted at 250-1,000 agents).
+ * Past the limit workerd cannot open a host's database and the control plane answers 500, which
+ * would read as a product failure.
+ */
+async function requireOpenFiles(agentCount: number): Promise<void> {
+  const need = agentCount * 4 + 2_000;
+  const limit = await openFilesLimit();
+  if (limit < need) {
+    throw new Error(
+      `${agentCount} agents need about ${need} open files in workerd (a socket and 3 SQLite files per host); this process may open ${limit}: raise it (ulimit -n ${need * 2}; npm run bench does)`,
+    );
+  }
+}
+
 export async function reconnectStorm(agentCount: number): Promise<ReconnectRow> {
+  await requireOpenFiles(agentCount);
   const world = await startControlPlane();
   const stateRoot = await mkdtemp(path.join(tmpdir(), "rewind-bench-storm-"));
   const enrolled = new Map<string, BenchAgent>();
@@ -56,7 +80,9 @@ export async function reconnectStorm(agentCount: number): Promise<ReconnectRow> 
     let resets = 0;
     // Keep queueing through the storm and a little after, so the p99 covers the whole of it.
     for (let i = 0; allOnlineAt === undefined || performance.now() - allOnlineAt < 2_000; i++) {
-      if (performance.now() - restarted > 180_000) throw new Error("agents still reconnecting after 180 s");
+      if (performance.now() - restarted > 180_000) {
+        throw new Error(`${everyone.filter((a) => !a.connected).length} of ${agentCount} agents still reconnecting after 180 s`);
+      }
       const host = hosts[(i * 7919) % hosts.length] ?? "storm-0";
       const hostWasConnected = agents.get(host)?.connected === true;
       const at = performance.now();
@@ -90,6 +116,16 @@ export async function reconnectStorm(agentCount: number): Promise<ReconnectRow> 
       resets,
       p99Ms: Math.round(percentile(latencies, 99)),
     };
+  } catch (error) {
+    // The Worker's own account of a failure (an HTTP 500 says only "see the control plane's logs").
+    console.error(
+      world
+        .logs()
+        .filter((line) => /error|fail/i.test(line))
+        .slice(-20)
+        .join("\n"),
+    );
+    throw error;
   } finally {
     await Promise.all([...agents.values()].map((a) => a.stop(1_000)));
     await world.stop();
