@@ -2,7 +2,8 @@
 // the release's tags move to the backup's images, so without the hold the bad release's image is
 // dangling once its containers are replaced, and a `docker image prune` during the rollback would
 // leave the undo nothing to start. The holds are released like the other set-aside copies: not
-// before the minimum age, and then only beyond the newest `setAside` rollbacks.
+// before the minimum age, and then only beyond the newest `setAside` rollbacks; a hold whose image a
+// container uses stays.
 import { execFileSync } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -17,7 +18,7 @@ import { releaseHeldImages } from "../../agent/src/rollback/hold-images.ts";
 import { shortId } from "../../agent/src/rollback/names.ts";
 import type { RollbackReport } from "../../agent/src/rollback/report.ts";
 import { runRollback } from "../../agent/src/rollback/run-rollback.ts";
-import { RUN_LABEL, requireDocker } from "../world/docker.ts";
+import { RUN_LABEL, requireDocker, testLabels } from "../world/docker.ts";
 import { freePort } from "../world/ports.ts";
 import { type ComposeRelease, prepareComposeRelease } from "./compose-release-fixture.ts";
 
@@ -45,6 +46,7 @@ describe("a Compose rollback undone after a `docker image prune` removed what no
   let report: RollbackReport;
   let v2Image: string;
   let pruned = "";
+  let secondReport: RollbackReport;
 
   beforeAll(async () => {
     docker = await requireDocker();
@@ -108,5 +110,28 @@ describe("a Compose rollback undone after a `docker image prune` removed what no
     // The newest rollback's holds stay, and with them the image.
     expect(second.heldImages?.length).toBeGreaterThan(0);
     for (const tag of second.heldImages ?? []) expect(await imageIdOf(docker, tag)).toBe(v2Image);
+    secondReport = second;
+  });
+
+  it("keeps a hold whose image a container still uses, and says so", async () => {
+    const config = { ...world.config, retention: { ...world.config.retention, setAside: 1 } };
+    const third = await rollBack(docker, world, "rb-hold3", config);
+    expect(third.state).toBe("succeeded");
+    // Nothing but the second rollback's two holds names v2's image now; a container of it is kept stopped.
+    const user = await docker.createContainer({ Image: v2Image, Cmd: ["true"], name: `rewind-hold-user-${world.runId}`, Labels: testLabels(world.runId) });
+    try {
+      const reportFile = path.join(config.stateDir, "rollbacks", secondReport.rollbackId, "report.json");
+      const aged = { ...JSON.parse(await readFile(reportFile, "utf8")), finishedAt: new Date(Date.now() - 8 * 24 * 3600 * 1000).toISOString() };
+      await writeFile(reportFile, JSON.stringify(aged));
+      const holds = [...(secondReport.heldImages ?? [])].sort();
+      const { released, inUse } = await releaseHeldImages(config, docker, `rb-none-${world.runId}`);
+      // The first tag goes (another still names the image); the last one Docker refuses to take from a used image.
+      expect([...released, ...inUse].sort()).toEqual(holds);
+      expect(inUse).toHaveLength(1);
+      expect(await imageIdOf(docker, inUse[0] ?? "")).toBe(v2Image);
+      for (const tag of third.heldImages ?? []) expect(await imageIdOf(docker, tag)).toBeDefined();
+    } finally {
+      await user.remove({ force: true });
+    }
   });
 });
