@@ -36,8 +36,21 @@ afterAll(async () => {
   await s3?.stop();
 });
 
-const { enrolledHost, queue, connect } = controlPlaneClient(() => world);
+const client = controlPlaneClient(() => world);
 const stalled = controlPlaneClient(() => stalledWorld);
+
+/** An enrolled host's agent socket, with one command queued and delivered to it. */
+async function deliveredCommand(host: string, on: ReturnType<typeof controlPlaneClient> = client) {
+  const key = await on.enrolledHost(host);
+  const socket = await on.connect(host, key);
+  const id = await on.queue(host);
+  await until(
+    "delivery",
+    async () => socket.commands(),
+    (ids) => ids.includes(id),
+  );
+  return { key, socket, id };
+}
 
 function reportIdOf(jws: string): string {
   const payload = JSON.parse(Buffer.from(jws.split(".")[1] ?? "", "base64url").toString("utf8")) as { jti: string };
@@ -95,14 +108,7 @@ function manifestFor(host: string): BackupManifest {
 describe("frame order on the host's Durable Object (real workerd)", () => {
   it("audits and records a run of reports sent back to back in the order the agent sent them", async () => {
     const host = "order-1";
-    const key = await enrolledHost(host);
-    const socket = await connect(host, key);
-    const id = await queue(host);
-    await until(
-      "delivery",
-      async () => socket.commands(),
-      (ids) => ids.includes(id),
-    );
+    const { key, socket, id } = await deliveredCommand(host);
     const reports: Report[] = [{ kind: "ack", commandId: id }, ...mixedRun(id, 40), { kind: "result", commandId: id, ok: true, output: { pong: true } }];
     const signed = await Promise.all(reports.map((report) => signReport(report, host, key.privateJwk)));
     for (const [i, jws] of signed.entries()) {
@@ -128,14 +134,7 @@ describe("frame order on the host's Durable Object (real workerd)", () => {
 
   it("lists a command's reports stamped in one millisecond in the order they arrived", async () => {
     const host = "order-4";
-    const key = await enrolledHost(host);
-    const socket = await connect(host, key);
-    const id = await queue(host);
-    await until(
-      "delivery",
-      async () => socket.commands(),
-      (ids) => ids.includes(id),
-    );
+    const { key, socket, id } = await deliveredCommand(host);
     const reports: Report[] = [{ kind: "ack", commandId: id }, ...progressRun(id, 8), { kind: "result", commandId: id, ok: true }];
     const signed = await Promise.all(reports.map((report) => signReport(report, host, key.privateJwk)));
     for (const jws of signed) socket.send(JSON.stringify({ t: "report", jws }));
@@ -154,14 +153,7 @@ describe("frame order on the host's Durable Object (real workerd)", () => {
 
   it("keeps handling the frames behind one whose handling failed, and leaves the failed one unacknowledged", async () => {
     const host = "order-2";
-    const key = await enrolledHost(host);
-    const socket = await connect(host, key);
-    const id = await queue(host);
-    await until(
-      "delivery",
-      async () => socket.commands(),
-      (ids) => ids.includes(id),
-    );
+    const { key, socket, id } = await deliveredCommand(host);
     const manifest = await signReport({ kind: "manifest", manifest: manifestFor(host) }, host, key.privateJwk);
     const behind: Report[] = [{ kind: "ack", commandId: id }, ...progressRun(id, 5), { kind: "result", commandId: id, ok: true }];
     const after = await Promise.all(behind.map((report) => signReport(report, host, key.privateJwk)));
@@ -191,14 +183,7 @@ describe("frame order on the host's Durable Object (real workerd)", () => {
 
   it("handles the frames behind a manifest whose S3 store never answers once the S3 client's deadline passes", async () => {
     const host = "order-3";
-    const key = await stalled.enrolledHost(host);
-    const socket = await stalled.connect(host, key);
-    const id = await stalled.queue(host);
-    await until(
-      "delivery",
-      async () => socket.commands(),
-      (ids) => ids.includes(id),
-    );
+    const { key, socket, id } = await deliveredCommand(host, stalled);
     const manifest = await signReport({ kind: "manifest", manifest: manifestFor(host) }, host, key.privateJwk);
     const behind: Report[] = [{ kind: "ack", commandId: id }, ...progressRun(id, 3), { kind: "result", commandId: id, ok: true }];
     const after = await Promise.all(behind.map((report) => signReport(report, host, key.privateJwk)));
