@@ -7,7 +7,7 @@ import { requireRole } from "./auth/middleware.ts";
 import { hostBackupRoutes } from "./backups/routes.ts";
 import { consoleRoutes } from "./console/routes.ts";
 import type { AppEnv } from "./http/app-env.ts";
-import { limitBody } from "./http/body.ts";
+import { drainUnreadBody, limitBody } from "./http/body.ts";
 import { signingKeyRoutes } from "./keys/routes.ts";
 import { notFound, onError } from "./http/errors.ts";
 import { notificationCheckRoutes } from "./notify/wiring-run-checks.ts";
@@ -25,6 +25,7 @@ export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.onError(onError);
   app.notFound(notFound);
+  app.use("/v1/*", drainUnreadBody);
   app.use("/v1/*", limitBody);
   app.route("/", healthRoutes);
   app.route("/", consoleRoutes);
