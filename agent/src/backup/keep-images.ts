@@ -27,7 +27,7 @@ export function projectKeepPrefix(project: string): string {
   return `${keepRepository}/${component(project)}/`;
 }
 
-function splitTag(tag: string): { repo: string; tag: string } {
+export function splitTag(tag: string): { repo: string; tag: string } {
   const colon = tag.lastIndexOf(":");
   return { repo: tag.slice(0, colon), tag: tag.slice(colon + 1) };
 }

@@ -4,14 +4,11 @@
 // never the current rollback's. Releasing removes only the tag; Docker deletes the image only when
 // nothing else names it, and refuses while a container uses it (reported, kept).
 import type Docker from "dockerode";
-import { untagImages } from "../backup/keep-images.ts";
+import { splitTag, untagImages } from "../backup/keep-images.ts";
 import type { AgentConfig } from "../config.ts";
 import { heldTagShortId, holdsFor } from "./hold-names.ts";
-import { shortId } from "./names.ts";
-import { datedRollbacks } from "./prune-set-aside.ts";
+import { datedRollbacks, setAsideRules } from "./prune-set-aside.ts";
 import { planSetAsidePrune, type SetAsideCopy } from "./retention.ts";
-
-const dayMs = 24 * 3600 * 1000;
 
 /** Tag every image the containers run (idempotent: a resumed run tags the same images the same way). Returns the tags. */
 export async function holdImages(
@@ -21,10 +18,7 @@ export async function holdImages(
   containers: readonly { service: string; imageId: string }[],
 ): Promise<string[]> {
   const holds = holdsFor(project, rollbackId, containers);
-  for (const { tag, imageId } of holds) {
-    const colon = tag.lastIndexOf(":");
-    await docker.getImage(imageId).tag({ repo: tag.slice(0, colon), tag: tag.slice(colon + 1) });
-  }
+  for (const { tag, imageId } of holds) await docker.getImage(imageId).tag(splitTag(tag));
   return holds.map((h) => h.tag);
 }
 
@@ -45,12 +39,7 @@ export interface ReleasedHolds {
 }
 
 export async function releaseHeldImages(config: AgentConfig, docker: Docker, currentId: string): Promise<ReleasedHolds> {
-  const release = planSetAsidePrune(await heldTags(docker, config.project.name), await datedRollbacks(config.stateDir), {
-    keep: config.retention.setAside,
-    minAgeMs: config.retention.setAsideMinAgeDays * dayMs,
-    now: Date.now(),
-    currentShortId: shortId(currentId),
-  });
+  const release = planSetAsidePrune(await heldTags(docker, config.project.name), await datedRollbacks(config.stateDir), setAsideRules(config, currentId));
   const { removed, inUse } = await untagImages(
     docker,
     release.map((copy) => copy.location),

@@ -63,14 +63,19 @@ async function setAsideCopies(config: AgentConfig, docker: Docker): Promise<SetA
   return copies;
 }
 
-export async function pruneSetAside(config: AgentConfig, docker: Docker, currentId: string): Promise<string[]> {
-  const rollbacks = await datedRollbacks(config.stateDir);
-  const remove = planSetAsidePrune(await setAsideCopies(config, docker), rollbacks, {
+/** The retention settings every set-aside thing (data copies, image holds) is released by, as of now. */
+export function setAsideRules(config: AgentConfig, currentId: string): Parameters<typeof planSetAsidePrune>[2] {
+  return {
     keep: config.retention.setAside,
     minAgeMs: config.retention.setAsideMinAgeDays * dayMs,
     now: Date.now(),
     currentShortId: shortId(currentId),
-  });
+  };
+}
+
+export async function pruneSetAside(config: AgentConfig, docker: Docker, currentId: string): Promise<string[]> {
+  const rollbacks = await datedRollbacks(config.stateDir);
+  const remove = planSetAsidePrune(await setAsideCopies(config, docker), rollbacks, setAsideRules(config, currentId));
   const database = config.project.database;
   for (const copy of remove) {
     if (copy.kind === "database" && database) await dropDatabase(database.adminUrl, copy.location, database.timeouts);

@@ -62,16 +62,15 @@ async function finish(config: AgentConfig, rollbackId: string, ctx: RollbackRunC
     });
   }
   await writeReport(dir, report);
-  if (report.state === "succeeded" && !report.dryRun && report.mode === "full") {
-    // Retention is housekeeping: the rollback succeeded either way, so a failure here is reported, not raised.
-    try {
-      report.prunedSetAside = await pruneSetAside(config, ctx.docker, rollbackId);
-    } catch (error) {
-      report.retentionError = (error as Error).message;
-    }
-    await writeReport(dir, report);
-  }
   if (report.state === "succeeded" && !report.dryRun) {
+    // Retention is housekeeping: the rollback succeeded either way, so a failure here is reported, not raised.
+    if (report.mode === "full") {
+      try {
+        report.prunedSetAside = await pruneSetAside(config, ctx.docker, rollbackId);
+      } catch (error) {
+        report.retentionError = (error as Error).message;
+      }
+    }
     // Image holds are released by the same rules; any mode held them (images are not data).
     try {
       const holds = await releaseHeldImages(config, ctx.docker, rollbackId);
