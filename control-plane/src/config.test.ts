@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import { isRewindError } from "../../shared/errors.ts";
 import { heartbeatIntervalMs } from "../../shared/heartbeat.ts";
 import { generateSigningKey } from "../../shared/signing.ts";
+import { minAgentTimeoutSeconds } from "./agent-timeout.ts";
 import { parseConfig } from "./config.ts";
 import type { Env } from "./env.ts";
+import { s3AttemptTimeoutMs, s3MaxAttempts } from "./storage/s3-bounds.ts";
 
 async function env(overrides: Record<string, string | undefined> = {}): Promise<Env> {
   const key = await generateSigningKey("cp-1");
@@ -37,6 +39,20 @@ describe("control plane config", () => {
     const config = parseConfig(await env());
     expect(config.agentTimeoutMs).toBeLessThanOrEqual(30_000);
     expect(config.agentTimeoutMs).toBeGreaterThan(2 * heartbeatIntervalMs);
+  });
+
+  it("refuses an agent timeout a live host could outlast: one lost heartbeat, or a frame held by a stalled S3 call", async () => {
+    const tooShort = await env({ AGENT_TIMEOUT_SECONDS: String(minAgentTimeoutSeconds - 1) });
+    expect(fieldOf(() => parseConfig(tooShort))).toBe("AGENT_TIMEOUT_SECONDS");
+    expect(() => parseConfig(tooShort)).toThrow(`AGENT_TIMEOUT_SECONDS: must be at least ${minAgentTimeoutSeconds} s`);
+    for (const seconds of ["1", "11"]) {
+      const short = await env({ AGENT_TIMEOUT_SECONDS: seconds });
+      expect(fieldOf(() => parseConfig(short))).toBe("AGENT_TIMEOUT_SECONDS");
+    }
+    expect(parseConfig(await env({ AGENT_TIMEOUT_SECONDS: String(minAgentTimeoutSeconds) })).agentTimeoutMs).toBe(minAgentTimeoutSeconds * 1000);
+    // Every try of one S3 call ends before the socket counts as silent, as do two heartbeat intervals.
+    expect(minAgentTimeoutSeconds * 1000).toBeGreaterThan(s3MaxAttempts * s3AttemptTimeoutMs + 500);
+    expect(minAgentTimeoutSeconds * 1000).toBeGreaterThan(2 * heartbeatIntervalMs);
   });
 
   it("gives a rollback's command 15 minutes unless set, within the limits every command has", async () => {

@@ -6,6 +6,7 @@ import { defaultAgentTimeoutSeconds } from "../../shared/heartbeat.ts";
 import { maxCommandTtlSeconds } from "../../shared/schemas/command.ts";
 import { describeIssues } from "../../shared/schemas/zod-error.ts";
 import { type PrivateJwk, privateJwk } from "../../shared/signing.ts";
+import { agentTimeoutTooShort, minAgentTimeoutSeconds } from "./agent-timeout.ts";
 import type { Env } from "./env.ts";
 import { log } from "./log.ts";
 
@@ -41,7 +42,7 @@ const rawConfig = z.object({
   SNS_ACCESS_KEY_ID: optionalText,
   SNS_SECRET_ACCESS_KEY: optionalText,
   AUDIT_ORIGIN: optionalText,
-  AGENT_TIMEOUT_SECONDS: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(3600))),
+  AGENT_TIMEOUT_SECONDS: z.optional(z.coerce.number().check(z.int(), z.gte(minAgentTimeoutSeconds, agentTimeoutTooShort), z.lte(3600))),
   ROLLBACK_STEP_TIMEOUT_SECONDS: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(7 * 24 * 3600))),
   ROLLBACK_WATCH_SECONDS: z.optional(z.coerce.number().check(z.int(), z.gte(0), z.lte(7 * 24 * 3600))),
   ROLLBACK_COMMAND_TTL_SECONDS: z.optional(z.coerce.number().check(z.int(), z.gte(30), z.lte(maxCommandTtlSeconds))),

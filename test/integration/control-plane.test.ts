@@ -3,6 +3,7 @@
 // client sees it. The full round-trip with a real agent process is the channel test's job.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { minAgentTimeoutSeconds } from "../../control-plane/src/agent-timeout.ts";
 import { connectTokenLifetimeSeconds, generateSigningKey, signConnectToken, signReport } from "../../shared/signing.ts";
 import { type ControlPlaneWorld, startControlPlane } from "../world/control-plane.ts";
 import { controlPlaneClient, expectError, json, until } from "./control-plane-client.ts";
@@ -37,6 +38,17 @@ describe("public endpoints", () => {
       expect(body.error.message).toContain("SIGNING_KEYS");
     } finally {
       await broken.stop();
+    }
+  });
+
+  it("refuses an agent timeout a healthy host's heartbeats could miss, naming the field and the least it takes", async () => {
+    const short = await startControlPlane({ env: { AGENT_TIMEOUT_SECONDS: "11" } });
+    try {
+      const body = await expectError(await fetch(`${short.url}/health`), 500, "CONFIG_INVALID");
+      expect(body.error.details?.field).toBe("AGENT_TIMEOUT_SECONDS");
+      expect(body.error.message).toContain(`AGENT_TIMEOUT_SECONDS: must be at least ${minAgentTimeoutSeconds} s`);
+    } finally {
+      await short.stop();
     }
   });
 });
@@ -361,7 +373,8 @@ describe("command queue", () => {
 
 describe("silent agents", () => {
   it("closes a socket that sends nothing within the agent timeout, and shows the host offline (also after a restart)", async () => {
-    const quick = await startControlPlane({ env: { AGENT_TIMEOUT_SECONDS: "2" } });
+    // The shortest timeout allowed: the test waits it out twice.
+    const quick = await startControlPlane({ env: { AGENT_TIMEOUT_SECONDS: String(minAgentTimeoutSeconds) } });
     try {
       const admin = { authorization: `Bearer ${quick.adminToken}`, "content-type": "application/json" };
       const enrollment = (await (
