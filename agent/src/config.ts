@@ -7,6 +7,7 @@ import { RewindError } from "../../shared/errors.ts";
 import { hostName } from "../../shared/schemas/common.ts";
 import { describeIssues } from "../../shared/schemas/zod-error.ts";
 import { privateJwk, publicJwk } from "../../shared/signing.ts";
+import { composeFilePathProblem } from "./host/compose-files.ts";
 import { dockerTimeoutDefaults } from "./host/docker-timeouts.ts";
 import { databaseNameProblem, urlDatabaseProblem } from "./host/pg-url.ts";
 import { pgTimeoutDefaults } from "./host/pg-timeouts.ts";
@@ -49,6 +50,27 @@ export const agentConfig = z.strictObject({
     name: z.string().min(1),
     /** The git checkout the services are built from; `.last-deployment-backup` lives here. */
     dir: z.string().min(1),
+    /**
+     * The host's `-f` files, in order, relative to `dir` (e.g. compose.yaml, compose.prod.yaml): every
+     * Compose run of the agent passes them. Absent: Compose's default file names in `dir`.
+     */
+    composeFiles: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .superRefine((file, ctx) => {
+            const problem = composeFilePathProblem(file);
+            if (problem) ctx.addIssue({ code: "custom", message: problem });
+          })
+          .transform((file) => path.normalize(file)),
+      )
+      .min(1, "must name at least one file; leave it out to use Compose's default file names")
+      .superRefine((files, ctx) => {
+        const twice = files.find((file, i) => files.indexOf(file) !== i);
+        if (twice !== undefined) ctx.addIssue({ code: "custom", message: `names ${twice} twice` });
+      })
+      .optional(),
     backupsDir: z.string().min(1).default("backups"),
     /** Started first, stopped last (seed: postgres, redis, minio). */
     infraServices: z.array(z.string().min(1)).default(["postgres", "redis", "minio"]),

@@ -6,6 +6,7 @@
 // Images are built by Compose from the project's own build context, in its long form (context ./app,
 // dockerfile Containerfile: nothing a `<service>/Dockerfile` lookup would find; busybox-static FROM scratch).
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -44,6 +45,17 @@ export interface ComposeRelease {
 export interface ComposeReleaseOptions {
   /** v1 has a one-shot `setup` job (restart "no", exits 0) that v2 no longer has. */
   v1Setup?: boolean;
+  /**
+   * The host runs `-f compose.yaml -f compose.prod.yaml` (project.composeFiles): the override sets
+   * web's GREETING and a `tier` label to `prod-<release>`; in both releases, or added by v2 only.
+   */
+  prodOverride?: "both" | "v2";
+}
+
+export const composeFiles = ["compose.yaml", "compose.prod.yaml"];
+
+function prodOverride(release: Release): string {
+  return `services:\n  web:\n    environment:\n      GREETING: prod-${release}\n    labels:\n      rewind.test.tier: prod-${release}\n`;
 }
 
 function composeFile(release: Release, runId: string, options: ComposeReleaseOptions): string {
@@ -81,6 +93,9 @@ async function writeRelease(dir: string, release: Release, runId: string, option
     ].join("\n"),
   );
   await writeFile(path.join(dir, "compose.yaml"), composeFile(release, runId, options));
+  if (options.prodOverride === "both" || (options.prodOverride === "v2" && release === "v2")) {
+    await writeFile(path.join(dir, "compose.prod.yaml"), prodOverride(release));
+  }
 }
 
 async function git(dir: string, ...args: string[]): Promise<string> {
@@ -112,7 +127,9 @@ export async function prepareComposeRelease(docker: Docker, options: ComposeRele
   await mkdir(dir);
   await git(dir, "init", "-q", "-b", "main");
   await writeFile(path.join(dir, ".gitignore"), "app/busybox\n");
-  const compose = (...args: string[]) => runCompose(cli, { projectDir: dir, projectName: project, timeoutMs: 300_000 }, args);
+  // The configured files the checkout has now, as the host's own deploy script would pass them.
+  const files = async (): Promise<string[]> => (options.prodOverride ? composeFiles.filter((file) => existsSync(path.join(dir, file))) : []);
+  const compose = async (...args: string[]) => runCompose(cli, { projectDir: dir, projectName: project, files: await files(), timeoutMs: 300_000 }, args);
   const containers = () => listProjectContainers(docker, project);
   const cleanup = async (): Promise<void> => {
     await compose("down", "--volumes", "--remove-orphans").catch(() => undefined);
@@ -138,7 +155,13 @@ export async function prepareComposeRelease(docker: Docker, options: ComposeRele
     const raw = {
       host: "compose-release-test",
       stateDir: path.join(root, "state"),
-      project: { name: project, dir, backupsDir: path.join(root, "backups"), infraServices: [] },
+      project: {
+        name: project,
+        dir,
+        backupsDir: path.join(root, "backups"),
+        infraServices: [],
+        ...(options.prodOverride ? { composeFiles } : {}),
+      },
       thresholds: { minFreeDiskBytes: 1024 ** 2, healthTimeoutSeconds: 60, watchSeconds: 0, stopTimeoutSeconds: 2 },
       log: { format: "pretty" },
     };

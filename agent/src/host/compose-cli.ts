@@ -22,6 +22,8 @@ export interface ComposeRunOptions {
   projectDir: string;
   /** `-p`: the project name the containers are labelled with. */
   projectName: string;
+  /** `-f` for each, in order (`project.composeFiles`); absent: Compose's default file names and override rule. */
+  files?: readonly string[];
   timeoutMs: number;
   signal?: AbortSignal;
 }
@@ -67,14 +69,15 @@ export async function requireComposeCli(timeoutMs?: number): Promise<ComposeCli>
 export const commandName = (cli: ComposeCli): string => [cli.file, ...cli.prefix].join(" ");
 
 /** The full command line, for messages and for running. */
-export function composeArgs(cli: ComposeCli, projectName: string, args: readonly string[]): string[] {
-  return [...cli.prefix, "--project-name", projectName, ...args];
+export function composeArgs(cli: ComposeCli, projectName: string, args: readonly string[], files: readonly string[] = []): string[] {
+  return [...cli.prefix, ...files.flatMap((file) => ["-f", file]), "--project-name", projectName, ...args];
 }
 
 /** Run a compose subcommand in the project directory; a failure or timeout is STEP_FAILED with Compose's own words. */
 export async function runCompose(cli: ComposeCli, options: ComposeRunOptions, args: readonly string[]): Promise<RunFileOutput> {
-  const full = composeArgs(cli, options.projectName, args);
-  const shown = `${commandName(cli)} ${args.join(" ")}`;
+  const files = options.files ?? [];
+  const full = composeArgs(cli, options.projectName, args, files);
+  const shown = [commandName(cli), ...files.flatMap((file) => ["-f", file]), ...args].join(" ");
   try {
     return await run(cli.file, full, { cwd: options.projectDir, timeoutMs: options.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
   } catch (error) {

@@ -5,6 +5,7 @@
 import { RewindError } from "../../../shared/errors.ts";
 import { listProjectContainers, type ProjectContainer } from "../host/compose.ts";
 import { commandName, requireComposeCli, runCompose } from "../host/compose-cli.ts";
+import { composeRunOptions } from "../host/compose-files.ts";
 import type { ContainerSpec } from "../host/docker-start.ts";
 import { imageIdOf, pointTag } from "../host/docker-start.ts";
 import type { RollbackTarget } from "./loaded-backup.ts";
@@ -18,9 +19,9 @@ export const composeTimeoutsMs = { config: 60_000, build: 30 * 60_000, up: 10 * 
 /** Build the services the compose file builds (the checkout must be at the reverted commit). */
 export async function composeBuild(ctx: StepContext, services: readonly string[]): Promise<void> {
   const cli = await requireComposeCli();
-  const { dir, name } = ctx.config.project;
-  ctx.progress(`building ${services.join(", ")} with ${commandName(cli)} build (Compose ${cli.version}) in ${dir}`);
-  await runCompose(cli, { projectDir: dir, projectName: name, timeoutMs: composeTimeoutsMs.build }, ["build", ...services]);
+  const options = await composeRunOptions(ctx.config.project, composeTimeoutsMs.build);
+  ctx.progress(`building ${services.join(", ")} with ${commandName(cli)} build (Compose ${cli.version}) in ${options.projectDir}`);
+  await runCompose(cli, options, ["build", ...services]);
 }
 
 /** Restart policies under which a container that exited 0 stays exited: the job is done, not down. */
@@ -44,13 +45,12 @@ async function oneShotServices(ctx: StepContext, containers: readonly ProjectCon
 export async function startWithCompose(ctx: StepContext, env: RestoreEnv, documented: readonly ContainerSpec[], target: RollbackTarget): Promise<StepOutput> {
   const cli = await requireComposeCli();
   const { dir, name } = ctx.config.project;
-  const options = { projectDir: dir, projectName: name };
-  const listed = await runCompose(cli, { ...options, timeoutMs: composeTimeoutsMs.config }, ["config", "--services"]);
+  const listed = await runCompose(cli, await composeRunOptions(ctx.config.project, composeTimeoutsMs.config), ["config", "--services"]);
   const services = listed.stdout
     .split("\n")
     .map((line) => line.trim())
     .filter((line) => line !== "");
-  if (services.length === 0) throw new RewindError("STEP_FAILED", `the compose file in ${dir} at commit ${target.commit.slice(0, 12)} defines no services`);
+  if (services.length === 0) throw new RewindError("STEP_FAILED", `Compose finds no services in ${dir} at commit ${target.commit.slice(0, 12)}`);
   const toBuild: string[] = [];
   for (const service of services) {
     const wanted = target.images[service];
@@ -62,7 +62,7 @@ export async function startWithCompose(ctx: StepContext, env: RestoreEnv, docume
   }
   if (toBuild.length > 0) await composeBuild(ctx, toBuild);
   ctx.progress(`${commandName(cli)} up -d at commit ${target.commit.slice(0, 12)}`);
-  await runCompose(cli, { ...options, timeoutMs: composeTimeoutsMs.up }, ["up", "-d"]);
+  await runCompose(cli, await composeRunOptions(ctx.config.project, composeTimeoutsMs.up), ["up", "-d"]);
   const retired = documented.filter((spec) => !services.includes(spec.service)).map((spec) => spec.name);
   await retire(env, retired);
   const after = (await listProjectContainers(ctx.docker, name)).filter((c) => services.includes(c.service));

@@ -7,7 +7,9 @@
 // The live database's OID is journaled: an undo brings back exactly that database.
 import path from "node:path";
 import { RewindError, isRewindError } from "../../../../shared/errors.ts";
-import { commandName, composeFileIn, requireComposeCli } from "../../host/compose-cli.ts";
+import { commandName, requireComposeCli } from "../../host/compose-cli.ts";
+import { composeFilesProblemAt, usesCompose } from "../../host/compose-files.ts";
+import { imageIdOf } from "../../host/docker-start.ts";
 import { freeBytes } from "../../host/disk.ts";
 import { gitHead, hasCommit } from "../../host/git.ts";
 import { dataDirectory, pingPostgres } from "../../host/postgres-restore.ts";
@@ -84,6 +86,35 @@ async function checkDataDirNames(ctx: StepContext, dataDir: string): Promise<voi
   }
 }
 
+/**
+ * Without recorded containers for the target commit, or with a recorded image gone (built again),
+ * the start step runs the Compose CLI with the configured files of the reverted checkout: a missing
+ * CLI or file found only then would find the services already down. The files are looked up in the
+ * target commit's tree: the checkout to it happens after the stop. Returns whether Compose may run.
+ */
+async function composeMayStart(ctx: StepContext, backup: LoadedBackup, target: string): Promise<boolean> {
+  const { project } = ctx.config;
+  const recordedStart = backup.containers !== undefined && target === backup.commit;
+  if (recordedStart && !(await check("Docker cannot look up the recorded images", () => someImageGone(ctx, backup)))) return false;
+  if (!(await usesCompose(project))) return false;
+  if (project.composeFiles) {
+    const files = project.composeFiles;
+    const problem = await check("git cannot read the compose files of the target commit", () =>
+      composeFilesProblemAt(project.dir, target, files, { signal: ctx.signal }),
+    );
+    if (problem) fail(problem);
+    ctx.progress(`commit ${target.slice(0, 12)} has ${files.join(", ")} (project.composeFiles)`);
+  }
+  const cli = await check("the release is started with Compose", () => requireComposeCli());
+  ctx.progress(`${commandName(cli)} ${cli.version} answers: it starts the release from the reverted checkout`);
+  return true;
+}
+
+async function someImageGone(ctx: StepContext, backup: LoadedBackup): Promise<boolean> {
+  for (const service of backup.services) if (!(await imageIdOf(ctx.docker, service.imageId))) return true;
+  return false;
+}
+
 export async function preflight(ctx: StepContext): Promise<StepOutput> {
   const { config, request } = ctx;
   const full = request.mode === "full";
@@ -99,14 +130,7 @@ export async function preflight(ctx: StepContext): Promise<StepOutput> {
   const threshold = config.thresholds.minFreeDiskBytes;
   await check("free disk cannot be measured", () => checkDisk("logs and reports", config.stateDir, 0, threshold));
   const checks: string[] = ["docker", "git"];
-  // Without recorded containers for the target commit the start step runs the Compose CLI: found
-  // missing only then, the services would already be down.
-  const recordedStart = backup.containers !== undefined && target === backup.commit;
-  if (!recordedStart && (await composeFileIn(config.project.dir))) {
-    const cli = await check("the release is started with Compose", () => requireComposeCli());
-    ctx.progress(`${commandName(cli)} ${cli.version} answers: it starts the release from the reverted checkout`);
-    checks.push("compose");
-  }
+  if (await composeMayStart(ctx, backup, target)) checks.push("compose");
   if (!full) return { checks, backup, head };
   const database = config.project.database;
   if (database && backup.database?.format === "directory") {

@@ -3,7 +3,7 @@
 // one-shot jobs that had exited created but not run; the bad release's other containers retired.
 // Without it, the seed's way: Compose from the reverted checkout. A checkout without a compose file
 // gets the documented containers back with the recorded images (rebuilt from `<service>/Dockerfile`).
-import { composeFileIn } from "../../host/compose-cli.ts";
+import { usesCompose } from "../../host/compose-files.ts";
 import type { ContainerSpec } from "../../host/docker-start.ts";
 import { hasBuildContext, imageIdOf, rebuildImage } from "../../host/docker-start.ts";
 import { ensureNetworks, type NetworkSpec } from "../../host/networks.ts";
@@ -27,7 +27,7 @@ async function recordedImage(ctx: StepContext, spec: ContainerSpec, target: Roll
   const id = wanted?.imageId ?? spec.imageId;
   if (await imageIdOf(ctx.docker, id)) return { id, refs: wanted?.keepTag ? [wanted.keepTag] : [] };
   ctx.progress(`image ${id.slice(7, 19)} for ${spec.service} is gone; building it from commit ${commitOf(target)}`);
-  if (await composeFileIn(ctx.config.project.dir)) {
+  if (await usesCompose(ctx.config.project)) {
     await composeBuild(ctx, [spec.service]);
     const built = await imageIdOf(ctx.docker, spec.imageRef);
     if (built) return { id: built, refs: [spec.imageRef] };
@@ -76,7 +76,7 @@ export async function start(ctx: StepContext): Promise<StepOutput> {
     const images = await restoreContainers(env, recorded, (spec) => recordedImage(ctx, spec, target));
     return { images, services: runningServices(recorded), retired };
   }
-  if (await composeFileIn(ctx.config.project.dir)) return startWithCompose(ctx, env, documented, target);
+  if (await usesCompose(ctx.config.project)) return startWithCompose(ctx, env, documented, target);
   const stopped = new Set(stoppedOf(ctx));
   const specs = documented.filter((spec) => stopped.has(spec.name));
   const images = await restoreContainers(env, specs, (spec) => documentedImage(ctx, spec, target));
