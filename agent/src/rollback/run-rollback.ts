@@ -16,8 +16,7 @@ import type { RollbackReport } from "./report.ts";
 import { buildReport } from "./report.ts";
 import type { RollbackRequest } from "./request.ts";
 import { rollbackRequest } from "./request.ts";
-import { releaseHeldImages } from "./hold-images.ts";
-import { pruneSetAside } from "./prune-set-aside.ts";
+import { releaseOlderSetAside } from "./release-set-aside.ts";
 import { removeRetired } from "./restore-containers.ts";
 import { retiredOf } from "./step-context.ts";
 import { namesIn } from "../host/dir-entries.ts";
@@ -63,22 +62,7 @@ async function finish(config: AgentConfig, rollbackId: string, ctx: RollbackRunC
   }
   await writeReport(dir, report);
   if (report.state === "succeeded" && !report.dryRun) {
-    // Retention is housekeeping: the rollback succeeded either way, so a failure here is reported, not raised.
-    if (report.mode === "full") {
-      try {
-        report.prunedSetAside = await pruneSetAside(config, ctx.docker, rollbackId);
-      } catch (error) {
-        report.retentionError = (error as Error).message;
-      }
-    }
-    // Image holds are released by the same rules; any mode held them (images are not data).
-    try {
-      const holds = await releaseHeldImages(config, ctx.docker, rollbackId);
-      report.releasedImages = holds.released;
-      if (holds.inUse.length > 0) report.heldImagesInUse = holds.inUse;
-    } catch (error) {
-      report.retentionError = `releasing image holds failed: ${(error as Error).message}`;
-    }
+    await releaseOlderSetAside(config, ctx.docker, report);
     await writeReport(dir, report);
   }
   // A journal without its end (an undo that failed) keeps the rollback owning the host: --resume retries it.

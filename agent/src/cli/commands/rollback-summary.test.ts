@@ -45,4 +45,16 @@ describe("rollbackSummary", () => {
     expect(stdout).toBe("rollback rb-1: undone\n");
     expect(stderr).toBe("rewind: STEP_FAILED: smoke check failed (in step verify)\n");
   });
+
+  it("puts every retention failure on stderr, one line each, after a rollback that succeeded", () => {
+    const { stdout, stderr } = rollbackSummary({
+      ...base,
+      retentionError: "pruning older rollbacks' set-aside data copies failed (connection refused)\nreleasing older rollbacks' image holds failed (no engine)",
+    });
+    expect(stdout).toBe("rollback rb-1: succeeded\n");
+    expect(stderr).toBe(
+      "rewind: retention: pruning older rollbacks' set-aside data copies failed (connection refused)\n" +
+        "rewind: retention: releasing older rollbacks' image holds failed (no engine)\n",
+    );
+  });
 });

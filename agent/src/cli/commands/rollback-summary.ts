@@ -1,5 +1,6 @@
 // What `rewind rollback --local` prints once a rollback ends: its state, downtime, and everything it
-// set aside or held (named, so the operator knows what is kept and why), then any error.
+// set aside or held (named, so the operator knows what is kept and why), then any error and any
+// retention failure.
 import type { RollbackReport } from "../../rollback/report.ts";
 import { formatDuration } from "../format.ts";
 
@@ -15,6 +16,9 @@ export function rollbackSummary(report: RollbackReport): { stdout: string; stder
   if (report.heldImagesInUse && report.heldImagesInUse.length > 0)
     lines.push(`image holds kept, a container still uses them: ${report.heldImagesInUse.join(", ")}`);
   if (report.degraded && report.degraded.length > 0) lines.push(`degraded while watching: ${report.degraded.join(", ")}`);
-  const stderr = report.error ? `rewind: ${report.error.code}: ${report.error.message} (in step ${report.error.step})\n` : "";
+  const errors = report.error ? [`rewind: ${report.error.code}: ${report.error.message} (in step ${report.error.step})`] : [];
+  // Housekeeping that failed after the rollback itself ended: one line per failure, each saying what is left to remove.
+  for (const line of report.retentionError?.split("\n") ?? []) errors.push(`rewind: retention: ${line}`);
+  const stderr = errors.map((line) => `${line}\n`).join("");
   return { stdout: `${lines.join("\n")}\n`, stderr };
 }
