@@ -2,7 +2,8 @@
 // the host's real Compose CLI. A rollback started with Compose (a backup without recorded container
 // configuration) brings back the merged configuration of the TARGET commit's files, base and
 // override; and a target commit that lacks a configured file is refused in preflight, naming the
-// file and the commit, with nothing stopped and the checkout untouched.
+// file and the commit, with nothing stopped and the checkout untouched. A rollback that recreates the
+// recorded containers needs the files only to build a recorded image that is gone.
 import { execFile } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { promisify } from "node:util";
@@ -103,5 +104,54 @@ describe("a rollback to a commit without one of project.composeFiles", () => {
   it("leaves the services and the checkout as they were", async () => {
     expect(Object.fromEntries((await world.containers()).map((c) => [c.service, `${c.id} ${c.state}`]))).toEqual(before);
     expect(await head(world.config.project.dir)).toBe(v2Commit);
+  });
+});
+
+describe("a rollback with recorded containers to a commit without one of project.composeFiles", () => {
+  let docker: Docker;
+  let world: ComposeRelease;
+
+  beforeAll(async () => {
+    docker = await requireDocker();
+    world = await prepareComposeRelease(docker, { prodOverride: "v2" });
+  });
+
+  afterAll(async () => {
+    await world?.cleanup();
+  });
+
+  it("is refused in preflight when a recorded image is gone and Compose would build it", async () => {
+    const before = Object.fromEntries((await world.containers()).map((c) => [c.service, `${c.id} ${c.state}`]));
+    const web = world.manifest.services.find((s) => s.service === "web");
+    await docker.getImage(web?.imageId ?? "").remove({ force: true });
+    const report = await rollBack(docker, world, "rb-gone");
+    expect(report.error).toMatchObject({ step: "preflight", code: "PREFLIGHT_FAILED" });
+    expect(report.error?.message).toContain(`compose file compose.prod.yaml (project.composeFiles) is not in commit ${world.v1Commit.slice(0, 12)}`);
+    expect(Object.fromEntries((await world.containers()).map((c) => [c.service, `${c.id} ${c.state}`]))).toEqual(before);
+  });
+});
+
+describe("a rollback with recorded containers and their images to a commit without one of project.composeFiles", () => {
+  let docker: Docker;
+  let world: ComposeRelease;
+  let report: RollbackReport;
+
+  beforeAll(async () => {
+    docker = await requireDocker();
+    world = await prepareComposeRelease(docker, { prodOverride: "v2" });
+    report = await rollBack(docker, world, "rb-recorded");
+  });
+
+  afterAll(async () => {
+    await world?.cleanup();
+  });
+
+  it("recreates the recorded containers without Compose: the files are not needed", async () => {
+    expect(report.error).toBeUndefined();
+    expect(report.state).toBe("succeeded");
+    const containers = await world.containers();
+    expect(containers.map((c) => c.service).sort()).toEqual(["legacy", "migrate", "web"]);
+    const web = await docker.getContainer(containers.find((c) => c.service === "web")?.id ?? "").inspect();
+    expect(web.Config.Env).toContain("GREETING=hello-v1");
   });
 });

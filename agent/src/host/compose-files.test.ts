@@ -7,7 +7,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { type ComposeCli, composeArgs } from "./compose-cli.ts";
-import { checkedComposeFiles, composeFilesProblemAt, composeRunOptions } from "./compose-files.ts";
+import { checkedComposeFiles, composeFilesProblemAt, composeRunOptions, mayUseComposeAt } from "./compose-files.ts";
 
 const run = promisify(execFile);
 const roots: string[] = [];
@@ -85,6 +85,39 @@ describe("the configured files in the target commit", () => {
     expect(await composeFilesProblemAt(dir, old, ["compose.yaml", "compose.prod.yaml"])).toMatch(
       new RegExp(`compose file compose\\.prod\\.yaml \\(project\\.composeFiles\\) is not in commit ${old.slice(0, 12)}`),
     );
+  });
+
+  it("count a host-only file git never tracked (the checkout leaves it), not one only the current commit tracks", async () => {
+    const root = await tempDir();
+    const dir = path.join(root, "project");
+    await mkdir(dir);
+    await git(dir, "init", "-q");
+    await writeFile(path.join(dir, ".gitignore"), "compose.local.yaml\nescape.yaml\n");
+    await writeFile(path.join(dir, "compose.yaml"), "services: {}\n");
+    const old = await commitAll(dir);
+    await writeFile(path.join(dir, "compose.prod.yaml"), "services: {}\n");
+    await commitAll(dir);
+    await writeFile(path.join(dir, "compose.local.yaml"), "services: {}\n");
+    await writeFile(path.join(root, "outside.yaml"), "services: {}\n");
+    await symlink("../outside.yaml", path.join(dir, "escape.yaml"));
+    expect(await composeFilesProblemAt(dir, old, ["compose.yaml", "compose.local.yaml"])).toBeUndefined();
+    expect(await composeFilesProblemAt(dir, old, ["compose.yaml", "compose.prod.yaml"])).toMatch(
+      /compose\.prod\.yaml .* is not in commit .*, nor kept untracked/,
+    );
+    expect(await composeFilesProblemAt(dir, old, ["escape.yaml"])).toMatch(/compose file escape\.yaml \(project\.composeFiles\) leads outside/);
+  });
+
+  it("tell that Compose may start a release whose commit has a default-named file the working tree lacks", async () => {
+    const dir = await tempDir();
+    await git(dir, "init", "-q");
+    await writeFile(path.join(dir, "docker-compose.yml"), "services: {}\n");
+    const old = await commitAll(dir);
+    await git(dir, "rm", "-q", "docker-compose.yml");
+    await writeFile(path.join(dir, "README"), "no compose here\n");
+    const current = await commitAll(dir);
+    expect(await mayUseComposeAt({ name: "app", dir }, old)).toBe(true);
+    expect(await mayUseComposeAt({ name: "app", dir }, current)).toBe(false);
+    expect(await mayUseComposeAt({ name: "app", dir, composeFiles: ["x.yaml"] }, current)).toBe(true);
   });
 
   it("refuse a directory and a symlink leading out of the project directory", async () => {

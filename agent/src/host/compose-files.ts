@@ -3,11 +3,11 @@
 // come from the config but the files from the git checkout of whichever release is being started,
 // so they are checked where they are used: on disk before each Compose run, and in the target
 // commit's tree before a rollback stops anything.
-import { stat } from "node:fs/promises";
+import { lstat, stat } from "node:fs/promises";
 import path from "node:path";
 import { RewindError } from "../../../shared/errors.ts";
 import { realLocation } from "../backup/real-location.ts";
-import { composeFileIn, type ComposeRunOptions } from "./compose-cli.ts";
+import { composeFileIn, composeFileNames, type ComposeRunOptions } from "./compose-cli.ts";
 import { type GitCallOptions, runGit } from "./git.ts";
 
 export interface ComposeProject {
@@ -63,37 +63,67 @@ export async function composeRunOptions(project: ComposeProject, timeoutMs: numb
   return project.composeFiles ? { ...base, files: await checkedComposeFiles(project.dir, project.composeFiles) } : base;
 }
 
+interface TreeEntry {
+  mode: string;
+  type: string;
+  object: string;
+}
+
 /** `git ls-tree` of one path at `commit` (relative to `dir`): mode, type and object id, if the path is there. */
-async function treeEntry(
-  dir: string,
-  commit: string,
-  file: string,
-  options: GitCallOptions,
-): Promise<{ mode: string; type: string; object: string } | undefined> {
+async function treeEntry(dir: string, commit: string, file: string, options: GitCallOptions): Promise<TreeEntry | undefined> {
   const out = await runGit(dir, ["--literal-pathspecs", "ls-tree", "-z", commit, "--", file], options);
   const [mode, type, object] = (out.split("\0")[0] ?? "").split("\t")[0]?.split(" ") ?? [];
   return mode && type && object ? { mode, type, object } : undefined;
 }
 
+/** Why `file`'s entry at `commit` cannot be a compose file, if it cannot: a directory, a submodule, or a symlink out of `dir`. */
+async function entryProblem(dir: string, short: string, file: string, entry: TreeEntry, options: GitCallOptions): Promise<string | undefined> {
+  if (entry.type !== "blob")
+    return `compose file ${file} (project.composeFiles) is a ${entry.type === "tree" ? "directory" : "submodule"} in commit ${short}, not a file`;
+  if (entry.mode !== "120000") return undefined;
+  const target = await runGit(dir, ["cat-file", "blob", entry.object], options);
+  if (path.isAbsolute(target) || leaves(path.relative(".", path.join(path.dirname(file), target)))) {
+    return `compose file ${file} (project.composeFiles) is a symbolic link to ${target} in commit ${short}, outside ${dir}; refused`;
+  }
+  return undefined;
+}
+
 /**
- * Why the configured files cannot start the release at `commit`, if they cannot: one missing from
- * that commit's tree, not a file there, or a symlink there leading out of the project directory.
- * Read from git, not the working tree: the checkout to `commit` happens after the services stop.
+ * Why the configured files cannot start the release at `commit`, if they cannot. Read from git, not
+ * only the working tree: the checkout to `commit` happens after the services stop. After it, a file
+ * is there when `commit` has it, or when it is untracked now (a host-only override git never had:
+ * the checkout leaves it, as the stash does); one only the current commit tracks is gone.
  */
 export async function composeFilesProblemAt(dir: string, commit: string, files: readonly string[], options: GitCallOptions = {}): Promise<string | undefined> {
   const short = commit.slice(0, 12);
   for (const file of files) {
     const entry = await treeEntry(dir, commit, file, options);
-    if (!entry)
-      return `compose file ${file} (project.composeFiles) is not in commit ${short}: that release cannot be started with it; change project.composeFiles or roll back to a commit that has it`;
-    if (entry.type !== "blob")
-      return `compose file ${file} (project.composeFiles) is a ${entry.type === "tree" ? "directory" : "submodule"} in commit ${short}, not a file`;
-    if (entry.mode === "120000") {
-      const target = await runGit(dir, ["cat-file", "blob", entry.object], options);
-      if (path.isAbsolute(target) || leaves(path.relative(".", path.join(path.dirname(file), target)))) {
-        return `compose file ${file} (project.composeFiles) is a symbolic link to ${target} in commit ${short}, outside ${dir}; refused`;
-      }
+    if (entry) {
+      const problem = await entryProblem(dir, short, file, entry, options);
+      if (problem) return problem;
+      continue;
+    }
+    const untracked =
+      !(await treeEntry(dir, "HEAD", file, options)) &&
+      (await lstat(path.join(dir, file)).then(
+        () => true,
+        () => false,
+      ));
+    if (!untracked) {
+      return `compose file ${file} (project.composeFiles) is not in commit ${short}, nor kept untracked in ${dir}: that release cannot be started with it; change project.composeFiles or roll back to a commit that has it`;
+    }
+    try {
+      await checkedComposeFiles(dir, [file]);
+    } catch (error) {
+      return (error as Error).message;
     }
   }
   return undefined;
+}
+
+/** Whether starting the release at `commit` may run Compose: configured files, or a default-named file now or in that commit. */
+export async function mayUseComposeAt(project: ComposeProject, commit: string, options: GitCallOptions = {}): Promise<boolean> {
+  if (await usesCompose(project)) return true;
+  for (const name of composeFileNames) if (await treeEntry(project.dir, commit, name, options)) return true;
+  return false;
 }

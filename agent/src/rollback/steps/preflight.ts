@@ -8,7 +8,7 @@
 import path from "node:path";
 import { RewindError, isRewindError } from "../../../../shared/errors.ts";
 import { commandName, requireComposeCli } from "../../host/compose-cli.ts";
-import { composeFilesProblemAt, usesCompose } from "../../host/compose-files.ts";
+import { composeFilesProblemAt, mayUseComposeAt } from "../../host/compose-files.ts";
 import { imageIdOf } from "../../host/docker-start.ts";
 import { freeBytes } from "../../host/disk.ts";
 import { gitHead, hasCommit } from "../../host/git.ts";
@@ -89,21 +89,21 @@ async function checkDataDirNames(ctx: StepContext, dataDir: string): Promise<voi
 /**
  * Without recorded containers for the target commit, or with a recorded image gone (built again),
  * the start step runs the Compose CLI with the configured files of the reverted checkout: a missing
- * CLI or file found only then would find the services already down. The files are looked up in the
- * target commit's tree: the checkout to it happens after the stop. Returns whether Compose may run.
+ * CLI or file found only then would find the services already down. The files are looked up as the
+ * checkout to the target commit (after the stop) will leave them. Returns whether Compose may run.
  */
 async function composeMayStart(ctx: StepContext, backup: LoadedBackup, target: string): Promise<boolean> {
   const { project } = ctx.config;
   const recordedStart = backup.containers !== undefined && target === backup.commit;
   if (recordedStart && !(await check("Docker cannot look up the recorded images", () => someImageGone(ctx, backup)))) return false;
-  if (!(await usesCompose(project))) return false;
+  if (!(await check("git cannot read the target commit's tree", () => mayUseComposeAt(project, target, { signal: ctx.signal })))) return false;
   if (project.composeFiles) {
     const files = project.composeFiles;
     const problem = await check("git cannot read the compose files of the target commit", () =>
       composeFilesProblemAt(project.dir, target, files, { signal: ctx.signal }),
     );
     if (problem) fail(problem);
-    ctx.progress(`commit ${target.slice(0, 12)} has ${files.join(", ")} (project.composeFiles)`);
+    ctx.progress(`${files.join(", ")} (project.composeFiles) will be there at commit ${target.slice(0, 12)}`);
   }
   const cli = await check("the release is started with Compose", () => requireComposeCli());
   ctx.progress(`${commandName(cli)} ${cli.version} answers: it starts the release from the reverted checkout`);
