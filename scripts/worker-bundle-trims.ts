@@ -1,6 +1,6 @@
 // esbuild plugins that let the Worker bundle leave out AWS SDK code the control plane never runs
-// (issue 15): rewrites that only spell a value differently, the clients' own runtime configuration
-// for fetch-based platforms, and stand-ins for SDK modules a Worker never reaches.
+// (issue 15): rewrites that only spell a value differently, the SDK's own builds for fetch-based
+// platforms (its packages' `browser` maps), and stand-ins for SDK modules a Worker never reaches.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Plugin } from "esbuild";
@@ -32,17 +32,67 @@ export function versionOnly(packageJson: string): string {
   return JSON.stringify({ version });
 }
 
+/**
+ * The SDK packages whose `browser` map the Worker follows, what they ship for fetch platforms: each
+ * client's runtimeConfig.browser (the fetch request handler and plain defaults, where Node's reads
+ * ~/.aws/config and AWS_* variables; region and credentials are passed) and each submodule's
+ * index.browser.js (WebCrypto and web streams, not node:crypto, node:os and node:stream helpers).
+ * Not @aws-sdk/xml-builder's: its browser XML parser needs DOMParser, which workerd lacks.
+ */
+const browserBuildPackages = ["@aws-sdk/client-s3", "@aws-sdk/client-sns", "@smithy/core", "@aws-sdk/core", "@aws-sdk/checksums", "@aws-sdk/middleware-sdk-s3"];
+/** A bare import of one of their submodules ("@smithy/core/serde"): resolved through its exports map first. */
+const browserBuildImport = new RegExp(`^(${browserBuildPackages.join("|").replace(/[/-]/g, "\\$&")})/[\\w-]+$`);
+
+/** What a package's `browser` field maps `file` (inside the package at `root`) to, if anything; keys may omit ".js". */
+export function browserFile(root: string, browser: unknown, file: string): string | undefined {
+  if (typeof browser !== "object" || browser === null) return undefined;
+  const key = `./${path.relative(root, file).split(path.sep).join("/")}`;
+  for (const candidate of [key, key.replace(/\.js$/, ""), `${key}.js`]) {
+    const mapped: unknown = (browser as Record<string, unknown>)[candidate];
+    if (typeof mapped === "string") return path.join(root, mapped.endsWith(".js") ? mapped : `${mapped}.js`);
+  }
+  return undefined;
+}
+
+/** The browser-build package a file belongs to: its root directory, or undefined. */
+function browserBuildRoot(file: string): string | undefined {
+  for (const name of browserBuildPackages) {
+    const marker = `${path.sep}node_modules${path.sep}${name.split("/").join(path.sep)}${path.sep}`;
+    const at = file.lastIndexOf(marker);
+    if (at >= 0) return file.slice(0, at + marker.length - 1);
+  }
+  return undefined;
+}
+
+async function readBrowserMap(root: string): Promise<unknown> {
+  return (JSON.parse(await readFile(path.join(root, "package.json"), "utf8")) as { browser?: unknown }).browser;
+}
+
 export const awsSdkTrims: Plugin = {
   name: "rewind-aws-sdk-trims",
   setup(build) {
-    // Each client's runtimeConfig.browser (what its package.json maps for fetch platforms): the fetch
-    // request handler and plain defaults, instead of Node's http handler and the readers of
-    // ~/.aws/config and AWS_* variables a Worker has no use for (region and credentials are passed).
-    build.onResolve({ filter: /^\.\/runtimeConfig$/ }, (args) =>
-      /[\\/]@aws-sdk[\\/]client-[\w-]+[\\/]dist-es$/.test(args.resolveDir) ? { path: path.join(args.resolveDir, "runtimeConfig.browser.js") } : undefined,
-    );
+    const browserMaps = new Map<string, Promise<unknown>>();
+    const mapped = async (file: string): Promise<string | undefined> => {
+      const root = browserBuildRoot(file);
+      if (root === undefined) return undefined;
+      if (!browserMaps.has(root)) browserMaps.set(root, readBrowserMap(root));
+      return browserFile(root, await browserMaps.get(root), file);
+    };
+    build.onResolve({ filter: browserBuildImport }, async (args) => {
+      if (args.pluginData === browserBuildImport) return undefined;
+      const { kind, resolveDir, importer } = args;
+      const resolved = await build.resolve(args.path, { kind, resolveDir, importer, pluginData: browserBuildImport });
+      if (resolved.errors.length > 0) return { errors: resolved.errors };
+      const file = (await mapped(resolved.path)) ?? resolved.path;
+      return { path: file, namespace: resolved.namespace, sideEffects: resolved.sideEffects };
+    });
+    // Their relative imports too: a client's ./runtimeConfig, middleware-sdk-s3's toStream (a web stream).
+    build.onResolve({ filter: /^\.\.?\// }, async (args) => {
+      if (browserBuildRoot(args.importer) === undefined) return undefined;
+      const file = await mapped(path.resolve(args.resolveDir, args.path));
+      return file === undefined ? undefined : { path: file };
+    });
     build.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, () => ({ path: path.join(storage, "no-event-streams.ts") }));
-    build.onResolve({ filter: /^@aws\/lambda-invoke-store$/ }, () => ({ path: path.join(storage, "no-lambda-invoke-store.ts") }));
     build.onResolve({ filter: /^\.\.?\/pg-core\/(primary-keys|columns\/enum)\.js$/ }, (args) =>
       /[\\/]drizzle-orm([\\/]sql)?$/.test(args.resolveDir) ? { path: path.join(db, "no-pg-core.ts") } : undefined,
     );

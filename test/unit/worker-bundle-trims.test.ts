@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { workerBuildOptions } from "../../scripts/build-worker.ts";
 import { isPgEnum, PrimaryKeyBuilder } from "../../control-plane/src/db/no-pg-core.ts";
 import { EventStreamSerde, eventStreamSerdeProvider, resolveEventStreamSerdeConfig } from "../../control-plane/src/storage/no-event-streams.ts";
-import { awsSdkTrims, inlineSchemaKeys, versionOnly } from "../../scripts/worker-bundle-trims.ts";
+import { awsSdkTrims, browserFile, inlineSchemaKeys, versionOnly } from "../../scripts/worker-bundle-trims.ts";
 
 const require = createRequire(import.meta.url);
 let dir: string;
@@ -56,11 +56,18 @@ async function schemasModule(client: string, plugins: Plugin[]): Promise<Record<
 }
 
 describe("the Worker bundle's AWS SDK trims", () => {
-  it("write computed schema keys as the string constants they name, nothing else", () => {
+  it("write computed schema keys as the string constants they name, follow a package's browser map, nothing else", () => {
     const source = 'const _h = "http";\nconst _e = "error";\nconst n = 3;\nexport var A$ = [9, { [_h]: ["GET"], [_e]: _h, [n]: 1, [_x]: 2 }];\n';
     expect(inlineSchemaKeys(source)).toBe(
       'const _h = "http";\nconst _e = "error";\nconst n = 3;\nexport var A$ = [9, { ["http"]: ["GET"], ["error"]: _h, [n]: 1, [_x]: 2 }];\n',
     );
+    const root = path.join("/x", "node_modules", "@smithy", "core");
+    const browser = { "./dist-es/a/index.js": "./dist-es/a/index.browser.js", "./dist-es/b/toStream": "./dist-es/b/toStream.browser" };
+    expect(browserFile(root, browser, path.join(root, "dist-es/a/index.js"))).toBe(path.join(root, "dist-es/a/index.browser.js"));
+    expect(browserFile(root, browser, path.join(root, "dist-es/b/toStream"))).toBe(path.join(root, "dist-es/b/toStream.browser.js"));
+    expect(browserFile(root, browser, path.join(root, "dist-es/b/toStream.js"))).toBe(path.join(root, "dist-es/b/toStream.browser.js"));
+    expect(browserFile(root, browser, path.join(root, "dist-es/c/index.js"))).toBeUndefined();
+    expect(browserFile(root, undefined, path.join(root, "dist-es/a/index.js"))).toBeUndefined();
     expect(versionOnly('{"name":"@aws-sdk/client-s3","version":"3.1.0","files":["dist-*/**"]}')).toBe('{"version":"3.1.0"}');
   });
 

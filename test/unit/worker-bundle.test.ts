@@ -7,7 +7,7 @@ import { workerBuildOptions } from "../../scripts/build-worker.ts";
 const root = path.resolve(import.meta.dirname, "../..");
 
 describe("the Worker bundle", () => {
-  it("leaves out code a Worker never runs: the AWS SDK's Node http handler and config, credential chain, event streams, Lambda context; drizzle's Postgres classes; classic zod; the console page", async () => {
+  it("leaves out code a Worker never runs: the AWS SDK's Node http handler and config, credential chain, ~/.aws and AWS_* readers, node:crypto hashes, event streams, Lambda context; drizzle's Postgres classes; classic zod; the console page", async () => {
     const result = await build({ ...workerBuildOptions("worker.js"), write: false, metafile: true, logLevel: "silent" });
     const output = Object.values(result.metafile.outputs)[0];
     // Modules that put code into the bundle (esbuild parses more than it keeps).
@@ -20,6 +20,13 @@ describe("the Worker bundle", () => {
       "@aws-sdk/client-s3/dist-es/runtimeConfig.browser.js",
       "@aws-sdk/client-sns/dist-es/runtimeConfig.browser.js",
     ]);
+    // The SDK's own browser builds of its submodules: no ~/.aws file readers, AWS_* variable readers,
+    // node:crypto or node:os helpers; hashing through WebCrypto.
+    expect(kept.filter((file) => /(shared-ini-file-loader|node-config-provider|util-user-agent-node|(Sha256|Sha1|Md5|Crc32c?)Node\.js$)/.test(file))).toEqual(
+      [],
+    );
+    expect(kept).toContain("@smithy/core/dist-es/submodules/checksum/sha256/Sha256WebCrypto.js");
+    expect(kept).toContain("@aws-sdk/middleware-sdk-s3/dist-es/submodules/s3/to-stream/toStream.browser.js");
     expect(kept).toContain("control-plane/src/storage/no-event-streams.ts");
     expect(kept).toContain("control-plane/src/db/no-pg-core.ts");
     // The console page is a static asset (scripts/worker-console.ts), not part of the script.
