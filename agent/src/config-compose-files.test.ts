@@ -37,6 +37,7 @@ describe("project.composeFiles", () => {
     refused(["deploy/"], /project\.composeFiles\.0: must name a file/);
     refused([""], /project\.composeFiles\.0/);
     refused(["-"], /project\.composeFiles\.0: must not start with -/);
+    refused(["./-f.yaml"], /project\.composeFiles\.0: must not start with -/);
   });
 
   it("refuses a file named twice, also when written two ways", () => {

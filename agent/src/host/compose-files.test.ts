@@ -149,7 +149,7 @@ describe("the configured files on disk when Compose runs", () => {
     expect(await composeRunOptions({ name: "app", dir }, 1000)).toEqual({ projectDir: dir, projectName: "app", timeoutMs: 1000 });
   });
 
-  it("refuse a missing file and one a symlink leads out of the project directory", async () => {
+  it("refuse a missing file, one a symlink leads out of the project directory, and a symlink loop", async () => {
     const root = await tempDir();
     const dir = path.join(root, "project");
     await mkdir(dir);
@@ -162,6 +162,11 @@ describe("the configured files on disk when Compose runs", () => {
     await expect(checkedComposeFiles(dir, ["compose.prod.yaml"])).rejects.toMatchObject({
       code: "STEP_FAILED",
       message: expect.stringContaining(`compose file compose.prod.yaml (project.composeFiles) leads outside ${dir}`),
+    });
+    await symlink("loop.yaml", path.join(dir, "loop.yaml"));
+    await expect(checkedComposeFiles(dir, ["loop.yaml"])).rejects.toMatchObject({
+      code: "STEP_FAILED",
+      message: expect.stringContaining("cannot tell where compose file loop.yaml (project.composeFiles) really leads"),
     });
   });
 });

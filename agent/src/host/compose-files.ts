@@ -1,8 +1,8 @@
 // The compose files a project runs with: `project.composeFiles` (the host's `-f compose.yaml -f
 // compose.prod.yaml`) when configured, else the one Compose finds by its default names. The paths
 // come from the config but the files from the git checkout of whichever release is being started,
-// so they are checked where they are used: on disk before each Compose run, and in the target
-// commit's tree before a rollback stops anything.
+// so they are checked where they are used: on disk before each Compose run, and, before a rollback
+// stops anything, as the checkout to the target commit will leave them.
 import { lstat, stat } from "node:fs/promises";
 import path from "node:path";
 import { RewindError } from "../../../shared/errors.ts";
@@ -20,12 +20,23 @@ export interface ComposeProject {
 export function composeFilePathProblem(file: string): string | undefined {
   if (file.includes("\0")) return "must not contain a NUL byte";
   if (path.isAbsolute(file)) return "must be relative to project.dir, not absolute";
-  // Compose would read `-f -` from stdin, and take `-f -x` for an option.
-  if (file.startsWith("-")) return "must not start with - (write ./-name)";
   const normal = path.normalize(file);
+  // Compose would read `-f -` from stdin, and may take `-f -x` for an option (`./-x` normalizes to it).
+  if (normal.startsWith("-")) return "must not start with -";
   if (normal === "." || normal.endsWith(path.sep)) return "must name a file, not a directory";
   if (normal === ".." || normal.startsWith(`..${path.sep}`)) return "must stay inside project.dir (its .. leads out of it)";
   return undefined;
+}
+
+/** `p`'s real location; one that cannot be told (a symlink loop, no permission) is this step's failure, naming `shown`. */
+async function located(p: string, shown: string): Promise<string> {
+  try {
+    return await realLocation(p);
+  } catch (error) {
+    throw new RewindError("STEP_FAILED", `cannot tell where compose file ${shown} (project.composeFiles) really leads: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
 }
 
 /** `relative` (to `root`) leaves `root` or is `root` itself. */
@@ -38,9 +49,9 @@ const leaves = (relative: string): boolean => relative === "" || relative === ".
  * the operator's `docker compose -f …` gets.
  */
 export async function checkedComposeFiles(dir: string, files: readonly string[]): Promise<string[]> {
-  const realDir = await realLocation(dir);
+  const realDir = await located(dir, dir);
   for (const file of files) {
-    const real = await realLocation(path.join(dir, file));
+    const real = await located(path.join(dir, file), file);
     if (leaves(path.relative(realDir, real))) {
       throw new RewindError("STEP_FAILED", `compose file ${file} (project.composeFiles) leads outside ${dir} (it really is ${real}); refused`);
     }
