@@ -22,7 +22,8 @@ export async function holdImages(
   return holds.map((h) => h.tag);
 }
 
-async function heldTags(docker: Docker, project: string): Promise<SetAsideCopy[]> {
+/** The tags holding images for `project`'s rollbacks. */
+export async function heldTags(docker: Docker, project: string): Promise<SetAsideCopy[]> {
   const images = await docker.listImages();
   return images.flatMap((image) =>
     (image.RepoTags ?? []).flatMap((tag) => {

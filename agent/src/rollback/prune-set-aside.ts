@@ -12,7 +12,7 @@ import { setAsideDirOf } from "../host/set-aside-dir.ts";
 import { volumeDataDir } from "../host/volume.ts";
 import { setAsideNamePrefix, shortId } from "./names.ts";
 import type { RollbackReport } from "./report.ts";
-import { type DatedRollback, planSetAsidePrune, type SetAsideCopy, setAsideDatabaseId, setAsideDirId } from "./retention.ts";
+import { type DatedRollback, planSetAsidePrune, type SetAsideCopy, type SetAsidePolicy, setAsideDatabaseId, setAsideDirId } from "./retention.ts";
 import { namesIn } from "../host/dir-entries.ts";
 
 const dayMs = 24 * 3600 * 1000;
@@ -45,37 +45,40 @@ async function minioCopies(dir: string): Promise<SetAsideCopy[]> {
   });
 }
 
-async function setAsideCopies(config: AgentConfig, docker: Docker): Promise<SetAsideCopy[]> {
-  const copies: SetAsideCopy[] = [];
+/** The set-aside databases of the project's database (none without one). */
+export async function setAsideDatabases(config: AgentConfig): Promise<SetAsideCopy[]> {
   const database = config.project.database;
-  if (database) {
-    // The base of a long name is cut to fit 63 bytes: list by a prefix every cut keeps, match exactly after.
-    for (const name of await databasesWithPrefix(database.adminUrl, setAsideNamePrefix(database.name), database.timeouts)) {
-      const id = setAsideDatabaseId(name, database.name);
-      if (id !== undefined) copies.push({ kind: "database", location: name, shortId: id });
-    }
-  }
+  if (!database) return [];
+  // The base of a long name is cut to fit 63 bytes: list by a prefix every cut keeps, match exactly after.
+  const names = await databasesWithPrefix(database.adminUrl, setAsideNamePrefix(database.name), database.timeouts);
+  return names.flatMap((name) => {
+    const id = setAsideDatabaseId(name, database.name);
+    return id === undefined ? [] : [{ kind: "database" as const, location: name, shortId: id }];
+  });
+}
+
+/** The set-aside MinIO directories of the project's volume (none without one). */
+export async function setAsideDirs(config: AgentConfig, docker: Docker): Promise<SetAsideCopy[]> {
   const minio = config.project.minio;
-  if (minio) {
-    const live = await volumeDataDir(docker, minio.volume);
-    copies.push(...(await minioCopies(setAsideDirOf(live))), ...(await minioCopies(path.dirname(live))));
-  }
-  return copies;
+  if (!minio) return [];
+  const live = await volumeDataDir(docker, minio.volume);
+  return [...(await minioCopies(setAsideDirOf(live))), ...(await minioCopies(path.dirname(live)))];
 }
 
 /** The retention settings every set-aside thing (data copies, image holds) is released by, as of now. */
-export function setAsideRules(config: AgentConfig, currentId: string): Parameters<typeof planSetAsidePrune>[2] {
+export function setAsideRules(config: AgentConfig, currentId?: string): SetAsidePolicy {
   return {
     keep: config.retention.setAside,
     minAgeMs: config.retention.setAsideMinAgeDays * dayMs,
     now: Date.now(),
-    currentShortId: shortId(currentId),
+    ...(currentId === undefined ? {} : { currentShortId: shortId(currentId) }),
   };
 }
 
 export async function pruneSetAside(config: AgentConfig, docker: Docker, currentId: string): Promise<string[]> {
   const rollbacks = await datedRollbacks(config.stateDir);
-  const remove = planSetAsidePrune(await setAsideCopies(config, docker), rollbacks, setAsideRules(config, currentId));
+  const copies = [...(await setAsideDatabases(config)), ...(await setAsideDirs(config, docker))];
+  const remove = planSetAsidePrune(copies, rollbacks, setAsideRules(config, currentId));
   const database = config.project.database;
   for (const copy of remove) {
     if (copy.kind === "database" && database) await dropDatabase(database.adminUrl, copy.location, database.timeouts);

@@ -41,16 +41,33 @@ export function setAsideDirId(name: string): string | undefined {
   return dirPattern.exec(name)?.[1];
 }
 
-export function planSetAsidePrune(copies: readonly SetAsideCopy[], rollbacks: readonly DatedRollback[], policy: SetAsidePolicy): SetAsideCopy[] {
+/**
+ * Why retention keeps a copy, or that it may go: `undated` (no rollback report dates it: kept until
+ * removed by hand), `current` (the rollback now finishing), `newest` (among the newest `keep`),
+ * `young` (under the minimum age), `due` (removable). `at` is when its rollback ended.
+ */
+export type SetAsideVerdict = { state: "undated" } | { state: "current" | "newest" | "young" | "due"; at: number };
+
+export function judgeSetAside(
+  copies: readonly SetAsideCopy[],
+  rollbacks: readonly DatedRollback[],
+  policy: SetAsidePolicy,
+): { copy: SetAsideCopy; verdict: SetAsideVerdict }[] {
   if (!Number.isInteger(policy.keep) || policy.keep < 1) throw new TypeError(`set-aside retention must keep at least one rollback, got ${policy.keep}`);
   const dated = new Map<string, number>();
   for (const r of rollbacks) dated.set(r.shortId, Math.max(r.at, dated.get(r.shortId) ?? 0));
   const ids = [...new Set(copies.map((c) => c.shortId))].filter((id) => dated.has(id));
   const newest = new Set(ids.sort((a, b) => (dated.get(b) ?? 0) - (dated.get(a) ?? 0)).slice(0, policy.keep));
-  const removable = (id: string): boolean => {
+  const verdict = (id: string): SetAsideVerdict => {
     const at = dated.get(id);
-    if (at === undefined || newest.has(id) || id === policy.currentShortId) return false;
-    return policy.now - at >= policy.minAgeMs;
+    if (at === undefined) return { state: "undated" };
+    if (id === policy.currentShortId) return { state: "current", at };
+    if (newest.has(id)) return { state: "newest", at };
+    return { state: policy.now - at >= policy.minAgeMs ? "due" : "young", at };
   };
-  return copies.filter((copy) => removable(copy.shortId));
+  return copies.map((copy) => ({ copy, verdict: verdict(copy.shortId) }));
+}
+
+export function planSetAsidePrune(copies: readonly SetAsideCopy[], rollbacks: readonly DatedRollback[], policy: SetAsidePolicy): SetAsideCopy[] {
+  return judgeSetAside(copies, rollbacks, policy).flatMap(({ copy, verdict }) => (verdict.state === "due" ? [copy] : []));
 }
