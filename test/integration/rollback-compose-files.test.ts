@@ -6,6 +6,7 @@
 // recorded containers needs the files only to build a recorded image that is gone.
 import { execFile } from "node:child_process";
 import { writeFile } from "node:fs/promises";
+import path from "node:path";
 import { promisify } from "node:util";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +15,7 @@ import { containerLogs } from "../../agent/src/host/docker-start.ts";
 import type { RollbackReport } from "../../agent/src/rollback/report.ts";
 import { runRollback } from "../../agent/src/rollback/run-rollback.ts";
 import { requireDocker } from "../world/docker.ts";
+import { type CliResult, runRewindCli } from "../world/rewind-cli.ts";
 import { type ComposeRelease, type ComposeReleaseOptions, prepareComposeRelease } from "./compose-release-fixture.ts";
 
 const run = promisify(execFile);
@@ -77,7 +79,7 @@ describe("a rollback with project.composeFiles, started with Compose", () => {
 describe("a rollback to a commit without one of project.composeFiles", () => {
   let docker: Docker;
   let world: ComposeRelease;
-  let report: RollbackReport;
+  let result: CliResult;
   let before: Record<string, string>;
   let v2Commit: string;
 
@@ -87,18 +89,19 @@ describe("a rollback to a commit without one of project.composeFiles", () => {
     world = await withoutRecordedConfig(docker, { prodOverride: "v2" });
     before = Object.fromEntries((await world.containers()).map((c) => [c.service, `${c.id} ${c.state}`]));
     v2Commit = await head(world.config.project.dir);
-    report = await rollBack(docker, world, "rb-nofile");
+    const configFile = path.join(world.root, "agent.json");
+    await writeFile(configFile, JSON.stringify(world.config));
+    result = await runRewindCli(["rollback", "--local", "--config", configFile, "--backup", world.backupDir, "--yes"]);
   });
 
   afterAll(async () => {
     await world?.cleanup();
   });
 
-  it("stops in preflight, naming the file and the commit", () => {
-    expect(report.state).toBe("failed");
-    expect(report.error).toMatchObject({ step: "preflight", code: "PREFLIGHT_FAILED" });
-    expect(report.error?.message).toContain(`compose file compose.prod.yaml (project.composeFiles) is not in commit ${world.v1Commit.slice(0, 12)}`);
-    expect(report.steps.map((s) => s.id)).toEqual(["preflight"]);
+  it("`rewind rollback --local` exits 1 in preflight, naming the file and the commit", () => {
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toContain(`PREFLIGHT_FAILED: compose file compose.prod.yaml (project.composeFiles) is not in commit ${world.v1Commit.slice(0, 12)}`);
+    expect(result.stderr).toContain("(in step preflight)");
   });
 
   it("leaves the services and the checkout as they were", async () => {
