@@ -3,6 +3,7 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { Config } from "../config.ts";
 import type { Env } from "../env.ts";
+import { withR2Deadline } from "../storage/r2-deadline.ts";
 import { s3FromConfig } from "../storage/s3.ts";
 
 export function checkpointKeys(size: number): string[] {
@@ -18,9 +19,10 @@ export async function publishCheckpoint(env: Pick<Env, "ARCHIVE">, config: Confi
     }
     return;
   }
-  if (env.ARCHIVE !== undefined) {
+  const archive = env.ARCHIVE;
+  if (archive !== undefined) {
     for (const key of checkpointKeys(size)) {
-      await env.ARCHIVE.put(key, note, { httpMetadata: { contentType: "text/plain; charset=utf-8" } });
+      await withR2Deadline(`put of ${key}`, () => archive.put(key, note, { httpMetadata: { contentType: "text/plain; charset=utf-8" } }));
     }
   }
 }

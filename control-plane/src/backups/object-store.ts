@@ -4,6 +4,7 @@ import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { RewindError } from "../../../shared/errors.ts";
 import { loadConfig } from "../config.ts";
 import type { Env } from "../env.ts";
+import { withR2Deadline } from "../storage/r2-deadline.ts";
 import { s3FromConfig } from "../storage/s3.ts";
 
 export type StorageKind = "s3" | "r2";
@@ -23,7 +24,8 @@ export async function putObject(env: Env, key: string, body: string): Promise<St
     return "s3";
   }
   if (env.ARCHIVE !== undefined) {
-    await env.ARCHIVE.put(key, body, { httpMetadata: { contentType: "application/json" } });
+    const archive = env.ARCHIVE;
+    await withR2Deadline(`put of ${key}`, () => archive.put(key, body, { httpMetadata: { contentType: "application/json" } }));
     return "r2";
   }
   throw unavailable();
@@ -41,7 +43,10 @@ export async function getObject(env: Env, storage: string, key: string): Promise
       throw error;
     }
   }
-  if (env.ARCHIVE === undefined) throw unavailable();
-  const object = await env.ARCHIVE.get(key);
-  return object === null ? undefined : await object.text();
+  const archive = env.ARCHIVE;
+  if (archive === undefined) throw unavailable();
+  return withR2Deadline(`get of ${key}`, async () => {
+    const object = await archive.get(key);
+    return object === null ? undefined : await object.text();
+  });
 }
