@@ -2,7 +2,6 @@
 // backup directory: real symlinks in a temporary directory, a real S3 server (s3rver) holding the
 // genuine copies. A symlinked subdirectory, a file name or the backup's own directory leading out
 // is refused BACKUP_INVALID before any byte is written, anywhere.
-import { createHash } from "node:crypto";
 import { access, mkdir, mkdtemp, readFile, readdir, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -13,12 +12,12 @@ import { fetchBackup, fetchMissingFiles } from "../../agent/src/backup/fetch-mis
 import { writeManifest } from "../../agent/src/backup/manifest-file.ts";
 import { type AgentConfig, parseAgentConfig } from "../../agent/src/config.ts";
 import { randomId } from "../../shared/signing.ts";
+import { fixtureBackupName, fixtureManifest } from "../fixtures/backup/manifest.ts";
 import { type S3World, startS3 } from "../world/s3.ts";
 
-const name = "pre-deployment-20241130_143022";
+const name = fixtureBackupName;
 const dump = Buffer.from("-- the genuine dump\n");
 const archive = Buffer.from("the genuine MinIO archive");
-const sha256 = (bytes: Buffer): string => createHash("sha256").update(bytes).digest("hex");
 
 let s3: S3World;
 let bucket: string;
@@ -27,21 +26,7 @@ let config: AgentConfig;
 let dir: string;
 let outside: string;
 
-function manifestWith(dumpPath: string): BackupManifest {
-  return {
-    version: 1,
-    backupId: name,
-    host: "web-1",
-    composeProject: "shop",
-    timestamp: "20241130_143022",
-    createdAt: "2024-11-30T14:30:22.000Z",
-    git: { commit: "9c77f51e67e7267b", branch: "main" },
-    services: [],
-    database: { name: "shop", format: "plain-gzip", file: { path: dumpPath, bytes: dump.length, sha256: sha256(dump) }, tables: [] },
-    minio: { volume: "shop_minio", buckets: ["uploads"], file: { path: "minio.tar.gz", bytes: archive.length, sha256: sha256(archive) } },
-    agentVersion: "0.1.0",
-  };
-}
+const manifestWith = (dumpPath: string): BackupManifest => fixtureManifest({ dump: { path: dumpPath, bytes: dump }, minio: archive });
 
 /** The off-site copy of the backup, genuine: the files the manifest names, under its keys. */
 async function offsiteCopy(manifest: BackupManifest): Promise<void> {

@@ -3,14 +3,13 @@
 // directory swaps a symlink in, for the file or for a directory on its way, pointing at an identical
 // copy elsewhere. The integrity read, the MinIO unpack and the recorded containers read refuse it.
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readFile, readdir, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { BackupManifest } from "../../../shared/schemas/manifest.ts";
+import { fixtureBackupName, fixtureManifest, sha256Of } from "../../../test/fixtures/backup/manifest.ts";
 import { readRecordedConfig } from "../backup/container-config.ts";
 import { writeManifest } from "../backup/manifest-file.ts";
 import { type AgentConfig, parseAgentConfig } from "../config.ts";
@@ -18,8 +17,7 @@ import { checkBackupFiles, unpackTarGz } from "./backup-files.ts";
 import { resolveBackup } from "./resolve-backup.ts";
 
 const run = promisify(execFile);
-const name = "pre-deployment-20241130_143022";
-const sha256 = (bytes: Buffer | string): string => createHash("sha256").update(bytes).digest("hex");
+const name = fixtureBackupName;
 const sql = "SELECT 1;\n-- PostgreSQL database dump complete\n";
 const dump = gzipSync(sql);
 const containers = JSON.stringify({ version: 1, composeProject: "shop", containers: [] });
@@ -51,25 +49,11 @@ beforeEach(async () => {
   archive = await readFile(path.join(dir, "minio.tar.gz"));
   await writeFile(path.join(dir, "db", "dump.sql.gz"), dump);
   await writeFile(path.join(dir, "containers.json"), containers);
-  const manifest: BackupManifest = {
-    version: 1,
-    backupId: name,
-    host: "web-1",
-    composeProject: "shop",
-    timestamp: "20241130_143022",
-    createdAt: "2024-11-30T14:30:22.000Z",
-    git: { commit: "9c77f51e67e7267b", branch: "main" },
-    services: [],
-    database: {
-      name: "shop",
-      format: "plain-gzip",
-      file: { path: "db/dump.sql.gz", bytes: dump.length, sha256: sha256(dump), unpackedBytes: sql.length },
-      tables: [],
-    },
-    minio: { volume: "shop_minio", buckets: ["uploads"], file: { path: "minio.tar.gz", bytes: archive.length, sha256: sha256(archive) } },
-    containers: { path: "containers.json", bytes: containers.length, sha256: sha256(containers) },
-    agentVersion: "0.1.0",
-  };
+  const manifest = fixtureManifest({
+    dump: { path: "db/dump.sql.gz", bytes: dump, unpackedBytes: sql.length },
+    minio: archive,
+    containers,
+  });
   await writeManifest(dir, manifest);
 });
 
@@ -109,6 +93,8 @@ describe("backup files are checked where they really are when opened", () => {
     expect(await readdir(target)).toEqual([]);
 
     const containersCopy = await swapOut("containers.json");
-    await expect(readRecordedConfig(dir, { path: "containers.json", sha256: sha256(containers) })).rejects.toThrow(invalid(`(it really is ${containersCopy})`));
+    await expect(readRecordedConfig(dir, { path: "containers.json", sha256: sha256Of(containers) })).rejects.toThrow(
+      invalid(`(it really is ${containersCopy})`),
+    );
   });
 });
