@@ -34,6 +34,8 @@ describe("rewind status --local", () => {
   const now = Date.now();
   const rollbacks = { old: "rb-old", mid: "rb-mid", new: "rb-new" } as const;
   const endedAt = { old: now - 30 * day, mid: now - 3 * day, new: now - 1 * day };
+  // Has a journal and no report yet: still running, or killed before its end.
+  const running = "rb-running";
 
   const writeConfig = async (file: string, adminUrl: string): Promise<string> => {
     const project = raw.project as Record<string, unknown>;
@@ -52,15 +54,17 @@ describe("rewind status --local", () => {
     asideDir = setAsideDirOf(await volumeDataDir(docker, volume));
     imageId = (await buildDemoImage(docker, "frontend", "v1", { labels: testLabels(runId), runId })).id;
 
-    // Each rollback's report dates its copies; `orphan` has copies but no report.
+    // Each finished rollback's report dates its copies; `orphan` has copies but no rollback at all.
     for (const [name, id] of Object.entries(rollbacks)) {
       await mkdir(path.join(root, "state", "rollbacks", id), { recursive: true });
       const finishedAt = new Date(endedAt[name as keyof typeof endedAt]).toISOString();
       await writeFile(path.join(root, "state", "rollbacks", id, "report.json"), JSON.stringify({ rollbackId: id, state: "succeeded", finishedAt }));
     }
+    await mkdir(path.join(root, "state", "rollbacks", running), { recursive: true });
+    await writeFile(path.join(root, "state", "rollbacks", running, "journal.jsonl"), "");
     const admin = new pg.Client({ connectionString: cluster.adminUrl });
     await admin.connect();
-    for (const id of [rollbacks.old, rollbacks.new, "orphan"]) await admin.query(`CREATE DATABASE "${setAsideDatabase("shop", id)}"`);
+    for (const id of [rollbacks.old, rollbacks.new, "orphan", running]) await admin.query(`CREATE DATABASE "${setAsideDatabase("shop", id)}"`);
     await admin.end();
     for (const id of [rollbacks.old, rollbacks.mid]) await mkdir(path.join(asideDir, setAsideDataDir(id), "bucket"), { recursive: true });
     for (const id of [rollbacks.old, rollbacks.new]) await docker.getImage(imageId).tag(splitTag(keepTag(project, "web", `before-${shortId(id)}`)));
@@ -102,6 +106,7 @@ describe("rewind status --local", () => {
           prunableFrom: iso(endedAt.new + 7 * day),
         },
         { kind: "database", location: setAsideDatabase("shop", "orphan"), prunable: "by-hand" },
+        { kind: "database", location: setAsideDatabase("shop", running), rollbackId: running, prunable: "unfinished" },
         { kind: "minio", location: path.join(asideDir, setAsideDataDir(rollbacks.old)), ...dated("old"), prunable: "now" },
         {
           kind: "minio",
@@ -114,7 +119,7 @@ describe("rewind status --local", () => {
         { kind: "image", location: tag(rollbacks.new), ...dated("new"), prunable: "after-newer", prunableFrom: iso(endedAt.new + 7 * day) },
       ]),
     );
-    expect(view.kept).toHaveLength(7);
+    expect(view.kept).toHaveLength(8);
 
     const human = await runRewindCli(["status", "--local", "--config", config]);
     expect(human.code).toBe(0);
@@ -126,7 +131,10 @@ describe("rewind status --local", () => {
     expect(line(tag(rollbacks.new))).toMatch(
       /^image hold .* rb-new +(24|23) h ago +once a newer rollback keeps its own, not before \d{4}-\d\d-\d\d \d\d:\d\d UTC$/,
     );
-    expect(line(setAsideDatabase("shop", "orphan"))).toMatch(/never by retention: no rollback report dates it; remove it by hand$/);
+    expect(line(setAsideDatabase("shop", "orphan"))).toMatch(/never by retention: no rollback on this host dates it; remove it by hand once no undo needs it$/);
+    expect(line(setAsideDatabase("shop", running))).toMatch(
+      /rb-running +- +not while its rollback is unfinished \(running, or killed: rewind rollback --local --resume\)$/,
+    );
   });
 
   it("still lists what it can read when the database server is down, names what it could not, and exits 1", async () => {

@@ -17,8 +17,10 @@ function whenPrunable(thing: KeptThing, keep: number): string {
       return `from ${day(thing.prunableFrom)}`;
     case "after-newer":
       return `once ${keep === 1 ? "a newer rollback keeps its own" : `${keep} newer rollbacks keep theirs`}, not before ${day(thing.prunableFrom)}`;
+    case "unfinished":
+      return "not while its rollback is unfinished (running, or killed: rewind rollback --local --resume)";
     case "by-hand":
-      return "never by retention: no rollback report dates it; remove it by hand";
+      return "never by retention: no rollback on this host dates it; remove it by hand once no undo needs it";
   }
 }
 
