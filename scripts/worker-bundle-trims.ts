@@ -92,6 +92,13 @@ export const awsSdkTrims: Plugin = {
       const file = await mapped(path.resolve(args.resolveDir, args.path));
       return file === undefined ? undefined : { path: file };
     });
+    // The clients' endpoint rulesets and the rules engine, for the Worker's own rules (S3: the addressing
+    // the control plane uses; SNS: its whole ruleset), which test/unit/endpoint-rules.test.ts compares with them.
+    build.onResolve({ filter: /\/endpoint\/endpointResolver$/ }, (args) => {
+      const file = path.resolve(args.resolveDir, args.path);
+      const client = /[\\/]@aws-sdk[\\/]client-(s3|sns)[\\/]dist-es[\\/]endpoint[\\/]endpointResolver$/.exec(file)?.[1];
+      return client === undefined ? undefined : { path: path.join(storage, `${client}-endpoint-rules.ts`) };
+    });
     build.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, () => ({ path: path.join(storage, "no-event-streams.ts") }));
     build.onResolve({ filter: /^\.\.?\/pg-core\/(primary-keys|columns\/enum)\.js$/ }, (args) =>
       /[\\/]drizzle-orm([\\/]sql)?$/.test(args.resolveDir) ? { path: path.join(db, "no-pg-core.ts") } : undefined,

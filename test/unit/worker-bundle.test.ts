@@ -27,6 +27,10 @@ describe("the Worker bundle", () => {
     );
     expect(kept).toContain("@smithy/core/dist-es/submodules/checksum/sha256/Sha256WebCrypto.js");
     expect(kept).toContain("@aws-sdk/middleware-sdk-s3/dist-es/submodules/s3/to-stream/toStream.browser.js");
+    // The Worker's own endpoint rules, not the clients' rulesets and the rules engine.
+    expect(kept.filter((file) => /(endpoint\/(bdd|ruleset)|util-endpoints\/(bdd|decideEndpoint))\.js$/.test(file))).toEqual([]);
+    expect(kept).toContain("control-plane/src/storage/s3-endpoint-rules.ts");
+    expect(kept).toContain("control-plane/src/storage/sns-endpoint-rules.ts");
     expect(kept).toContain("control-plane/src/storage/no-event-streams.ts");
     expect(kept).toContain("control-plane/src/db/no-pg-core.ts");
     // The console page is a static asset (scripts/worker-console.ts), not part of the script.
