@@ -8,11 +8,12 @@ import * as z from "../../../shared/schemas/zod.ts";
 import { isRewindError, RewindError } from "../../../shared/errors.ts";
 import { hostName } from "../../../shared/schemas/common.ts";
 import { publicJwk, unverifiedIssuer, verifyHostRequest } from "../../../shared/signing.ts";
-import { appendAudit } from "../audit/append.ts";
+import { appendAudit, recordRefusal } from "../audit/append.ts";
 import { indexManifest } from "../backups/catalog.ts";
 import { database } from "../db/client.ts";
 import { hosts } from "../db/schema.ts";
 import type { AppEnv } from "../http/app-env.ts";
+import { clientAddress } from "../http/client-address.ts";
 import { readBody } from "../http/body.ts";
 import { requestRollback } from "../rollbacks/worker/request.ts";
 import { hostRequestTokens } from "./schema.ts";
@@ -32,11 +33,11 @@ export const hostRequestRoutes = new Hono<AppEnv>().post("/", async (c) => {
     claims = await verifyHostRequest(token, { key: publicJwk.parse(JSON.parse(row.publicJwk)), host });
   } catch (error) {
     if (!isRewindError(error)) throw error;
-    await appendAudit(c.env, {
-      actor: { kind: "system" },
-      action: "host-request.refused",
-      subject: `host:${host}`,
-      details: { code: error.code, reason: error.message },
+    // Anyone who knows a host name can send forged requests: counted and folded per minute, 429 past the budget.
+    await recordRefusal(c.env, {
+      entry: { actor: { kind: "system" }, action: "host-request.refused", subject: `host:${host}`, details: { code: error.code, reason: error.message } },
+      address: clientAddress(c),
+      host,
     });
     throw new RewindError("UNAUTHORIZED", `host request refused: ${error.message}`, { details: { reason: error.code } });
   }
