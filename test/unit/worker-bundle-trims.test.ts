@@ -12,6 +12,7 @@ import { build, type Plugin } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { workerBuildOptions } from "../../scripts/build-worker.ts";
 import { isPgEnum, PrimaryKeyBuilder } from "../../control-plane/src/db/no-pg-core.ts";
+import { getFlexibleChecksumsPlugin, resolveFlexibleChecksumsConfig, Sha1 } from "../../control-plane/src/storage/no-flexible-checksums.ts";
 import { EventStreamSerde, eventStreamSerdeProvider, resolveEventStreamSerdeConfig } from "../../control-plane/src/storage/no-event-streams.ts";
 import { awsSdkTrims, browserFile, inlineSchemaKeys, versionOnly } from "../../scripts/worker-bundle-trims.ts";
 
@@ -97,6 +98,41 @@ describe("the Worker bundle's AWS SDK trims", () => {
     expect(() => config.eventStreamMarshaller.serialize({}, {})).toThrow(leftOut);
     expect(() => config.eventStreamMarshaller.deserialize({}, {})).toThrow(leftOut);
     expect(() => new EventStreamSerde()).toThrow(leftOut);
+  });
+
+  it("stand in for checksums with code that refuses anything needing one and otherwise does what the SDK's does under WHEN_REQUIRED", async () => {
+    const leftOut = /checksums are left out of the Rewind Worker bundle/;
+    expect(() => resolveFlexibleChecksumsConfig({})).toThrow(leftOut);
+    expect(() => resolveFlexibleChecksumsConfig({ requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_SUPPORTED" })).toThrow(
+      leftOut,
+    );
+    const config = resolveFlexibleChecksumsConfig({ requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" });
+    expect(await config.requestChecksumCalculation()).toBe("WHEN_REQUIRED");
+    expect(() => new Sha1()).toThrow(leftOut);
+    // PutObject's and GetObject's traits (@aws-sdk/client-s3 commandBuilder.js), and DeleteObjects' (a checksum required).
+    const put = { requestChecksumRequired: false, requestAlgorithmMember: { name: "ChecksumAlgorithm" } };
+    const get = { requestChecksumRequired: false, requestValidationModeMember: "ChecksumMode" };
+    const run = async (traits: Parameters<typeof getFlexibleChecksumsPlugin>[1], input: Record<string, unknown>) => {
+      let middleware:
+        | ((next: (args: unknown) => Promise<unknown>, context: object) => (args: { input: Record<string, unknown> }) => Promise<unknown>)
+        | undefined;
+      getFlexibleChecksumsPlugin(config, traits).applyToStack({
+        addRelativeTo: (added) => {
+          middleware = added;
+        },
+      });
+      const context: { __aws_sdk_context?: { features?: Record<string, string> } } = {};
+      const passed = await middleware?.(async (args) => args, context)({ input });
+      return { passed, features: context.__aws_sdk_context?.features };
+    };
+    expect(await run(put, { Body: "x" })).toEqual({
+      passed: { input: { Body: "x" } },
+      features: { FLEXIBLE_CHECKSUMS_REQ_WHEN_REQUIRED: "a", FLEXIBLE_CHECKSUMS_RES_WHEN_REQUIRED: "c" },
+    });
+    expect((await run(get, { Key: "k" })).passed).toEqual({ input: { Key: "k" } });
+    await expect(run(put, { ChecksumAlgorithm: "CRC32" })).rejects.toThrow(leftOut);
+    await expect(run(get, { ChecksumMode: "ENABLED" })).rejects.toThrow(leftOut);
+    await expect(run({ ...put, requestChecksumRequired: true }, {})).rejects.toThrow(leftOut);
   });
 
   it("stand in for drizzle's Postgres checks with ones that answer as the real ones do", () => {

@@ -32,6 +32,9 @@ describe("the Worker bundle", () => {
     expect(kept).toContain("control-plane/src/storage/s3-endpoint-rules.ts");
     expect(kept).toContain("control-plane/src/storage/sns-endpoint-rules.ts");
     expect(kept).toContain("control-plane/src/storage/no-event-streams.ts");
+    // No checksum code: the S3 client computes none (storage/s3.ts), the stand-in refuses any.
+    expect(kept.filter((file) => file.startsWith("@aws-sdk/checksums/"))).toEqual([]);
+    expect(kept).toContain("control-plane/src/storage/no-flexible-checksums.ts");
     expect(kept).toContain("control-plane/src/db/no-pg-core.ts");
     // The console page is a static asset (scripts/worker-console.ts), not part of the script.
     expect(kept.filter((file) => file.startsWith("control-plane/src/console/assets"))).toEqual([]);
