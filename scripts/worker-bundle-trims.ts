@@ -100,6 +100,7 @@ export const awsSdkTrims: Plugin = {
       return client === undefined ? undefined : { path: path.join(storage, `${client}-endpoint-rules.ts`) };
     });
     build.onResolve({ filter: /^@aws-sdk\/checksums\/(flexible-checksums|sha)$/ }, () => ({ path: path.join(storage, "no-flexible-checksums.ts") }));
+    build.onResolve({ filter: /^@noble\/hashes\/(sha2|utils)\.js$/ }, () => ({ path: path.join(import.meta.dirname, "worker-stand-ins/node-sha256.ts") }));
     build.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, () => ({ path: path.join(storage, "no-event-streams.ts") }));
     build.onResolve({ filter: /^\.\.?\/pg-core\/(primary-keys|columns\/enum)\.js$/ }, (args) =>
       /[\\/]drizzle-orm([\\/]sql)?$/.test(args.resolveDir) ? { path: path.join(db, "no-pg-core.ts") } : undefined,

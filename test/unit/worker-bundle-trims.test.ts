@@ -5,6 +5,8 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex as nobleBytesToHex, utf8ToBytes as nobleUtf8ToBytes } from "@noble/hashes/utils.js";
 import { is } from "drizzle-orm";
 import { isPgEnum as realIsPgEnum, PrimaryKeyBuilder as RealPrimaryKeyBuilder, integer as pgInteger, pgEnum, pgTable, primaryKey } from "drizzle-orm/pg-core";
 import { integer, primaryKey as sqlitePrimaryKey, sqliteTable } from "drizzle-orm/sqlite-core";
@@ -14,6 +16,7 @@ import { workerBuildOptions } from "../../scripts/build-worker.ts";
 import { isPgEnum, PrimaryKeyBuilder } from "../../control-plane/src/db/no-pg-core.ts";
 import { getFlexibleChecksumsPlugin, resolveFlexibleChecksumsConfig, Sha1 } from "../../control-plane/src/storage/no-flexible-checksums.ts";
 import { EventStreamSerde, eventStreamSerdeProvider, resolveEventStreamSerdeConfig } from "../../control-plane/src/storage/no-event-streams.ts";
+import { bytesToHex, sha256, utf8ToBytes } from "../../scripts/worker-stand-ins/node-sha256.ts";
 import { awsSdkTrims, browserFile, inlineSchemaKeys, versionOnly } from "../../scripts/worker-bundle-trims.ts";
 
 const require = createRequire(import.meta.url);
@@ -133,6 +136,19 @@ describe("the Worker bundle's AWS SDK trims", () => {
     await expect(run(put, { ChecksumAlgorithm: "CRC32" })).rejects.toThrow(leftOut);
     await expect(run(get, { ChecksumMode: "ENABLED" })).rejects.toThrow(leftOut);
     await expect(run({ ...put, requestChecksumRequired: true }, {})).rejects.toThrow(leftOut);
+  });
+
+  it("stand in for noble's SHA-256 with node:crypto's: the same digests and hex, bytes only", () => {
+    const large = new Uint8Array(1_000_003).map((_, i) => (i * 31 + 7) % 256);
+    for (const bytes of [new Uint8Array(0), new Uint8Array([0]), nobleUtf8ToBytes("entry ✓"), large, large.subarray(5, 70)]) {
+      expect(sha256(bytes)).toEqual(nobleSha256(bytes));
+      expect(bytesToHex(sha256(bytes))).toBe(nobleBytesToHex(nobleSha256(bytes)));
+    }
+    expect(utf8ToBytes("päge ✓")).toEqual(nobleUtf8ToBytes("päge ✓"));
+    for (const notBytes of ["abc", [1, 2], undefined] as unknown[]) {
+      expect(() => sha256(notBytes as Uint8Array)).toThrow(TypeError);
+      expect(() => nobleSha256(notBytes as Uint8Array)).toThrow();
+    }
   });
 
   it("stand in for drizzle's Postgres checks with ones that answer as the real ones do", () => {

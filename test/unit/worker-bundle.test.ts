@@ -35,6 +35,8 @@ describe("the Worker bundle", () => {
     // No checksum code: the S3 client computes none (storage/s3.ts), the stand-in refuses any.
     expect(kept.filter((file) => file.startsWith("@aws-sdk/checksums/"))).toEqual([]);
     expect(kept).toContain("control-plane/src/storage/no-flexible-checksums.ts");
+    // SHA-256 from node:crypto (nodejs_compat), not noble's JavaScript.
+    expect(kept.filter((file) => file.startsWith("@noble/"))).toEqual([]);
     expect(kept).toContain("control-plane/src/db/no-pg-core.ts");
     // The console page is a static asset (scripts/worker-console.ts), not part of the script.
     expect(kept.filter((file) => file.startsWith("control-plane/src/console/assets"))).toEqual([]);
