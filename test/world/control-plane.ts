@@ -24,6 +24,8 @@ export interface ControlPlaneWorld {
   api(path: string, init?: RequestInit): Promise<Response>;
   /** The D1 database itself, for tests that must age or inspect rows as time would. */
   d1(): ReturnType<Miniflare["getD1Database"]>;
+  /** A host's HostChannel Durable Object, reached as the Worker reaches it (for races the Worker cannot be slowed into). */
+  hostChannel(host: string): Promise<{ fetch(url: string, init: RequestInit): Promise<Response> }>;
   /** Runs the Worker's cron (scheduled) handler once, as the cron trigger in wrangler.toml does; resolves when it finished. */
   scheduled(): Promise<void>;
   /** Lines the Worker and its Durable Objects logged, for diagnosing a failed test. */
@@ -193,6 +195,11 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       return fetch(`${url}${apiPath}`, { ...init, headers });
     },
     d1: () => current.mf.getD1Database("DB"),
+    async hostChannel(host) {
+      const namespace = await current.mf.getDurableObjectNamespace("HOST");
+      const stub = namespace.get(namespace.idFromName(host));
+      return { fetch: (target, init) => stub.fetch(target, init as never) as unknown as Promise<Response> };
+    },
     async scheduled() {
       const result = await (await current.mf.getWorker()).scheduled({ cron: "*/5 * * * *", scheduledTime: new Date() });
       if (result.outcome !== "ok") throw new Error(`the Worker's scheduled handler ended ${result.outcome}`);

@@ -6,6 +6,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { AuditActor, NewAuditEntry } from "../../../shared/schemas/audit.ts";
 import type { Preconditions } from "../../../shared/schemas/command.ts";
+import type { PublicJwk } from "../../../shared/signing.ts";
 import { resetStreakOnManualRollback } from "../alerts/wiring.ts";
 import { appendAudit } from "../audit/append.ts";
 import { loadConfig } from "../config.ts";
@@ -107,9 +108,9 @@ export class HostChannel extends DurableObject<Env> {
     return this.sockets.failed(ws, error);
   }
 
-  /** RPC from the Worker: the host's key changed (re-enrollment), so sockets opened with the old key go. */
-  disconnect(reason: string): Promise<void> {
-    return this.sockets.closeAll(4002, reason);
+  /** RPC from the Worker: the host's key changed (re-enrollment): sockets opened with the old key go, and no more open. */
+  rekey(key: PublicJwk, reason: string): Promise<void> {
+    return this.sockets.rekey(key, reason);
   }
 
   // Commands (RPC from the Worker) ------------------------------------------------------------

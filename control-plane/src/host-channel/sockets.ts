@@ -10,6 +10,9 @@ import type { ChannelContext } from "./channel-context.ts";
 import { markOffline, markOnline } from "./d1-mirror.ts";
 import { readHandoff } from "./handoff.ts";
 
+/** The host's key as its last re-enrollment set it (absent until one happened: the Worker's check stands alone). */
+const hostKeyStorageKey = "hostKey";
+
 export interface Attachment {
   connectionId: string;
   host: string;
@@ -64,19 +67,13 @@ export class Sockets {
       // Kept as long as the token still verifies (its exp plus the tolerated clock skew), not only until exp.
       if (!this.c.store.useConnectToken(facts.jti, (facts.exp + clockToleranceSeconds) * 1000, now)) {
         // Whoever holds a copy can replay it until it expires: counted and folded like other refusals.
-        const refusal = {
-          actor: { kind: "system" as const },
-          action: "agent.connect-refused",
-          subject: `host:${facts.host}`,
-          details: { code: "REPLAYED", reason: "connect token already used" },
-        };
-        try {
-          await recordRefusal(this.c.env, { entry: refusal, address: request.headers.get("cf-connecting-ip") ?? undefined, host: facts.host });
-        } catch (error) {
-          if (!isRewindError(error, "RATE_LIMITED")) throw error;
-          return jsonError(429, "RATE_LIMITED", error.message);
-        }
-        return jsonError(401, "UNAUTHORIZED", "connect token already used: sign a fresh one for each connection");
+        return this.refuse(request, facts.host, "REPLAYED", "connect token already used: sign a fresh one for each connection");
+      }
+      // The Worker checked the key against D1 before a re-enrollment may have replaced it; read here,
+      // with nothing awaited until the socket is accepted, so a re-key either refuses this one or closes it.
+      const current = await this.c.state.storage.get<PublicJwk>(hostKeyStorageKey);
+      if (current !== undefined && current.x !== facts.key.x) {
+        return this.refuse(request, facts.host, "KEY_REPLACED", "the host was re-enrolled with a new key: this connect token was signed with the old one");
       }
       this.c.store.setHost(facts.host);
       const previous = this.c.state.getWebSockets(facts.host).filter((ws) => !attachmentOf(ws).closedByServer);
@@ -112,6 +109,23 @@ export class Sockets {
       if (accepted !== undefined) await this.close(accepted, 1011, "control plane error while accepting");
       return jsonError(500, "INTERNAL", "could not accept the agent connection; see the control plane's logs");
     }
+  }
+
+  private async refuse(request: Request, host: string, code: string, reason: string): Promise<Response> {
+    const refusal = { actor: { kind: "system" as const }, action: "agent.connect-refused", subject: `host:${host}`, details: { code, reason } };
+    try {
+      await recordRefusal(this.c.env, { entry: refusal, address: request.headers.get("cf-connecting-ip") ?? undefined, host });
+    } catch (error) {
+      if (!isRewindError(error, "RATE_LIMITED")) throw error;
+      return jsonError(429, "RATE_LIMITED", error.message);
+    }
+    return jsonError(401, "UNAUTHORIZED", reason);
+  }
+
+  /** A re-enrollment replaced the host's key: from now on only `key` connects, and sockets opened before go. */
+  async rekey(key: PublicJwk, reason: string): Promise<void> {
+    await this.c.state.storage.put(hostKeyStorageKey, key);
+    await this.closeAll(4002, reason);
   }
 
   /** The agent closed the socket. */

@@ -121,7 +121,7 @@ export const agentEnrollRoutes = new Hono<AppEnv>().post("/", async (c) => {
   });
   if (consumed.reenroll) {
     // Only now does the old key stop working: a socket authenticated with it must not keep talking for the host.
-    await c.env.HOST.get(c.env.HOST.idFromName(body.host)).disconnect("host re-enrolled with a new key");
+    await c.env.HOST.get(c.env.HOST.idFromName(body.host)).rekey(key, "host re-enrolled with a new key");
   }
   const controlPlaneKeys = jwksOf(config);
   return c.json({
