@@ -101,6 +101,11 @@ export const awsSdkTrims: Plugin = {
     });
     build.onResolve({ filter: /^@aws-sdk\/checksums\/(flexible-checksums|sha)$/ }, () => ({ path: path.join(storage, "no-flexible-checksums.ts") }));
     build.onResolve({ filter: /^@noble\/hashes\/(sha2|utils)\.js$/ }, () => ({ path: path.join(import.meta.dirname, "worker-stand-ins/node-sha256.ts") }));
+    build.onResolve({ filter: /^hono$/ }, (args) =>
+      args.importer.includes(`${path.sep}control-plane${path.sep}src${path.sep}`)
+        ? { path: path.join(import.meta.dirname, "worker-stand-ins/hono.ts") }
+        : undefined,
+    );
     build.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, () => ({ path: path.join(storage, "no-event-streams.ts") }));
     build.onResolve({ filter: /^\.\.?\/pg-core\/(primary-keys|columns\/enum)\.js$/ }, (args) =>
       /[\\/]drizzle-orm([\\/]sql)?$/.test(args.resolveDir) ? { path: path.join(db, "no-pg-core.ts") } : undefined,

@@ -8,6 +8,7 @@ import { pathToFileURL } from "node:url";
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex as nobleBytesToHex, utf8ToBytes as nobleUtf8ToBytes } from "@noble/hashes/utils.js";
 import { is } from "drizzle-orm";
+import { Hono as DefaultHono } from "hono";
 import { isPgEnum as realIsPgEnum, PrimaryKeyBuilder as RealPrimaryKeyBuilder, integer as pgInteger, pgEnum, pgTable, primaryKey } from "drizzle-orm/pg-core";
 import { integer, primaryKey as sqlitePrimaryKey, sqliteTable } from "drizzle-orm/sqlite-core";
 import { build, type Plugin } from "esbuild";
@@ -16,6 +17,7 @@ import { workerBuildOptions } from "../../scripts/build-worker.ts";
 import { isPgEnum, PrimaryKeyBuilder } from "../../control-plane/src/db/no-pg-core.ts";
 import { getFlexibleChecksumsPlugin, resolveFlexibleChecksumsConfig, Sha1 } from "../../control-plane/src/storage/no-flexible-checksums.ts";
 import { EventStreamSerde, eventStreamSerdeProvider, resolveEventStreamSerdeConfig } from "../../control-plane/src/storage/no-event-streams.ts";
+import { Hono as TrieHono } from "../../scripts/worker-stand-ins/hono.ts";
 import { bytesToHex, sha256, utf8ToBytes } from "../../scripts/worker-stand-ins/node-sha256.ts";
 import { awsSdkTrims, browserFile, inlineSchemaKeys, versionOnly } from "../../scripts/worker-bundle-trims.ts";
 
@@ -148,6 +150,47 @@ describe("the Worker bundle's AWS SDK trims", () => {
     for (const notBytes of ["abc", [1, 2], undefined] as unknown[]) {
       expect(() => sha256(notBytes as Uint8Array)).toThrow(TypeError);
       expect(() => nobleSha256(notBytes as Uint8Array)).toThrow();
+    }
+  });
+
+  it("stand in for hono's entry with a Hono routing through TrieRouter alone, answering as the default one", async () => {
+    type App = InstanceType<typeof DefaultHono>;
+    const routes = (app: App): App => {
+      const hosts = new (app.constructor as typeof DefaultHono)();
+      hosts.get("/", (c) => c.text("list"));
+      hosts.get("/:host/backups", (c) => c.text(`backups ${c.req.param("host")}`));
+      hosts.get("/:host/backups/:id", (c) => c.text(`backup ${c.req.param("host")} ${c.req.param("id")}`));
+      hosts.put("/:host/settings", (c) => c.text(`settings ${c.req.param("host")}`));
+      hosts.post("/hosts/:host/reset", (c) => c.text("reset"));
+      app.use("/v1/*", async (c, next) => {
+        await next();
+        c.header("x-seen", "1");
+      });
+      app.get("/health", (c) => c.text("ok"));
+      app.get("/.well-known/jwks.json", (c) => c.json({ keys: [] }));
+      app.route("/v1/hosts", hosts);
+      app.delete("/v1/tokens/:id", (c) => c.text(`deleted ${c.req.param("id")}`));
+      app.notFound((c) => c.text("none", 404));
+      return app;
+    };
+    const defaultApp = routes(new DefaultHono());
+    const trieApp = routes(new TrieHono() as unknown as App);
+    const requests = ["GET /health", "GET /health/", "GET /.well-known/jwks.json", "GET /v1/hosts", "GET /v1/hosts/", "GET /v1/hosts/web-1/backups"];
+    requests.push("GET /v1/hosts/web-1/backups/b%20x", "PUT /v1/hosts/web-1/settings", "GET /v1/hosts/web-1/settings", "POST /v1/hosts/hosts/web-1/reset");
+    requests.push(
+      "DELETE /v1/tokens/t1",
+      "DELETE /v1/tokens/",
+      "GET /v1/nothing",
+      "GET /nothing",
+      "HEAD /health",
+      "GET //health",
+      "GET /v1/hosts/a/backups/b/c",
+    );
+    for (const request of requests) {
+      const [method, url] = request.split(" ") as [string, string];
+      const answers = await Promise.all([defaultApp, trieApp].map((app) => app.request(url, { method })));
+      const [expected, actual] = await Promise.all(answers.map(async (r) => ({ status: r.status, seen: r.headers.get("x-seen"), body: await r.text() })));
+      expect(actual, request).toEqual(expected);
     }
   });
 

@@ -37,6 +37,8 @@ describe("the Worker bundle", () => {
     expect(kept).toContain("control-plane/src/storage/no-flexible-checksums.ts");
     // SHA-256 from node:crypto (nodejs_compat), not noble's JavaScript.
     expect(kept.filter((file) => file.startsWith("@noble/"))).toEqual([]);
+    // Hono routes with TrieRouter alone, not SmartRouter over RegExpRouter and TrieRouter.
+    expect(kept.filter((file) => /^hono\/dist\/router\/(reg-exp|smart)-router\//.test(file))).toEqual([]);
     expect(kept).toContain("control-plane/src/db/no-pg-core.ts");
     // The console page is a static asset (scripts/worker-console.ts), not part of the script.
     expect(kept.filter((file) => file.startsWith("control-plane/src/console/assets"))).toEqual([]);
