@@ -108,7 +108,12 @@ export class Reports {
       const outcome = report.kind === "result" || report.kind === "rejected" ? JSON.stringify(report) : undefined;
       this.c.store.setState(command.id, target, now, outcome);
     }
-    await this.c.mirror(() => insertReport(this.c.env, { id: reportId, commandId, host: attachment.host, kind: report.kind, body: report, receivedAt: now }));
+    // Filed under a command only when it is this host's: command ids are no secret, and a host naming
+    // another host's command must not put steps or a result into that command's record.
+    const filedUnder = command === undefined ? undefined : commandId;
+    await this.c.mirror(() =>
+      insertReport(this.c.env, { id: reportId, commandId: filedUnder, host: attachment.host, kind: report.kind, body: report, receivedAt: now }),
+    );
     // Synced even without a transition: a retransmit after a failed attempt repairs the D1 copy.
     if (command !== undefined) await this.queue.syncMirror(command.id);
     if (command !== undefined) await this.desk.onReport(command.id, report, attachment.host);

@@ -1,7 +1,7 @@
 // Builds the notifier from the Worker's settings (SNS topic, region, endpoint, credentials; none →
 // log only) and hooks it to the rollback lifecycle. Publishing never blocks its caller: requests
 // hand the promise to ctx.waitUntil, the HostChannel's transition hook lets it run on in the object.
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { reportedStepId, type ReportedStepId } from "../../../shared/schemas/rollback.ts";
 import { SerialQueue } from "../../../shared/serial-queue.ts";
 import { appendAudit } from "../audit/append.ts";
@@ -58,7 +58,7 @@ async function failedStepOf(env: Env, rollback: RollbackRecord) {
   const rows = await database(env)
     .select({ kind: commandReports.kind, body: commandReports.body })
     .from(commandReports)
-    .where(eq(commandReports.commandId, rollback.commandId))
+    .where(and(eq(commandReports.commandId, rollback.commandId), eq(commandReports.host, rollback.host)))
     .orderBy(...reportArrivalOrder);
   const reports = rows.map((row) => ({ ...(JSON.parse(row.body) as { step?: string; state?: string; message?: string }), kind: row.kind }));
   return firstFailedStep(reports, isReportedStep);

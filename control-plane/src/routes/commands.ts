@@ -1,7 +1,7 @@
 // POST /v1/hosts/:host/commands (operator): sign a command for one host and queue it in the host's
 // Durable Object (rollbacks excepted: they go through /v1/rollbacks). GET /v1/commands/:id (viewer+):
 // its state, outcome and the agent's reports.
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import * as z from "../../../shared/schemas/zod.ts";
 import { RewindError } from "../../../shared/errors.ts";
@@ -80,7 +80,7 @@ export const commandRoutes = new Hono<AppEnv>().get("/:id", requireRole(...reade
   const reports = await db
     .select()
     .from(commandReports)
-    .where(eq(commandReports.commandId, id))
+    .where(and(eq(commandReports.commandId, id), eq(commandReports.host, row.host)))
     .orderBy(...reportArrivalOrder);
   return c.json({
     id: row.id,

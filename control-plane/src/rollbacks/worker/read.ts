@@ -60,7 +60,7 @@ export async function readRollback(env: Env, id: string): Promise<RollbackDetail
       : await database(env)
           .select({ body: commandReports.body })
           .from(commandReports)
-          .where(and(eq(commandReports.commandId, row.commandId), eq(commandReports.kind, "progress")))
+          .where(and(eq(commandReports.commandId, row.commandId), eq(commandReports.host, row.host), eq(commandReports.kind, "progress")))
           .orderBy(...reportArrivalOrder);
   return detailOf(
     row,
