@@ -16,18 +16,39 @@ export const backupRelativePath = z.string().check(
   ),
 );
 
-export const backupFile = z.strictObject({
-  /** Path relative to the backup directory. */
-  path: backupRelativePath,
-  bytes: z.number().check(z.int(), z.nonnegative()),
-  sha256: sha256Hex,
-  /**
-   * A gzip archive's decompressed size, counted by the agent as it wrote the file (or read it whole,
-   * checking its gzip and dump trailer). With the sha256 it spares a rollback's preflight a second
-   * decompression: bytes equal to those proven whole are whole. Absent in older manifests.
-   */
-  unpackedBytes: z.optional(z.number().check(z.int(), z.nonnegative())),
-});
+/**
+ * A file's `pieces` are the sha256 of each consecutive PIECE_BYTES of it (the last one shorter), so a
+ * restore can check every piece before it uses a byte of it, in the one read that restores. A file
+ * would have more than MAX_PIECES is described by its sha256 alone (the manifest stays small; such a
+ * file is read whole once more before a restore instead).
+ */
+export const PIECE_BYTES = 16 * 1024 * 1024;
+export const MAX_PIECES = 128;
+
+/** How many pieces a file of `bytes` has. */
+export const pieceCount = (bytes: number): number => Math.ceil(bytes / PIECE_BYTES);
+
+export const backupFile = z
+  .strictObject({
+    /** Path relative to the backup directory. */
+    path: backupRelativePath,
+    bytes: z.number().check(z.int(), z.nonnegative()),
+    sha256: sha256Hex,
+    /**
+     * A gzip archive's decompressed size, counted by the agent as it wrote the file (or read it whole,
+     * checking its gzip and dump trailer). With the sha256 it spares a rollback's preflight a second
+     * decompression: bytes equal to those proven whole are whole. Absent in older manifests.
+     */
+    unpackedBytes: z.optional(z.number().check(z.int(), z.nonnegative())),
+    /** Each PIECE_BYTES of the file's sha256, in order (see PIECE_BYTES). Absent in older manifests. */
+    pieces: z.optional(z.array(sha256Hex).check(z.minLength(1), z.maxLength(MAX_PIECES))),
+  })
+  .check(
+    z.refine((file) => file.pieces === undefined || file.pieces.length === pieceCount(file.bytes), {
+      message: `pieces must hold one sha256 per ${PIECE_BYTES} bytes of the file`,
+      path: ["pieces"],
+    }),
+  );
 
 export const serviceImage = z.strictObject({
   service: z.string().check(z.minLength(1)),

@@ -101,7 +101,7 @@ describe("notifications of a full rollback", () => {
   });
 
   it("publishes a failed rollback with the step that failed, in order after its start", async () => {
-    // One flipped byte in the dump: the agent's preflight refuses it, nothing on the host changes.
+    // One flipped byte in the dump: the stage's piece check refuses it before using it, nothing on the host changes.
     const dump = path.join(world.scenario.backupDir, world.scenario.manifest.database?.file.path ?? "");
     const bytes = await readFile(dump);
     const middle = Math.floor(bytes.length / 2);
@@ -126,9 +126,9 @@ describe("notifications of a full rollback", () => {
       "rollback.failed",
     ]);
     const [, , stepFailed, failed] = received.map(structured);
-    expect(stepFailed?.sms).toMatch(new RegExp(`^Rewind ${world.host}: rollback step preflight FAILED: `));
-    expect(failed?.sms).toMatch(new RegExp(`^Rewind ${world.host}: rollback FAILED at preflight: `));
-    expect(failed?.email).toContain("Code: PREFLIGHT_FAILED");
+    expect(stepFailed?.sms).toMatch(new RegExp(`^Rewind ${world.host}: rollback step stage FAILED: `));
+    expect(failed?.sms).toMatch(new RegExp(`^Rewind ${world.host}: rollback FAILED at stage: `));
+    expect(failed?.email).toContain("Code: BACKUP_INVALID");
     expect(received[3]?.messageAttributes.severity).toBe("critical");
     await writeFile(
       dump,

@@ -1,17 +1,18 @@
-// Rollbacks that must not hurt: a corrupted dump stops in preflight with nothing touched, a dump
+// Rollbacks that must not hurt: a corrupted dump stops before any of it is used, nothing touched, a dump
 // that breaks mid-restore leaves services and live data alone, and a failure after services went
 // down puts the previous state back (undo).
-import { createHash } from "node:crypto";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { listProjectContainers } from "../../agent/src/host/compose.ts";
+import type { RollbackProgress } from "../../agent/src/rollback/executor.ts";
 import { volumeDataDir } from "../../agent/src/host/volume.ts";
 import { setAsideDirOf } from "../../agent/src/host/set-aside-dir.ts";
 import { dataDirNames, setAsidePostDatabase } from "../../agent/src/rollback/names.ts";
 import type { BackupManifest } from "../../shared/schemas/manifest.ts";
+import { fileFactsOf } from "../fixtures/backup/manifest.ts";
 import {
   containerStates,
   databaseNames,
@@ -36,8 +37,9 @@ async function volumeSiblings(s: Scenario): Promise<string[]> {
 }
 
 describe("rollback failures", () => {
-  it("a dump with one flipped byte aborts in preflight with no container stopped", async () => {
+  it("a dump with one flipped byte is refused by the stage's piece check, with no container stopped and no staged copy left", async () => {
     const s = await world.prepare();
+    expect(s.manifest.database?.file.pieces?.length).toBeGreaterThan(0);
     const dump = path.join(s.backupDir, s.manifest.database?.file.path ?? "");
     const bytes = await readFile(dump);
     const middle = Math.floor(bytes.length / 2);
@@ -45,16 +47,46 @@ describe("rollback failures", () => {
     await writeFile(dump, bytes);
     const before = await containerStates(world.docker, s);
 
-    const report = await world.rollback(s, "corrupt");
+    const events: RollbackProgress[] = [];
+    const report = await world.rollback(s, "corrupt", { onProgress: (event) => events.push(event) });
 
     expect(report.state).toBe("failed");
-    expect(report.error?.step).toBe("preflight");
-    expect(report.error?.code).toBe("PREFLIGHT_FAILED");
-    expect(report.steps.map((step) => step.id)).toEqual(["preflight"]);
+    expect(report.error).toMatchObject({ step: "stage", code: "BACKUP_INVALID" });
+    expect(report.error?.message).toMatch(/differs from its backup manifest \(bytes 0–\d+: sha256 /);
+    expect(report.steps.map((step) => step.id)).not.toContain("stop-services");
+    expect(events.map((e) => e.message ?? "")).toContainEqual(expect.stringMatching(/present with the recorded size \(each piece is checked/));
     expect(await containerStates(world.docker, s)).toEqual(before);
     expect(before.every(([, , state]) => state === "running")).toBe(true);
     expect(await snapshotDatabase(s.databaseUrl)).toEqual(s.v2.tables);
+    expect((await databaseNames(world.cluster)).filter((n) => n.startsWith(s.database))).toEqual([s.database]);
+    expect(await volumeSiblings(s)).toEqual(["_data"]);
     expect(await gitHeadOf(s.config.project.dir)).toBe(s.v2Commit);
+  });
+
+  it("a dump swapped for SQL of the same size never reaches psql: none of its statements runs", async () => {
+    const s = await world.prepare();
+    const dump = path.join(s.backupDir, s.manifest.database?.file.path ?? "");
+    const size = (await readFile(dump)).length;
+    // A valid gzip start whose first statement would outlive the staged database (a role is
+    // cluster-wide), padded to the recorded size: psql would run it before gunzip reached the padding.
+    const role = `rewind_pwned_${s.runId}`.toLowerCase();
+    const evil = gzipSync(`CREATE ROLE ${role};\n`);
+    expect(evil.length).toBeLessThan(size);
+    await writeFile(dump, Buffer.concat([evil, Buffer.alloc(size - evil.length)]));
+    const before = await containerStates(world.docker, s);
+
+    const report = await world.rollback(s, "swapped");
+
+    expect(report.state).toBe("failed");
+    expect(report.error).toMatchObject({ step: "stage", code: "BACKUP_INVALID" });
+    expect(await containerStates(world.docker, s)).toEqual(before);
+    const client = new pg.Client({ connectionString: s.databaseUrl });
+    await client.connect();
+    try {
+      expect((await client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role])).rowCount).toBe(0);
+    } finally {
+      await client.end();
+    }
   });
 
   it("a dump that fails mid-restore leaves the running services and live database untouched", async () => {
@@ -68,9 +100,7 @@ describe("rollback failures", () => {
     await writeFile(path.join(s.backupDir, file), broken);
     await rewriteManifest(s, (m) => ({
       ...m,
-      ...(m.database
-        ? { database: { ...m.database, file: { ...m.database.file, bytes: broken.length, sha256: createHash("sha256").update(broken).digest("hex") } } }
-        : {}),
+      ...(m.database ? { database: { ...m.database, file: { ...m.database.file, ...fileFactsOf(broken) } } } : {}),
     }));
     const before = await containerStates(world.docker, s);
 
@@ -121,11 +151,10 @@ describe("rollback failures", () => {
     const archiveFile = s.manifest.minio?.file.path ?? "";
     const notTar = gzipSync("this is not a tar archive\n".repeat(100));
     await writeFile(path.join(s.backupDir, archiveFile), notTar);
-    const sizeAndHash = (bytes: Buffer) => ({ bytes: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") });
     await rewriteManifest(s, (m) => ({
       ...m,
-      ...(m.database ? { database: { ...m.database, file: { ...m.database.file, ...sizeAndHash(hanging) } } } : {}),
-      ...(m.minio ? { minio: { ...m.minio, file: { ...m.minio.file, ...sizeAndHash(notTar) } } } : {}),
+      ...(m.database ? { database: { ...m.database, file: { ...m.database.file, ...fileFactsOf(hanging) } } } : {}),
+      ...(m.minio ? { minio: { ...m.minio, file: { ...m.minio.file, ...fileFactsOf(notTar) } } } : {}),
     }));
     const database = s.config.project.database;
     if (!database) throw new Error("the scenario has no database");

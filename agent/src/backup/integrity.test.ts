@@ -83,6 +83,28 @@ describe("verifyFiles", () => {
       });
     });
 
+    it("with pieces, for a caller that restores through verifiedPieces, is only found and sized: its bytes are checked as they are used", async () => {
+      dir = await mkdtemp(path.join(tmpdir(), "rewind-integrity-"));
+      const changed = Buffer.from(dump);
+      changed[changed.length - 9] = (changed[changed.length - 9] ?? 0) ^ 1;
+      await writeFile(path.join(dir, "db.sql.gz"), changed);
+      const file = { path: "db.sql.gz", ...recorded, pieces: [recorded.sha256] };
+      const checks = await verifyFiles(dir, [{ role: "database", gzip: true, file }], "backup test", { piecesAtRestore: true });
+      expect(checks).toEqual([{ path: "db.sql.gz", unpackedBytes: 4096, piecesAtRestore: true }]);
+      // Read whole as before for any other caller, or for a file without pieces.
+      await expect(verifyFiles(dir, [{ role: "database", gzip: true, file }], "backup test")).rejects.toMatchObject({
+        details: { problems: [{ path: "db.sql.gz", problem: "sha256" }] },
+      });
+      await expect(
+        verifyFiles(dir, [{ role: "database", gzip: true, file: { path: "db.sql.gz", ...recorded } }], "backup test", { piecesAtRestore: true }),
+      ).rejects.toMatchObject({ details: { problems: [{ path: "db.sql.gz", problem: "sha256" }] } });
+      // A size that differs is refused without reading.
+      await writeFile(path.join(dir, "db.sql.gz"), Buffer.concat([dump, Buffer.from("x")]));
+      await expect(verifyFiles(dir, [{ role: "database", gzip: true, file }], "backup test", { piecesAtRestore: true })).rejects.toMatchObject({
+        details: { problems: [{ path: "db.sql.gz", problem: "size" }] },
+      });
+    });
+
     it("without a recorded decompressed size is decompressed whole: a cut-short dump is refused", async () => {
       dir = await mkdtemp(path.join(tmpdir(), "rewind-integrity-"));
       const cut = gzipSync("COPY t FROM stdin;\n1\n");

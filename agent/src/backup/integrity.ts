@@ -4,7 +4,9 @@
 // file, all files at once. The rollback's preflight uses the same checks, also for the seed's
 // backups (no sha256). A gzip file whose manifest records its sha256 and decompressed size was
 // proven whole when the agent wrote (or first read) it: then matching the sha256 is the proof, and
-// the file is decompressed once, by the restore, not twice.
+// the file is decompressed once, by the restore, not twice. When it also records its pieces and the
+// caller restores through verifiedPieces (a rollback), the file is not read here at all: its bytes
+// are checked as the restore uses them (pieces.ts).
 import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { Writable } from "node:stream";
@@ -19,7 +21,7 @@ import { openInside } from "./real-location.ts";
 export interface ManifestFile {
   role: "database" | "minio" | "containers";
   /** `path` relative to the backup directory (or absolute); size and sha256 when known. */
-  file: Pick<BackupFile, "path"> & Partial<Pick<BackupFile, "bytes" | "sha256" | "unpackedBytes">>;
+  file: Pick<BackupFile, "path"> & Partial<Pick<BackupFile, "bytes" | "sha256" | "unpackedBytes" | "pieces">>;
   /** Whether the file is a gzip stream to test in full (for the database: a plain SQL dump). */
   gzip: boolean;
 }
@@ -46,6 +48,8 @@ export interface FileCheck {
   detail?: string;
   /** A gzip file's decompressed size: what unpacking it needs on disk. */
   unpackedBytes?: number;
+  /** Only its size was checked: the restore checks its pieces (see CheckOptions). */
+  piecesAtRestore?: boolean;
 }
 
 type Read = Digest & { unpackedBytes?: number; gzipError?: string; dumpComplete?: boolean };
@@ -87,25 +91,60 @@ function vouchedUnpackedBytes(entry: ManifestFile): number | undefined {
   return entry.gzip && entry.file.sha256 !== undefined ? entry.file.unpackedBytes : undefined;
 }
 
-export async function checkFile(dir: string, entry: ManifestFile, signal?: AbortSignal): Promise<FileCheck> {
+export interface CheckOptions {
+  signal?: AbortSignal;
+  /** The caller restores the files through verifiedPieces: files with pieces need not be read now. */
+  piecesAtRestore?: boolean;
+}
+
+/** What opening `file` found, when it fails: missing or unreadable. */
+function openProblem(entry: ManifestFile, file: string, error: unknown, signal?: AbortSignal): FileCheck {
+  if (signal?.aborted) throw new RewindError("CANCELLED", "the integrity check was cancelled", { cause: error });
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "ENOENT"
+    ? { path: entry.file.path, problem: "missing", detail: `${file} does not exist` }
+    : { path: entry.file.path, problem: "unreadable", detail: (error as Error).message };
+}
+
+const sizeProblem = (entry: ManifestFile, bytes: number): FileCheck | undefined =>
+  entry.file.bytes !== undefined && bytes !== entry.file.bytes
+    ? { path: entry.file.path, problem: "size", detail: `${bytes} bytes, manifest says ${entry.file.bytes}` }
+    : undefined;
+
+/** A file the restore checks piece by piece: here only where it really is and its size. */
+async function checkPresent(dir: string, file: string, entry: ManifestFile, unpackedBytes: number, signal?: AbortSignal): Promise<FileCheck> {
+  let bytes: number;
+  try {
+    const opened = await openInside(dir, file, `the backup's ${entry.role} file`, "its backup directory");
+    try {
+      bytes = (await opened.stat()).size;
+    } finally {
+      await opened.close();
+    }
+  } catch (error) {
+    return openProblem(entry, file, error, signal);
+  }
+  return sizeProblem(entry, bytes) ?? { path: entry.file.path, unpackedBytes, piecesAtRestore: true };
+}
+
+export async function checkFile(dir: string, entry: ManifestFile, options: CheckOptions = {}): Promise<FileCheck> {
+  const { signal } = options;
   const file = path.resolve(dir, entry.file.path);
   const vouched = vouchedUnpackedBytes(entry);
+  if (vouched !== undefined && options.piecesAtRestore === true && entry.file.pieces !== undefined && entry.file.bytes !== undefined) {
+    return checkPresent(dir, file, entry, vouched, signal);
+  }
   let read: Read;
   try {
     const opened = await openInside(dir, file, `the backup's ${entry.role} file`, "its backup directory");
     read = await readDigest(opened, entry.gzip && vouched === undefined, signal);
     if (vouched !== undefined) read = { ...read, unpackedBytes: vouched, dumpComplete: true };
   } catch (error) {
-    if (signal?.aborted) throw new RewindError("CANCELLED", "the integrity check was cancelled", { cause: error });
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === "ENOENT"
-      ? { path: entry.file.path, problem: "missing", detail: `${file} does not exist` }
-      : { path: entry.file.path, problem: "unreadable", detail: (error as Error).message };
+    return openProblem(entry, file, error, signal);
   }
   if (read.gzipError !== undefined) return { path: entry.file.path, problem: "gzip", detail: read.gzipError };
-  if (entry.file.bytes !== undefined && read.bytes !== entry.file.bytes) {
-    return { path: entry.file.path, problem: "size", detail: `${read.bytes} bytes, manifest says ${entry.file.bytes}` };
-  }
+  const size = sizeProblem(entry, read.bytes);
+  if (size) return size;
   if (entry.file.sha256 !== undefined && read.sha256 !== entry.file.sha256) {
     return { path: entry.file.path, problem: "sha256", detail: `sha256 ${read.sha256}, manifest says ${entry.file.sha256}` };
   }
@@ -117,9 +156,9 @@ export async function checkFile(dir: string, entry: ManifestFile, signal?: Abort
 }
 
 /** Checks every file; throws BACKUP_INVALID naming each bad one (details.problems) and returns the checks when all are whole. */
-export async function verifyFiles(dir: string, entries: readonly ManifestFile[], what: string, signal?: AbortSignal): Promise<FileCheck[]> {
+export async function verifyFiles(dir: string, entries: readonly ManifestFile[], what: string, options: CheckOptions = {}): Promise<FileCheck[]> {
   // All at once: each read is mostly its own gunzip and sha256, and a large MinIO archive need not wait for the dump.
-  const checks = await Promise.all(entries.map((entry) => checkFile(dir, entry, signal)));
+  const checks = await Promise.all(entries.map((entry) => checkFile(dir, entry, options)));
   const problems = checks.filter((check) => check.problem !== undefined);
   if (problems.length > 0) {
     const summary = problems.map((p) => `${p.path}: ${p.problem} (${p.detail})`).join("; ");

@@ -35,7 +35,7 @@ function refuse(message: string): never {
 /** One streamed read: sha256 and size of the file, gzip decompressed to the end, the dump's tail. */
 async function readWhole(file: string, trailer: boolean, signal?: AbortSignal): Promise<ReadFile> {
   const info = await stat(file).catch((error: NodeJS.ErrnoException) => refuse(`${file}: ${error.message}`));
-  const digest = new DigestStream();
+  const digest = new DigestStream({ pieces: true });
   const tail = new DumpTail();
   const unpacked = new ByteCount();
   try {
@@ -50,7 +50,12 @@ async function readWhole(file: string, trailer: boolean, signal?: AbortSignal): 
   return { ...digest.digest(), unpackedBytes: unpacked.bytes, mtimeMs: info.mtimeMs };
 }
 
-const fileFacts = ({ bytes, sha256, unpackedBytes }: ReadFile): Omit<BackupFile, "path"> => ({ bytes, sha256, unpackedBytes });
+const fileFacts = ({ bytes, sha256, unpackedBytes, pieces }: ReadFile): Omit<BackupFile, "path"> => ({
+  bytes,
+  sha256,
+  unpackedBytes,
+  ...(pieces === undefined ? {} : { pieces }),
+});
 
 async function hasManifest(dir: string): Promise<boolean> {
   try {

@@ -34,7 +34,8 @@ async function requireDirectory(dir: string): Promise<void> {
 
 export async function archiveDirectory(options: ArchiveOptions): Promise<ArchiveDigest> {
   await requireDirectory(options.dir);
-  const digest = new DigestStream();
+  // Pieces: a rollback checks each one before tar unpacks it.
+  const digest = new DigestStream({ pieces: true });
   // Owners and modes are kept (not `portable`): the restored data must be readable by the same
   // container user that wrote it.
   const tar = createTar({ cwd: options.dir }, ["."]);

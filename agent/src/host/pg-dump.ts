@@ -61,7 +61,8 @@ export function dumpArgs(
 export async function dumpDatabase(options: DumpOptions): Promise<Digest | ArchiveDigest> {
   const timeouts = options.timeouts ?? pgTimeoutDefaults;
   const { dbname, env } = toolEnv(options.url, timeouts);
-  const digest = new DigestStream();
+  // A plain dump is restored through a stream that checks each piece before psql reads it.
+  const digest = new DigestStream({ pieces: options.format === "plain-gzip" });
   const tail = new DumpTail();
   const unpacked = new ByteCount();
   const out = createWriteStream(options.outFile);

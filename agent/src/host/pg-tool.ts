@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 import type { Readable, Writable } from "node:stream";
-import { RewindError } from "../../../shared/errors.ts";
+import { isRewindError, RewindError } from "../../../shared/errors.ts";
 import { stopGroup } from "./process-group.ts";
 
 export interface ToolRun {
@@ -99,6 +99,10 @@ export async function runPgTool(run: ToolRun): Promise<void> {
   }
   if (drainError !== undefined) {
     throw new RewindError("STEP_FAILED", `${run.what}: writing ${tool}'s output failed: ${(drainError as Error).message}`, { cause: drainError });
+  }
+  // Our own refusal of the input (a backup file that differs from its manifest) is why the tool stopped, not its exit code.
+  if (isRewindError(feedError)) {
+    throw new RewindError(feedError.code, `${run.what}: ${feedError.message}`, { cause: feedError });
   }
   if (exit.code !== 0) {
     const how = exit.signal ? `was killed by ${exit.signal}` : `exit ${exit.code}`;

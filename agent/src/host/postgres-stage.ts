@@ -1,7 +1,7 @@
 // The staged database a rollback swaps in: created like the live one (template0, its encoding,
 // locale, owner), loaded from the dump while the live one keeps serving, analysed, then given the
 // live database's connection limit, ACL, settings and comment. A gzipped plain dump streams
-// file → gunzip → psql; pg_dump's custom format goes through `pg_restore -j`. Any failure drops
+// file → (each piece checked against the manifest, when it lists pieces) → gunzip → psql; pg_dump's custom format goes through `pg_restore -j`. Any failure drops
 // the stage, so the live database never sees a half-loaded copy.
 import type { FileHandle } from "node:fs/promises";
 import { availableParallelism } from "node:os";
@@ -11,6 +11,7 @@ import type pg from "pg";
 import { RewindError } from "../../../shared/errors.ts";
 import type { BackupManifest } from "../../../shared/schemas/manifest.ts";
 import { DUMP_COMPLETE_TRAILER, DumpTail } from "../backup/dump-trailer.ts";
+import { type ExpectedPieces, verifiedPieces } from "../backup/pieces.ts";
 import { openInside } from "../backup/real-location.ts";
 import {
   type AclGrant,
@@ -103,6 +104,8 @@ export interface DumpSource {
   file: string;
   format: DumpFormat;
   within: string;
+  /** A plain dump's pieces from its manifest: psql then reads only bytes already checked against them. */
+  pieces?: ExpectedPieces;
 }
 
 /** The dump opened for reading, refused (BACKUP_INVALID) unless the file opened is inside its backup directory; closed after `work`. */
@@ -149,7 +152,14 @@ async function loadDump(target: PgTarget, dump: DumpSource, stage: string, signa
         ...run,
         bin: path.join(target.binDir, "psql"),
         args: ["--no-psqlrc", "--quiet", "-v", "ON_ERROR_STOP=1", "--dbname", url],
-        stdin: (stdin) => pipeline(source.createReadStream({ highWaterMark: 1024 * 1024 }), gunzipStream(), tail, stdin),
+        stdin: (stdin) =>
+          pipeline([
+            source.createReadStream({ highWaterMark: 1024 * 1024 }),
+            ...(dump.pieces ? [verifiedPieces(dump.pieces, path.basename(dump.file))] : []),
+            gunzipStream(),
+            tail,
+            stdin,
+          ]),
       }),
     );
     // Preflight checked the trailer; this catches a file that changed since.

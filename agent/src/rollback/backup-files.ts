@@ -10,6 +10,7 @@ import { gunzipStream } from "../host/gunzip.ts";
 import { fetchMissingFiles } from "../backup/fetch-missing.ts";
 import type { FileCheck, ManifestFile } from "../backup/integrity.ts";
 import { verifyFiles } from "../backup/integrity.ts";
+import { type ExpectedPieces, verifiedPieces } from "../backup/pieces.ts";
 import { openInside } from "../backup/real-location.ts";
 import { readManifest } from "../backup/manifest-file.ts";
 import type { LoadedBackup } from "./loaded-backup.ts";
@@ -33,25 +34,30 @@ function filesToRestore(config: AgentConfig, backup: LoadedBackup): ManifestFile
   return files;
 }
 
-type FileFacts = { bytes?: number; sha256?: string; unpackedBytes?: number };
+type FileFacts = { bytes?: number; sha256?: string; unpackedBytes?: number; pieces?: string[] };
 
 function sizeAndHash(file: FileFacts): FileFacts {
   return {
     ...(file.bytes === undefined ? {} : { bytes: file.bytes }),
     ...(file.sha256 === undefined ? {} : { sha256: file.sha256 }),
     ...(file.unpackedBytes === undefined ? {} : { unpackedBytes: file.unpackedBytes }),
+    ...(file.pieces === undefined ? {} : { pieces: file.pieces }),
   };
 }
 
 /**
  * Brings back what is missing (a backup with a manifest, when the off-site copy is configured),
- * then reads every file whole: BACKUP_INVALID names each missing or damaged one.
+ * then reads every file whole, except those the restore checks piece by piece (only found and sized
+ * here): BACKUP_INVALID names each missing or damaged one.
  */
 export async function checkBackupFiles(config: AgentConfig, backup: LoadedBackup, signal?: AbortSignal): Promise<CheckedFiles> {
   const fetched =
     backup.source === "manifest" && config.offsite !== undefined ? await fetchMissingFiles(config, backup.dir, await readManifest(backup.dir), signal) : [];
   const entries = filesToRestore(config, backup);
-  const checks = await verifyFiles(backup.dir, entries, `backup ${backup.backupId ?? backup.timestamp}`, signal);
+  const checks = await verifyFiles(backup.dir, entries, `backup ${backup.backupId ?? backup.timestamp}`, {
+    piecesAtRestore: true,
+    ...(signal ? { signal } : {}),
+  });
   const checkOf = (role: ManifestFile["role"]): FileCheck | undefined => checks[entries.findIndex((e) => e.role === role)];
   const database = checkOf("database");
   const minio = checkOf("minio");
@@ -75,16 +81,22 @@ function keepTail(): { stream: Transform; tail(): Buffer } {
 
 /**
  * Unpack a .tar.gz (`archive.file`, which must really be inside `archive.within`, its backup directory,
- * when opened) into `dir`, keeping owners and modes (the agent runs as root, as MinIO's files need).
+ * when opened; with `pieces`, each piece checked before tar sees it) into `dir`, keeping owners and modes (the agent runs as root, as MinIO's files need).
  * An archive cut short between two entries is a well-formed prefix node-tar accepts (a cut inside an
  * entry it refuses itself): without tar's end-of-archive blocks it is refused, or part of the MinIO
  * data would come back as if it were all of it.
  */
-export async function unpackTarGz(archive: { file: string; within: string }, dir: string, signal?: AbortSignal): Promise<void> {
+export async function unpackTarGz(archive: { file: string; within: string; pieces?: ExpectedPieces }, dir: string, signal?: AbortSignal): Promise<void> {
   const { file } = archive;
   const source = await openInside(archive.within, file, "the MinIO archive", "its backup directory");
   const tar = keepTail();
-  await pipeline(source.createReadStream(), gunzipStream(), tar.stream, extract({ cwd: dir, preserveOwner: true }), { signal });
+  const checked = archive.pieces ? [verifiedPieces(archive.pieces, file)] : [];
+  await pipeline(
+    [source.createReadStream({ highWaterMark: 1024 * 1024 }), ...checked, gunzipStream(), tar.stream, extract({ cwd: dir, preserveOwner: true })],
+    {
+      signal,
+    },
+  );
   const tail = tar.tail();
   if (tail.length < END_OF_ARCHIVE_BYTES || tail.some((byte) => byte !== 0)) {
     throw new RewindError(

@@ -26,6 +26,7 @@ export const loadedBackup = z.strictObject({
       sha256: z.optional(sha256Hex),
       bytes: z.number().int().nonnegative().optional(),
       unpackedBytes: z.number().int().nonnegative().optional(),
+      pieces: z.array(sha256Hex).optional(),
       tables: z.array(tableCount).optional(),
     })
     .optional(),
@@ -35,6 +36,7 @@ export const loadedBackup = z.strictObject({
       sha256: z.optional(sha256Hex),
       bytes: z.number().int().nonnegative().optional(),
       unpackedBytes: z.number().int().nonnegative().optional(),
+      pieces: z.array(sha256Hex).optional(),
       buckets: z.array(z.string().min(1)),
     })
     .optional(),
@@ -54,9 +56,14 @@ export const rollbackTarget = z.strictObject({
 });
 export type RollbackTarget = z.output<typeof rollbackTarget>;
 
-/** What proves a file whole: size and sha256, and a gzip archive's decompressed size when recorded. */
-function fileFacts(file: BackupFile): { sha256: string; bytes: number; unpackedBytes?: number } {
-  return { sha256: file.sha256, bytes: file.bytes, ...(file.unpackedBytes === undefined ? {} : { unpackedBytes: file.unpackedBytes }) };
+/** What proves a file whole: size and sha256, a gzip archive's decompressed size and its pieces' sha256 when recorded. */
+function fileFacts(file: BackupFile): { sha256: string; bytes: number; unpackedBytes?: number; pieces?: string[] } {
+  return {
+    sha256: file.sha256,
+    bytes: file.bytes,
+    ...(file.unpackedBytes === undefined ? {} : { unpackedBytes: file.unpackedBytes }),
+    ...(file.pieces === undefined ? {} : { pieces: file.pieces }),
+  };
 }
 
 export function fromManifest(manifest: BackupManifest, dir: string): LoadedBackup {

@@ -1,6 +1,7 @@
 // Step 1: every check before anything changes. Docker answers, the backup is complete and intact
 // (missing archives fetched back from the off-site copy; every file read whole: gzip decompression,
-// sha256 against the manifest; a custom-format dump's table of contents), disk has room for the
+// sha256 against the manifest; a custom-format dump's table of contents; except a file whose manifest
+// lists its pieces, only found and sized here, as the stage checks each piece before it uses it), disk has room for the
 // staged copies, PostgreSQL answers, git knows the target commit, and the names the rollback will
 // create (staged, set aside before and after) are distinct and free. Any failure is PREFLIGHT_FAILED,
 // except a Docker call that timed out (TIMED_OUT).
@@ -17,6 +18,7 @@ import { listCustomDump } from "../../host/postgres-stage.ts";
 import { databaseNamesOnServer, databaseOid } from "../../host/postgres-swap.ts";
 import { prepareSetAsideDir } from "../../host/set-aside-dir.ts";
 import { exists, swapPaths, volumeDataDir } from "../../host/volume.ts";
+import type { FileCheck } from "../../backup/integrity.ts";
 import { checkBackupFiles } from "../backup-files.ts";
 import { openRollbacks } from "../journal-file.ts";
 import type { LoadedBackup } from "../loaded-backup.ts";
@@ -27,6 +29,10 @@ import type { StepContext, StepOutput } from "../step-context.ts";
 import { stagedDatabaseOid } from "./discard-staged.ts";
 
 const mb = (bytes: number): string => `${Math.round(bytes / 1024 ** 2)} MB`;
+
+/** What preflight proved of a file: all of it, or (pieces in its manifest) its size, the stage checking each piece before using it. */
+const wholeness = (check: FileCheck): string =>
+  check.piecesAtRestore === true ? "present with the recorded size (each piece is checked against the manifest as the stage reads it)" : "intact";
 
 function fail(message: string, cause?: unknown): never {
   throw new RewindError("PREFLIGHT_FAILED", message, cause === undefined ? {} : { cause });
@@ -152,7 +158,7 @@ export async function preflight(ctx: StepContext): Promise<StepOutput> {
     }
     // A custom dump is compressed inside: the restored database needs at least its size.
     const need = files.database.unpackedBytes ?? dump.bytes ?? 0;
-    ctx.progress(`database dump ${path.basename(dump.file)} intact (${mb(need)} to restore)`);
+    ctx.progress(`database dump ${path.basename(dump.file)} ${wholeness(files.database)} (${mb(need)} to restore)`);
     await check("PostgreSQL is not reachable", () => pingPostgres(database.adminUrl, database.timeouts));
     const dataDir = await check("PostgreSQL's data directory is unknown", () => dataDirectory(database.adminUrl, database.timeouts));
     // The server may be elsewhere (its data directory not on this host): then only the threshold applies here.
@@ -164,7 +170,7 @@ export async function preflight(ctx: StepContext): Promise<StepOutput> {
   const minio = config.project.minio;
   if (backup.minio && minio && files.minio) {
     const need = files.minio.unpackedBytes ?? 0;
-    ctx.progress(`MinIO archive ${path.basename(backup.minio.file)} intact (${mb(need)} unpacked)`);
+    ctx.progress(`MinIO archive ${path.basename(backup.minio.file)} ${wholeness(files.minio)} (${mb(need)} unpacked)`);
     const dataDir = await check(`MinIO volume ${minio.volume}`, () => volumeDataDir(ctx.docker, minio.volume));
     await check("free disk cannot be measured", () => checkDisk("the staged MinIO data", path.dirname(dataDir), need, threshold));
     await check("the MinIO data cannot be set aside outside its volume", () => prepareSetAsideDir(dataDir));

@@ -1,5 +1,6 @@
 // Step 4: the slow work, while the services still run: restore the dump (psql, or pg_restore -j for
-// the custom format) into a side database, check its tables and row counts against the manifest
+// the custom format; a file with pieces in its manifest is checked piece by piece on its way in, which
+// is the only read of it before the restore) into a side database, check its tables and row counts against the manifest
 // (here, before any downtime: once the application runs again its rows change), and unpack the
 // MinIO archive beside the volume's `_data` (first removing staged copies interrupted rollbacks left
 // there, see stale-stages.ts). The two run at the same time (PostgreSQL's work and a file copy);
@@ -11,6 +12,7 @@ import { tableCounts } from "../../host/postgres-stats.ts";
 import { restoreIntoStage } from "../../host/postgres-stage.ts";
 import { databaseOid, dropDatabaseWithOid } from "../../host/postgres-swap.ts";
 import { freshDir, swapPaths, volumeDataDir } from "../../host/volume.ts";
+import type { ExpectedPieces } from "../../backup/pieces.ts";
 import { unpackTarGz } from "../backup-files.ts";
 import { sideBySide } from "../side-by-side.ts";
 import { dataDirNames, stagedDatabase } from "../names.ts";
@@ -20,6 +22,11 @@ import { targetOfRun } from "../step-context.ts";
 import { compareTableCounts, describeMismatches } from "../verify-checks.ts";
 
 type Database = NonNullable<StepContext["config"]["project"]["database"]>;
+
+/** The manifest's pieces of a file, for the restore to check each one before using it (preflight did not read such files). */
+function expectedPieces(file: { bytes?: number; pieces?: string[] }): { pieces?: ExpectedPieces } {
+  return file.pieces !== undefined && file.bytes !== undefined ? { pieces: { bytes: file.bytes, pieces: file.pieces } } : {};
+}
 type Backup = ReturnType<typeof targetOfRun>["backup"];
 
 /** Restores into the staged database and compares it with the manifest; returns its name and OID. */
@@ -37,7 +44,7 @@ async function stageDatabase(ctx: StepContext, database: Database, dump: NonNull
     }
     ctx.progress(`${actual.length} tables of ${staged} match the manifest's row counts`);
   };
-  const source = { file: dump.file, format: dump.format ?? "plain-gzip", within: targetOfRun(ctx).backup.dir };
+  const source = { file: dump.file, format: dump.format ?? "plain-gzip", within: targetOfRun(ctx).backup.dir, ...expectedPieces(dump) };
   await restoreIntoStage(database, source, database.name, staged, ctx.signal, compareCounts);
   const oid = await databaseOid(database.adminUrl, staged, database.timeouts);
   if (oid === undefined) throw new RewindError("STEP_FAILED", `the staged database ${staged} vanished right after its restore`);
@@ -54,7 +61,7 @@ async function stageMinio(ctx: StepContext, live: string, archive: string): Prom
     const liveStat = await stat(live);
     await chown(paths.staged, liveStat.uid, liveStat.gid);
     await chmod(paths.staged, liveStat.mode & 0o7777);
-    await unpackTarGz({ file: archive, within: targetOfRun(ctx).backup.dir }, paths.staged, ctx.signal);
+    await unpackTarGz({ file: archive, within: targetOfRun(ctx).backup.dir, ...expectedPieces(targetOfRun(ctx).backup.minio ?? {}) }, paths.staged, ctx.signal);
     return paths.staged;
   } catch (error) {
     await rm(paths.staged, { recursive: true, force: true });
