@@ -5,6 +5,7 @@
 // A backup directory gone from the host comes back from the off-site copy when one is configured.
 import path from "node:path";
 import { RewindError, isRewindError } from "../../../shared/errors.ts";
+import { manifestSha256 } from "../../../shared/manifest-digest.ts";
 import type { BackupManifest } from "../../../shared/schemas/manifest.ts";
 import { type DatedBackup, datedBackup } from "../backup/created-at.ts";
 import { fetchBackup } from "../backup/fetch-missing.ts";
@@ -43,13 +44,31 @@ async function fetchedIfGone(config: AgentConfig, dir: string, trust: ManifestTr
   return fetchBackup(config, name, trust, signal);
 }
 
+/**
+ * A signed command names the sha256 of the manifest this host reported for the backup: a manifest on
+ * disk that no longer hashes to it was rewritten since (its file sha256s with it), so its files are
+ * not the ones the host vouched for. Refused before anything is read from them.
+ */
+function sameAsReported(manifest: BackupManifest, dir: string, trust: ManifestTrust): BackupManifest {
+  if (trust.manifestSha256 === undefined) return manifest;
+  const actual = manifestSha256(manifest);
+  if (actual !== trust.manifestSha256) {
+    throw new RewindError(
+      "BACKUP_INVALID",
+      `the manifest in ${dir} hashes to ${actual}, but the signed command names ${trust.manifestSha256}, the manifest this host reported: it was changed on disk since; refused`,
+      { details: { dir, sha256: actual, expected: trust.manifestSha256 } },
+    );
+  }
+  return manifest;
+}
+
 async function byId(config: AgentConfig, backupId: string, trust: ManifestTrust, signal?: AbortSignal): Promise<LoadedBackup> {
   const backupsDir = config.project.backupsDir;
   const entries = await entriesIn(backupsDir);
   for (const entry of entries.filter((e) => e.isDirectory())) {
     const dir = path.join(backupsDir, entry.name);
     const manifest = await manifestIn(dir);
-    if (manifest?.backupId === backupId) return fromManifest(manifest, dir);
+    if (manifest?.backupId === backupId) return fromManifest(sameAsReported(manifest, dir, trust), dir);
   }
   // Rewind names a backup's directory after its id.
   const dir = path.join(backupsDir, backupId);
