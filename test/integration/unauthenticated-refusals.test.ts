@@ -140,4 +140,15 @@ describe("unauthenticated refusals", () => {
     expect(Number(connectFold?.details.count)).toBeGreaterThanOrEqual(5);
     expect(connectFold?.details.hosts).toEqual([{ name: "web-1", count: Number(connectFold?.details.count) + 1 }]);
   }, 240_000);
+
+  it("count an IPv6 client by its /64, which holds more addresses than any budget", async () => {
+    const second = new Date().getUTCSeconds();
+    if (second > 30) await new Promise((resolve) => setTimeout(resolve, (61 - second) * 1000));
+    const statuses: number[] = [];
+    for (let i = 0; i < 22; i += 1) statuses.push((await junkEnrollment(`v6-${i}`, `2001:db8:77:1:${(i + 1).toString(16)}::9`)).status);
+    expect(statuses.slice(0, 20).every((status) => status === 403)).toBe(true);
+    expect(statuses.slice(20)).toEqual([429, 429]);
+    // Another /64 of the same provider is another client.
+    expect((await junkEnrollment("v6-other", "2001:db8:77:2::9")).status).toBe(403);
+  }, 120_000);
 });

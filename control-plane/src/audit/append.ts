@@ -7,6 +7,7 @@ import { type AuditEntry, auditEntry, type NewAuditEntry } from "../../../shared
 import * as z from "../../../shared/schemas/zod.ts";
 import { describeIssues } from "../../../shared/schemas/zod-error.ts";
 import type { Env } from "../env.ts";
+import { addressBucket } from "./refusals.ts";
 
 const newEntry = z.omit(auditEntry, { seq: true, time: true });
 
@@ -29,7 +30,7 @@ export async function recordRefusal(env: Pick<Env, "AUDIT">, refusal: { entry: N
   if (!checked.success) throw new RewindError("INTERNAL", `audit entry is malformed: ${describeIssues(checked.error)}`);
   const stub = env.AUDIT.get(env.AUDIT.idFromName("global"));
   // The header is the client's as Cloudflare saw it; bounded, since it is stored.
-  const address = (refusal.address ?? "unknown").slice(0, 64);
+  const address = addressBucket(refusal.address ?? "unknown").slice(0, 64);
   const { limited } = await stub.refusal({ entry: checked.data, address, host: refusal.host });
   if (limited) {
     throw new RewindError(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { foldedEntry, judgeRefusal } from "./refusals.ts";
+import { addressBucket, foldedEntry, judgeRefusal } from "./refusals.ts";
 
 describe("unauthenticated refusals", () => {
   it("writes the first of a kind each minute and limits an address or host name past its budget", () => {
@@ -7,6 +7,18 @@ describe("unauthenticated refusals", () => {
     expect(judgeRefusal({ sameAddress: 19, sameHost: 3, sameAction: 40 })).toEqual({ limited: false, writeNow: false });
     expect(judgeRefusal({ sameAddress: 20, sameHost: 0, sameAction: 20 }).limited).toBe(true);
     expect(judgeRefusal({ sameAddress: 0, sameHost: 20, sameAction: 20 }).limited).toBe(true);
+  });
+
+  it("counts an IPv6 client by its /64, an IPv4 one by its address", () => {
+    expect(addressBucket("2001:db8:1:2:aaaa:bbbb:cccc:dddd")).toBe("2001:db8:1:2::/64");
+    expect(addressBucket("2001:DB8:1:2::7")).toBe("2001:db8:1:2::/64");
+    expect(addressBucket("2001:0db8:0001:0002::")).toBe("2001:db8:1:2::/64");
+    expect(addressBucket("::1")).toBe("0:0:0:0::/64");
+    expect(addressBucket("fe80::1:2:3:4")).toBe("fe80:0:0:0::/64");
+    expect(addressBucket("::ffff:203.0.113.7")).toBe("203.0.113.7");
+    expect(addressBucket("203.0.113.7")).toBe("203.0.113.7");
+    // Not an IPv6 address: counted as given.
+    for (const odd of ["1::2::3", "1:2:3:4:5:6:7:8:9", "1:2:3", "g::1", "unknown"]) expect(addressBucket(odd)).toBe(odd);
   });
 
   it("folds the rest of a minute into one entry naming the busiest addresses and hosts", () => {

@@ -37,6 +37,31 @@ export function judgeRefusal(counts: RefusalCounts): RefusalVerdict {
   };
 }
 
+/**
+ * Whom a refusal is counted against: an IPv4 address as it is, an IPv6 address by its /64 (one
+ * customer's network: anyone on one holds 2^64 addresses and would otherwise never reach the budget).
+ * Text that is no IPv6 address is counted as given.
+ */
+export function addressBucket(address: string): string {
+  if (!address.includes(":")) return address;
+  const lower = address.toLowerCase();
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(lower);
+  if (mapped?.[1] !== undefined) return mapped[1];
+  const halves = lower.split("::");
+  if (halves.length > 2) return address;
+  const groups = (half: string | undefined): string[] => (half === undefined || half === "" ? [] : half.split(":"));
+  const head = groups(halves[0]);
+  const tail = groups(halves[1]);
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return address;
+  const all = [...head, ...Array<string>(missing).fill("0"), ...tail];
+  if (!all.every((group) => /^[0-9a-f]{1,4}$/.test(group))) return address;
+  return `${all
+    .slice(0, 4)
+    .map((group) => Number.parseInt(group, 16).toString(16))
+    .join(":")}::/64`;
+}
+
 export function minuteOf(now: number): number {
   return Math.floor(now / 60_000);
 }
