@@ -106,6 +106,9 @@ export const awsSdkTrims: Plugin = {
         ? { path: path.join(import.meta.dirname, "worker-stand-ins/hono.ts") }
         : undefined,
     );
+    build.onResolve({ filter: /\/util-retry\/AdaptiveRetryStrategy$/ }, (args) =>
+      args.importer.includes(`${path.sep}@smithy${path.sep}core${path.sep}`) ? { path: path.join(storage, "no-adaptive-retry.ts") } : undefined,
+    );
     build.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, () => ({ path: path.join(storage, "no-event-streams.ts") }));
     build.onResolve({ filter: /^\.\.?\/pg-core\/(primary-keys|columns\/enum)\.js$/ }, (args) =>
       /[\\/]drizzle-orm([\\/]sql)?$/.test(args.resolveDir) ? { path: path.join(db, "no-pg-core.ts") } : undefined,
