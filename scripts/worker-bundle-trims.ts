@@ -109,6 +109,9 @@ export const awsSdkTrims: Plugin = {
     build.onResolve({ filter: /\/util-retry\/AdaptiveRetryStrategy$/ }, (args) =>
       args.importer.includes(`${path.sep}@smithy${path.sep}core${path.sep}`) ? { path: path.join(storage, "no-adaptive-retry.ts") } : undefined,
     );
+    build.onResolve({ filter: /\/(classes\/S3ExpressIdentityProviderImpl|commands\/CreateSessionCommand)$/ }, (args) =>
+      browserBuildRoot(args.importer) === undefined ? undefined : { path: path.join(storage, "no-s3-express.ts") },
+    );
     build.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, () => ({ path: path.join(storage, "no-event-streams.ts") }));
     build.onResolve({ filter: /^\.\.?\/pg-core\/(primary-keys|columns\/enum)\.js$/ }, (args) =>
       /[\\/]drizzle-orm([\\/]sql)?$/.test(args.resolveDir) ? { path: path.join(db, "no-pg-core.ts") } : undefined,
