@@ -112,6 +112,7 @@ export const awsSdkTrims: Plugin = {
     build.onResolve({ filter: /\/(classes\/S3ExpressIdentityProviderImpl|commands\/CreateSessionCommand)$/ }, (args) =>
       browserBuildRoot(args.importer) === undefined ? undefined : { path: path.join(storage, "no-s3-express.ts") },
     );
+    build.onResolve({ filter: /^@aws-sdk\/signature-v4-multi-region$/ }, () => ({ path: path.join(storage, "no-sigv4a.ts") }));
     build.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, () => ({ path: path.join(storage, "no-event-streams.ts") }));
     build.onResolve({ filter: /^\.\.?\/pg-core\/(primary-keys|columns\/enum)\.js$/ }, (args) =>
       /[\\/]drizzle-orm([\\/]sql)?$/.test(args.resolveDir) ? { path: path.join(db, "no-pg-core.ts") } : undefined,
