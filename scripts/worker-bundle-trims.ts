@@ -106,6 +106,9 @@ export const awsSdkTrims: Plugin = {
         ? { path: path.join(import.meta.dirname, "worker-stand-ins/hono.ts") }
         : undefined,
     );
+    build.onResolve({ filter: /^@smithy\/core\/checksum$/ }, (args) =>
+      args.importer === path.join(storage, "no-md5.ts") ? undefined : { path: path.join(storage, "no-md5.ts") },
+    );
     build.onResolve({ filter: /\/util-retry\/AdaptiveRetryStrategy$/ }, (args) =>
       args.importer.includes(`${path.sep}@smithy${path.sep}core${path.sep}`) ? { path: path.join(storage, "no-adaptive-retry.ts") } : undefined,
     );

@@ -15,6 +15,12 @@ import { build, type Plugin } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { workerBuildOptions } from "../../scripts/build-worker.ts";
 import { isPgEnum, PrimaryKeyBuilder } from "../../control-plane/src/db/no-pg-core.ts";
+import { SignatureV4MultiRegion as RealSignatureV4MultiRegion } from "@aws-sdk/signature-v4-multi-region";
+import { HttpRequest } from "@smithy/core/protocols";
+import { AdaptiveRetryStrategy } from "../../control-plane/src/storage/no-adaptive-retry.ts";
+import { Md5, Sha256 } from "../../control-plane/src/storage/no-md5.ts";
+import { CreateSessionCommand, S3ExpressIdentityProviderImpl } from "../../control-plane/src/storage/no-s3-express.ts";
+import { SignatureV4MultiRegion, SignatureV4SignWithCredentials } from "../../control-plane/src/storage/no-sigv4a.ts";
 import { getFlexibleChecksumsPlugin, resolveFlexibleChecksumsConfig, Sha1 } from "../../control-plane/src/storage/no-flexible-checksums.ts";
 import { EventStreamSerde, eventStreamSerdeProvider, resolveEventStreamSerdeConfig } from "../../control-plane/src/storage/no-event-streams.ts";
 import { Hono as TrieHono } from "../../scripts/worker-stand-ins/hono.ts";
@@ -192,6 +198,37 @@ describe("the Worker bundle's AWS SDK trims", () => {
       const [expected, actual] = await Promise.all(answers.map(async (r) => ({ status: r.status, seen: r.headers.get("x-seen"), body: await r.text() })));
       expect(actual, request).toEqual(expected);
     }
+  });
+
+  it("stand in for the SDK's multi-region signer with its SigV4 signer: the same signature for a region, a clear refusal for *", async () => {
+    const options = { credentials: { accessKeyId: "AKID", secretAccessKey: "SECRET" }, region: "auto", service: "s3", sha256: Sha256, uriEscapePath: false };
+    const request = () =>
+      new HttpRequest({
+        method: "PUT",
+        protocol: "https:",
+        hostname: "acc.r2.cloudflarestorage.com",
+        path: "/rewind/manifests/h/b.json",
+        headers: { host: "acc.r2.cloudflarestorage.com", "content-type": "application/json" },
+        body: '{"a":1}',
+      });
+    const signing = { signingDate: new Date("2026-12-03T12:00:00Z"), signingRegion: "auto", signingService: "s3" };
+    const ours = await new SignatureV4MultiRegion(options).sign(request(), signing);
+    const real = await new RealSignatureV4MultiRegion(options).sign(request(), signing);
+    expect(ours.headers).toEqual(real.headers);
+    expect(ours.headers.authorization).toMatch(/Signature=[0-9a-f]{64}$/);
+    expect(SignatureV4MultiRegion.sigv4aDependency()).toBe(RealSignatureV4MultiRegion.sigv4aDependency());
+    const leftOut = /left out of the Rewind Worker bundle/;
+    await expect(new SignatureV4MultiRegion(options).sign(request(), { ...signing, signingRegion: "*" })).rejects.toThrow(leftOut);
+    await expect(new SignatureV4MultiRegion(options).signWithCredentials()).rejects.toThrow(leftOut);
+    expect(() => new SignatureV4SignWithCredentials()).toThrow(leftOut);
+  });
+
+  it("stand in for adaptive retries, S3 Express sessions and MD5 with code that fails any use, saying why", async () => {
+    const leftOut = /left out of the Rewind Worker bundle/;
+    expect(() => new AdaptiveRetryStrategy()).toThrow(leftOut);
+    await expect(new S3ExpressIdentityProviderImpl().getS3ExpressIdentity()).rejects.toThrow(leftOut);
+    expect(() => new CreateSessionCommand()).toThrow(leftOut);
+    expect(() => new Md5()).toThrow(leftOut);
   });
 
   it("stand in for drizzle's Postgres checks with ones that answer as the real ones do", () => {
