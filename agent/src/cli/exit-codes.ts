@@ -35,11 +35,12 @@ export function rollbackStateExit(state: string): number {
   return exit.unfinished;
 }
 
+/** Both forms of `rewind status`: a rollback through the control plane, and --local on a host. */
 export const statusExitCodes: [number, string][] = [
-  [exit.ok, "the rollback succeeded"],
-  [exit.failed, "it ended without success: failed, undone, cancelled, expired or lost"],
-  [exit.usage, "bad arguments or CLI settings"],
-  [exit.unfinished, "not finished yet: pending-approval, queued or running (never with --follow)"],
+  [exit.ok, "the rollback succeeded; --local: everything kept was listed"],
+  [exit.failed, "it ended without success: failed, undone, cancelled, expired or lost; --local: a source could not be read (named on stderr)"],
+  [exit.usage, "bad arguments or CLI settings; --local: or the agent config is missing or invalid"],
+  [exit.unfinished, "not finished yet: pending-approval, queued or running (never with --follow or --local)"],
   [exit.notFound, "no such rollback"],
   [exit.noAnswer, "no usable answer: control plane unreachable, token refused, unexpected reply"],
 ];

@@ -49,3 +49,15 @@ export function renderOverview(groups: { title: string; commands: CommandSummary
     .join("\n\n")
     .concat("\n");
 }
+
+/** `rewind help agent`: the commands that start with that word, each with its summary. */
+export function renderFamily(family: string, commands: CommandSummary[]): string {
+  const width = Math.max(...commands.map((command) => command.name.length));
+  return [
+    `usage: rewind ${family} <${commands.map((command) => command.name.slice(family.length + 1)).join("|")}> [options]`,
+    commands.map((command) => `  rewind ${command.name.padEnd(width)}  ${command.summary}`).join("\n"),
+    `rewind help ${family} <command> or rewind ${family} <command> --help describes one, its options and exit codes.`,
+  ]
+    .join("\n\n")
+    .concat("\n");
+}

@@ -1,10 +1,12 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { PassThrough, Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { RewindError } from "../../../shared/errors.ts";
 import { rollbackState } from "../../../shared/schemas/rollback.ts";
 import { agentVersion } from "../version.ts";
 import { configPath, numberOption, positionals } from "./args.ts";
-import { remoteCommandExit, rollbackStateExit, statusErrorExit } from "./exit-codes.ts";
+import { remoteCommandExit, rollbackStateExit, statusErrorExit, statusExitCodes } from "./exit-codes.ts";
 import { main } from "./main.ts";
 import { listQuery } from "./remote/rollbacks.ts";
 
@@ -58,6 +60,18 @@ describe("rewind --version and help", () => {
     const bare = await cli([]);
     expect(bare).toMatchObject({ code: 2, stdout: "" });
     expect(bare.stderr).toBe(overview.stdout);
+    // The list below is the dispatcher's: a command added without its help checks fails here.
+    const listed = [...overview.stdout.matchAll(/^ {2}rewind (\S+(?: [a-z]+)?) {2,}/gm)].map((match) => match[1]);
+    expect(listed).toEqual(commandNames);
+  });
+
+  it("describes a family of subcommands by `help agent` and `agent --help`", async () => {
+    const viaHelp = await cli(["help", "agent"]);
+    expect(viaHelp).toMatchObject({ code: 0, stderr: "" });
+    expect(await cli(["agent", "--help"])).toEqual(viaHelp);
+    expect(viaHelp.stdout).toMatch(/^usage: rewind agent <enroll\|run> \[options\]\n/);
+    expect(viaHelp.stdout).toMatch(/\n {2}rewind agent enroll {2}register this host/);
+    expect(viaHelp.stdout).toMatch(/\n {2}rewind agent run {5}run the agent/);
   });
 
   it.each(commandNames)(
@@ -78,12 +92,17 @@ describe("rewind --version and help", () => {
     30_000,
   );
 
-  it("documents the status exit codes", async () => {
+  it("documents the status exit codes of both forms, as the README does", async () => {
     const { stdout } = await cli(["status", "--help"]);
-    expect(stdout).toContain("  0  the rollback succeeded\n");
-    expect(stdout).toContain("  1  it ended without success: failed, undone, cancelled, expired or lost\n");
+    expect(stdout).toContain("  0  the rollback succeeded; --local: everything kept was listed\n");
+    expect(stdout).toContain("  1  it ended without success: failed, undone, cancelled, expired or lost; --local: a source could not be read");
     expect(stdout).toContain("  3  not finished yet");
     expect(stdout).toContain("  4  no such rollback\n");
+    expect((await cli(["--help"])).stdout).toMatch(/\n {2}rewind status +.*--local: what this host keeps for an undo\n/);
+    const readme = await readFile(path.join(import.meta.dirname, "../../../README.md"), "utf8");
+    const table = readme.slice(readme.indexOf("| Exit | `rewind status ID` and `rewind status --local` |"));
+    const rows = [...table.matchAll(/^\| (\d) \| (.*) \|$/gm)].slice(0, statusExitCodes.length);
+    expect(rows.map((row) => [Number(row[1]), row[2]?.replaceAll("`", "")])).toEqual(statusExitCodes);
   });
 
   it("does not take a deploy command's own --help for rewind's", async () => {
@@ -127,6 +146,7 @@ describe("--config", () => {
     ["backup"],
     ["rollback", "--local", "--yes"],
     ["deploy", "--", "true"],
+    ["status", "--local"],
   ];
   it.each(hostCommands.map((argv) => [argv.join(" "), argv] as const))(
     "defaults to $REWIND_CONFIG for `%s`",
@@ -135,6 +155,19 @@ describe("--config", () => {
       // enroll reads an existing config to keep its settings, then fails to reach the control plane.
       if (argv[1] === "enroll") expect(run.stderr).toMatch(/^rewind: UNAVAILABLE: /);
       else expect(run).toMatchObject({ code: 2, stderr: expect.stringMatching(/^rewind: CONFIG_INVALID: cannot read config \/nonexistent\/from-env\.json/) });
+    },
+    30_000,
+  );
+
+  // enroll writes the config rather than needing one.
+  const needConfig = hostCommands.filter((argv) => argv[1] !== "enroll");
+  it.each(needConfig.map((argv) => [argv.join(" "), argv] as const))(
+    "`%s` documents the exit code of a missing agent config",
+    async (_name, argv) => {
+      const run = await cli(argv, { env: { REWIND_CONFIG: "/nonexistent/from-env.json" } });
+      expect(run.stderr).toMatch(/^rewind: CONFIG_INVALID: /);
+      const help = await cli([...argv.slice(0, argv[0] === "agent" ? 2 : 1), "--help"]);
+      expect(help.stdout).toMatch(new RegExp(`\\n {2}${run.code} {2}.*\\bconfig\\b`));
     },
     30_000,
   );

@@ -6,7 +6,7 @@ import { isRewindError } from "../../../shared/errors.ts";
 import { agentVersion } from "../version.ts";
 import { isUsageError } from "./args.ts";
 import { exit, hostCommandExit } from "./exit-codes.ts";
-import { renderHelp, renderOverview } from "./help.ts";
+import { renderFamily, renderHelp, renderOverview } from "./help.ts";
 import type { CliIo, Command } from "./io.ts";
 
 interface Entry {
@@ -23,7 +23,10 @@ const groups: { title: string; commands: Record<string, Entry> }[] = [
       backups: { summary: "a host's verified backups, newest first", load: () => import("./remote/backups.ts") },
       rollbacks: { summary: "recent rollbacks, of every host or of one", load: () => import("./remote/rollbacks.ts") },
       rollback: { summary: "roll a host back (through the control plane, or --local on the host)", load: () => import("./commands/rollback.ts") },
-      status: { summary: "a rollback's state and steps; its exit code says how it ended", load: () => import("./remote/status.ts") },
+      status: {
+        summary: "a rollback's state and steps, also as its exit code; --local: what this host keeps for an undo",
+        load: () => import("./remote/status.ts"),
+      },
       approve: { summary: "approve a rollback waiting for a second operator", load: () => import("./remote/approve.ts") },
       cancel: { summary: "cancel a rollback before services stop", load: () => import("./remote/cancel.ts") },
       abandon: { summary: "give up on a running rollback whose agent is gone (admin)", load: () => import("./remote/abandon.ts") },
@@ -61,7 +64,7 @@ function printError(io: CliIo, code: string, message: string): void {
 }
 
 /** The command named by the first one or two words of argv, and the arguments after them. */
-function lookup(argv: string[]): { name: string; entry: Entry; rest: string[] } | { error: string } {
+function lookup(argv: string[]): { name: string; entry: Entry; rest: string[] } | { error: string; family?: string } {
   const two = argv.slice(0, 2).join(" ");
   const one = argv[0] ?? "";
   const twoEntry = commands[two];
@@ -69,7 +72,7 @@ function lookup(argv: string[]): { name: string; entry: Entry; rest: string[] } 
   const oneEntry = commands[one];
   if (oneEntry !== undefined) return { name: one, entry: oneEntry, rest: argv.slice(1) };
   const family = Object.keys(commands).filter((name) => name.startsWith(`${one} `));
-  if (family.length > 0) return { error: `'${one}' needs one of: ${family.map((name) => name.slice(one.length + 1)).join(", ")}` };
+  if (family.length > 0) return { error: `'${one}' needs one of: ${family.map((name) => name.slice(one.length + 1)).join(", ")}`, family: one };
   return { error: `unknown command '${argv.join(" ")}'` };
 }
 
@@ -91,6 +94,18 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   const asked = first === "help" ? argv.slice(1) : argv;
   const found = lookup(asked);
+  // `rewind help agent` or `rewind agent --help`: the family's commands, as the overview shows them.
+  const familyHelp = first === "help" ? asked.length === 1 : asked.length === 2 && wantsHelp(asked);
+  if ("error" in found && found.family !== undefined && familyHelp) {
+    const members = Object.entries(commands).filter(([name]) => name.startsWith(`${found.family} `));
+    io.stdout.write(
+      renderFamily(
+        found.family,
+        members.map(([name, entry]) => ({ name, summary: entry.summary })),
+      ),
+    );
+    return exit.ok;
+  }
   if ("error" in found) {
     printError(io, "BAD_REQUEST", `${found.error}; run 'rewind --help' for the list of commands`);
     return exit.usage;

@@ -93,15 +93,15 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 export const command: Command = {
   help: {
     usage: [
-      "rewind deploy [--config PATH] [--timeout SECONDS] [--window SECONDS] [--interval SECONDS] [--failures N] [--local] [--json] -- <deploy command> [args…]",
+      "rewind deploy [--config PATH] [--timeout SECONDS] [--window SECONDS] [--interval SECONDS] [--failures N] [--local] [--rollback-timeout SECONDS] [--json] -- <deploy command> [args…]",
     ],
     description:
       "The seed's deploy-with-rollback.sh. Backs up first, runs the deploy command (no shell unless you name\none: -- sh -c '…'), then watches the compose project's health. A failed command, N consecutive failed\nchecks of any service or smoke check, or a failed verification at the end of the window rolls back at\nonce: through the control plane when it takes the request, locally otherwise. A command still running\nafter --timeout is killed with its whole process group (SIGTERM, SIGKILL 10 s later) and counts as\nfailed; so does one stopped by Ctrl-C, which Rewind passes on to it. Progress goes to stderr; the\ndeploy command keeps the terminal's stdout.",
     options,
     exitCodes: [
       [0, "deployed and healthy through the watch window"],
-      [1, "could not start (e.g. the agent config is unreadable)"],
-      [2, "bad arguments"],
+      [1, "Rewind itself failed before the outcome was known (e.g. Docker stopped answering); the message says what"],
+      [2, "bad arguments, or the agent config is missing or invalid"],
       [3, "the deployment failed and was rolled back"],
       [4, "the deployment failed and the rollback did not restore the host"],
       [5, "the backup failed; nothing was deployed"],

@@ -20,7 +20,7 @@ export const command: Command = {
       "Shows a rollback: its state, who asked and why, and a line per step with its duration. With --follow it\nkeeps watching until the rollback ends; --json prints the control plane's answer (one line per change\nwith --follow).\nWith --local, on a host: the set-aside data copies (databases, MinIO directories) and image holds it\nkeeps so a rollback can be undone, each with its rollback, age and when retention may remove it.",
     optionsTitle: "options (a rollback, through the control plane)",
     options,
-    moreOptions: [{ title: "with --local (on the host itself; exit 1 when a source could not be read)", options: localStatusOptions }],
+    moreOptions: [{ title: "with --local (on the host itself)", options: localStatusOptions }],
     exitCodes: statusExitCodes,
     notes: "in a script:\n  rewind status \"$id\" --follow; case $? in 0) echo restored ;; 1) echo 'not restored' ;; *) echo 'ask again' ;; esac",
   },
