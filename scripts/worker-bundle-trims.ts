@@ -115,6 +115,9 @@ export const awsSdkTrims: Plugin = {
     build.onResolve({ filter: /\/(classes\/S3ExpressIdentityProviderImpl|commands\/CreateSessionCommand)$/ }, (args) =>
       browserBuildRoot(args.importer) === undefined ? undefined : { path: path.join(storage, "no-s3-express.ts") },
     );
+    build.onResolve({ filter: /^\.\/XmlShapeSerializer$/ }, (args) =>
+      args.importer.includes(`${path.sep}@aws-sdk${path.sep}core${path.sep}`) ? { path: path.join(storage, "no-xml-serializer.ts") } : undefined,
+    );
     build.onResolve({ filter: /^@aws-sdk\/signature-v4-multi-region$/ }, () => ({ path: path.join(storage, "no-sigv4a.ts") }));
     build.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, () => ({ path: path.join(storage, "no-event-streams.ts") }));
     build.onResolve({ filter: /^\.\.?\/pg-core\/(primary-keys|columns\/enum)\.js$/ }, (args) =>

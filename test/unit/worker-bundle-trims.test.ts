@@ -21,6 +21,7 @@ import { AdaptiveRetryStrategy } from "../../control-plane/src/storage/no-adapti
 import { Md5, Sha256 } from "../../control-plane/src/storage/no-md5.ts";
 import { CreateSessionCommand, S3ExpressIdentityProviderImpl } from "../../control-plane/src/storage/no-s3-express.ts";
 import { SignatureV4MultiRegion, SignatureV4SignWithCredentials } from "../../control-plane/src/storage/no-sigv4a.ts";
+import { XmlShapeSerializer } from "../../control-plane/src/storage/no-xml-serializer.ts";
 import { getFlexibleChecksumsPlugin, resolveFlexibleChecksumsConfig, Sha1 } from "../../control-plane/src/storage/no-flexible-checksums.ts";
 import { EventStreamSerde, eventStreamSerdeProvider, resolveEventStreamSerdeConfig } from "../../control-plane/src/storage/no-event-streams.ts";
 import { Hono as TrieHono } from "../../scripts/worker-stand-ins/hono.ts";
@@ -223,12 +224,16 @@ describe("the Worker bundle's AWS SDK trims", () => {
     expect(() => new SignatureV4SignWithCredentials()).toThrow(leftOut);
   });
 
-  it("stand in for adaptive retries, S3 Express sessions and MD5 with code that fails any use, saying why", async () => {
+  it("stand in for adaptive retries, S3 Express sessions, MD5 and XML request bodies with code that fails any use, saying why", async () => {
     const leftOut = /left out of the Rewind Worker bundle/;
     expect(() => new AdaptiveRetryStrategy()).toThrow(leftOut);
     await expect(new S3ExpressIdentityProviderImpl().getS3ExpressIdentity()).rejects.toThrow(leftOut);
     expect(() => new CreateSessionCommand()).toThrow(leftOut);
     expect(() => new Md5()).toThrow(leftOut);
+    const xml = new XmlShapeSerializer();
+    xml.setSerdeContext();
+    expect(() => xml.write()).toThrow(leftOut);
+    expect(() => xml.flush()).toThrow(leftOut);
   });
 
   it("stand in for drizzle's Postgres checks with ones that answer as the real ones do", () => {

@@ -37,8 +37,10 @@ describe("the Worker bundle", () => {
     expect(kept).toContain("control-plane/src/storage/no-flexible-checksums.ts");
     // SHA-256 from node:crypto (nodejs_compat), not noble's JavaScript.
     expect(kept.filter((file) => file.startsWith("@noble/"))).toEqual([]);
-    // Stand-ins for adaptive retries, S3 Express sessions, SigV4a and MD5 (control-plane/src/storage/no-*.ts).
-    expect(kept.filter((file) => /(DefaultRateLimiter|S3ExpressIdentityProviderImpl|SignatureV4MultiRegion|Md5Js)\.js$/.test(file))).toEqual([]);
+    // Stand-ins for adaptive retries, S3 Express sessions, SigV4a, MD5 and XML request bodies (control-plane/src/storage/no-*.ts).
+    expect(
+      kept.filter((file) => /(DefaultRateLimiter|S3ExpressIdentityProviderImpl|SignatureV4MultiRegion|Md5Js|XmlShapeSerializer|XmlNode)\.js$/.test(file)),
+    ).toEqual([]);
     // Hono routes with TrieRouter alone, not SmartRouter over RegExpRouter and TrieRouter.
     expect(kept.filter((file) => /^hono\/dist\/router\/(reg-exp|smart)-router\//.test(file))).toEqual([]);
     expect(kept).toContain("control-plane/src/db/no-pg-core.ts");
