@@ -5,6 +5,7 @@
 // reached refuses them (400/404) and nothing changes. The control plane in workerd.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ControlPlaneWorld, startControlPlane } from "../world/control-plane.ts";
+import { type AuditLine, auditLines } from "./rollbacks-helpers.ts";
 
 type Role = "admin" | "operator" | "viewer" | "auditor" | "alert-source" | "enroll";
 const grantable = ["operator", "viewer", "auditor", "alert-source", "enroll"] as const;
@@ -134,4 +135,29 @@ describe("authorization matrix", () => {
       expect({ path, status }).toEqual({ path, status: expect.toSatisfy((s: number) => s === 403 || s === 404) });
     }
   });
+
+  it("folds a token's repeated refusals into one audit entry a minute instead of one each", async () => {
+    const { id, token } = await mint("viewer", "matrix refused again and again");
+    const second = new Date().getUTCSeconds();
+    if (second > 45) await new Promise((resolve) => setTimeout(resolve, (61 - second) * 1000));
+    const minute = Math.floor(Date.now() / 60_000);
+    for (let i = 0; i < 30; i += 1) {
+      const { status, code } = await call("POST", "/v1/tokens", token);
+      expect({ status, code }).toEqual({ status: 403, code: "FORBIDDEN" });
+    }
+    expect(Math.floor(Date.now() / 60_000)).toBe(minute);
+    // At most the minute's first refusal is written at once (the matrix above may have written it).
+    const written = (await auditLines(world)).filter((e) => e.action === "auth.forbidden" && e.subject === `token:${id}`);
+    expect(written.length).toBeLessThanOrEqual(1);
+
+    const from = new Date(minute * 60_000).toISOString();
+    const deadline = Date.now() + 100_000;
+    let folded: AuditLine | undefined;
+    while (folded === undefined && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      folded = (await auditLines(world)).find((e) => e.action === "auth.forbidden" && e.subject === "refusals" && e.details.from === from);
+    }
+    const byToken = folded?.details.hosts as { name: string; count: number }[] | undefined;
+    expect(byToken?.find((t) => t.name === `token:${id}`)?.count).toBe(30);
+  }, 180_000);
 });

@@ -1,8 +1,9 @@
-// Unauthenticated refusals (junk enrollments, bad connect tokens) must not be an unbounded write path
-// into the permanent audit log. Per minute and action, the first refusal is written at once with its
-// details; the rest are counted and folded into one entry when the minute ends, with the count and the
-// busiest client addresses and host names. A client address or host name past its budget of refusals
-// in the minute is answered 429. Pure: the AuditLog Durable Object keeps the counts.
+// Unauthenticated refusals (junk enrollments, bad connect tokens) and tokens refused a route must not
+// be an unbounded write path into the permanent audit log. Per minute and action, the first refusal is
+// written at once with its details; the rest are counted and folded into one entry when the minute
+// ends, with the count and the busiest client addresses and host names (or tokens). A client address
+// or host name past its budget of refusals in the minute is answered 429 (a known token keeps its 403).
+// Pure: the AuditLog Durable Object keeps the counts.
 import type { NewAuditEntry } from "../../../shared/schemas/audit.ts";
 
 export const refusalLimits = { perAddressPerMinute: 20, perHostPerMinute: 20 } as const;
@@ -13,6 +14,7 @@ export interface Refusal {
   entry: NewAuditEntry;
   /** CF-Connecting-IP, or "unknown" when the request came without it (local runs). */
   address: string;
+  /** The host name the refusal names, or `token:<id>` for a known token refused a route (auth.forbidden). */
   host: string;
 }
 

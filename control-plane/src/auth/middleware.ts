@@ -2,13 +2,14 @@
 // admin role; every other token is looked up by the SHA-256 of its secret in D1.
 import { and, eq, isNull } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
-import { RewindError } from "../../../shared/errors.ts";
+import { isRewindError, RewindError } from "../../../shared/errors.ts";
 import { type Role, role as roleSchema } from "../../../shared/schemas/audit.ts";
-import { appendAudit } from "../audit/append.ts";
+import { recordRefusal } from "../audit/append.ts";
 import { loadConfig } from "../config.ts";
 import { database } from "../db/client.ts";
 import { apiTokens } from "../db/schema.ts";
 import type { AppEnv, TokenActor } from "../http/app-env.ts";
+import { clientAddress } from "../http/client-address.ts";
 import { roleAllowed } from "./roles.ts";
 import { bearerOf, secretsEqual, sha256Hex } from "./secrets.ts";
 
@@ -36,12 +37,20 @@ export function requireRole(...roles: Role[]) {
     const actor = await actorFor(c.env, secret, Date.now());
     if (actor === undefined) throw new RewindError("UNAUTHORIZED", "unknown, revoked or expired token");
     if (!roleAllowed(actor.role, roles)) {
-      await appendAudit(c.env, {
+      // Any token holder can be refused at request speed: the first refusal of the minute is written in
+      // full, the rest folded into one entry with counts per token (the refusal's subject), never unbounded.
+      const entry = {
         actor,
         action: "auth.forbidden",
         subject: `token:${actor.tokenId}`,
         details: { method: c.req.method, path: c.req.path, required: roles },
-      });
+      };
+      try {
+        await recordRefusal(c.env, { entry, address: clientAddress(c), host: `token:${actor.tokenId}` });
+      } catch (error) {
+        // Past the budget the answer stays 403: the token is known, and its refusals are still counted.
+        if (!isRewindError(error, "RATE_LIMITED")) throw error;
+      }
       throw new RewindError("FORBIDDEN", `role ${actor.role} may not ${c.req.method} ${c.req.path} (needs ${roles.join(" or ")})`);
     }
     c.set("actor", actor);
