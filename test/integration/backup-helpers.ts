@@ -1,8 +1,11 @@
 // Small helpers of the backup test: a promise's rejection, file existence, a fresh database on the
-// test cluster, an image's id, and flipping one byte of a file to fake corruption.
+// test cluster, an image's id and the run's keep tags, flipping one byte of a file to fake
+// corruption, and a backup's files checked whole.
 import { open, stat } from "node:fs/promises";
 import type Docker from "dockerode";
 import pg from "pg";
+import { manifestFiles, verifyFiles } from "../../agent/src/backup/integrity.ts";
+import type { BackupManifest } from "../../shared/schemas/manifest.ts";
 import type { PgCluster } from "../world/postgres.ts";
 
 export async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -51,4 +54,18 @@ export async function flipByte(file: string, position: number): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** Only this run's keep tags: the project name carries the run id. */
+export async function removeKeepTags(docker: Docker, project: string): Promise<void> {
+  for (const image of await docker.listImages()) {
+    for (const tag of image.RepoTags ?? []) {
+      if (tag.startsWith(`rewind-keep/${project}/`)) await docker.getImage(tag).remove();
+    }
+  }
+}
+
+/** Every file the manifest lists, read whole with the checks the rollback's preflight runs. */
+export function verifyAllFiles(dir: string, manifest: BackupManifest) {
+  return verifyFiles(dir, manifestFiles(manifest), `backup ${manifest.backupId}`);
 }
