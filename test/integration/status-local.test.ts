@@ -141,7 +141,7 @@ describe("rewind status --local", () => {
     const config = await writeConfig(path.join(root, "agent-down.json"), `postgres://postgres@127.0.0.1:${await freePort()}/postgres`);
     const result = await runRewindCli(["status", "--local", "--config", config]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^rewind: could not list the set-aside databases: /);
+    expect(result.stderr).toMatch(/^rewind: UNAVAILABLE: could not list the set-aside databases: /);
     expect(result.stdout).toContain(path.join(asideDir, setAsideDataDir(rollbacks.mid)));
     expect(result.stdout).toContain(keepTag(project, "web", `before-${shortId(rollbacks.new)}`));
     expect(result.stdout).not.toContain("__rewind_pre_");

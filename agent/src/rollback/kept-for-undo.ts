@@ -4,6 +4,7 @@
 // `rewind status --local` says when each may go. A source that cannot be read is named, not skipped.
 import path from "node:path";
 import type Docker from "dockerode";
+import { isRewindError } from "../../../shared/errors.ts";
 import type { AgentConfig } from "../config.ts";
 import { namesIn } from "../host/dir-entries.ts";
 import { heldTags } from "./hold-images.ts";
@@ -32,8 +33,8 @@ export interface KeptForUndo {
   host: string;
   retention: { setAside: number; setAsideMinAgeDays: number };
   kept: KeptThing[];
-  /** Sources that could not be read (`databases`, `directories`, `image holds`), with why. */
-  unreadable: { source: string; message: string }[];
+  /** Sources that could not be read (`databases`, `directories`, `image holds`), with the error's code and why. */
+  unreadable: { source: string; code: string; message: string }[];
 }
 
 const prunableOf = (verdict: SetAsideVerdict): KeptThing["prunable"] =>
@@ -45,7 +46,8 @@ export async function keptForUndo(config: AgentConfig, docker: Docker): Promise<
     try {
       return await list();
     } catch (error) {
-      unreadable.push({ source, message: (error as Error).message });
+      // A server that did not answer (PostgreSQL, Docker) throws a plain error: UNAVAILABLE.
+      unreadable.push({ source, code: isRewindError(error) ? error.code : "UNAVAILABLE", message: (error as Error).message });
       return [];
     }
   };

@@ -39,6 +39,6 @@ export function keptSummary(view: KeptForUndo, now: number): { stdout: string; s
     ]);
     stdout = `kept for an undo on ${view.host} (${rules}):\n${table(["KIND", "KEPT", "ROLLBACK", "SET ASIDE", "MAY BE PRUNED"], rows)}`;
   }
-  const stderr = view.unreadable.map((u) => `rewind: could not list the set-aside ${u.source}: ${u.message}\n`).join("");
+  const stderr = view.unreadable.map((u) => `rewind: ${u.code}: could not list the set-aside ${u.source}: ${u.message}\n`).join("");
   return { stdout, stderr };
 }
