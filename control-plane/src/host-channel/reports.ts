@@ -5,6 +5,7 @@ import { isRewindError } from "../../../shared/errors.ts";
 import type { AuditActor } from "../../../shared/schemas/audit.ts";
 import { id as idSchema } from "../../../shared/schemas/common.ts";
 import { unverifiedClaim, verifyReport } from "../../../shared/signing.ts";
+import { recordRefusal } from "../audit/append.ts";
 import { onKeyUpdateResult } from "../keys/host-keys.ts";
 import { log } from "../log.ts";
 import type { RollbackDesk } from "../rollbacks/durable-object/desk.ts";
@@ -58,30 +59,34 @@ export class Reports {
 
   private async refuseFrame(attachment: Attachment, code: string, reason: string): Promise<void> {
     log.warn("host.frame_refused", { object: this.c.identity(), code, reason });
-    await this.c.audit({
-      actor: { kind: "host", host: attachment.host },
-      action: "agent.frame-refused",
-      subject: `host:${attachment.host}`,
-      details: { code, reason },
-    });
+    await this.refusal(attachment, "agent.frame-refused", { code, reason });
+  }
+
+  /**
+   * A socket can send junk as fast as it likes (its agent's key, or a connect token caught once):
+   * its refusals are folded per minute like unauthenticated ones, not each a permanent entry. The
+   * socket stays open past the budget: a genuine agent resending reports its old key signed must
+   * still get through to the good ones.
+   */
+  private async refusal(attachment: Attachment, action: string, details: Record<string, unknown>): Promise<void> {
+    const entry = { actor: { kind: "host" as const, host: attachment.host }, action, subject: `host:${attachment.host}`, details };
+    try {
+      await recordRefusal(this.c.env, { entry, address: attachment.address, host: attachment.host });
+    } catch (error) {
+      if (!isRewindError(error, "RATE_LIMITED")) throw error;
+    }
   }
 
   private async onReport(ws: WebSocket, attachment: Attachment, jws: string): Promise<void> {
-    const actor: AuditActor = { kind: "host", host: attachment.host };
     let claims: Claims;
     try {
       claims = await verifyReport(jws, { key: attachment.key, host: attachment.host });
     } catch (error) {
       if (!isRewindError(error)) throw error;
       log.warn("host.report_refused", { object: this.c.identity(), code: error.code, reason: error.message });
-      await this.c.audit({
-        actor,
-        action: "agent.report-refused",
-        subject: `host:${attachment.host}`,
-        details: { code: error.code, reason: error.message },
-      });
+      await this.refusal(attachment, "agent.report-refused", { code: error.code, reason: error.message });
       // Resending cannot make a bad signature good (e.g. a key replaced by re-enrollment): acknowledge
-      // it so the agent's outbox lets go; the refusal itself is in the audit log.
+      // it so the agent's outbox lets go; the refusal itself is in the audit log (folded per minute).
       const refusedId = idSchema.safeParse(unverifiedClaim(jws, "jti"));
       if (refusedId.success) send(ws, { t: "report-ack", reportId: refusedId.data });
       return;

@@ -24,6 +24,8 @@ export interface Attachment {
   lastFrameAt: number;
   /** Set when this object closed the socket and already recorded the disconnection. */
   closedByServer?: boolean;
+  /** CF-Connecting-IP of the connection, to count the refusals of what it sends. */
+  address?: string;
 }
 
 export function attachmentOf(ws: WebSocket): Attachment {
@@ -76,6 +78,7 @@ export class Sockets {
         return this.refuse(request, facts.host, "KEY_REPLACED", "the host was re-enrolled with a new key: this connect token was signed with the old one");
       }
       this.c.store.setHost(facts.host);
+      const address = request.headers.get("cf-connecting-ip");
       const previous = this.c.state.getWebSockets(facts.host).filter((ws) => !attachmentOf(ws).closedByServer);
       const pair = new WebSocketPair();
       const [client, server] = [pair[0], pair[1]];
@@ -87,6 +90,7 @@ export class Sockets {
         connectedAt: now,
         lastSeenWrite: now,
         lastFrameAt: now,
+        ...(address === null ? {} : { address }),
       };
       this.c.state.acceptWebSocket(server, [facts.host]);
       accepted = server;
