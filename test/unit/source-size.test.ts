@@ -29,9 +29,7 @@ describe("source files", () => {
   it(`have at most ${maxLines} lines each`, () => {
     const files = roots.flatMap(sourceFiles);
     expect(files.length).toBeGreaterThan(300);
-    const over = files
-      .map((file) => ({ file, lines: lineCount(readFileSync(path.join(repoRoot, file), "utf8")) }))
-      .filter(({ lines }) => lines > maxLines);
+    const over = files.map((file) => ({ file, lines: lineCount(readFileSync(path.join(repoRoot, file), "utf8")) })).filter(({ lines }) => lines > maxLines);
     expect(over).toEqual([]);
   });
 });
