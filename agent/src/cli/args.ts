@@ -35,6 +35,9 @@ export function positionals(given: string[], names: string[]): string[] {
     const expected = names.length === 0 ? "no arguments" : names.join(" ");
     throw usageError(`expected ${expected}, got ${given.length === 0 ? "none" : `'${given.join(" ")}'`}`);
   }
+  // An empty HOST or ROLLBACK_ID (an unset shell variable) would ask the API for the wrong path.
+  const empty = given.findIndex((value) => value.trim() === "");
+  if (empty >= 0) throw usageError(`${names[empty]} is empty`);
   return given;
 }
 

@@ -130,6 +130,17 @@ describe("errors", () => {
         "rewind: BAD_REQUEST: Unknown option '--bogus'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--bogus\"\nrun 'rewind status --help' for its usage\n",
     });
     expect(await cli(["rollbacks", "--limit", "0"])).toMatchObject({ code: 2, stderr: expect.stringMatching(/^rewind: BAD_REQUEST: --limit must be/) });
+    for (const argv of [
+      ["status", ""],
+      ["backups", " "],
+      ["rollbacks", ""],
+      ["cancel", ""],
+    ]) {
+      expect(await cli(argv)).toMatchObject({ code: 2, stderr: expect.stringMatching(/^rewind: BAD_REQUEST: (ROLLBACK_ID|HOST) is empty\n/) });
+    }
+    // A bad flag is named before the agent config is read.
+    const deploy = await cli(["deploy", "--window", "soon", "--", "true"], { env: { REWIND_CONFIG: "/nonexistent/agent.json" } });
+    expect(deploy).toMatchObject({ code: 2, stderr: expect.stringMatching(/^rewind: BAD_REQUEST: --window must be a number ≥ 0, not 'soon'\n/) });
   });
 
   it("names the missing connection settings and `rewind login`", async () => {
@@ -203,6 +214,7 @@ describe("argument helpers", () => {
     expect(positionals(["web-1"], ["HOST"])).toEqual(["web-1"]);
     expect(() => positionals([], ["HOST"])).toThrow("expected HOST, got none");
     expect(() => positionals(["x"], [])).toThrow("expected no arguments, got 'x'");
+    expect(() => positionals([""], ["ROLLBACK_ID"])).toThrow("ROLLBACK_ID is empty");
   });
 
   it("build the rollback list query", () => {

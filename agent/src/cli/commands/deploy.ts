@@ -71,18 +71,19 @@ function summary(outcome: DeployOutcome): string {
 async function run(argv: string[], io: CliIo): Promise<number> {
   const { values: args, command } = parse(argv);
   if (command.length === 0) throw usageError("no deploy command: put it after --");
+  // Every flag is checked before the config is read, so a typo is named as such.
+  const timeout = args.timeout === undefined ? undefined : numberOption(args.timeout, "timeout", 1);
+  const watch = {
+    windowMs: numberOption(args.window, "window", 0) * 1000,
+    intervalMs: numberOption(args.interval, "interval", 0.1) * 1000,
+    failureThreshold: numberOption(args.failures, "failures", 1),
+    viaControlPlane: !args.local,
+    rollbackTimeoutMs: numberOption(args["rollback-timeout"], "rollback-timeout", 1) * 1000,
+  };
   const config = await loadAgentConfig(configPath(args.config, io.env));
   const outcome = await runDeploy(
     config,
-    {
-      command,
-      commandTimeoutSeconds: args.timeout === undefined ? config.deploy.commandTimeoutSeconds : numberOption(args.timeout, "timeout", 1),
-      windowMs: numberOption(args.window, "window", 0) * 1000,
-      intervalMs: numberOption(args.interval, "interval", 0.1) * 1000,
-      failureThreshold: numberOption(args.failures, "failures", 1),
-      viaControlPlane: !args.local,
-      rollbackTimeoutMs: numberOption(args["rollback-timeout"], "rollback-timeout", 1) * 1000,
-    },
+    { command, commandTimeoutSeconds: timeout ?? config.deploy.commandTimeoutSeconds, ...watch },
     { docker: dockerClient(config.docker.timeouts), env: io.env, onEvent: (event) => printEvent(io, event) },
   );
   if (args.json) io.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);

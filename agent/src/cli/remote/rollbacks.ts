@@ -40,6 +40,7 @@ export const command: Command = {
     const { values, positionals: given } = parseCommand(options, argv, true);
     if (given.length > 1) throw usageError(`expected at most one HOST, got '${given.join(" ")}'`);
     const [host] = given;
+    if (host?.trim() === "") throw usageError("HOST is empty");
     const limit = numberOption(values.limit, "limit", 1);
     if (!Number.isInteger(limit) || limit > 500) throw usageError(`--limit must be a whole number from 1 to 500, not '${values.limit}'`);
     if (values.state !== undefined && !rollbackState.safeParse(values.state).success) {
