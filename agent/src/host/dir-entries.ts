@@ -16,9 +16,9 @@ export async function namesIn(dir: string): Promise<string[]> {
   }
 }
 
-export async function entriesIn(dir: string): Promise<Dirent[]> {
+export async function entriesIn(dir: string, options: { recursive?: boolean } = {}): Promise<Dirent[]> {
   try {
-    return await readdir(dir, { withFileTypes: true });
+    return await readdir(dir, { withFileTypes: true, recursive: options.recursive === true });
   } catch (error) {
     if (isMissing(error)) return [];
     throw error;

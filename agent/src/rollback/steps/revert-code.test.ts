@@ -99,4 +99,16 @@ describe("revert-code on a real checkout", () => {
     await git(dir, "status", "--porcelain");
     for (const marker of markers) expect({ marker, ran: await exists(marker) }).toEqual({ marker, ran: true });
   });
+
+  it("an undo that cannot read the kept copies fails, instead of ending without the operator's .env", { timeout: 30_000 }, async () => {
+    const { root, dir, old, current } = await checkout();
+    const ctx = context(root, dir, old);
+    expect(await revertCode(ctx)).toMatchObject({ kept: [".env"] });
+    // Not a directory any more: only a missing one means nothing was kept.
+    const kept = path.join(ctx.dir, "kept-files");
+    await rm(kept, { recursive: true });
+    await writeFile(kept, "damaged\n");
+    const documented: DocumentedState = { commit: current, branch: "main", containers: [], images: {}, logsDir: ctx.dir };
+    await expect(restoreCode(ctx, documented)).rejects.toThrow(/ENOTDIR/);
+  });
 });

@@ -3,8 +3,9 @@
 // as expendable: an `.env` ignored today but tracked by the old commit would be overwritten by the
 // checkout (and deleted again by an undo). Such files are first copied, durably, into the rollback's
 // directory, and the report names them; the undo puts them back and pops the stash.
-import { copyFile, readdir } from "node:fs/promises";
+import { copyFile } from "node:fs/promises";
 import path from "node:path";
+import { entriesIn } from "../../host/dir-entries.ts";
 import { fsyncFile, mkdirPrivate } from "../../host/durable-file.ts";
 import { checkoutCommit, findStash, gitHead, ignoredFiles, popStash, stashChanges, topLevel, trackedFiles } from "../../host/git.ts";
 import type { DocumentedState, StepContext, StepOutput } from "../step-context.ts";
@@ -19,9 +20,9 @@ async function atRisk(top: string, commit: string): Promise<string[]> {
   return (await ignoredFiles(top)).filter((file) => tracked.has(file));
 }
 
-/** Paths (relative to the repository top) of the copies kept so far. */
+/** Paths (relative to the repository top) of the copies kept so far; none only when nothing was kept. */
 async function keptFiles(ctx: StepContext): Promise<string[]> {
-  const entries = await readdir(keptDir(ctx), { recursive: true, withFileTypes: true }).catch(() => []);
+  const entries = await entriesIn(keptDir(ctx), { recursive: true });
   return entries.filter((e) => e.isFile()).map((e) => path.relative(keptDir(ctx), path.join(e.parentPath, e.name)));
 }
 
