@@ -63,6 +63,14 @@ describe("rewind --version and help", () => {
     // The list below is the dispatcher's: a command added without its help checks fails here.
     const listed = [...overview.stdout.matchAll(/^ {2}rewind (\S+(?: [a-z]+)?) {2,}/gm)].map((match) => match[1]);
     expect(listed).toEqual(commandNames);
+    const readme = await readFile(path.join(import.meta.dirname, "../../../README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("\n## CLI\n"), readme.indexOf("\n## Operators\n"));
+    const rows = section.split("\n").filter((line) => line.startsWith("| `rewind "));
+    for (const name of commandNames)
+      expect(
+        rows.some((row) => row.includes(`\`rewind ${name}`)),
+        `README's CLI table lacks rewind ${name}`,
+      ).toBe(true);
   });
 
   it("describes a family of subcommands by `help agent` and `agent --help`", async () => {
