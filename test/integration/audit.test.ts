@@ -261,7 +261,10 @@ describe("audit log on the control plane", () => {
     const forged = original.replace(/"subject":"[^"]*"/, '"subject":"token:nobody"');
     await (await world.d1()).prepare("UPDATE audit_entries SET entry = ? WHERE seq = ?").bind(forged, victim).run();
     const dir = path.join(work, "export-insider");
-    expect((await rewind("audit", "export", "--url", world.url, "--token", auditor, "--out", dir)).code).toBe(0);
+    // The auditor logs in once (token on stdin); the export then needs no token in argv.
+    const cliConfig = ["--cli-config", path.join(work, "auditor-cli.json")];
+    expect((await runRewindCli(["login", "--url", world.url, ...cliConfig], { input: auditor })).code).toBe(0);
+    expect((await rewind("audit", "export", "--out", dir, ...cliConfig)).code).toBe(0);
     const result = await rewind("audit", "verify", dir, "--key", path.join(dir, "jwks.json"), "--json");
     expect(result.code).toBe(1);
     expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, problem: "ROOT_MISMATCH", firstBadSeq: victim });

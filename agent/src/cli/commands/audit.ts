@@ -4,6 +4,7 @@ import { isRewindError } from "../../../../shared/errors.ts";
 import { fetchExport } from "../../audit/fetch-export.ts";
 import { loadVerifyInput } from "../../audit/read-export.ts";
 import { parseCommand, usageError } from "../args.ts";
+import { resolveSettings } from "../remote/settings.ts";
 import type { CliIo, Command } from "../io.ts";
 
 const verifyOptions = {
@@ -16,9 +17,14 @@ const verifyOptions = {
 } as const;
 
 const exportOptions = {
-  url: { type: "string", value: "URL", description: "the control plane's URL (required)" },
-  token: { type: "string", value: "TOKEN", description: "an auditor token (default: $REWIND_TOKEN)" },
   out: { type: "string", value: "DIR", description: "where to write the export (required)" },
+  url: { type: "string", value: "URL", description: "the control plane's URL (default: $REWIND_URL, else the one `rewind login` stored)" },
+  token: {
+    type: "string",
+    value: "TOKEN",
+    description: "an auditor token (default: $REWIND_TOKEN, else the one `rewind login` stored; a flag shows up in ps and shell history)",
+  },
+  "cli-config": { type: "string", value: "FILE", description: "CLI settings file (default: ~/.config/rewind/cli.json)" },
 } as const;
 
 function parse(argv: string[]) {
@@ -63,10 +69,14 @@ async function verify(args: ReturnType<typeof parse>, io: CliIo): Promise<number
 }
 
 async function exportLog(args: ReturnType<typeof parse>, io: CliIo): Promise<number> {
-  const { url, out } = args.values;
-  const token = args.values.token ?? io.env.REWIND_TOKEN;
-  if (url === undefined || out === undefined) throw usageError("export needs --url and --out");
-  if (token === undefined || token === "") throw usageError("export needs an auditor token: --token or REWIND_TOKEN");
+  const { out } = args.values;
+  if (out === undefined) throw usageError("export needs --out DIR");
+  // The operator commands' settings (flags, REWIND_URL/REWIND_TOKEN, `rewind login`'s file): the token need not be in argv.
+  const { url, token } = await resolveSettings({
+    flags: { url: args.values.url, token: args.values.token, cliConfig: args.values["cli-config"] },
+    env: io.env,
+    ...(io.env.HOME === undefined ? {} : { home: io.env.HOME }),
+  });
   const summary = await fetchExport(url, token, out);
   io.stdout.write(`exported ${summary.entries} entries, ${summary.checkpoints} checkpoints and keys of ${summary.hosts} hosts to ${summary.dir}\n`);
   return 0;
@@ -84,17 +94,17 @@ export const command: Command = {
   help: {
     usage: [
       "rewind audit verify EXPORT --key FILE|URL [--keys FILE] [--checkpoint FILE] [--checkpoints FILE] [--previous-checkpoint FILE] [--json]",
-      "rewind audit export --url URL [--token TOKEN] --out DIR",
+      "rewind audit export --out DIR [--url URL] [--token TOKEN]",
     ],
     description:
-      "verify (offline) checks an exported audit log: every entry's hash chain and signature, the agents'\nsigned reports, and the signed checkpoints. EXPORT is an export directory or its audit.ndjson.\nexport downloads the log, its checkpoints and the public keys with an auditor token.",
+      "verify (offline) checks an exported audit log: every entry's hash chain and signature, the agents'\nsigned reports, and the signed checkpoints. EXPORT is an export directory or its audit.ndjson.\nexport downloads the log, its checkpoints and the public keys with an auditor token (log in with\none: printf '%s' \"$TOKEN\" | rewind login --url URL).",
     optionsTitle: "verify options",
     options: verifyOptions,
     moreOptions: [{ title: "export options", options: exportOptions }],
     exitCodes: [
       [0, "verify: the log is valid; export: written"],
       [1, "verify: the log is invalid (the first bad sequence number is named); export: refused or unreachable"],
-      [2, "bad arguments or unusable input (missing files, unreadable keys)"],
+      [2, "bad arguments, CLI settings, or unusable input (missing files, unreadable keys)"],
     ],
   },
   run,
