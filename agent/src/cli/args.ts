@@ -25,7 +25,13 @@ export function parseCommand<O extends OptionSpecs>(options: O, argv: string[], 
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals });
   } catch (error) {
-    throw usageError((error as Error).message);
+    const unknown = /^Unknown option '([^']*)'/.exec((error as Error).message)?.[1];
+    if (unknown === undefined) throw usageError((error as Error).message);
+    // node's own hint quotes badly and names only the first letter of `-9frW…`: a rollback id that
+    // starts with '-' (ids issued before they never did) is what the hint is for.
+    const arg = unknown.startsWith("--") ? unknown : (argv.find((a) => a.startsWith(unknown)) ?? unknown);
+    const hint = allowPositionals && !arg.startsWith("--") ? ` (an argument that starts with '-' goes after '--': -- ${arg})` : "";
+    throw usageError(`unknown option '${arg}'${hint}`);
   }
 }
 

@@ -134,8 +134,12 @@ describe("errors", () => {
     expect(await cli(["status", "--bogus"])).toEqual({
       code: 2,
       stdout: "",
+      stderr: "rewind: BAD_REQUEST: unknown option '--bogus'\nrun 'rewind status --help' for its usage\n",
+    });
+    expect(await cli(["status", "-9frWfU_-Q6VAH"])).toMatchObject({
+      code: 2,
       stderr:
-        "rewind: BAD_REQUEST: Unknown option '--bogus'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--bogus\"\nrun 'rewind status --help' for its usage\n",
+        "rewind: BAD_REQUEST: unknown option '-9frWfU_-Q6VAH' (an argument that starts with '-' goes after '--': -- -9frWfU_-Q6VAH)\nrun 'rewind status --help' for its usage\n",
     });
     expect(await cli(["rollbacks", "--limit", "0"])).toMatchObject({ code: 2, stderr: expect.stringMatching(/^rewind: BAD_REQUEST: --limit must be/) });
     for (const argv of [
