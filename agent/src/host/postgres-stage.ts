@@ -144,6 +144,7 @@ async function loadDump(target: PgTarget, dump: DumpSource, stage: string, signa
   const run = { what: `restoring ${path.basename(dump.file)} into ${stage}`, timeoutSeconds: timeouts.toolSeconds, env, ...(signal ? { signal } : {}) };
   if (dump.format === "plain-gzip") {
     const tail = new DumpTail();
+    const checked = dump.pieces ? [verifiedPieces(dump.pieces, path.basename(dump.file))] : [];
     // No --single-transaction: one transaction takes a lock per large object and runs out of
     // shared memory past a few thousand. ON_ERROR_STOP still stops at the first error, and the
     // stage (dropped on failure) is what makes the load all-or-nothing for the live database.
@@ -152,14 +153,7 @@ async function loadDump(target: PgTarget, dump: DumpSource, stage: string, signa
         ...run,
         bin: path.join(target.binDir, "psql"),
         args: ["--no-psqlrc", "--quiet", "-v", "ON_ERROR_STOP=1", "--dbname", url],
-        stdin: (stdin) =>
-          pipeline([
-            source.createReadStream({ highWaterMark: 1024 * 1024 }),
-            ...(dump.pieces ? [verifiedPieces(dump.pieces, path.basename(dump.file))] : []),
-            gunzipStream(),
-            tail,
-            stdin,
-          ]),
+        stdin: (stdin) => pipeline([source.createReadStream({ highWaterMark: 1024 * 1024 }), ...checked, gunzipStream(), tail, stdin]),
       }),
     );
     // Preflight checked the trailer; this catches a file that changed since.

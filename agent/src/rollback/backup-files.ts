@@ -88,9 +88,9 @@ function keepTail(): { stream: Transform; tail(): Buffer } {
  */
 export async function unpackTarGz(archive: { file: string; within: string; pieces?: ExpectedPieces }, dir: string, signal?: AbortSignal): Promise<void> {
   const { file } = archive;
+  const checked = archive.pieces ? [verifiedPieces(archive.pieces, file)] : [];
   const source = await openInside(archive.within, file, "the MinIO archive", "its backup directory");
   const tar = keepTail();
-  const checked = archive.pieces ? [verifiedPieces(archive.pieces, file)] : [];
   await pipeline(
     [source.createReadStream({ highWaterMark: 1024 * 1024 }), ...checked, gunzipStream(), tar.stream, extract({ cwd: dir, preserveOwner: true })],
     {
