@@ -17,6 +17,9 @@ beforeAll(async () => {
     } else if (request.url === "/proxy") {
       response.writeHead(502, { "content-type": "text/html" });
       response.end("<html>bad gateway</html>");
+    } else if (request.url === "/elsewhere") {
+      response.writeHead(404, { "content-type": "text/html" });
+      response.end("<!DOCTYPE HTML>\n<html>\n  <h1>Not Found</h1>\n</html>\n");
     } else if (request.url === "/slow") {
       setTimeout(() => response.end("{}"), 2000);
     } else if (request.url === "/text?from=0") {
@@ -46,6 +49,13 @@ describe("ApiClient", () => {
     const client = new ApiClient({ url });
     await expect(client.post("/conflict", z.unknown())).rejects.toMatchObject({ code: "CONFLICT", message: "busy", details: { rollbackId: "rb-1" } });
     await expect(client.get("/proxy", z.unknown())).rejects.toMatchObject({ code: "UNAVAILABLE", message: expect.stringContaining("HTTP 502") });
+  });
+
+  it("a bare 404 page (a URL that is not the control plane) is no usable answer, in one line, not NOT_FOUND", async () => {
+    await expect(new ApiClient({ url }).get("/elsewhere", z.unknown())).rejects.toMatchObject({
+      code: "UNAVAILABLE",
+      message: `GET /elsewhere answered HTTP 404 without the control plane's error body (is ${url.replace(/\/$/, "")} the control plane?): <!DOCTYPE HTML> <html> <h1>Not Found</h1> </html>`,
+    });
   });
 
   it("text GETs carry the bearer token", async () => {

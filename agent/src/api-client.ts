@@ -19,13 +19,16 @@ function knownCode(code: unknown): ErrorCode | undefined {
   return typeof code === "string" && (errorCodes as readonly string[]).includes(code) ? (code as ErrorCode) : undefined;
 }
 
-/** A code for an error answer without a Rewind error body (a proxy's page, an old server). */
+/**
+ * A code for an error answer without a Rewind error body (a proxy's page, an old server, a wrong URL).
+ * The control plane answers every unknown path with its own body, so a bare 404 says nothing about the
+ * host or rollback asked for: it is no usable answer, not NOT_FOUND (which `rewind status` exits 4 on).
+ */
 function codeForStatus(status: number): ErrorCode {
   if (status === 401) return "UNAUTHORIZED";
   if (status === 403) return "FORBIDDEN";
-  if (status === 404) return "NOT_FOUND";
   if (status === 409) return "CONFLICT";
-  return status >= 500 ? "UNAVAILABLE" : "BAD_REQUEST";
+  return status >= 500 || status === 404 ? "UNAVAILABLE" : "BAD_REQUEST";
 }
 
 function parseJson(text: string): unknown {
@@ -74,10 +77,20 @@ export class ApiClient {
     if (response.ok) return text;
     const answer = errorBody.safeParse(parseJson(text));
     if (!answer.success) {
-      throw new RewindError(codeForStatus(response.status), `${method} ${path} answered HTTP ${response.status}: ${text.slice(0, 200)}`);
+      // One line, whatever page came back (errors print as `rewind: CODE: message`).
+      const page = text.replace(/\s+/g, " ").trim().slice(0, 160);
+      throw new RewindError(
+        codeForStatus(response.status),
+        `${method} ${path} answered HTTP ${response.status} without the control plane's error body (is ${this.url} the control plane?)${page === "" ? "" : `: ${page}`}`,
+      );
     }
     const { code, message, details } = answer.data.error;
-    throw new RewindError(knownCode(code) ?? codeForStatus(response.status), message, details === undefined ? {} : { details });
+    // A Rewind body with a code this client does not know yet: its status says what kind it is.
+    throw new RewindError(
+      knownCode(code) ?? (response.status === 404 ? "NOT_FOUND" : codeForStatus(response.status)),
+      message,
+      details === undefined ? {} : { details },
+    );
   }
 
   async call<S extends z.core.$ZodType>(method: string, path: string, schema: S, body?: unknown): Promise<z.output<S>> {
