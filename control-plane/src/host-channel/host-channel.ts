@@ -150,6 +150,11 @@ export class HostChannel extends DurableObject<Env> {
     return this.rollbackRpc(host, () => this.desk.cancel(rollbackId, actor));
   }
 
+  /** RPC on token revocation (rollbacks/worker/revoked-requester.ts): that token's requests waiting for approval are cancelled. */
+  async withdrawRequestsOf(host: string, tokenId: string, actor: AuditActor): Promise<RpcOutcome<string[]>> {
+    return this.rollbackRpc(host, () => this.desk.withdrawRequestsOf(tokenId, actor));
+  }
+
   async abandonRollback(host: string, rollbackId: string, actor: AuditActor, reason: string): Promise<RpcOutcome<DeskAnswer>> {
     return this.rollbackRpc(host, () => this.desk.abandon(rollbackId, actor, reason));
   }

@@ -1,5 +1,6 @@
 // POST /v1/tokens (admin): mint a role token; the secret is returned once, D1 keeps its hash.
-// DELETE /v1/tokens/:id (admin): revoke one; it stops working on the next request.
+// DELETE /v1/tokens/:id (admin): revoke one; it stops working on the next request, and its rollback
+// requests still waiting for approval are cancelled.
 import { and, eq, isNull } from "drizzle-orm";
 import { Hono } from "hono";
 import * as z from "../../../shared/schemas/zod.ts";
@@ -13,6 +14,7 @@ import { requireRole } from "../auth/middleware.ts";
 import { newSecret, sha256Hex } from "../auth/secrets.ts";
 import { database } from "../db/client.ts";
 import { apiTokens } from "../db/schema.ts";
+import { withdrawRequestsOf } from "../rollbacks/worker/revoked-requester.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { readBody } from "../http/body.ts";
 
@@ -60,5 +62,6 @@ export const tokenRoutes = new Hono<AppEnv>()
       .returning({ id: apiTokens.id, role: apiTokens.role });
     if (revoked === undefined) throw new RewindError("NOT_FOUND", `no active token ${id}`);
     await appendAudit(c.env, { actor, action: "token.revoked", subject: `token:${id}`, details: { role: revoked.role } });
-    return c.json({ id, revoked: true });
+    const cancelledRollbacks = await withdrawRequestsOf(c.env, id, actor);
+    return c.json({ id, revoked: true, cancelledRollbacks });
   });

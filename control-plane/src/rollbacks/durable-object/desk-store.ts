@@ -1,6 +1,7 @@
 // The host's rollbacks in its Durable Object's own SQLite: the authoritative copy the decisions are
 // made on (D1 only mirrors it for listing). One JSON record per rollback, indexed by state and command.
 import { asc, eq, inArray, type SQL } from "drizzle-orm";
+import { RewindError } from "../../../../shared/errors.ts";
 import type { RollbackState } from "../../../../shared/schemas/rollback.ts";
 import { parseOrThrow } from "../../../../shared/schemas/zod-error.ts";
 import type { DurableSqlite } from "../../durable-sqlite.ts";
@@ -22,6 +23,12 @@ export class RollbackStore {
 
   get(id: string): RollbackRecord | undefined {
     return this.read(eq(rollbacks.id, id))[0];
+  }
+
+  mustGet(id: string): RollbackRecord {
+    const record = this.get(id);
+    if (record === undefined) throw new RewindError("NOT_FOUND", `no rollback ${id}`);
+    return record;
   }
 
   byCommand(commandId: string): RollbackRecord | undefined {

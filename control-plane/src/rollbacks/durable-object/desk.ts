@@ -15,8 +15,8 @@ import type { Env } from "../../env.ts";
 import { mirrorRollback } from "./d1-mirror.ts";
 import { decideAbandon, heardFrom, type LostBudget, lostDeadline, lostOutcome } from "./deadline.ts";
 import { decideLockedRetry, lockedWaitAfter } from "./locked-retry.ts";
-import { decideApproval, decideCancel, effectOfCommandState, effectOfReport, type ReportEffect } from "./lifecycle.ts";
-import type { RollbackRecord } from "../record.ts";
+import { decideApproval, decideCancel, effectOfCommandState, effectOfReport, type ReportEffect, revokedRequesterOutcome } from "./lifecycle.ts";
+import { type RollbackRecord, requesterName } from "../record.ts";
 import type { RollbackRequestInput } from "../worker/request.ts";
 import { requestFacts } from "./request-facts.ts";
 import { RollbackStore } from "./desk-store.ts";
@@ -42,10 +42,6 @@ export interface DeskAnswer {
 
 /** What the audit log records about one change of a rollback; the subject is the rollback. */
 type RollbackAudit = Omit<NewAuditEntry, "subject">;
-
-function actorName(actor: AuditActor): string {
-  return actor.kind === "token" ? actor.tokenId : actor.kind === "host" ? `host:${actor.host}` : "system";
-}
 
 export class RollbackDesk {
   private readonly store: RollbackStore;
@@ -159,7 +155,7 @@ export class RollbackDesk {
       mode: record.mode,
       reason: record.reason,
     };
-    const { commandId } = await this.commands.enqueueAction(action, actorName(actor), ttlSeconds, record.pre);
+    const { commandId } = await this.commands.enqueueAction(action, requesterName(actor), ttlSeconds, record.pre);
     const current = this.store.get(record.rollbackId) ?? record;
     const updated: RollbackRecord = { ...current, commandId, updatedAt: Date.now() };
     await this.commit(updated, {
@@ -203,7 +199,7 @@ export class RollbackDesk {
 
   approve(rollbackId: string, approver: AuditActor & { kind: "token" }): Promise<DeskAnswer & { approvals: number; approvalsRequired: number }> {
     return this.serialized(async () => {
-      const record = this.mustGet(rollbackId);
+      const record = this.store.mustGet(rollbackId);
       const now = Date.now();
       const decision = decideApproval(record, approver.tokenId, now);
       if (decision.kind === "refuse") {
@@ -233,7 +229,7 @@ export class RollbackDesk {
 
   cancel(rollbackId: string, actor: AuditActor): Promise<DeskAnswer & { cancelRequested: boolean }> {
     return this.serialized(async () => {
-      const record = this.mustGet(rollbackId);
+      const record = this.store.mustGet(rollbackId);
       const command = record.commandId === undefined ? undefined : this.commands.commandState(record.commandId);
       const decision = decideCancel(record, command);
       if (decision.kind === "refuse") {
@@ -249,7 +245,7 @@ export class RollbackDesk {
       if (decision.kind === "ask-agent") {
         const { commandId } = await this.commands.enqueueAction(
           { type: "cancel", targetCommandId: decision.commandId },
-          actorName(actor),
+          requesterName(actor),
           cancelCommandTtlSeconds,
         );
         const updated: RollbackRecord = { ...record, cancelCommandId: commandId, updatedAt: Date.now() };
@@ -260,15 +256,20 @@ export class RollbackDesk {
         });
         return { rollbackId, state: updated.state, cancelRequested: true };
       }
-      const cancelled = await this.move(record, { state: "cancelled" }, actor, { by: actorName(actor) });
+      const cancelled = await this.move(record, { state: "cancelled" }, actor, { by: requesterName(actor) });
       return { rollbackId, state: cancelled.state, cancelRequested: true };
     });
   }
 
-  private mustGet(rollbackId: string): RollbackRecord {
-    const record = this.store.get(rollbackId);
-    if (record === undefined) throw new RewindError("NOT_FOUND", `no rollback ${rollbackId}`);
-    return record;
+  /** The token that requested them was revoked: its requests still waiting for approval are cancelled, never approvable. */
+  withdrawRequestsOf(tokenId: string, actor: AuditActor): Promise<string[]> {
+    return this.serialized(async () => {
+      const mine = this.store.withStates(["pending-approval"]).filter((r) => r.requestedBy.kind === "token" && r.requestedBy.tokenId === tokenId);
+      for (const record of mine) {
+        await this.move(record, { state: "cancelled", outcome: revokedRequesterOutcome(tokenId) }, actor, { by: requesterName(actor), tokenRevoked: tokenId });
+      }
+      return mine.map((record) => record.rollbackId);
+    });
   }
 
   /** A verified report about one of this host's commands: moves the rollback it carries, if any. */
@@ -344,7 +345,7 @@ export class RollbackDesk {
   /** An admin gives up on a running rollback whose agent is gone for good, before its deadline. */
   abandon(rollbackId: string, actor: AuditActor, reason: string): Promise<DeskAnswer> {
     return this.serialized(async () => {
-      const record = this.mustGet(rollbackId);
+      const record = this.store.mustGet(rollbackId);
       const decision = decideAbandon(record);
       if (decision.kind === "refuse") {
         await appendAudit(this.env, {
@@ -355,8 +356,8 @@ export class RollbackDesk {
         });
         throw new RewindError(decision.code, decision.message, { details: { rollbackId, state: record.state } });
       }
-      const outcome = { code: "ABANDONED", message: `abandoned by ${actorName(actor)}: ${reason}` };
-      const lost = await this.move(record, { state: "lost", outcome }, actor, { abandoned: true, by: actorName(actor), reason });
+      const outcome = { code: "ABANDONED", message: `abandoned by ${requesterName(actor)}: ${reason}` };
+      const lost = await this.move(record, { state: "lost", outcome }, actor, { abandoned: true, by: requesterName(actor), reason });
       return { rollbackId, state: lost.state };
     });
   }

@@ -102,7 +102,8 @@ export type ApprovalDecision = { kind: "record"; complete: boolean } | { kind: "
 
 export function decideApproval(rollback: RollbackRecord, approverTokenId: string, now: number): ApprovalDecision {
   if (rollback.state !== "pending-approval") {
-    return { kind: "refuse", code: "CONFLICT", message: `rollback ${rollback.rollbackId} is ${rollback.state}, not waiting for approval` };
+    const why = rollback.outcome?.message === undefined ? "" : `: ${rollback.outcome.message}`;
+    return { kind: "refuse", code: "CONFLICT", message: `rollback ${rollback.rollbackId} is ${rollback.state}, not waiting for approval${why}` };
   }
   if (rollback.expiresAt !== undefined && rollback.expiresAt <= now) {
     return { kind: "refuse", code: "CONFLICT", message: `rollback ${rollback.rollbackId} waited too long for approval and expired` };
@@ -114,4 +115,9 @@ export function decideApproval(rollback: RollbackRecord, approverTokenId: string
     return { kind: "refuse", code: "CONFLICT", message: `token ${approverTokenId} already approved rollback ${rollback.rollbackId}` };
   }
   return { kind: "record", complete: rollback.approvals.length + 1 >= rollback.approvalsRequired };
+}
+
+/** Why a request was cancelled when the token that made it was revoked: said to whoever tries to approve it. */
+export function revokedRequesterOutcome(tokenId: string): { code: string; message: string } {
+  return { code: "TOKEN_REVOKED", message: `the token ${tokenId} that requested it was revoked` };
 }

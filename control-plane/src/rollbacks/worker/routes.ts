@@ -13,6 +13,7 @@ import type { AppEnv } from "../../http/app-env.ts";
 import { readBody } from "../../http/body.ts";
 import { listRollbacks, readRollback, rollbackRow } from "./read.ts";
 import { requestRollback } from "./request.ts";
+import { withdrawIfRequesterRevoked } from "./revoked-requester.ts";
 import { unwrap } from "../rpc-outcome.ts";
 
 const requestBody = z.strictObject({
@@ -80,7 +81,9 @@ export const rollbackRoutes = new Hono<AppEnv>()
   })
   .post("/:id/approve", requireRole("operator"), async (c) => {
     const id = parseOrThrow(idSchema, c.req.param("id"), "rollback id");
-    const { host } = await rollbackRow(c.env, id);
+    const row = await rollbackRow(c.env, id);
+    await withdrawIfRequesterRevoked(c.env, row);
+    const { host } = row;
     const stub = c.env.HOST.get(c.env.HOST.idFromName(host));
     return c.json(unwrap(await stub.approveRollback(host, id, c.get("actor"))) satisfies ApprovalAnswer);
   });
