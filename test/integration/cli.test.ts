@@ -62,6 +62,12 @@ describe("the bundled CLI", () => {
     expect(status.stdout).toContain("  3  not finished yet");
   });
 
+  it("says so when no host is enrolled yet, rather than printing a bare header", async () => {
+    const hosts = await bundled(["hosts", "--url", world.url], { env: { REWIND_TOKEN: operator.token } });
+    expect(hosts).toMatchObject({ code: 0, stderr: "" });
+    expect(hosts.stdout).toMatch(/^no hosts enrolled yet: run `rewind agent enroll` on a host/);
+  });
+
   it("installs on a host with infra/install-agent.sh: the bundle, the rewind command and the systemd unit pointing at it", async () => {
     const root = path.join(dir, "install");
     const install = await new Promise<{ code: number | null; output: string }>((resolve) => {

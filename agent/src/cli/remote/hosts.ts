@@ -25,6 +25,10 @@ export const command: Command = {
       printJson(io, { hosts });
       return 0;
     }
+    if (hosts.length === 0) {
+      io.stdout.write("no hosts enrolled yet: run `rewind agent enroll` on a host with an enrollment token (the console or POST /v1/enrollments makes one)\n");
+      return 0;
+    }
     const now = Date.now();
     const rows = hosts.map((host) => [
       host.name,
