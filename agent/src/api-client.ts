@@ -113,4 +113,8 @@ export class ApiClient {
   post<S extends z.core.$ZodType>(path: string, schema: S, body: unknown = {}): Promise<z.output<S>> {
     return this.call("POST", path, schema, body);
   }
+
+  delete<S extends z.core.$ZodType>(path: string, schema: S): Promise<z.output<S>> {
+    return this.call("DELETE", path, schema);
+  }
 }

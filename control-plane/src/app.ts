@@ -5,6 +5,7 @@ import { alertRoutes } from "./alerts/routes.ts";
 import { auditRoutes } from "./audit/routes.ts";
 import { requireRole } from "./auth/middleware.ts";
 import { hostBackupRoutes } from "./backups/routes.ts";
+import { hostRetireRoutes } from "./routes/host-retire.ts";
 import { consoleRoutes } from "./console/routes.ts";
 import type { AppEnv } from "./http/app-env.ts";
 import { drainUnreadBody, limitBody } from "./http/body.ts";
@@ -39,6 +40,7 @@ export function createApp(): Hono<AppEnv> {
   app.route("/v1/hosts", hostListRoutes);
   app.route("/v1/hosts", hostCommandRoutes);
   app.route("/v1/hosts", hostBackupRoutes);
+  app.route("/v1/hosts", hostRetireRoutes);
   app.route("/v1/commands", commandRoutes);
   app.route("/v1/me", meRoutes);
   app.route("/v1/signing-keys", signingKeyRoutes);

@@ -95,6 +95,16 @@ export type CancelAnswer = z.output<typeof cancelAnswer>;
 /** POST /v1/rollbacks/:id/abandon (admin). */
 export const abandonAnswer = z.looseObject({ rollbackId: z.string(), state: z.string() });
 
+/** DELETE /v1/hosts/:host: what the retirement cancelled and voided. */
+export const hostRetired = z.looseObject({
+  host: z.string(),
+  retired: z.literal(true),
+  cancelledRollbacks: z.array(z.string()),
+  cancelledCommands: z.array(z.string()),
+  voidedEnrollments: z.array(z.string()),
+});
+export type HostRetired = z.output<typeof hostRetired>;
+
 /** GET /v1/me. */
 export const me = z.looseObject({ tokenId: z.string(), role: z.string() });
 export type Me = z.output<typeof me>;

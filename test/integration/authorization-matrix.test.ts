@@ -32,6 +32,7 @@ const routes: { method: string; path: string; allowed: Role[] }[] = [
   { method: "GET", path: "/v1/hosts/nohost/backups", allowed: readers },
   { method: "GET", path: `/v1/hosts/nohost/backups/${unknownId}`, allowed: readers },
   { method: "PUT", path: "/v1/hosts/nohost/settings", allowed: ["admin"] },
+  { method: "DELETE", path: "/v1/hosts/nohost", allowed: ["admin"] },
   { method: "GET", path: `/v1/commands/${unknownId}`, allowed: readers },
   { method: "GET", path: "/v1/signing-keys", allowed: readers },
   { method: "POST", path: "/v1/signing-keys/rollout", allowed: ["admin"] },

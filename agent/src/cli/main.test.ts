@@ -33,6 +33,7 @@ async function cli(argv: string[], options: { env?: NodeJS.ProcessEnv; stdin?: P
 const commandNames = [
   "login",
   "hosts",
+  "hosts rm",
   "backups",
   "rollbacks",
   "rollback",

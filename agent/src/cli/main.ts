@@ -20,6 +20,7 @@ const groups: { title: string; commands: Record<string, Entry> }[] = [
     commands: {
       login: { summary: "store the control plane URL and your API token for the commands below", load: () => import("./remote/login.ts") },
       hosts: { summary: "enrolled hosts, online or not, and their newest backup", load: () => import("./remote/hosts.ts") },
+      "hosts rm": { summary: "retire a host: its key stops working, what it had queued is cancelled (admin)", load: () => import("./remote/hosts-rm.ts") },
       backups: { summary: "a host's verified backups, newest first", load: () => import("./remote/backups.ts") },
       rollbacks: { summary: "recent rollbacks, of every host or of one", load: () => import("./remote/rollbacks.ts") },
       rollback: { summary: "roll a host back (through the control plane, or --local on the host)", load: () => import("./commands/rollback.ts") },

@@ -110,6 +110,23 @@ export class CommandQueue {
     await this.c.scheduleAlarm();
   }
 
+  /** The host was retired: every command it has not acknowledged is cancelled, never to be delivered. */
+  async cancelUnacknowledged(reason: string): Promise<string[]> {
+    const pending = this.c.store.awaitingAck();
+    for (const command of pending) {
+      this.c.store.setState(command.id, "cancelled", Date.now());
+      await this.syncMirror(command.id);
+      await this.c.audit({
+        actor: { kind: "system" },
+        action: "command.withdrawn",
+        subject: `command:${command.id}`,
+        details: { host: this.c.store.host() ?? "", reason },
+      });
+    }
+    await this.c.scheduleAlarm();
+    return pending.map((command) => command.id);
+  }
+
   /** Expires what nobody acknowledged in time (telling `onExpired`) and redelivers what is due. */
   async expireAndRedeliver(now: number, onExpired: (commandId: string, state: CommandState) => Promise<void>): Promise<void> {
     const ws = this.currentSocket();

@@ -4,6 +4,7 @@
 // reports), manifests.ts (storing announced manifests), the host's rollback desk (one decision at a
 // time, RPC below) and the alarm that wakes the object for all of them.
 import { DurableObject } from "cloudflare:workers";
+import { RewindError } from "../../../shared/errors.ts";
 import type { AuditActor, NewAuditEntry } from "../../../shared/schemas/audit.ts";
 import type { Preconditions } from "../../../shared/schemas/command.ts";
 import type { PublicJwk } from "../../../shared/signing.ts";
@@ -15,6 +16,7 @@ import type { Env } from "../env.ts";
 import { errorFields, log } from "../log.ts";
 import { notifyRollbackTransition } from "../notify/wiring.ts";
 import { type DeskAnswer, RollbackDesk } from "../rollbacks/durable-object/desk.ts";
+import { retiredHost, revokedRequester } from "../rollbacks/durable-object/lifecycle.ts";
 import { outcomeOf, type RpcOutcome } from "../rollbacks/rpc-outcome.ts";
 import type { RollbackRequestInput } from "../rollbacks/worker/request.ts";
 import type { ChannelContext } from "./channel-context.ts";
@@ -25,6 +27,8 @@ import { QueueStore } from "./queue-store.ts";
 import { Reports } from "./reports.ts";
 import { Sockets } from "./sockets.ts";
 import { SerialQueue } from "../../../shared/serial-queue.ts";
+
+const retireBusyHint = "let it finish, cancel it (rewind cancel), or abandon it if its agent is gone (rewind abandon), then retire the host";
 
 export class HostChannel extends DurableObject<Env> {
   private readonly store: QueueStore;
@@ -66,7 +70,10 @@ export class HostChannel extends DurableObject<Env> {
       db,
       env,
       {
-        enqueueAction: (action, createdBy, ttlSeconds, pre) => this.queue.enqueueAction(action, createdBy, ttlSeconds, pre),
+        enqueueAction: async (action, createdBy, ttlSeconds, pre) => {
+          await this.refuseIfRetired();
+          return this.queue.enqueueAction(action, createdBy, ttlSeconds, pre);
+        },
         hostState: () => this.ctx.storage.get<Preconditions>(lastStateKey),
         withdraw: (commandId) => this.queue.withdraw(commandId),
         commandState: (commandId) => this.store.get(commandId)?.state,
@@ -116,8 +123,14 @@ export class HostChannel extends DurableObject<Env> {
   // Commands (RPC from the Worker) ------------------------------------------------------------
 
   /** Stores a signed command, indexes it in D1, and sends it now if the agent is here. */
-  enqueue(request: EnqueueRequest): Promise<{ state: string }> {
+  async enqueue(request: EnqueueRequest): Promise<{ state: string }> {
+    await this.refuseIfRetired();
     return this.queue.enqueue(request);
+  }
+
+  /** A command queued for a retired host (one that raced the retirement) would wait for whoever enrolls the name next. */
+  private async refuseIfRetired(): Promise<void> {
+    if (await this.sockets.retired()) throw new RewindError("NOT_FOUND", `host ${this.store.host() ?? ""} was retired`);
   }
 
   /** Key rotation (on connect, and RPC for a rollout): a key-update for the published keys the agent lacks. */
@@ -152,7 +165,21 @@ export class HostChannel extends DurableObject<Env> {
 
   /** RPC on token revocation (rollbacks/worker/revoked-requester.ts): that token's requests waiting for approval are cancelled. */
   async withdrawRequestsOf(host: string, tokenId: string, actor: AuditActor): Promise<RpcOutcome<string[]>> {
-    return this.rollbackRpc(host, () => this.desk.withdrawRequestsOf(tokenId, actor));
+    return this.rollbackRpc(host, () => this.desk.cancelWaiting(revokedRequester(tokenId), actor));
+  }
+
+  /**
+   * RPC for DELETE /v1/hosts/:host: its key stops working (sockets closed, connects refused until a
+   * new enrollment), its requests waiting for approval and its unacknowledged commands are cancelled.
+   * Refused, changing nothing, while one of its rollbacks is queued or running.
+   */
+  async retire(host: string, actor: AuditActor): Promise<RpcOutcome<{ cancelledRollbacks: string[]; cancelledCommands: string[] }>> {
+    return this.rollbackRpc(host, async () => {
+      const cancelledRollbacks = await this.desk.cancelWaiting(retiredHost, actor, retireBusyHint);
+      await this.sockets.retire("host retired");
+      const cancelledCommands = await this.queue.cancelUnacknowledged("host retired");
+      return { cancelledRollbacks, cancelledCommands };
+    });
   }
 
   async abandonRollback(host: string, rollbackId: string, actor: AuditActor, reason: string): Promise<RpcOutcome<DeskAnswer>> {

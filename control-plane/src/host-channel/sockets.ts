@@ -10,8 +10,10 @@ import type { ChannelContext } from "./channel-context.ts";
 import { markOffline, markOnline } from "./d1-mirror.ts";
 import { readHandoff } from "./handoff.ts";
 
-/** The host's key as its last re-enrollment set it (absent until one happened: the Worker's check stands alone). */
+/** The host's key as its last enrollment set it (absent for hosts enrolled before it was kept: the Worker's check stands alone). */
 const hostKeyStorageKey = "hostKey";
+/** Set when the host was retired: no socket until an enrollment sets a key again. */
+const retiredStorageKey = "retired";
 
 export interface Attachment {
   connectionId: string;
@@ -73,7 +75,11 @@ export class Sockets {
       }
       // The Worker checked the key against D1 before a re-enrollment may have replaced it; read here,
       // with nothing awaited until the socket is accepted, so a re-key either refuses this one or closes it.
-      const current = await this.c.state.storage.get<PublicJwk>(hostKeyStorageKey);
+      const stored = await this.c.state.storage.get<unknown>([hostKeyStorageKey, retiredStorageKey]);
+      if (stored.get(retiredStorageKey) === true) {
+        return this.refuse(request, facts.host, "HOST_RETIRED", "the host was retired: enroll it again (a new enrollment) to connect");
+      }
+      const current = stored.get(hostKeyStorageKey) as PublicJwk | undefined;
       if (current !== undefined && current.x !== facts.key.x) {
         return this.refuse(request, facts.host, "KEY_REPLACED", "the host was re-enrolled with a new key: this connect token was signed with the old one");
       }
@@ -126,10 +132,22 @@ export class Sockets {
     return jsonError(401, "UNAUTHORIZED", reason);
   }
 
-  /** A re-enrollment replaced the host's key: from now on only `key` connects, and sockets opened before go. */
+  /** An enrollment set the host's key: from now on only `key` connects, and sockets opened before go. */
   async rekey(key: PublicJwk, reason: string): Promise<void> {
     await this.c.state.storage.put(hostKeyStorageKey, key);
+    await this.c.state.storage.delete(retiredStorageKey);
     await this.closeAll(4002, reason);
+  }
+
+  /** The host was retired: no key connects any more, and open sockets go (4003). */
+  async retire(reason: string): Promise<void> {
+    await this.c.state.storage.put(retiredStorageKey, true);
+    await this.c.state.storage.delete(hostKeyStorageKey);
+    await this.closeAll(4003, reason);
+  }
+
+  async retired(): Promise<boolean> {
+    return (await this.c.state.storage.get<boolean>(retiredStorageKey)) === true;
   }
 
   /** The agent closed the socket. */

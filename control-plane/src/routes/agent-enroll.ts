@@ -119,10 +119,9 @@ export const agentEnrollRoutes = new Hono<AppEnv>().post("/", async (c) => {
       ...(consumed.reenroll ? { authorizedBy: consumed.createdBy, ...(consumed.approvedBy === null ? {} : { approvedBy: consumed.approvedBy }) } : {}),
     },
   });
-  if (consumed.reenroll) {
-    // Only now does the old key stop working: a socket authenticated with it must not keep talking for the host.
-    await c.env.HOST.get(c.env.HOST.idFromName(body.host)).rekey(key, "host re-enrolled with a new key");
-  }
+  // Only now does an old key stop working: a socket authenticated with it must not keep talking for the
+  // host. A new host name may be a retired host's: its channel takes connections again, with this key only.
+  await c.env.HOST.get(c.env.HOST.idFromName(body.host)).rekey(key, consumed.reenroll ? "host re-enrolled with a new key" : "host enrolled");
   const controlPlaneKeys = jwksOf(config);
   return c.json({
     host: body.host,

@@ -7,6 +7,7 @@ import { parseOrThrow } from "../../../../shared/schemas/zod-error.ts";
 import type { DurableSqlite } from "../../durable-sqlite.ts";
 import { rollbacks } from "../../host-channel/do-sqlite/schema.ts";
 import { type RollbackRecord, rollbackRecord } from "../record.ts";
+import { type LostBudget, lostDeadline } from "./deadline.ts";
 
 export class RollbackStore {
   constructor(private readonly db: DurableSqlite) {}
@@ -37,6 +38,16 @@ export class RollbackStore {
 
   withStates(states: readonly RollbackState[]): RollbackRecord[] {
     return this.read(inArray(rollbacks.state, [...states]));
+  }
+
+  /** When the desk must wake: the earliest approval window's end, lost deadline or LOCKED retry. */
+  nextDeadline(budget: LostBudget): number | undefined {
+    const deadlines = [
+      ...this.withStates(["pending-approval"]).map((record) => record.expiresAt),
+      ...this.withStates(["running"]).map((record) => lostDeadline(record, budget)),
+      ...this.withStates(["queued"]).map((record) => record.lockedWait?.retryAt),
+    ].filter((at): at is number => at !== undefined);
+    return deadlines.length === 0 ? undefined : Math.min(...deadlines);
   }
 
   put(record: RollbackRecord): void {

@@ -15,7 +15,7 @@ import type { Env } from "../../env.ts";
 import { mirrorRollback } from "./d1-mirror.ts";
 import { decideAbandon, heardFrom, type LostBudget, lostDeadline, lostOutcome } from "./deadline.ts";
 import { decideLockedRetry, lockedWaitAfter } from "./locked-retry.ts";
-import { decideApproval, decideCancel, effectOfCommandState, effectOfReport, type ReportEffect, revokedRequesterOutcome } from "./lifecycle.ts";
+import { decideApproval, decideCancel, effectOfCommandState, effectOfReport, type ReportEffect, type WaitingEnd } from "./lifecycle.ts";
 import { type RollbackRecord, requesterName } from "../record.ts";
 import type { RollbackRequestInput } from "../worker/request.ts";
 import { requestFacts } from "./request-facts.ts";
@@ -261,14 +261,20 @@ export class RollbackDesk {
     });
   }
 
-  /** The token that requested them was revoked: its requests still waiting for approval are cancelled, never approvable. */
-  withdrawRequestsOf(tokenId: string, actor: AuditActor): Promise<string[]> {
+  /** Cancels the waiting requests `end` picks (token revoked, host retired); with `unlessBusy` (what to do first), refuses while a rollback is queued or running. */
+  cancelWaiting(end: (record: RollbackRecord) => WaitingEnd | undefined, actor: AuditActor, unlessBusy?: string): Promise<string[]> {
     return this.serialized(async () => {
-      const mine = this.store.withStates(["pending-approval"]).filter((r) => r.requestedBy.kind === "token" && r.requestedBy.tokenId === tokenId);
-      for (const record of mine) {
-        await this.move(record, { state: "cancelled", outcome: revokedRequesterOutcome(tokenId) }, actor, { by: requesterName(actor), tokenRevoked: tokenId });
+      const busy = unlessBusy === undefined ? undefined : this.store.withStates(["queued", "running"])[0];
+      if (busy !== undefined)
+        throw new RewindError("CONFLICT", `rollback ${busy.rollbackId} is ${busy.state}: ${unlessBusy}`, { details: { rollbackId: busy.rollbackId } });
+      const ended: string[] = [];
+      for (const record of this.store.withStates(["pending-approval"])) {
+        const why = end(record);
+        if (why === undefined) continue;
+        await this.move(record, { state: "cancelled", outcome: why.outcome }, actor, { by: requesterName(actor), ...why.details });
+        ended.push(record.rollbackId);
       }
-      return mine.map((record) => record.rollbackId);
+      return ended;
     });
   }
 
@@ -385,12 +391,6 @@ export class RollbackDesk {
 
   /** When the Durable Object must wake for the desk: the earliest approval or lost deadline. */
   nextWake(): number | undefined {
-    const budget = this.lostBudget();
-    const deadlines = [
-      ...this.store.withStates(["pending-approval"]).map((record) => record.expiresAt),
-      ...this.store.withStates(["running"]).map((record) => lostDeadline(record, budget)),
-      ...this.store.withStates(["queued"]).map((record) => record.lockedWait?.retryAt),
-    ].filter((at): at is number => at !== undefined);
-    return deadlines.length === 0 ? undefined : Math.min(...deadlines);
+    return this.store.nextDeadline(this.lostBudget());
   }
 }

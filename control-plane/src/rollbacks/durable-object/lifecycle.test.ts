@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Report } from "../../../../shared/schemas/report.ts";
-import { decideApproval, decideCancel, effectOfCommandState, effectOfReport } from "./lifecycle.ts";
+import { decideApproval, decideCancel, effectOfCommandState, effectOfReport, retiredHost, revokedRequester } from "./lifecycle.ts";
 import type { RollbackRecord } from "../record.ts";
 import { foldSteps } from "../worker/steps.ts";
 
@@ -112,6 +112,23 @@ describe("approving", () => {
   it("refuses once expired or no longer pending", () => {
     expect(decideApproval(pending, "op-bob", 1_000)).toMatchObject({ kind: "refuse", code: "CONFLICT" });
     expect(decideApproval(base, "op-bob", 10)).toMatchObject({ kind: "refuse", code: "CONFLICT" });
+  });
+});
+
+describe("requests ended without a cancel", () => {
+  it("picks only the revoked token's own requests, and says why to whoever tries to approve one", () => {
+    const pending = at({ state: "pending-approval" });
+    expect(revokedRequester("op-bob")(pending)).toBeUndefined();
+    expect(revokedRequester("op-bob")(at({ state: "pending-approval", requestedBy: { kind: "host", host: "web-1" } }))).toBeUndefined();
+    const end = revokedRequester("op-alice")(pending);
+    expect(end?.outcome.code).toBe("TOKEN_REVOKED");
+    const cancelled = at({ state: "cancelled", ...(end === undefined ? {} : { outcome: end.outcome }) });
+    expect(decideApproval(cancelled, "op-bob", 10)).toEqual({
+      kind: "refuse",
+      code: "CONFLICT",
+      message: "rollback rb-00000001 is cancelled, not waiting for approval: the token op-alice that requested it was revoked",
+    });
+    expect(retiredHost(pending).outcome).toEqual({ code: "HOST_RETIRED", message: "host web-1 was retired" });
   });
 });
 

@@ -117,7 +117,21 @@ export function decideApproval(rollback: RollbackRecord, approverTokenId: string
   return { kind: "record", complete: rollback.approvals.length + 1 >= rollback.approvalsRequired };
 }
 
-/** Why a request was cancelled when the token that made it was revoked: said to whoever tries to approve it. */
-export function revokedRequesterOutcome(tokenId: string): { code: string; message: string } {
-  return { code: "TOKEN_REVOKED", message: `the token ${tokenId} that requested it was revoked` };
+/** Why a request waiting for approval is cancelled without anyone cancelling it, and what its audit entry adds. */
+export interface WaitingEnd {
+  outcome: { code: string; message: string };
+  details: Record<string, unknown>;
+}
+
+/** The token that made the request was revoked: the request goes with it. */
+export function revokedRequester(tokenId: string): (rollback: RollbackRecord) => WaitingEnd | undefined {
+  return (rollback) =>
+    rollback.requestedBy.kind === "token" && rollback.requestedBy.tokenId === tokenId
+      ? { outcome: { code: "TOKEN_REVOKED", message: `the token ${tokenId} that requested it was revoked` }, details: { tokenRevoked: tokenId } }
+      : undefined;
+}
+
+/** The host was retired: nothing of it may run any more. */
+export function retiredHost(rollback: RollbackRecord): WaitingEnd {
+  return { outcome: { code: "HOST_RETIRED", message: `host ${rollback.host} was retired` }, details: { hostRetired: true } };
 }
