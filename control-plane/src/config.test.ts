@@ -64,6 +64,15 @@ describe("control plane config", () => {
     expect(fieldOf(() => parseConfig(tooLong))).toBe("ROLLBACK_COMMAND_TTL_SECONDS");
   });
 
+  it("lets one token mint 120 enrollments a minute unless set, at least 1", async () => {
+    expect(parseConfig(await env()).enrollmentsPerTokenPerMinute).toBe(120);
+    expect(parseConfig(await env({ ENROLLMENTS_PER_TOKEN_PER_MINUTE: "1000" })).enrollmentsPerTokenPerMinute).toBe(1000);
+    for (const bad of ["0", "1.5", "many"]) {
+      const invalid = await env({ ENROLLMENTS_PER_TOKEN_PER_MINUTE: bad });
+      expect(fieldOf(() => parseConfig(invalid))).toBe("ENROLLMENTS_PER_TOKEN_PER_MINUTE");
+    }
+  });
+
   it("names the bad field, down to the array index", async () => {
     expect(fieldOf(() => parseConfig({} as Env))).toBe("SIGNING_KEYS");
     const notJson = await env({ SIGNING_KEYS: "nope" });

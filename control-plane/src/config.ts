@@ -46,6 +46,7 @@ const rawConfig = z.object({
   ROLLBACK_STEP_TIMEOUT_SECONDS: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(7 * 24 * 3600))),
   ROLLBACK_WATCH_SECONDS: z.optional(z.coerce.number().check(z.int(), z.gte(0), z.lte(7 * 24 * 3600))),
   ROLLBACK_COMMAND_TTL_SECONDS: z.optional(z.coerce.number().check(z.int(), z.gte(30), z.lte(maxCommandTtlSeconds))),
+  ENROLLMENTS_PER_TOKEN_PER_MINUTE: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(100_000))),
 });
 
 export interface S3Settings {
@@ -80,6 +81,8 @@ export interface Config {
    * expires unrun; a rollback its host refused LOCKED is sent again only until its first command's ends.
    */
   rollbackCommandTtlSeconds: number;
+  /** Enrollments one token may mint a minute: each is a D1 row and an audit entry. */
+  enrollmentsPerTokenPerMinute: number;
 }
 
 const s3Names = ["S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"] as const;
@@ -141,6 +144,8 @@ export function parseConfig(env: Env): Config {
     rollbackStepTimeoutMs: (raw.ROLLBACK_STEP_TIMEOUT_SECONDS ?? 4 * 3600) * 1000,
     rollbackWatchMs: (raw.ROLLBACK_WATCH_SECONDS ?? 1800) * 1000,
     rollbackCommandTtlSeconds: raw.ROLLBACK_COMMAND_TTL_SECONDS ?? 15 * 60,
+    // Two a second, sustained: more than any provisioning run enrolls, far less than a loop would.
+    enrollmentsPerTokenPerMinute: raw.ENROLLMENTS_PER_TOKEN_PER_MINUTE ?? 120,
   };
   return Object.freeze(config);
 }

@@ -1,4 +1,5 @@
-// POST /v1/enrollments (operator, enroll): a one-time token that lets one host register its key.
+// POST /v1/enrollments (operator, enroll): a one-time token that lets one host register its key,
+// within the minting token's budget a minute (auth/enrollment-budget.ts).
 // For a host already enrolled it is a re-enrollment (a key replacement), which enrollment-policy.ts
 // restricts; POST /v1/enrollments/:id/approve is the second operator's approval of one.
 import { and, eq, isNull } from "drizzle-orm";
@@ -8,6 +9,7 @@ import { RewindError } from "../../../shared/errors.ts";
 import { hostName } from "../../../shared/schemas/common.ts";
 import { randomId } from "../../../shared/signing.ts";
 import { appendAudit } from "../audit/append.ts";
+import { spendEnrollmentBudget } from "../auth/enrollment-budget.ts";
 import { decideApproval, decideMint } from "../auth/enrollment-policy.ts";
 import { requireRole } from "../auth/middleware.ts";
 import { newSecret, sha256Hex } from "../auth/secrets.ts";
@@ -15,6 +17,7 @@ import { database } from "../db/client.ts";
 import { enrollmentTokens, hosts } from "../db/schema.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { readBody } from "../http/body.ts";
+import { clientAddress } from "../http/client-address.ts";
 
 const createEnrollment = z.strictObject({
   host: hostName,
@@ -25,6 +28,7 @@ export const enrollmentRoutes = new Hono<AppEnv>()
   .post("/", requireRole("operator", "enroll"), async (c) => {
     const body = await readBody(c, createEnrollment, "enrollment request");
     const actor = c.get("actor");
+    await spendEnrollmentBudget(c.env, actor, clientAddress(c));
     const db = database(c.env);
     const [enrolled] = await db.select({ requireApproval: hosts.requireApproval }).from(hosts).where(eq(hosts.name, body.host)).limit(1);
     const decision = decideMint(actor.role, body.host, enrolled);
