@@ -11,12 +11,12 @@ import type { RollbackProgress } from "../../agent/src/rollback/executor.ts";
 import { volumeDataDir } from "../../agent/src/host/volume.ts";
 import { setAsideDirOf } from "../../agent/src/host/set-aside-dir.ts";
 import { dataDirNames, setAsidePostDatabase } from "../../agent/src/rollback/names.ts";
-import type { BackupManifest } from "../../shared/schemas/manifest.ts";
 import { fileFactsOf } from "../fixtures/backup/manifest.ts";
 import {
   containerStates,
   databaseNames,
   expectRefusedInPreflight,
+  rewriteManifest,
   gitHeadOf,
   type Scenario,
   scenarioPerTest,
@@ -25,11 +25,6 @@ import {
 } from "./rollback-fixture.ts";
 
 const world = scenarioPerTest();
-
-async function rewriteManifest(s: Scenario, change: (m: BackupManifest) => BackupManifest): Promise<void> {
-  const file = path.join(s.backupDir, "manifest.json");
-  await writeFile(file, JSON.stringify(change(JSON.parse(await readFile(file, "utf8")) as BackupManifest), null, 2));
-}
 
 async function volumeSiblings(s: Scenario): Promise<string[]> {
   const live = await volumeDataDir(world.docker, s.config.project.minio?.volume ?? "");

@@ -103,6 +103,12 @@ async function commitVersion(dir: string, version: DemoVersion): Promise<string>
   return git(dir, "rev-parse", "HEAD");
 }
 
+/** Rewrites the scenario's backup manifest on disk, as a hand edit (or a backup of changed files) would. */
+export async function rewriteManifest(s: Scenario, change: (m: BackupManifest) => BackupManifest): Promise<void> {
+  const file = path.join(s.backupDir, "manifest.json");
+  await writeFile(file, JSON.stringify(change(JSON.parse(await readFile(file, "utf8")) as BackupManifest), null, 2));
+}
+
 export async function databaseNames(cluster: PgCluster): Promise<string[]> {
   const client = new pg.Client({ connectionString: cluster.adminUrl });
   await client.connect();

@@ -1,5 +1,5 @@
 // Harder interruptions of the engine run as operators run it: SIGKILL during load-backup, then during a
-// resume blocked mid-restore (a half-loaded staged database), and kills followed by a power cut that let
+// resume paused mid-restore (a half-loaded staged database), and kills followed by a power cut that let
 // Docker restart the stopped services; each time `--resume` ends on a consistent host with nothing lost,
 // and a staged database no open journal refers to no longer blocks a new rollback.
 import { execFile } from "node:child_process";
@@ -7,11 +7,13 @@ import { createWriteStream } from "node:fs";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
+import { gunzipSync, gzipSync } from "node:zlib";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { stagedDatabase } from "../../agent/src/rollback/names.ts";
 import { journalLines, restartAfterPowerCut } from "../world/faults.ts";
-import { databaseNames, type Scenario, scenarioPerTest, snapshotDatabase } from "./rollback-fixture.ts";
+import { fileFactsOf } from "../fixtures/backup/manifest.ts";
+import { databaseNames, rewriteManifest, type Scenario, scenarioPerTest, snapshotDatabase } from "./rollback-fixture.ts";
 import { expectRolledBack, killDuring, lastJournalEntry, readText, rewind } from "./resume-helpers.ts";
 
 const world = scenarioPerTest();
@@ -53,14 +55,22 @@ describe("rollback killed during load-backup, then mid-restore of its staged dat
   it("resumes each time to a consistent host, and a later rollback replaces a stale staged database", async () => {
     const s = await world.prepare();
     const stage = stagedDatabase(s.database);
+    // The dump pauses 10 s after creating its tables, before their rows (manifest facts to match, as
+    // a backup of it would record): a restore killed in the pause leaves a half-loaded staged copy.
+    // Pieces are checked before psql reads them, so a dump cut short could not leave one.
+    const dumpFile = path.join(s.backupDir, s.manifest.database?.file.path ?? "");
+    const sql = gunzipSync(await readFile(dumpFile)).toString("utf8");
+    const rows = sql.indexOf("COPY public.users");
+    expect(rows).toBeGreaterThan(0);
+    const pausing = gzipSync(`${sql.slice(0, rows)}SELECT pg_sleep(10);\n${sql.slice(rows)}`);
+    await writeFile(dumpFile, pausing);
+    await rewriteManifest(s, (m) => ({ ...m, ...(m.database ? { database: { ...m.database, file: { ...m.database.file, ...fileFactsOf(pausing) } } } : {}) }));
     // load-backup reads the recorded container configuration: a FIFO holds it there, and the kill lands in it.
     const containers = await fifoInPlaceOf(path.join(s.backupDir, s.manifest.containers?.path ?? "containers.json"));
     expect(await killDuring(s, "load-backup")).toEqual(expect.objectContaining({ kind: "start", step: "load-backup" }));
     await containers.restore();
 
-    // The resumed run restores the dump from a FIFO fed half of it: psql loads part and waits for the rest.
-    const dump = await fifoInPlaceOf(path.join(s.backupDir, s.manifest.database?.file.path ?? ""));
-    dump.feed(dump.original.subarray(0, Math.floor(dump.original.length / 2)), false);
+    // The resumed run restores the dump into the staged database; killed in its pause, it leaves it half-loaded.
     const resumed = rewind(["rollback", "--local", "--config", s.configFile, "--resume"]);
     const deadline = Date.now() + 120_000;
     while (!(await databaseNames(world.cluster)).includes(stage) || (await publicTables(world.cluster.urlFor(stage))) === 0) {
@@ -69,7 +79,6 @@ describe("rollback killed during load-backup, then mid-restore of its staged dat
     }
     resumed.child.kill("SIGKILL");
     await resumed.done;
-    await dump.restore();
     expect(await lastJournalEntry(s.config.stateDir)).toEqual(expect.objectContaining({ kind: "start", step: "stage" }));
     expect(await databaseNames(world.cluster)).toContain(stage);
 
