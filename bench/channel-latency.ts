@@ -11,7 +11,7 @@ import { type RunningAgent, startAgent } from "../agent/src/agent.ts";
 import { parseAgentConfig } from "../agent/src/config.ts";
 import { createLogger } from "../agent/src/log.ts";
 import { type ControlPlaneWorld, startControlPlane } from "../test/world/control-plane.ts";
-import { enrollHost, ok } from "./enroll.ts";
+import { bulkEnrollment, enrollHost, ok } from "./enroll.ts";
 
 export interface LatencyRow {
   agents: number;
@@ -87,7 +87,7 @@ export async function waitUntil(probe: () => boolean, what: string, timeoutMs: n
 }
 
 async function measure(agentCount: number, samples: number): Promise<LatencyRow> {
-  const world = await startControlPlane();
+  const world = await startControlPlane(bulkEnrollment);
   const stateRoot = await mkdtemp(path.join(tmpdir(), "rewind-bench-"));
   const agents: RunningAgent[] = [];
   /** command id → when its ack was sent; filled by the agents' log sinks. */

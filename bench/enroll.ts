@@ -4,6 +4,13 @@ import { generateSigningKey, type KeyPairJwk, type PublicJwk, publicJwk } from "
 import { agentVersion } from "../agent/src/version.ts";
 import type { ControlPlaneWorld } from "../test/world/control-plane.ts";
 
+/**
+ * The control plane a benchmark enrolls hundreds of hosts into within seconds: the per-token
+ * enrollment budget (a guard against a stolen enroll token, 120 a minute by default) is lifted, as an
+ * operator provisioning a fleet at once would lift it.
+ */
+export const bulkEnrollment = { env: { ENROLLMENTS_PER_TOKEN_PER_MINUTE: "100000" } };
+
 export async function ok<T>(response: Response, what: string): Promise<T> {
   const text = await response.text();
   if (!response.ok) throw new Error(`${what}: HTTP ${response.status} ${text}`);

@@ -13,7 +13,7 @@ import path from "node:path";
 import type { RunningAgent } from "../agent/src/agent.ts";
 import { startControlPlane } from "../test/world/control-plane.ts";
 import { type BenchAgent, percentile, pool, restartableAgent, waitUntil } from "./channel-latency.ts";
-import { ok } from "./enroll.ts";
+import { bulkEnrollment, ok } from "./enroll.ts";
 
 export interface ReconnectRow {
   agents: number;
@@ -53,7 +53,7 @@ async function requireOpenFiles(agentCount: number): Promise<void> {
 
 export async function reconnectStorm(agentCount: number): Promise<ReconnectRow> {
   await requireOpenFiles(agentCount);
-  const world = await startControlPlane();
+  const world = await startControlPlane(bulkEnrollment);
   const stateRoot = await mkdtemp(path.join(tmpdir(), "rewind-bench-storm-"));
   const enrolled = new Map<string, BenchAgent>();
   const agents = new Map<string, RunningAgent>();
