@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import type { HostRollbackRequest } from "../../shared/schemas/host-request.ts";
-import type { BackupManifest } from "../../shared/schemas/manifest.ts";
 import { generateSigningKey, type KeyPairJwk, signConnectToken, signHostRequest } from "../../shared/signing.ts";
 import { type ControlPlaneWorld, startControlPlane } from "../world/control-plane.ts";
+import { handManifest } from "./hand-agent.ts";
 
 let controlPlane: ControlPlaneWorld;
 const sockets: WebSocket[] = [];
@@ -17,20 +17,6 @@ async function json(apiPath: string, init?: RequestInit): Promise<Record<string,
   const body = (await response.json()) as Record<string, unknown>;
   if (!response.ok) throw new Error(`${apiPath} answered ${response.status}: ${JSON.stringify(body)}`);
   return body;
-}
-
-function manifest(host: string, backupId: string): BackupManifest {
-  return {
-    version: 1,
-    backupId,
-    host,
-    composeProject: host,
-    timestamp: "20261125_120000",
-    createdAt: "2026-11-25T12:00:00.000Z",
-    git: { commit: "89abcdef0123456789abcdef0123456789abcdef", branch: "main" },
-    services: [],
-    agentVersion: "test",
-  };
 }
 
 async function enroll(host: string, connect: boolean): Promise<void> {
@@ -87,7 +73,7 @@ describe("host rollback requests", () => {
       reason: "rewind deploy: 3 consecutive failed health checks",
       backupId: "pre-deployment-a1",
       source: "deploy" as const,
-      manifest: manifest("deploy-a", "pre-deployment-a1"),
+      manifest: handManifest("deploy-a", "pre-deployment-a1"),
     };
     const jws = await signed("deploy-a", request);
     const first = await post(jws);
@@ -114,7 +100,7 @@ describe("host rollback requests", () => {
 
   it("refuses a manifest of another host or backup", async () => {
     const other = await post(
-      await signed("deploy-b", { reason: "x", backupId: "pre-deployment-b1", source: "deploy", manifest: manifest("deploy-a", "pre-deployment-b1") }),
+      await signed("deploy-b", { reason: "x", backupId: "pre-deployment-b1", source: "deploy", manifest: handManifest("deploy-a", "pre-deployment-b1") }),
     );
     expect(other.status).toBe(400);
     expect(other.body.error?.code).toBe("BAD_REQUEST");
@@ -122,7 +108,7 @@ describe("host rollback requests", () => {
 
   it("answers UNAVAILABLE for a host whose agent is not connected, so the CLI rolls back locally", async () => {
     const offline = await post(
-      await signed("deploy-off", { reason: "x", backupId: "pre-deployment-o1", source: "deploy", manifest: manifest("deploy-off", "pre-deployment-o1") }),
+      await signed("deploy-off", { reason: "x", backupId: "pre-deployment-o1", source: "deploy", manifest: handManifest("deploy-off", "pre-deployment-o1") }),
     );
     expect(offline.status).toBe(503);
     expect(offline.body.error?.code).toBe("UNAVAILABLE");
